@@ -1,0 +1,164 @@
+// Package decode reads FlinkDeployments from multi-document YAML strictly:
+// unknown fields (typos such as "jobmanager") and duplicate fields are
+// errors, and every error carries the file and line it points at.
+package decode
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	sigsjson "sigs.k8s.io/json"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Document is one YAML document of an input file.
+type Document struct {
+	// File is the name errors use for the input ("-" for stdin).
+	File string
+	// Index is the 0-based position of the document in the file.
+	Index int
+	// Line is the first line of the document.
+	Line int
+	// Object is the decoded FlinkDeployment; nil when decoding failed.
+	Object *v1beta1.FlinkDeployment
+
+	root *yaml.Node
+}
+
+// Error is a problem found at a place in an input file.
+type Error struct {
+	File    string
+	Line    int
+	Path    string
+	Message string
+}
+
+// Error formats as FILE:LINE: path: message.
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Path == "" {
+		return fmt.Sprintf("%s: %s", loc, e.Message)
+	}
+	return fmt.Sprintf("%s: %s: %s", loc, e.Path, e.Message)
+}
+
+// ErrorAt builds an Error for a field path of this document, pointing at
+// the line of the deepest part of the path present in the input.
+func (d *Document) ErrorAt(path, message string) *Error {
+	return &Error{File: d.File, Line: d.LineOf(path), Path: path, Message: message}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// File decodes every document of one input. Documents that are empty are
+// skipped; each other document yields a Document or errors (or both, when
+// the document is a FlinkDeployment with bad fields). Decoding never stops
+// at the first bad document.
+func File(name string, data []byte) ([]*Document, []*Error) {
+	var docs []*Document
+	var errs []*Error
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for index := 0; ; index++ {
+		var node yaml.Node
+		err := dec.Decode(&node)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			errs = append(errs, yamlError(name, err))
+			// The YAML stream cannot be resynchronised after a syntax error.
+			break
+		}
+		if node.Kind != yaml.DocumentNode || len(node.Content) == 0 || isNull(node.Content[0]) {
+			continue
+		}
+		doc := &Document{File: name, Index: index, Line: node.Content[0].Line, root: node.Content[0]}
+		obj, docErrs := doc.decode()
+		doc.Object = obj
+		docs = append(docs, doc)
+		errs = append(errs, docErrs...)
+	}
+	return docs, errs
+}
+
+func yamlError(file string, err error) *Error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Message: "invalid YAML: " + m[2]}
+	}
+	return &Error{File: file, Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
+	if d.root.Kind != yaml.MappingNode {
+		return nil, []*Error{{File: d.File, Line: d.Line, Message: "document is not a Kubernetes object (expected a YAML mapping with apiVersion and kind)"}}
+	}
+	var generic any
+	if err := d.root.Decode(&generic); err != nil {
+		return nil, []*Error{yamlError(d.File, err)}
+	}
+	generic, err := jsonCompatible(generic, "")
+	if err != nil {
+		return nil, []*Error{{File: d.File, Line: d.Line, Message: err.Error()}}
+	}
+	obj, _ := generic.(map[string]any)
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	if e := d.checkKind(apiVersion, kind); e != nil {
+		return nil, []*Error{e}
+	}
+	raw, err := jsonMarshal(generic)
+	if err != nil {
+		return nil, []*Error{{File: d.File, Line: d.Line, Message: err.Error()}}
+	}
+	fd := &v1beta1.FlinkDeployment{}
+	strict, err := sigsjson.UnmarshalStrict(raw, fd)
+	if err != nil {
+		return nil, []*Error{d.typeError(err)}
+	}
+	var errs []*Error
+	for _, s := range strict {
+		errs = append(errs, d.strictError(s))
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return fd, nil
+}
+
+func (d *Document) checkKind(apiVersion, kind string) *Error {
+	switch {
+	case kind == "":
+		return d.ErrorAt("kind", "is missing; expected kind: FlinkDeployment")
+	case apiVersion == "":
+		return d.ErrorAt("apiVersion", "is missing; expected apiVersion: "+v1beta1.GroupVersion.String())
+	}
+	group := strings.SplitN(apiVersion, "/", 2)[0]
+	switch kind {
+	case v1beta1.KindFlinkDeployment:
+		if apiVersion != v1beta1.GroupVersion.String() {
+			return d.ErrorAt("apiVersion", fmt.Sprintf("%q is not supported for FlinkDeployment; use %s", apiVersion, v1beta1.GroupVersion.String()))
+		}
+		return nil
+	case v1beta1.KindFlinkSessionJob, v1beta1.KindFlinkStateSnapshot, v1beta1.KindFlinkBlueGreenDeployment:
+		if group == v1beta1.GroupVersion.Group {
+			return d.ErrorAt("kind", fmt.Sprintf("kind %s is not supported yet; only FlinkDeployment is", kind))
+		}
+	}
+	return d.ErrorAt("kind", fmt.Sprintf("kind %s (%s) is not supported; only FlinkDeployment (%s) is", kind, apiVersion, v1beta1.GroupVersion.String()))
+}

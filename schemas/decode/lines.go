@@ -1,0 +1,66 @@
+package decode
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var leadingIndex = regexp.MustCompile(`^\[(\d+)\]`)
+
+// LineOf returns the line of the deepest node of a field path such as
+// spec.job.parallelism, spec.podTemplate.spec.containers[1].image or
+// spec.flinkConfiguration.high-availability.storageDir. Mapping keys may
+// contain dots (flat Flink keys), so at each mapping the longest key that
+// prefixes the rest of the path wins. Parts of the path that are not in the
+// input (a missing required field) resolve to their nearest present parent.
+func (d *Document) LineOf(path string) int {
+	if d == nil || d.root == nil {
+		return 0
+	}
+	node, rest := d.root, path
+	line := node.Line
+	for rest != "" {
+		rest = strings.TrimPrefix(rest, ".")
+		var next *yaml.Node
+		switch node.Kind {
+		case yaml.SequenceNode:
+			m := leadingIndex.FindStringSubmatch(rest)
+			if m == nil {
+				return line
+			}
+			i, _ := strconv.Atoi(m[1])
+			if i >= len(node.Content) {
+				return line
+			}
+			next, rest = node.Content[i], rest[len(m[0]):]
+		case yaml.MappingNode:
+			var key *yaml.Node
+			for i := 0; i+1 < len(node.Content); i += 2 {
+				k := node.Content[i].Value
+				if strings.HasPrefix(rest, k) && (len(rest) == len(k) || rest[len(k)] == '.' || rest[len(k)] == '[') {
+					if key == nil || len(k) > len(key.Value) {
+						key, next = node.Content[i], node.Content[i+1]
+					}
+				}
+			}
+			if key == nil {
+				return line
+			}
+			line = key.Line
+			rest = rest[len(key.Value):]
+			if rest == "" {
+				return line
+			}
+		default:
+			return line
+		}
+		node = next
+		if node.Kind != yaml.MappingNode {
+			line = node.Line
+		}
+	}
+	return line
+}
