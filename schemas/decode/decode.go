@@ -26,7 +26,9 @@ type Document struct {
 	Index int
 	// Line is the first line of the document.
 	Line int
-	// Object is the decoded FlinkDeployment; nil when decoding failed.
+	// Object is the decoded FlinkDeployment; nil when decoding failed. It is
+	// set even when unknown fields were reported, so later checks can
+	// report the document's other problems too.
 	Object *v1beta1.FlinkDeployment
 
 	root *yaml.Node
@@ -135,10 +137,9 @@ func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
 	for _, s := range strict {
 		errs = append(errs, d.strictError(s))
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return fd, nil
+	// Unknown fields were skipped, the rest decoded: keep the object so that
+	// its other problems can be reported in the same run.
+	return fd, errs
 }
 
 func (d *Document) checkKind(apiVersion, kind string) *Error {

@@ -1,7 +1,6 @@
 package v1beta1
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -201,7 +200,7 @@ type JobManagerSpec struct {
 	Resource *Resource `json:"resource,omitempty"`
 	// Resources are Kubernetes resource requirements of the main container.
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas of the JobManager; more than one needs high availability.
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
@@ -220,7 +219,7 @@ type TaskManagerSpec struct {
 	Resource *Resource `json:"resource,omitempty"`
 	// Resources are Kubernetes resource requirements of the main container.
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas of the TaskManager; when set, the job parallelism becomes
 	// replicas times task slots.
 	// +optional

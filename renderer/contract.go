@@ -1,0 +1,82 @@
+package renderer
+
+import "cuelang.org/go/cue"
+
+// The contract between Go and the CUE templates. Every template package
+// (templates/<mode>) reads input and version and writes output in this shape.
+var (
+	pathInput   = cue.ParsePath("input")
+	pathVersion = cue.ParsePath("version")
+	pathOutput  = cue.ParsePath("output")
+)
+
+// versionsPackage holds the version table, keyed by flinkVersion.
+const versionsPackage = "./templates/versions"
+
+// templateOutput mirrors output in templates/<mode>/output.cue.
+type templateOutput struct {
+	Objects      []map[string]any `json:"objects"`
+	FlinkConfig  flinkConfigPlan  `json:"flinkConfig"`
+	PodTemplates struct {
+		TaskManager *taskManagerPodTemplate `json:"taskManager"`
+	} `json:"podTemplates"`
+}
+
+// flinkConfigPlan says where the Flink configuration file goes and which
+// keys the spec decides; Go merges it with the user's keys.
+type flinkConfigPlan struct {
+	ConfigMap string            `json:"configMap"`
+	File      string            `json:"file"`
+	Format    string            `json:"format"`
+	Defaults  map[string]string `json:"defaults"`
+	Overrides map[string]string `json:"overrides"`
+}
+
+// taskManagerPodTemplate is the native-mode TaskManager pod template, written
+// as a file into a ConfigMap that the JobManager reads.
+type taskManagerPodTemplate struct {
+	ConfigMap string         `json:"configMap"`
+	File      string         `json:"file"`
+	Pod       map[string]any `json:"pod"`
+}
+
+// templateInput mirrors #Input in schemas/input.cue.
+type templateInput struct {
+	Name             string            `json:"name"`
+	Namespace        string            `json:"namespace"`
+	Image            string            `json:"image"`
+	ImagePullPolicy  string            `json:"imagePullPolicy"`
+	ServiceAccount   string            `json:"serviceAccount"`
+	HighAvailability bool              `json:"highAvailability"`
+	TaskSlots        int64             `json:"taskSlots"`
+	LogConfiguration map[string]string `json:"logConfiguration"`
+	JobManager       processInput      `json:"jobManager"`
+	TaskManager      processInput      `json:"taskManager"`
+	Job              *jobInput         `json:"job,omitempty"`
+}
+
+type processInput struct {
+	MemoryProcessSize  string             `json:"memoryProcessSize,omitempty"`
+	CPU                string             `json:"cpu,omitempty"`
+	MemoryLimitFactor  string             `json:"memoryLimitFactor,omitempty"`
+	CPULimitFactor     string             `json:"cpuLimitFactor,omitempty"`
+	ContainerResources containerResources `json:"containerResources"`
+	// Replicas is set for the JobManager only.
+	Replicas int32 `json:"replicas,omitempty"`
+}
+
+type containerResources struct {
+	Requests map[string]string `json:"requests,omitempty"`
+	Limits   map[string]string `json:"limits,omitempty"`
+}
+
+type jobInput struct {
+	JarURI                string   `json:"jarURI"`
+	Parallelism           int64    `json:"parallelism"`
+	EntryClass            string   `json:"entryClass,omitempty"`
+	Args                  []string `json:"args"`
+	State                 string   `json:"state"`
+	RestorePath           string   `json:"restorePath,omitempty"`
+	AllowNonRestoredState *bool    `json:"allowNonRestoredState,omitempty"`
+	JobID                 string   `json:"jobID,omitempty"`
+}

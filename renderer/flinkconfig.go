@@ -1,0 +1,172 @@
+package renderer
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// operatorOnlyPrefixes are keys the operator reads itself; they are never
+// shipped to the cluster (the reference operator strips them too).
+var operatorOnlyPrefixes = []string{"kubernetes.operator.", "job.autoscaler."}
+
+// IsOperatorOnlyKey reports whether a configuration key is for the operator
+// rather than for Flink.
+func IsOperatorOnlyKey(key string) bool {
+	for _, p := range operatorOnlyPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// mergeFlinkConfig builds the configuration Flink gets: the template's
+// defaults, then the user's keys, then what the spec decides. Values keep
+// their type (string, json.Number, bool) so the YAML format can write them
+// faithfully. The result is sorted by key.
+func mergeFlinkConfig(plan flinkConfigPlan, user []v1beta1.ConfigEntry) []v1beta1.ConfigEntry {
+	merged := make(map[string]any, len(plan.Defaults)+len(user)+len(plan.Overrides))
+	for k, v := range plan.Defaults {
+		merged[k] = typedScalar(v)
+	}
+	for _, e := range user {
+		if !IsOperatorOnlyKey(e.Key) {
+			merged[e.Key] = e.Value
+		}
+	}
+	for k, v := range plan.Overrides {
+		merged[k] = typedScalar(v)
+	}
+	out := make([]v1beta1.ConfigEntry, 0, len(merged))
+	for k, v := range merged {
+		out = append(out, v1beta1.ConfigEntry{Key: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// typedScalar gives template values (always strings in CUE's output) the
+// type they spell, so config.yaml says "parallelism.default: 2" rather than
+// "2". Only plain integers and true/false are converted.
+func typedScalar(s string) any {
+	switch s {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(n, 10) == s {
+		return json.Number(s)
+	}
+	return s
+}
+
+// writeFlinkConfig serialises the configuration in the file format of the
+// Flink version: "legacy" is flink-conf.yaml's flat key: value lines,
+// "yaml" is the standard YAML of config.yaml (Flink 2.x), written nested
+// like Flink's own distribution file.
+func writeFlinkConfig(format string, entries []v1beta1.ConfigEntry) (string, field.ErrorList) {
+	switch format {
+	case "legacy":
+		var b strings.Builder
+		for _, e := range entries {
+			if strings.ContainsAny(e.String(), "\n\r") {
+				return "", field.ErrorList{field.Invalid(configPath(e.Key), e.String(), "flink-conf.yaml values cannot span lines")}
+			}
+			fmt.Fprintf(&b, "%s: %s\n", e.Key, e.String())
+		}
+		return b.String(), nil
+	case "yaml":
+		return writeNestedYAML(entries)
+	}
+	return "", field.ErrorList{field.InternalError(field.NewPath("spec", "flinkVersion"), fmt.Errorf("unknown config format %q in the version table", format))}
+}
+
+func configPath(key string) *field.Path {
+	return field.NewPath("spec", "flinkConfiguration").Key(key)
+}
+
+// writeNestedYAML nests keys at their dots. A key that is also the prefix of
+// another (high-availability and high-availability.storageDir) cannot be
+// nested; Flink 2.x rejects such files ("Overlapping key prefixes
+// detected"), so it is an error here too, naming both keys.
+func writeNestedYAML(entries []v1beta1.ConfigEntry) (string, field.ErrorList) {
+	var errs field.ErrorList
+	for i := 0; i+1 < len(entries); i++ {
+		// Sorted order puts "a" right before "a.b..." when both exist.
+		a, b := entries[i].Key, entries[i+1].Key
+		if strings.HasPrefix(b, a+".") {
+			errs = append(errs, field.Invalid(configPath(a), entries[i].String(),
+				fmt.Sprintf("overlapping key prefixes: %q is also the prefix of %q, which config.yaml (Flink 2.x) cannot hold; use the leaf key (for example high-availability.type)", a, b)))
+		}
+	}
+	if len(errs) > 0 {
+		return "", errs
+	}
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	for _, e := range entries {
+		node := root
+		parts := strings.Split(e.Key, ".")
+		for _, part := range parts[:len(parts)-1] {
+			node = child(node, part)
+		}
+		node.Content = append(node.Content, scalar(parts[len(parts)-1]), valueNode(e.Value))
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return "", field.ErrorList{field.InternalError(field.NewPath("spec", "flinkConfiguration"), err)}
+	}
+	return buf.String(), nil
+}
+
+func child(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key && m.Content[i+1].Kind == yaml.MappingNode {
+			return m.Content[i+1]
+		}
+	}
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	m.Content = append(m.Content, scalar(key), n)
+	return n
+}
+
+func scalar(s string) *yaml.Node {
+	n := &yaml.Node{}
+	n.SetString(s)
+	return n
+}
+
+// valueNode keeps numbers and booleans as the user typed them and writes
+// strings so that YAML reads them back as the same strings.
+func valueNode(v any) *yaml.Node {
+	switch t := v.(type) {
+	case json.Number:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!" + numberTag(t), Value: t.String()}
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(t)}
+	default:
+		n := &yaml.Node{}
+		if err := n.Encode(fmt.Sprint(v)); err != nil {
+			return scalar(fmt.Sprint(v))
+		}
+		return n
+	}
+}
+
+func numberTag(n json.Number) string {
+	if _, err := n.Int64(); err == nil {
+		return "int"
+	}
+	return "float"
+}

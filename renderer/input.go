@@ -1,0 +1,100 @@
+package renderer
+
+import (
+	"cuelang.org/go/cue"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
+)
+
+// buildInput reduces a validated, defaulted FlinkDeployment to #Input.
+func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc RenderContext, tmpl cue.Value) (*templateInput, field.ErrorList) {
+	var errs field.ErrorList
+	s := &fd.Spec
+	slots, slotErr := taskSlots(config)
+	if slotErr != nil {
+		return nil, field.ErrorList{slotErr}
+	}
+	keys := versionKeys(tmpl)
+	jm, jmErrs := resolveProcess(processSpec{
+		path: field.NewPath("spec", "jobManager"), legacy: s.JobManager.Resource, resources: s.JobManager.Resources,
+		memoryKey: "jobmanager.memory.process.size", cpuKeys: []string{keys.jobManagerCPU}, defaultCPU: 1,
+	}, config)
+	tm, tmErrs := resolveProcess(processSpec{
+		path: field.NewPath("spec", "taskManager"), legacy: s.TaskManager.Resource, resources: s.TaskManager.Resources,
+		memoryKey: "taskmanager.memory.process.size", cpuKeys: []string{keys.taskManagerCPU}, defaultCPU: float64(slots),
+	}, config)
+	jm.Replicas = *s.JobManager.Replicas
+	errs = append(errs, jmErrs...)
+	errs = append(errs, tmErrs...)
+
+	in := &templateInput{
+		Name:             fd.Name,
+		Namespace:        fd.Namespace,
+		Image:            s.Image,
+		ImagePullPolicy:  s.ImagePullPolicy,
+		ServiceAccount:   s.ServiceAccount,
+		HighAvailability: validation.HighAvailabilityEnabled(config),
+		TaskSlots:        slots,
+		LogConfiguration: logConfiguration(s.LogConfiguration),
+		JobManager:       jm,
+		TaskManager:      tm,
+	}
+	if s.Job != nil {
+		in.Job = buildJob(fd, rc, slots)
+	}
+	return in, errs
+}
+
+func buildJob(fd *v1beta1.FlinkDeployment, rc RenderContext, slots int64) *jobInput {
+	job := fd.Spec.Job
+	parallelism := int64(job.Parallelism)
+	// As in the reference operator: TaskManager replicas, when set, decide
+	// the parallelism (replicas × slots).
+	if r := fd.Spec.TaskManager.Replicas; r != nil {
+		parallelism = int64(*r) * slots
+	}
+	state := job.State
+	if rc.DesiredState != "" {
+		state = rc.DesiredState
+	}
+	restore := rc.RestorePath
+	if restore == "" && !rc.StartEmpty {
+		restore = job.InitialSavepointPath
+	}
+	args := job.Args
+	if args == nil {
+		args = []string{}
+	}
+	return &jobInput{
+		JarURI:                job.JarURI,
+		Parallelism:           parallelism,
+		EntryClass:            job.EntryClass,
+		Args:                  args,
+		State:                 string(state),
+		RestorePath:           restore,
+		AllowNonRestoredState: job.AllowNonRestoredState,
+		JobID:                 rc.JobID,
+	}
+}
+
+// logConfiguration passes the two log files Flink reads; validation has
+// rejected any other name. The templates add Flink's default log4j file
+// when the user gives none.
+func logConfiguration(user map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range user {
+		out[k] = v
+	}
+	return out
+}
+
+type cpuKeys struct{ jobManagerCPU, taskManagerCPU string }
+
+func versionKeys(tmpl cue.Value) cpuKeys {
+	var k cpuKeys
+	k.jobManagerCPU, _ = tmpl.LookupPath(cue.ParsePath("version.keys.jobManagerCPU")).String()
+	k.taskManagerCPU, _ = tmpl.LookupPath(cue.ParsePath("version.keys.taskManagerCPU")).String()
+	return k
+}

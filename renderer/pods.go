@@ -1,0 +1,56 @@
+package renderer
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// mergeDeploymentPod merges the user's pod templates into a generated
+// Deployment's pod template; the component label says whose templates apply.
+func mergeDeploymentPod(fd *v1beta1.FlinkDeployment, u *unstructured.Unstructured) error {
+	var role *v1beta1.PodTemplate
+	switch u.GetLabels()["component"] {
+	case "jobmanager":
+		role = fd.Spec.JobManager.PodTemplate
+	case "taskmanager":
+		role = fd.Spec.TaskManager.PodTemplate
+	}
+	user, err := userPod(fd.Spec.PodTemplate, role)
+	if err != nil || user == nil {
+		return err
+	}
+	metadata, _, _ := unstructured.NestedMap(u.Object, "spec", "template", "metadata")
+	spec, _, _ := unstructured.NestedMap(u.Object, "spec", "template", "spec")
+	metadata, spec, err = mergeIntoPod(user, metadata, spec)
+	if err != nil {
+		return err
+	}
+	return unstructured.SetNestedMap(u.Object, map[string]any{"metadata": metadata, "spec": spec}, "spec", "template")
+}
+
+// taskManagerPodFile is the YAML of the native-mode TaskManager pod template.
+func taskManagerPodFile(fd *v1beta1.FlinkDeployment, generated map[string]any) (string, error) {
+	pod := generated
+	user, err := userPod(fd.Spec.PodTemplate, fd.Spec.TaskManager.PodTemplate)
+	if err != nil {
+		return "", err
+	}
+	if user != nil {
+		metadata, _ := generated["metadata"].(map[string]any)
+		spec, _ := generated["spec"].(map[string]any)
+		metadata, spec, err = mergeIntoPod(user, metadata, spec)
+		if err != nil {
+			return "", err
+		}
+		pod = map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+	}
+	out, err := yaml.Marshal(pod)
+	if err != nil {
+		return "", fmt.Errorf("encode: %w", err)
+	}
+	return string(out), nil
+}

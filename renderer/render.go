@@ -1,0 +1,164 @@
+// Package renderer turns a FlinkDeployment and a RenderContext into the
+// Kubernetes objects of its Flink cluster. It is a pure function: the same
+// inputs give the same bytes, with no clock, randomness or cluster access.
+// flink-render and the operator both call Render, so what the CLI prints is
+// what the operator applies.
+package renderer
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"cuelang.org/go/cue"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
+)
+
+// RenderContext carries what the operator decides at run time. The zero
+// value is a fresh deploy: the job starts from spec.job.initialSavepointPath
+// when set, otherwise empty.
+type RenderContext struct {
+	// RestorePath is the savepoint or checkpoint the job restores from. It
+	// wins over spec.job.initialSavepointPath.
+	RestorePath string
+	// StartEmpty starts the job without state even when
+	// spec.job.initialSavepointPath is set (a stateless redeploy).
+	StartEmpty bool
+	// JobID fixes the Flink job id (32 lower-case hex characters), so a
+	// restarted JobManager keeps its job's identity.
+	JobID string
+	// DesiredState overrides spec.job.state, for example to keep a job
+	// running until its savepoint completes. Empty means spec.job.state.
+	DesiredState v1beta1.JobState
+}
+
+// Result is a rendered cluster.
+type Result struct {
+	// Objects in apply order (see KindOrder).
+	Objects []*unstructured.Unstructured
+	// FlinkConfiguration is the configuration Flink gets, sorted by key.
+	FlinkConfiguration []v1beta1.ConfigEntry
+	// ConfigFile is the name of the Flink configuration file.
+	ConfigFile string
+}
+
+// InvalidError reports every problem with a FlinkDeployment.
+type InvalidError struct {
+	Errors field.ErrorList
+}
+
+func (e *InvalidError) Error() string {
+	return "invalid FlinkDeployment: " + validation.Describe(e.Errors)
+}
+
+// Render validates a FlinkDeployment and renders its objects. The input is
+// not modified. Invalid input gives an *InvalidError listing every problem.
+func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
+	fd := in.DeepCopy()
+	fd.Default()
+
+	entries, err := fd.Spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return nil, &InvalidError{Errors: field.ErrorList{field.Invalid(field.NewPath("spec", "flinkConfiguration"), "", err.Error())}}
+	}
+	config := make(map[string]string, len(entries))
+	for _, e := range entries {
+		config[e.Key] = e.String()
+	}
+	errs := validation.Validate(fd, config)
+	key := templateKey{mode: *fd.Spec.Mode, version: fd.Spec.FlinkVersion}
+	if _, known := modePackages[key.mode]; !known || !key.version.IsSupported() {
+		// Validation has said why; there is no template to go further with.
+		return nil, &InvalidError{Errors: errs}
+	}
+	tmpl, err := templates.get(key)
+	if err != nil {
+		return nil, err
+	}
+	// Resolving resources finds the remaining problems (memory, cpu), so
+	// they are reported together with the validation errors.
+	input, inputErrs := buildInput(fd, config, rc, tmpl)
+	if errs = append(errs, inputErrs...); len(errs) > 0 {
+		return nil, &InvalidError{Errors: errs}
+	}
+	out, err := evaluate(tmpl, input)
+	if err != nil {
+		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", fd.Namespace, fd.Name, err)
+	}
+	return finish(fd, entries, out)
+}
+
+// evaluate fills the input into the template and decodes the output.
+func evaluate(tmpl cue.Value, input *templateInput) (*templateOutput, error) {
+	v := tmpl.FillPath(pathInput, input)
+	outV := v.LookupPath(pathOutput)
+	if err := outV.Validate(cue.Concrete(true), cue.Final()); err != nil {
+		return nil, fmt.Errorf("evaluate template: %w", err)
+	}
+	raw, err := outV.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encode template output: %w", err)
+	}
+	var out templateOutput
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("decode template output: %w", err)
+	}
+	return &out, nil
+}
+
+// finish does what templates leave to Go: the Flink configuration file, and
+// the user's pod templates.
+func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, out *templateOutput) (*Result, error) {
+	merged := mergeFlinkConfig(out.FlinkConfig, user)
+	file, errs := writeFlinkConfig(out.FlinkConfig.Format, merged)
+	if len(errs) > 0 {
+		return nil, &InvalidError{Errors: errs}
+	}
+	res := &Result{FlinkConfiguration: merged, ConfigFile: out.FlinkConfig.File}
+	for _, obj := range out.Objects {
+		u := &unstructured.Unstructured{Object: obj}
+		switch {
+		case u.GetKind() == "ConfigMap" && u.GetName() == out.FlinkConfig.ConfigMap:
+			setData(u, out.FlinkConfig.File, file)
+		case u.GetKind() == "ConfigMap" && out.PodTemplates.TaskManager != nil && u.GetName() == out.PodTemplates.TaskManager.ConfigMap:
+			pod, err := taskManagerPodFile(fd, out.PodTemplates.TaskManager.Pod)
+			if err != nil {
+				return nil, fmt.Errorf("render FlinkDeployment %s/%s: TaskManager pod template: %w", fd.Namespace, fd.Name, err)
+			}
+			setData(u, out.PodTemplates.TaskManager.File, pod)
+		case u.GetKind() == "Deployment":
+			if err := mergeDeploymentPod(fd, u); err != nil {
+				return nil, fmt.Errorf("render FlinkDeployment %s/%s: Deployment %s: %w", fd.Namespace, fd.Name, u.GetName(), err)
+			}
+		}
+		res.Objects = append(res.Objects, u)
+	}
+	sortObjects(res.Objects)
+	return res, nil
+}
+
+func setData(u *unstructured.Unstructured, key, value string) {
+	data, _ := u.Object["data"].(map[string]any)
+	if data == nil {
+		data = map[string]any{}
+		u.Object["data"] = data
+	}
+	data[key] = value
+}
+
+// taskSlots reads taskmanager.numberOfTaskSlots (Flink's default is 1).
+func taskSlots(config map[string]string) (int64, *field.Error) {
+	v, ok := config["taskmanager.numberOfTaskSlots"]
+	if !ok {
+		return 1, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil || n < 1 {
+		return 0, field.Invalid(field.NewPath("spec", "flinkConfiguration").Key("taskmanager.numberOfTaskSlots"), v, "must be a whole number of at least 1")
+	}
+	return n, nil
+}

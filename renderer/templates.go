@@ -1,0 +1,109 @@
+package renderer
+
+import (
+	"fmt"
+	"io/fs"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
+
+	flinkoperator "github.com/flinkops/flink-operator"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// templateKey selects a template: deployment mode and Flink version.
+// Application versus session is decided inside a template by input.job.
+type templateKey struct {
+	mode    v1beta1.DeploymentMode
+	version v1beta1.FlinkVersion
+}
+
+// templateSet loads the CUE module once and builds each template key on
+// first use. Built values are immutable and, with cuelang.org/go v0.17, safe
+// for concurrent use, so renders share them without locks.
+type templateSet struct {
+	ctx     *cue.Context
+	module  fs.FS
+	once    sync.Once
+	loadErr error
+	modes   map[v1beta1.DeploymentMode]cue.Value
+	table   cue.Value
+
+	mu    sync.Mutex
+	built map[templateKey]cue.Value
+}
+
+var templates = &templateSet{module: flinkoperator.CUEModule, built: map[templateKey]cue.Value{}}
+
+// modePackages maps each deployment mode to its template package.
+var modePackages = map[v1beta1.DeploymentMode]string{
+	v1beta1.ModeNative: "./templates/native",
+}
+
+func (t *templateSet) load() error {
+	t.once.Do(func() {
+		t.ctx = cuecontext.New()
+		t.modes = map[v1beta1.DeploymentMode]cue.Value{}
+		for mode, pkg := range modePackages {
+			v, err := t.buildPackage(pkg)
+			if err != nil {
+				t.loadErr = err
+				return
+			}
+			t.modes[mode] = v
+		}
+		versions, err := t.buildPackage(versionsPackage)
+		if err != nil {
+			t.loadErr = err
+			return
+		}
+		t.table = versions.LookupPath(cue.ParsePath("table"))
+	})
+	return t.loadErr
+}
+
+func (t *templateSet) buildPackage(pkg string) (cue.Value, error) {
+	insts := load.Instances([]string{pkg}, &load.Config{FS: t.module, ModuleRoot: "/"})
+	if len(insts) != 1 || insts[0].Err != nil {
+		return cue.Value{}, fmt.Errorf("load CUE package %s: %w", pkg, insts[0].Err)
+	}
+	v := t.ctx.BuildInstance(insts[0])
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("build CUE package %s: %w", pkg, err)
+	}
+	return v, nil
+}
+
+// get returns the template for a key with its version facts filled in.
+func (t *templateSet) get(key templateKey) (cue.Value, error) {
+	if err := t.load(); err != nil {
+		return cue.Value{}, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.built[key]; ok {
+		return v, nil
+	}
+	base, ok := t.modes[key.mode]
+	if !ok {
+		return cue.Value{}, fmt.Errorf("no template for mode %q", key.mode)
+	}
+	facts := t.table.LookupPath(cue.MakePath(cue.Str(string(key.version))))
+	if !facts.Exists() {
+		return cue.Value{}, fmt.Errorf("no version facts for flinkVersion %q in templates/versions", key.version)
+	}
+	// Resolve the facts to plain data once, so renders do not re-evaluate
+	// the version table.
+	raw, err := facts.MarshalJSON()
+	if err != nil {
+		return cue.Value{}, fmt.Errorf("version facts for %s: %w", key.version, err)
+	}
+	v := base.FillPath(pathVersion, t.ctx.CompileBytes(raw))
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("template %s/%s: %w", key.mode, key.version, err)
+	}
+	t.built[key] = v
+	return v, nil
+}
