@@ -220,4 +220,3 @@ func javaDouble(f float64) string {
 	}
 	return s + ".0"
 }
-
