@@ -20,7 +20,7 @@ help: ## list targets
 build: ## build flink-render and flink-operator into bin/
 	go build -o bin/ ./cmd/...
 
-test: envtest ## run every test (race detector on) against a real API server
+test: envtest $(CONTROLLER_GEN) ## run every test (race detector on) against a real API server
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh | tail -n 1)" CONTROLLER_GEN="$(CONTROLLER_GEN)" \
 		go test -race -count=1 ./...
 

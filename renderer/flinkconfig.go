@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,9 +55,11 @@ func mergeFlinkConfig(plan flinkConfigPlan, user []v1beta1.ConfigEntry) []v1beta
 	return out
 }
 
+var decimal = regexp.MustCompile(`^-?[0-9]+\.[0-9]+$`)
+
 // typedScalar gives template values (always strings in CUE's output) the
 // type they spell, so config.yaml says "parallelism.default: 2" rather than
-// "2". Only plain integers and true/false are converted.
+// "2". Only plain integers, decimals and true/false are converted.
 func typedScalar(s string) any {
 	switch s {
 	case "true":
@@ -65,6 +68,9 @@ func typedScalar(s string) any {
 		return false
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(n, 10) == s {
+		return json.Number(s)
+	}
+	if decimal.MatchString(s) {
 		return json.Number(s)
 	}
 	return s

@@ -1,10 +1,11 @@
 package renderer
 
 import (
+	"bytes"
 	"fmt"
 
+	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -48,9 +49,11 @@ func taskManagerPodFile(fd *v1beta1.FlinkDeployment, generated map[string]any) (
 		}
 		pod = map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
 	}
-	out, err := yaml.Marshal(pod)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(pod); err != nil {
 		return "", fmt.Errorf("encode: %w", err)
 	}
-	return string(out), nil
+	return buf.String(), nil
 }

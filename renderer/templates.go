@@ -94,13 +94,9 @@ func (t *templateSet) get(key templateKey) (cue.Value, error) {
 	if !facts.Exists() {
 		return cue.Value{}, fmt.Errorf("no version facts for flinkVersion %q in templates/versions", key.version)
 	}
-	// Resolve the facts to plain data once, so renders do not re-evaluate
-	// the version table.
-	raw, err := facts.MarshalJSON()
-	if err != nil {
-		return cue.Value{}, fmt.Errorf("version facts for %s: %w", key.version, err)
-	}
-	v := base.FillPath(pathVersion, t.ctx.CompileBytes(raw))
+	// Filling the entry of the already evaluated versions package (rather
+	// than a copy of it) lets every render share it.
+	v := base.FillPath(pathVersion, facts)
 	if err := v.Err(); err != nil {
 		return cue.Value{}, fmt.Errorf("template %s/%s: %w", key.mode, key.version, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -137,6 +138,7 @@ func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
 	for _, s := range strict {
 		errs = append(errs, d.strictError(s))
 	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	// Unknown fields were skipped, the rest decoded: keep the object so that
 	// its other problems can be reported in the same run.
 	return fd, errs

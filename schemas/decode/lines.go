@@ -37,6 +37,12 @@ func (d *Document) LineOf(path string) int {
 			}
 			next, rest = node.Content[i], rest[len(m[0]):]
 		case yaml.MappingNode:
+			// field.Path writes map keys as [key]; look such a key up like a field.
+			if strings.HasPrefix(rest, "[") {
+				if end := strings.Index(rest, "]"); end > 0 {
+					rest = rest[1:end] + rest[end+1:]
+				}
+			}
 			var key *yaml.Node
 			for i := 0; i+1 < len(node.Content); i += 2 {
 				k := node.Content[i].Value

@@ -40,3 +40,12 @@ func (fd *FlinkDeployment) Default() {
 // IsApplication reports whether the deployment runs one job (application
 // cluster) rather than accepting jobs (session cluster).
 func (fd *FlinkDeployment) IsApplication() bool { return fd.Spec.Job != nil }
+
+// CanaryLabel marks a FlinkDeployment the operator reconciles only to prove
+// it is alive (reference operator health checks); it deploys nothing.
+const CanaryLabel = "flink.apache.org/canary"
+
+// IsCanary reports whether fd is a canary resource.
+func IsCanary(fd *FlinkDeployment) bool {
+	return fd.Labels[CanaryLabel] == "true"
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRendersExampleDeterministically(t *testing.T) {
+	code, first, stderr := runCLI(t, "", "../../examples/basic.yaml")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, stderr)
+	assert.Contains(t, first, "kind: Deployment")
+	assert.Contains(t, first, "name: basic-example-rest")
+	_, second, _ := runCLI(t, "", "../../examples/basic.yaml")
+	assert.Equal(t, first, second)
+}
+
+func TestStdinAndNamespaceDefault(t *testing.T) {
+	data, err := os.ReadFile("../../examples/basic.yaml")
+	require.NoError(t, err)
+	noNamespace := strings.Replace(string(data), "  namespace: default\n", "", 1)
+	code, out, stderr := runCLI(t, noNamespace, "--namespace", "analytics", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "namespace: analytics")
+	assert.NotContains(t, out, "namespace: default")
+}
+
+func TestJSONIsAList(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "-o", "json", "../../examples/basic.yaml")
+	require.Equal(t, 0, code, stderr)
+	var list struct {
+		Kind  string           `json:"kind"`
+		Items []map[string]any `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &list))
+	assert.Equal(t, "List", list.Kind)
+	assert.Len(t, list.Items, 5)
+}
+
+func TestOutputDir(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCLI(t, "", "--output-dir", dir, "../../examples/basic.yaml")
+	require.Equal(t, 0, code, stderr)
+	assert.Empty(t, out)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{
+		"default_configmap_flink-config-basic-example.yaml",
+		"default_configmap_pod-template-basic-example.yaml",
+		"default_service_basic-example.yaml",
+		"default_service_basic-example-rest.yaml",
+		"default_deployment_basic-example.yaml",
+	}, names)
+	dep, err := os.ReadFile(filepath.Join(dir, "default_deployment_basic-example.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(dep), "kind: Deployment")
+}
+
+func TestInvalidInputExitsOneWithEveryError(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte(`apiVersion: flink.apache.org/v1beta1
+kind: FlinkDeployment
+metadata:
+  name: bad
+spec:
+  image: flink:1.20
+  flinkVersion: v1_99
+  serviceAccount: flink
+  jobmanager: {}
+`), 0o644))
+	code, out, stderr := runCLI(t, "", "../../examples/basic.yaml", bad)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out, "no partial output when any input is invalid")
+	assert.Contains(t, stderr, bad+`:7: spec.flinkVersion: Unsupported value: "v1_99": supported values: "v1_13"`)
+	assert.Contains(t, stderr, bad+`:9: spec.jobmanager: unknown field; did you mean "jobManager"?`)
+	assert.NotContains(t, stderr, "panic")
+}
+
+func TestUsage(t *testing.T) {
+	code, _, stderr := runCLI(t, "")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "usage: flink-render")
+	code, _, _ = runCLI(t, "", "-o", "xml", "../../examples/basic.yaml")
+	assert.Equal(t, 2, code)
+	code, _, _ = runCLI(t, "", "--no-such-flag")
+	assert.Equal(t, 2, code)
+	code, out, _ := runCLI(t, "", "--version")
+	assert.Equal(t, 0, code)
+	assert.True(t, strings.HasPrefix(out, "flink-render "))
+}
+
+func TestMissingFile(t *testing.T) {
+	code, _, stderr := runCLI(t, "", "does-not-exist.yaml")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "does-not-exist.yaml")
+}
