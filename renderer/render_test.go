@@ -144,7 +144,7 @@ func TestConfigFilePerVersion(t *testing.T) {
 
 func TestVersionedKeys(t *testing.T) {
 	cases := []struct {
-		version                 v1beta1.FlinkVersion
+		version                   v1beta1.FlinkVersion
 		imageKey, cpuKey, restore string
 	}{
 		{"v1_13", "kubernetes.container.image", "kubernetes.jobmanager.cpu", "execution.savepoint.path"},
