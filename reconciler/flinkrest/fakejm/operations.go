@@ -1,0 +1,222 @@
+package fakejm
+
+import (
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+)
+
+// Forever as OperationBehavior.PendingPolls keeps an operation IN_PROGRESS
+// until the test calls CompleteOperation or FailOperation.
+const Forever = -1
+
+// OperationBehavior decides how savepoint and stop operations triggered from
+// now on complete. The zero value completes successfully on the first poll.
+type OperationBehavior struct {
+	// PendingPolls is how many status polls answer IN_PROGRESS before the
+	// operation completes; Forever means never by itself.
+	PendingPolls int
+	// Fail completes the operation with a failure-cause instead of a
+	// location; the job keeps running, as in Flink.
+	Fail bool
+	// FailureMessage is the CheckpointException message of a failure.
+	FailureMessage string
+}
+
+type opKind int
+
+const (
+	opSavepoint opKind = iota
+	opStop
+)
+
+type opKey struct{ job, id string }
+
+// operation is one asynchronous savepoint or stop-with-savepoint.
+type operation struct {
+	kind      opKind
+	jobID     string
+	requestID string
+	dir       string
+	cancelJob bool // savepoint with cancel-job
+	pollsLeft int
+	fail      bool
+	failMsg   string
+
+	done     bool
+	location string
+	cause    map[string]any
+}
+
+// SetOperationBehavior applies b to operations triggered afterwards;
+// operations already running keep theirs.
+func (c *Cluster) SetOperationBehavior(b OperationBehavior) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.behavior = b
+}
+
+// CompleteOperation completes a running operation successfully now, with the
+// same effects on the job as a completion by polling.
+func (c *Cluster) CompleteOperation(requestID string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	op, err := c.runningOp(requestID)
+	if err != nil {
+		return err
+	}
+	op.fail = false
+	c.finish(op)
+	return nil
+}
+
+// FailOperation completes a running operation with a failure now.
+func (c *Cluster) FailOperation(requestID, message string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	op, err := c.runningOp(requestID)
+	if err != nil {
+		return err
+	}
+	op.fail, op.failMsg = true, message
+	c.finish(op)
+	return nil
+}
+
+// PendingOperations lists the request ids of operations still in progress,
+// sorted.
+func (c *Cluster) PendingOperations() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []string
+	for _, op := range c.ops {
+		if !op.done {
+			ids = append(ids, op.requestID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func (c *Cluster) runningOp(requestID string) (*operation, error) {
+	var found *operation
+	for _, op := range c.ops {
+		if op.requestID != requestID {
+			continue
+		}
+		if found != nil {
+			return nil, fmt.Errorf("fakejm: request id %s is used by several jobs", requestID)
+		}
+		found = op
+	}
+	switch {
+	case found == nil:
+		return nil, fmt.Errorf("fakejm: no operation %s", requestID)
+	case found.done:
+		return nil, fmt.Errorf("fakejm: operation %s already completed", requestID)
+	}
+	return found, nil
+}
+
+// startOperation registers a trigger and returns its request id. With a
+// client trigger id (1.15+) a repeated trigger returns the existing
+// operation, which is what makes Flink's triggers retry-safe. Callers hold
+// mu.
+func (c *Cluster) startOperation(op *operation, clientTrigger string) string {
+	if clientTrigger != "" {
+		if id, ok := c.byClient[opKey{op.jobID, clientTrigger}]; ok {
+			return id
+		}
+		op.requestID = clientTrigger
+		c.byClient[opKey{op.jobID, clientTrigger}] = clientTrigger
+	} else {
+		op.requestID = c.hexID(32)
+	}
+	if op.kind == opStop {
+		c.counters.StopTriggers++
+	} else {
+		c.counters.SavepointTriggers++
+	}
+	op.pollsLeft = c.behavior.PendingPolls
+	op.fail, op.failMsg = c.behavior.Fail, c.behavior.FailureMessage
+	c.ops[opKey{op.jobID, op.requestID}] = op
+	// Flink accepts the trigger and reports an unknown or not running job
+	// through the operation result (unverified against a real cluster).
+	if j, ok := c.jobs[op.jobID]; !ok || j.state != flinkrest.JobRunning {
+		c.finish(op)
+	}
+	return op.requestID
+}
+
+// poll answers one status request, advancing the operation. Callers hold mu.
+func (c *Cluster) poll(op *operation) map[string]any {
+	if !op.done {
+		switch {
+		case op.pollsLeft > 0:
+			op.pollsLeft--
+		case op.pollsLeft == 0:
+			c.finish(op)
+		}
+	}
+	if !op.done {
+		return map[string]any{"status": map[string]any{"id": "IN_PROGRESS"}, "operation": nil}
+	}
+	result := map[string]any{"location": op.location}
+	if op.cause != nil {
+		result = map[string]any{"failure-cause": op.cause}
+	}
+	return map[string]any{"status": map[string]any{"id": "COMPLETED"}, "operation": result}
+}
+
+// finish completes op and applies its effect on the job. Callers hold mu.
+func (c *Cluster) finish(op *operation) {
+	op.done = true
+	j, ok := c.jobs[op.jobID]
+	switch {
+	case !ok:
+		op.cause = failureCause("org.apache.flink.runtime.messages.FlinkJobNotFoundException",
+			fmt.Sprintf("Could not find Flink job (%s)", op.jobID))
+	case j.state != flinkrest.JobRunning:
+		op.cause = failureCause("org.apache.flink.runtime.checkpoint.CheckpointException",
+			fmt.Sprintf("Job %s is not running (state %s).", op.jobID, j.state))
+	case op.fail:
+		msg := op.failMsg
+		if msg == "" {
+			msg = "Checkpoint was declined."
+		}
+		op.cause = failureCause("org.apache.flink.runtime.checkpoint.CheckpointException", msg)
+	}
+	if op.cause != nil {
+		c.counters.SavepointsFailed++
+		return
+	}
+	c.counters.SavepointsCompleted++
+	op.location = fmt.Sprintf("%s/savepoint-%s-%s", strings.TrimSuffix(op.dir, "/"), op.jobID[:6], c.hexID(12))
+	cpType := "SAVEPOINT"
+	if op.kind == opStop && c.version.AtLeast(1, 15) {
+		cpType = "SYNC_SAVEPOINT"
+	}
+	now := c.nowMillis()
+	j.cps.add(cpEntry{status: CheckpointCompleted, isSavepoint: true, cpType: cpType, trigger: now, ack: now, size: 1024, path: op.location})
+	switch {
+	case op.kind == opStop:
+		c.setState(j, flinkrest.JobFinished)
+	case op.cancelJob:
+		c.setState(j, flinkrest.JobCanceled)
+	}
+}
+
+// failureCause renders a SerializedThrowable the way Flink wraps savepoint
+// failures. serialized-throwable cannot be real Java serialization here; it
+// is base64 of the message so that it at least decodes.
+func failureCause(class, msg string) map[string]any {
+	trace := fmt.Sprintf("java.util.concurrent.CompletionException: %s: %s\n\tat java.util.concurrent.CompletableFuture.encodeThrowable(CompletableFuture.java:292)\n", class, msg)
+	return map[string]any{
+		"class":                "java.util.concurrent.CompletionException",
+		"stack-trace":          trace,
+		"serialized-throwable": base64.StdEncoding.EncodeToString([]byte(class + ": " + msg)),
+	}
+}

@@ -1,0 +1,79 @@
+package fakejm_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+)
+
+func TestCheckpointDiscriminatorByVersion(t *testing.T) {
+	for v, disc := range map[string]string{"v1_13": "@class", "v1_14": "@class", "v1_15": "className", "v2_1": "className"} {
+		c, r, id := start(t, v)
+		_, err := c.AddCheckpoint(id, fakejm.CheckpointSpec{})
+		require.NoError(t, err)
+		_, err = c.AddCheckpoint(id, fakejm.CheckpointSpec{Status: fakejm.CheckpointFailed, FailureMessage: "expired"})
+		require.NoError(t, err)
+		code, body := r.get("/jobs/" + id + "/checkpoints")
+		require.Equal(t, http.StatusOK, code)
+		latest := body["latest"].(map[string]any)
+		completed := latest["completed"].(map[string]any)
+		assert.Equal(t, "completed", completed[disc], v)
+		assert.NotContains(t, completed, map[string]string{"@class": "className", "className": "@class"}[disc], v)
+		assert.Equal(t, v != "v1_13" && v != "v1_14", completed["checkpointed_size"] != nil, v)
+		failed := latest["failed"].(map[string]any)
+		assert.Equal(t, "failed", failed[disc])
+		assert.Equal(t, "expired", failed["failure_message"])
+		assert.Nil(t, latest["savepoint"], "nulls are serialized")
+		assert.Contains(t, latest, "restored")
+		assert.Equal(t, float64(2), body["counts"].(map[string]any)["total"])
+		assert.Equal(t, "failed", body["history"].([]any)[0].(map[string]any)[disc], "history is newest first")
+	}
+}
+
+func TestCheckpointRestoredAndDisabled(t *testing.T) {
+	c, r, _ := start(t, "v1_20")
+	id, err := c.AddJob(fakejm.JobSpec{RestoredFrom: "s3://b/sp/savepoint-abcdef-000000000001", RestoredCheckpointID: 5})
+	require.NoError(t, err)
+	_, body := r.get("/jobs/" + id + "/checkpoints")
+	restored := body["latest"].(map[string]any)["restored"].(map[string]any)
+	assert.Equal(t, []string{"external_path", "id", "is_savepoint", "restore_timestamp"}, keys(restored))
+	assert.Equal(t, float64(5), restored["id"])
+
+	off, err := c.AddJob(fakejm.JobSpec{CheckpointingDisabled: true})
+	require.NoError(t, err)
+	code, body := r.get("/jobs/" + off + "/checkpoints")
+	assert.Equal(t, http.StatusNotFound, code)
+	assert.Equal(t, []any{"Checkpointing has not been enabled."}, errorsOf(body))
+}
+
+func TestExceptionShapes(t *testing.T) {
+	cases := map[string]struct {
+		legacy, location, endpoint, labels bool
+	}{
+		"v1_13": {legacy: true, location: true},
+		"v1_18": {legacy: true, location: true, labels: true},
+		"v1_19": {legacy: true, location: true, endpoint: true, labels: true},
+		"v2_0":  {endpoint: true, labels: true},
+	}
+	for v, want := range cases {
+		c, r, id := start(t, v)
+		require.NoError(t, c.FailJob(id, "java.lang.RuntimeException", "boom"))
+		_, body := r.get("/jobs/" + id + "/exceptions")
+		if want.legacy {
+			assert.Equal(t, []string{"all-exceptions", "exceptionHistory", "root-exception", "timestamp", "truncated"}, keys(body), v)
+			assert.Contains(t, body["root-exception"], "java.lang.RuntimeException: boom")
+		} else {
+			assert.Equal(t, []string{"exceptionHistory"}, keys(body), v)
+		}
+		entry := body["exceptionHistory"].(map[string]any)["entries"].([]any)[0].(map[string]any)
+		assert.Equal(t, "java.lang.RuntimeException", entry["exceptionName"])
+		assert.Equal(t, want.location, entry["location"] != nil, v)
+		assert.Equal(t, want.endpoint, entry["endpoint"] != nil, v)
+		assert.Equal(t, want.labels, entry["failureLabels"] != nil, v)
+		assert.Equal(t, []any{}, entry["concurrentExceptions"])
+	}
+}
