@@ -1,0 +1,132 @@
+// Command flink-operator runs the FlinkDeployment controller.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/flinkops/flink-operator/reconciler"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "flink-operator:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	watchNamespaces  string
+	labelSelector    string
+	leaderElect      bool
+	leaderElectionNS string
+	metricsAddr      string
+	probeAddr        string
+	maxConcurrent    int
+	restURLTemplate  string
+	progressInterval time.Duration
+	resyncInterval   time.Duration
+}
+
+func run(args []string) error {
+	var o options
+	fs := flag.NewFlagSet("flink-operator", flag.ContinueOnError)
+	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch; empty watches all")
+	fs.StringVar(&o.labelSelector, "label-selector", "", "only reconcile FlinkDeployments matching this label selector (to shard a fleet across operators)")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader with a Lease so that only one replica reconciles")
+	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "namespace of the leader election Lease (default: the operator's own)")
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint; 0 disables it")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz; 0 disables them")
+	fs.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "FlinkDeployments reconciled in parallel")
+	fs.StringVar(&o.restURLTemplate, "rest-url-template", reconciler.DefaultRESTURLTemplate, "URL of each JobManager's REST API; {{name}} and {{namespace}} are replaced")
+	fs.DurationVar(&o.progressInterval, "progress-interval", reconciler.DefaultProgressInterval, "how often a starting JobManager is checked")
+	fs.DurationVar(&o.resyncInterval, "resync-interval", reconciler.DefaultResyncInterval, "how often a settled cluster is observed")
+	// --kubeconfig is registered by controller-runtime's config package on
+	// the global flag set; KUBECONFIG works too.
+	kubeconfig := fs.String("kubeconfig", "", "path to a kubeconfig; default: $KUBECONFIG, then in-cluster")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if *kubeconfig != "" {
+		os.Setenv("KUBECONFIG", *kubeconfig)
+	}
+	if err := reconciler.ValidateRESTURLTemplate(o.restURLTemplate); err != nil {
+		return err
+	}
+	crSelector := labels.Everything()
+	if o.labelSelector != "" {
+		s, err := labels.Parse(o.labelSelector)
+		if err != nil {
+			return fmt.Errorf("--label-selector %q: %w", o.labelSelector, err)
+		}
+		crSelector = s
+	}
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("load kubeconfig: %w", err)
+	}
+	scheme, err := reconciler.NewScheme()
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Cache:                   reconciler.CacheOptions(splitList(o.watchNamespaces), crSelector),
+		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
+		HealthProbeBindAddress:  o.probeAddr,
+		LeaderElection:          o.leaderElect,
+		LeaderElectionID:        "flink-operator.flink.apache.org",
+		LeaderElectionNamespace: o.leaderElectionNS,
+		// Stop reconciling at once when leadership is lost; the next leader
+		// resumes from what status recorded.
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	r := &reconciler.Reconciler{
+		Client:           mgr.GetClient(),
+		APIReader:        mgr.GetAPIReader(),
+		Scheme:           mgr.GetScheme(),
+		Recorder:         mgr.GetEventRecorder("flink-operator"),
+		RESTURLTemplate:  o.restURLTemplate,
+		ProgressInterval: o.progressInterval,
+		ResyncInterval:   o.resyncInterval,
+	}
+	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
+		return fmt.Errorf("set up controller: %w", err)
+	}
+	if o.probeAddr != "0" {
+		if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+			return err
+		}
+		if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+			return err
+		}
+	}
+	ctrl.Log.Info("starting flink-operator", "watchNamespaces", o.watchNamespaces, "leaderElection", o.leaderElect)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,229 @@
+package reconciler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// objectKey identifies a child object.
+type objectKey struct {
+	gvk       schema.GroupVersionKind
+	namespace string
+	name      string
+}
+
+func keyOf(u *unstructured.Unstructured) objectKey {
+	return objectKey{gvk: u.GroupVersionKind(), namespace: u.GetNamespace(), name: u.GetName()}
+}
+
+func (k objectKey) String() string {
+	return fmt.Sprintf("%s/%s/%s", k.gvk.Kind, k.namespace, k.name)
+}
+
+// applyMemo remembers, per child object, the hash of what was last applied
+// and the resourceVersion the API server answered with. When the render
+// gives the same hash and the cached object still has that resourceVersion,
+// nobody has touched it and the apply is skipped: a no-op pass then costs
+// no API request at all. Any change by anyone (kubectl set image, a
+// deleted object) changes the resourceVersion, so the object is applied
+// again and the drift is put back. The memo is only an optimisation: after a
+// restart it is empty and every object is applied once.
+type applyMemo struct {
+	mu      sync.Mutex
+	entries map[objectKey]memoEntry
+}
+
+type memoEntry struct {
+	hash            string
+	resourceVersion string
+}
+
+func (m *applyMemo) get(k objectKey) (memoEntry, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[k]
+	return e, ok
+}
+
+func (m *applyMemo) put(k objectKey, e memoEntry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.entries == nil {
+		m.entries = map[objectKey]memoEntry{}
+	}
+	m.entries[k] = e
+}
+
+func (m *applyMemo) forget(k objectKey) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.entries, k)
+}
+
+// applyResult says what an apply pass did.
+type applyResult struct {
+	// Applied objects, and the ones among them whose live state had drifted.
+	Applied, Drifted []objectKey
+}
+
+// apply server-side-applies the rendered objects in order, each owned by the
+// FlinkDeployment, skipping those the memo proves unchanged.
+func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, objs []*unstructured.Unstructured) (applyResult, error) {
+	var res applyResult
+	owner := metav1.OwnerReference{
+		APIVersion:         v1beta1.GroupVersion.String(),
+		Kind:               v1beta1.KindFlinkDeployment,
+		Name:               fd.Name,
+		UID:                fd.UID,
+		Controller:         ptr.To(true),
+		BlockOwnerDeletion: ptr.To(true),
+	}
+	for _, obj := range objs {
+		obj = obj.DeepCopy()
+		obj.SetOwnerReferences([]metav1.OwnerReference{owner})
+		key := keyOf(obj)
+		hash, err := objectHash(obj)
+		if err != nil {
+			return res, fmt.Errorf("%s: hash: %w", key, err)
+		}
+		liveRV, err := r.cachedResourceVersion(ctx, key)
+		if err != nil {
+			return res, err
+		}
+		memo, known := r.memo.get(key)
+		if known && liveRV != "" && memo.hash == hash && memo.resourceVersion == liveRV {
+			continue
+		}
+		if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+			return res, fmt.Errorf("%s: apply: %w", key, err)
+		}
+		res.Applied = append(res.Applied, key)
+		// The same desired state applied over a changed object that the API
+		// server then had to change back: that was drift.
+		if known && memo.hash == hash && liveRV != "" && obj.GetResourceVersion() != liveRV {
+			res.Drifted = append(res.Drifted, key)
+		}
+		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion()})
+	}
+	return res, nil
+}
+
+// cachedResourceVersion reads an object from the informer cache ("" when
+// absent). It uses the typed object so it shares the informer the watches
+// already run.
+func (r *Reconciler) cachedResourceVersion(ctx context.Context, key objectKey) (string, error) {
+	obj, err := r.newObject(key.gvk)
+	if err != nil {
+		return "", err
+	}
+	err = r.Client.Get(ctx, client.ObjectKey{Namespace: key.namespace, Name: key.name}, obj)
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: get: %w", key, err)
+	}
+	return obj.GetResourceVersion(), nil
+}
+
+func (r *Reconciler) newObject(gvk schema.GroupVersionKind) (client.Object, error) {
+	o, err := r.Scheme.New(gvk)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not registered in the scheme: %w", gvk, err)
+	}
+	obj, ok := o.(client.Object)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a client.Object", gvk)
+	}
+	return obj, nil
+}
+
+func objectHash(u *unstructured.Unstructured) (string, error) {
+	b, err := json.Marshal(u.Object)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// prune deletes the cluster's objects that the current render no longer
+// contains: an Ingress removed from the spec, everything of a suspended job.
+// Only objects labelled as this cluster's and owned by this very
+// FlinkDeployment (same UID) are candidates.
+func (r *Reconciler) prune(ctx context.Context, fd *v1beta1.FlinkDeployment, keep []*unstructured.Unstructured) ([]objectKey, error) {
+	wanted := map[objectKey]bool{}
+	for _, o := range keep {
+		wanted[keyOf(o)] = true
+	}
+	owned, err := r.ownedObjects(ctx, fd)
+	if err != nil {
+		return nil, err
+	}
+	var deleted []objectKey
+	for _, obj := range owned {
+		key := objectKey{gvk: obj.GetObjectKind().GroupVersionKind(), namespace: obj.GetNamespace(), name: obj.GetName()}
+		if wanted[key] {
+			continue
+		}
+		if err := r.Client.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
+			return deleted, fmt.Errorf("%s: prune: %w", key, err)
+		}
+		r.memo.forget(key)
+		deleted = append(deleted, key)
+	}
+	return deleted, nil
+}
+
+// ownedObjects lists, over every kind the renderer can emit, the objects
+// labelled as this cluster's and owned by this FlinkDeployment.
+func (r *Reconciler) ownedObjects(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]client.Object, error) {
+	var out []client.Object
+	for _, gvk := range renderer.KindOrder {
+		listGVK := gvk
+		listGVK.Kind += "List"
+		l, err := r.Scheme.New(listGVK)
+		if err != nil {
+			return nil, fmt.Errorf("%s is not registered in the scheme: %w", listGVK, err)
+		}
+		list := l.(client.ObjectList)
+		if err := r.Client.List(ctx, list, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
+			return nil, fmt.Errorf("list %s of %s/%s: %w", gvk.Kind, fd.Namespace, fd.Name, err)
+		}
+		items, err := metaItems(list)
+		if err != nil {
+			return nil, err
+		}
+		for _, obj := range items {
+			if ownedBy(obj, fd.UID) {
+				obj.GetObjectKind().SetGroupVersionKind(gvk)
+				out = append(out, obj)
+			}
+		}
+	}
+	return out, nil
+}
+
+func ownedBy(obj client.Object, uid types.UID) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.UID == uid {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,353 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Intervals between passes when nothing else wakes the controller.
+const (
+	// DefaultProgressInterval re-checks a JobManager that is starting.
+	DefaultProgressInterval = 5 * time.Second
+	// DefaultResyncInterval re-observes a settled cluster (job state).
+	DefaultResyncInterval = 60 * time.Second
+	// DefaultCleanupTimeout bounds how long deletion waits for cleanup.
+	DefaultCleanupTimeout = 5 * time.Minute
+	// DefaultMaxRESTBackoff caps the retry delay while a REST API is
+	// unreachable.
+	DefaultMaxRESTBackoff = 60 * time.Second
+)
+
+// Reconciler reconciles FlinkDeployments. Construct it with its fields and
+// call SetupWithManager.
+type Reconciler struct {
+	// Client reads from the manager's label-filtered caches and writes to
+	// the API server.
+	Client client.Client
+	// APIReader reads the API server directly, for objects the caches do
+	// not hold (Flink's HA ConfigMaps carry no label of ours).
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  events.EventRecorder
+	// Gate decides whether and how a change may be applied.
+	Gate Gate
+	// RESTURLTemplate locates each JobManager's REST API.
+	RESTURLTemplate string
+	// HTTPClient is used for Flink REST calls; nil means a default.
+	HTTPClient *http.Client
+	// Intervals; zero values take the defaults above.
+	ProgressInterval, ResyncInterval, CleanupTimeout, MaxRESTBackoff time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	memo        applyMemo
+	restBackoff sync.Map // types.UID -> time.Duration
+}
+
+// Reconcile runs one pass for one FlinkDeployment.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	fd := &v1beta1.FlinkDeployment{}
+	if err := r.Client.Get(ctx, req.NamespacedName, fd); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !fd.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, fd)
+	}
+	if !controllerutil.ContainsFinalizer(fd, Finalizer) {
+		patch := client.MergeFrom(fd.DeepCopy())
+		controllerutil.AddFinalizer(fd, Finalizer)
+		if err := r.Client.Patch(ctx, fd, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: add finalizer: %w", fd.Namespace, fd.Name, err)
+		}
+	}
+	original := fd.DeepCopy()
+	result, reconcileErr := r.reconcile(ctx, fd)
+	if err := r.writeStatus(ctx, original, fd); err != nil {
+		if apierrors.IsConflict(err) {
+			// Someone wrote the CR meanwhile; start over from the new version.
+			return ctrl.Result{Requeue: true}, nil
+		}
+		return ctrl.Result{}, errors.Join(reconcileErr, err)
+	}
+	return result, reconcileErr
+}
+
+// reconcile does the work of a pass on fd and records the outcome in
+// fd.Status; the caller writes status.
+func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment) (ctrl.Result, error) {
+	logger := log.FromContext(ctx)
+	st := &fd.Status
+
+	obs, err := r.observe(ctx, fd)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	decision, err := r.gate().Decide(ctx, fd, obs)
+	if err != nil {
+		st.Error = err.Error()
+		return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: upgrade gate: %w", fd.Namespace, fd.Name, err)
+	}
+
+	// Render the spec; if it is invalid, keep the last valid one running
+	// (and drift-corrected) and say why in status and an event.
+	target := fd
+	res, err := renderer.Render(fd, decision.Context)
+	var invalid *renderer.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		msg := "invalid spec, the last valid spec keeps running: " + invalid.Error()
+		if st.Error != msg {
+			r.event(fd, "Warning", ReasonValidationError, actionReconcile, invalid.Error())
+		}
+		st.Error = msg
+		last, lerr := lastReconciledSpec(st)
+		if lerr != nil || last == nil {
+			r.observeInto(fd, obs)
+			return ctrl.Result{}, nil
+		}
+		target = fd.DeepCopy()
+		target.Spec = *last
+		if res, err = renderer.Render(target, decision.Context); err != nil {
+			return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: render last reconciled spec: %w", fd.Namespace, fd.Name, err)
+		}
+	case err != nil:
+		st.Error = err.Error()
+		r.event(fd, "Warning", ReasonError, actionReconcile, err.Error())
+		return ctrl.Result{}, err
+	default:
+		st.Error = ""
+	}
+
+	if !decision.Apply {
+		r.observeInto(fd, obs)
+		if decision.Reason != "" {
+			st.Error = decision.Reason
+		}
+		return ctrl.Result{RequeueAfter: decision.RequeueAfter}, nil
+	}
+
+	applied, err := r.apply(ctx, fd, res.Objects)
+	if err != nil {
+		st.Error = err.Error()
+		r.event(fd, "Warning", ReasonError, actionApply, err.Error())
+		return ctrl.Result{}, err
+	}
+	for _, k := range applied.Drifted {
+		r.event(fd, "Normal", ReasonDriftCorrected, actionApply, k.String()+" was changed outside the operator and has been put back")
+	}
+	pruned, err := r.prune(ctx, fd, res.Objects)
+	if err != nil {
+		st.Error = err.Error()
+		return ctrl.Result{}, err
+	}
+	for _, k := range pruned {
+		r.event(fd, "Normal", ReasonPruned, actionDelete, k.String()+" is no longer part of the spec and was deleted")
+	}
+	if len(applied.Applied) > 0 || len(pruned) > 0 {
+		logger.Info("applied", "applied", len(applied.Applied), "pruned", len(pruned), "drifted", len(applied.Drifted))
+	}
+
+	if target == fd {
+		if err := r.recordReconciledSpec(fd); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	r.observeInto(fd, obs)
+	return r.requeue(fd, obs, decision), nil
+}
+
+// recordReconciledSpec notes a newly applied generation in status.
+func (r *Reconciler) recordReconciledSpec(fd *v1beta1.FlinkDeployment) error {
+	st := &fd.Status
+	if st.ObservedGeneration == fd.Generation && st.ReconciliationStatus.LastReconciledSpec != "" {
+		return nil
+	}
+	first := st.ReconciliationStatus.LastReconciledSpec == ""
+	spec, err := encodeReconciledSpec(fd.Spec, first)
+	if err != nil {
+		return err
+	}
+	if first {
+		r.event(fd, "Normal", ReasonSubmit, actionApply, "Starting deployment")
+	} else if spec != st.ReconciliationStatus.LastReconciledSpec {
+		r.event(fd, "Normal", ReasonSpecChanged, actionApply, "Applied spec generation "+fmt.Sprint(fd.Generation))
+	}
+	st.ReconciliationStatus.LastReconciledSpec = spec
+	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+	st.ReconciliationStatus.ReconciliationTimestamp = r.now().UnixMilli()
+	st.ObservedGeneration = fd.Generation
+	return nil
+}
+
+// observeInto records an observation in status.
+func (r *Reconciler) observeInto(fd *v1beta1.FlinkDeployment, obs Observation) {
+	st := &fd.Status
+	if st.JobManagerDeploymentStatus != obs.JobManager && obs.JobManager == v1beta1.JMMissing && st.JobManagerDeploymentStatus == v1beta1.JMReady {
+		r.event(fd, "Warning", ReasonMissing, actionObserve, "Missing JobManager deployment")
+	}
+	st.JobManagerDeploymentStatus = obs.JobManager
+	if obs.JobManager == v1beta1.JMError && st.Error == "" {
+		st.Error = "JobManager deployment failed: " + obs.JobManagerProblem
+	}
+	if obs.RESTError != nil {
+		msg := fmt.Sprintf("JobManager REST API at %s is unreachable: %v", obs.RESTURL, obs.RESTError)
+		if !strings.HasPrefix(st.Error, "JobManager REST API") {
+			r.event(fd, "Warning", ReasonRESTUnreachable, actionObserve, msg)
+		}
+		if st.Error == "" || strings.HasPrefix(st.Error, "JobManager REST API") {
+			st.Error = msg
+		}
+	} else if strings.HasPrefix(st.Error, "JobManager REST API") {
+		st.Error = ""
+	}
+	if obs.Job != nil {
+		if st.JobStatus.State != string(obs.Job.State) {
+			r.event(fd, "Normal", ReasonJobStatus, actionObserve, fmt.Sprintf("Job status changed from %s to %s", orUnknown(st.JobStatus.State), obs.Job.State))
+		}
+		st.JobStatus.JobID = obs.Job.ID
+		st.JobStatus.JobName = obs.Job.Name
+		st.JobStatus.State = string(obs.Job.State)
+		st.JobStatus.StartTime = fmt.Sprint(obs.Job.StartTime)
+		st.JobStatus.UpdateTime = fmt.Sprint(obs.Job.LastModification)
+	} else if fd.IsApplication() && obs.JobManager != v1beta1.JMReady && st.JobStatus.State != "" && !terminal(st.JobStatus.State) {
+		// The job cannot be seen: say so rather than keep a stale RUNNING.
+		st.JobStatus.State = "RECONCILING"
+	}
+	st.TaskManager = &v1beta1.TaskManagerInfo{LabelSelector: fmt.Sprintf("component=taskmanager,app=%s", fd.Name)}
+	if fd.Spec.TaskManager != nil && fd.Spec.TaskManager.Replicas != nil && obs.JobManager != v1beta1.JMMissing {
+		st.TaskManager.Replicas = *fd.Spec.TaskManager.Replicas
+	}
+	if isStable(fd) {
+		st.ReconciliationStatus.LastStableSpec = st.ReconciliationStatus.LastReconciledSpec
+	}
+	st.LifecycleState = lifecycleState(fd)
+	setCondition(st, runningCondition(fd))
+}
+
+func terminal(state string) bool {
+	return flinkrest.JobStatus(state).IsGloballyTerminal()
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "UNKNOWN"
+	}
+	return s
+}
+
+// requeue picks when to look again: soon while the JobManager starts, with
+// a growing backoff while its REST API does not answer, otherwise after the
+// resync interval (watches on the Deployment wake the controller sooner).
+func (r *Reconciler) requeue(fd *v1beta1.FlinkDeployment, obs Observation, d GateDecision) ctrl.Result {
+	if obs.RESTError != nil {
+		prev, _ := r.restBackoff.Load(fd.UID)
+		next := time.Second
+		if p, ok := prev.(time.Duration); ok {
+			next = min(2*p, r.maxRESTBackoff())
+		}
+		r.restBackoff.Store(fd.UID, next)
+		return ctrl.Result{RequeueAfter: next}
+	}
+	r.restBackoff.Delete(fd.UID)
+	after := r.resyncInterval()
+	switch obs.JobManager {
+	case v1beta1.JMDeploying, v1beta1.JMDeployedNotReady:
+		after = r.progressInterval()
+	case v1beta1.JMMissing:
+		if fd.IsApplication() && fd.Spec.Job.State == v1beta1.JobStateSuspended {
+			after = 0 // nothing to watch; spec edits wake the controller
+		}
+	}
+	if d.RequeueAfter > 0 && (after == 0 || d.RequeueAfter < after) {
+		after = d.RequeueAfter
+	}
+	return ctrl.Result{RequeueAfter: after}
+}
+
+// writeStatus writes status when it changed, guarded by the resourceVersion
+// read at the start of the pass so a concurrent writer is never overwritten.
+func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.FlinkDeployment) error {
+	if apiequality.Semantic.DeepEqual(original.Status, fd.Status) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})
+	if err := r.Client.Status().Patch(ctx, fd, patch); err != nil {
+		return fmt.Errorf("FlinkDeployment/%s/%s: write status: %w", fd.Namespace, fd.Name, err)
+	}
+	return nil
+}
+
+func (r *Reconciler) event(fd *v1beta1.FlinkDeployment, eventType, reason, action, note string) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(fd, nil, eventType, reason, action, "%s", note)
+	}
+}
+
+func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, url string) *flinkrest.Client {
+	opts := []flinkrest.Option{flinkrest.WithTimeout(5 * time.Second), flinkrest.WithRetry(1, 0)}
+	if r.HTTPClient != nil {
+		opts = append(opts, flinkrest.WithHTTPClient(r.HTTPClient))
+	}
+	return flinkrest.New(url, string(fd.Spec.FlinkVersion), opts...)
+}
+
+func (r *Reconciler) gate() Gate {
+	if r.Gate == nil {
+		return ApplyAlways{}
+	}
+	return r.Gate
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reconciler) progressInterval() time.Duration {
+	if r.ProgressInterval > 0 {
+		return r.ProgressInterval
+	}
+	return DefaultProgressInterval
+}
+
+func (r *Reconciler) resyncInterval() time.Duration {
+	if r.ResyncInterval > 0 {
+		return r.ResyncInterval
+	}
+	return DefaultResyncInterval
+}
+
+func (r *Reconciler) maxRESTBackoff() time.Duration {
+	if r.MaxRESTBackoff > 0 {
+		return r.MaxRESTBackoff
+	}
+	return DefaultMaxRESTBackoff
+}
+
+func (r *Reconciler) cleanupTimeout() time.Duration {
+	if r.CleanupTimeout > 0 {
+		return r.CleanupTimeout
+	}
+	return DefaultCleanupTimeout
+}

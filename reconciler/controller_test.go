@@ -1,0 +1,364 @@
+package reconciler_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/reconciler"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+var ctx = context.Background()
+
+func children(ns, name string) []client.Object {
+	return []client.Object{
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-rest"}},
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "flink-config-" + name}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pod-template-" + name}},
+	}
+}
+
+func waitForChildren(t *testing.T, ns, name string) {
+	t.Helper()
+	eventually(t, 20*time.Second, "cluster objects applied", func() error {
+		for _, obj := range children(ns, name) {
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func resourceVersions(t *testing.T, ns, name string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, obj := range children(ns, name) {
+		require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj))
+		out[fmt.Sprintf("%T/%s", obj, obj.GetName())] = obj.GetResourceVersion()
+	}
+	return out
+}
+
+// markAvailable plays the Deployment controller, which envtest does not run.
+func markAvailable(t *testing.T, ns, name string) {
+	t.Helper()
+	eventually(t, 10*time.Second, "mark JobManager Deployment available", func() error {
+		dep := &appsv1.Deployment{}
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, dep); err != nil {
+			return err
+		}
+		dep.Status = appsv1.DeploymentStatus{ObservedGeneration: dep.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1}
+		return k8s.Status().Update(ctx, dep)
+	})
+}
+
+func TestApplyCreatesClusterWithOwnershipAndStatus(t *testing.T) {
+	ns := newNamespace(t)
+	fd := createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+
+	for _, obj := range children(ns, "basic") {
+		require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj))
+		refs := obj.GetOwnerReferences()
+		require.Len(t, refs, 1, obj.GetName())
+		assert.Equal(t, fd.UID, refs[0].UID)
+		assert.True(t, *refs[0].Controller)
+		var applied bool
+		for _, mf := range obj.GetManagedFields() {
+			if mf.Manager == reconciler.FieldManager && mf.Operation == metav1.ManagedFieldsOperationApply {
+				applied = true
+			}
+		}
+		assert.True(t, applied, "%s not applied by field manager %s with operation Apply", obj.GetName(), reconciler.FieldManager)
+		assert.Equal(t, "flink-operator", obj.GetLabels()["app.kubernetes.io/managed-by"])
+	}
+
+	eventually(t, 10*time.Second, "status written", func() error {
+		got := getFD(t, ns, "basic")
+		if got.Status.LifecycleState == "" {
+			return fmt.Errorf("no lifecycleState")
+		}
+		if got.Status.ObservedGeneration != got.Generation {
+			return fmt.Errorf("observedGeneration %d, generation %d", got.Status.ObservedGeneration, got.Generation)
+		}
+		return nil
+	})
+	got := getFD(t, ns, "basic")
+	assert.Equal(t, v1beta1.LifecycleDeployed, got.Status.LifecycleState)
+	assert.Equal(t, v1beta1.ReconciliationDeployed, got.Status.ReconciliationStatus.State)
+	assert.Contains(t, got.Status.ReconciliationStatus.LastReconciledSpec, `"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":true}`)
+	assert.Contains(t, got.Finalizers, reconciler.Finalizer)
+	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonSubmit)
+}
+
+func TestReadyJobBecomesStable(t *testing.T) {
+	ns := newNamespace(t)
+	cluster, err := fakejm.NewCluster("v1_20")
+	require.NoError(t, err)
+	jobID, err := cluster.AddJob(fakejm.JobSpec{Name: "state-machine"})
+	require.NoError(t, err)
+	require.NoError(t, jobs.Add("/"+ns+"/basic", cluster))
+	t.Cleanup(func() { jobs.Remove("/" + ns + "/basic") })
+
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+	markAvailable(t, ns, "basic")
+
+	eventually(t, 10*time.Second, "job observed and stable", func() error {
+		st := getFD(t, ns, "basic").Status
+		if st.JobManagerDeploymentStatus != v1beta1.JMReady || st.JobStatus.State != "RUNNING" || st.LifecycleState != v1beta1.LifecycleStable {
+			return fmt.Errorf("jm=%s job=%s lifecycle=%s error=%q", st.JobManagerDeploymentStatus, st.JobStatus.State, st.LifecycleState, st.Error)
+		}
+		return nil
+	})
+	st := getFD(t, ns, "basic").Status
+	assert.Equal(t, jobID, st.JobStatus.JobID)
+	assert.Equal(t, "state-machine", st.JobStatus.JobName)
+	require.Len(t, st.Conditions, 1)
+	assert.Equal(t, "Running", st.Conditions[0].Type)
+	assert.Equal(t, metav1.ConditionTrue, st.Conditions[0].Status)
+
+	// The job fails: status follows.
+	require.NoError(t, cluster.SetJobState(jobID, flinkrest.JobStatus("FAILED")))
+	eventually(t, 10*time.Second, "failed job observed", func() error {
+		st := getFD(t, ns, "basic").Status
+		if st.LifecycleState != v1beta1.LifecycleFailed {
+			return fmt.Errorf("lifecycle %s, job %s", st.LifecycleState, st.JobStatus.State)
+		}
+		return nil
+	})
+}
+
+func TestDriftIsCorrected(t *testing.T) {
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+
+	// kubectl set image flink-main-container=evil:latest
+	dep := &appsv1.Deployment{}
+	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep))
+	dep.Spec.Template.Spec.Containers[0].Image = "evil:latest"
+	require.NoError(t, k8s.Update(ctx, dep, client.FieldOwner("kubectl-set")))
+
+	eventually(t, 10*time.Second, "image put back", func() error {
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep); err != nil {
+			return err
+		}
+		if img := dep.Spec.Template.Spec.Containers[0].Image; img != "flink:1.20" {
+			return fmt.Errorf("image is %s", img)
+		}
+		return nil
+	})
+	eventually(t, 5*time.Second, "drift event", func() error {
+		if _, ok := eventsFor(t, ns, "basic")[reconciler.ReasonDriftCorrected]; !ok {
+			return fmt.Errorf("no %s event", reconciler.ReasonDriftCorrected)
+		}
+		return nil
+	})
+
+	// A deleted child comes back too.
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic-rest"}}
+	require.NoError(t, k8s.Delete(ctx, svc))
+	eventually(t, 10*time.Second, "deleted Service recreated", func() error {
+		return k8s.Get(ctx, client.ObjectKeyFromObject(svc), svc)
+	})
+}
+
+func TestNoOpReconcileWritesNothing(t *testing.T) {
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+	eventually(t, 10*time.Second, "status settled", func() error {
+		if getFD(t, ns, "basic").Status.ObservedGeneration == 0 {
+			return fmt.Errorf("not reconciled yet")
+		}
+		return nil
+	})
+	time.Sleep(500 * time.Millisecond) // let the first passes finish
+	before := resourceVersions(t, ns, "basic")
+	fdBefore := getFD(t, ns, "basic")
+
+	// Annotating the CR triggers a pass but changes no spec.
+	fd := getFD(t, ns, "basic")
+	if fd.Annotations == nil {
+		fd.Annotations = map[string]string{}
+	}
+	fd.Annotations["example.com/touched"] = "yes"
+	require.NoError(t, k8s.Update(ctx, fd))
+	// Several resyncs (1s in this suite) pass as well.
+	time.Sleep(2500 * time.Millisecond)
+
+	assert.Equal(t, before, resourceVersions(t, ns, "basic"), "a child was written by a no-op pass")
+	after := getFD(t, ns, "basic")
+	assert.Equal(t, fdBefore.Status, after.Status, "status was rewritten by a no-op pass")
+}
+
+func TestSuspendPrunesAndResumeRecreates(t *testing.T) {
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+
+	fd := getFD(t, ns, "basic")
+	fd.Spec.Job.State = v1beta1.JobStateSuspended
+	require.NoError(t, k8s.Update(ctx, fd))
+	eventually(t, 10*time.Second, "cluster objects pruned", func() error {
+		for _, obj := range children(ns, "basic") {
+			err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+			if err == nil && obj.GetDeletionTimestamp().IsZero() {
+				return fmt.Errorf("%s still exists", obj.GetName())
+			}
+			if err != nil && !apierrors.IsNotFound(err) {
+				return err
+			}
+		}
+		return nil
+	})
+	eventually(t, 10*time.Second, "suspended in status", func() error {
+		if st := getFD(t, ns, "basic").Status.LifecycleState; st != v1beta1.LifecycleSuspended {
+			return fmt.Errorf("lifecycle %s", st)
+		}
+		return nil
+	})
+	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonPruned)
+
+	fd = getFD(t, ns, "basic")
+	fd.Spec.Job.State = v1beta1.JobStateRunning
+	require.NoError(t, k8s.Update(ctx, fd))
+	waitForChildren(t, ns, "basic")
+}
+
+func TestInvalidEditLeavesClusterUntouched(t *testing.T) {
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+	eventually(t, 10*time.Second, "first generation reconciled", func() error {
+		if getFD(t, ns, "basic").Status.ObservedGeneration != 1 {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	time.Sleep(300 * time.Millisecond)
+	before := resourceVersions(t, ns, "basic")
+
+	fd := getFD(t, ns, "basic")
+	fd.Spec.Job.Parallelism = 0
+	fd.Spec.Image = "flink:2.0" // would change the Deployment if it were applied
+	require.NoError(t, k8s.Update(ctx, fd))
+
+	eventually(t, 10*time.Second, "validation error in status", func() error {
+		st := getFD(t, ns, "basic").Status
+		if !strings.Contains(st.Error, "spec.job.parallelism") {
+			return fmt.Errorf("status.error = %q", st.Error)
+		}
+		return nil
+	})
+	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonValidationError)
+	time.Sleep(time.Second)
+	assert.Equal(t, before, resourceVersions(t, ns, "basic"), "the running cluster was changed by an invalid spec")
+	assert.Equal(t, int64(1), getFD(t, ns, "basic").Status.ObservedGeneration)
+
+	// Drift correction goes on for the last valid spec.
+	dep := &appsv1.Deployment{}
+	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep))
+	dep.Spec.Template.Spec.Containers[0].Image = "evil:latest"
+	require.NoError(t, k8s.Update(ctx, dep))
+	eventually(t, 10*time.Second, "last valid image put back", func() error {
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep); err != nil {
+			return err
+		}
+		if img := dep.Spec.Template.Spec.Containers[0].Image; img != "flink:1.20" {
+			return fmt.Errorf("image is %s", img)
+		}
+		return nil
+	})
+}
+
+func TestDeleteRemovesClusterAndHAConfigMaps(t *testing.T) {
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+
+	// Flink's own HA ConfigMaps: labelled by Flink, owned by nobody.
+	ha := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic-cluster-config-map",
+		Labels: map[string]string{"app": "basic", "type": "flink-native-kubernetes", "configmap-type": "high-availability"}}}
+	require.NoError(t, k8s.Create(ctx, ha))
+	other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "unrelated",
+		Labels: map[string]string{"app": "other", "configmap-type": "high-availability"}}}
+	require.NoError(t, k8s.Create(ctx, other))
+
+	require.NoError(t, k8s.Delete(ctx, getFD(t, ns, "basic")))
+	eventually(t, 15*time.Second, "FlinkDeployment gone", func() error {
+		err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, &v1beta1.FlinkDeployment{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("still there: %v", err)
+	})
+	for _, obj := range append(children(ns, "basic"), ha) {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
+		if err == nil {
+			assert.False(t, obj.GetDeletionTimestamp().IsZero(), "%s was not deleted", obj.GetName())
+		} else {
+			assert.True(t, apierrors.IsNotFound(err), "%s: %v", obj.GetName(), err)
+		}
+	}
+	require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(other), other), "another cluster's HA data must survive")
+	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonCleanup)
+}
+
+func TestUnreachableRESTIsReportedWithBackoff(t *testing.T) {
+	ns := newNamespace(t)
+	cluster, err := fakejm.NewCluster("v1_20")
+	require.NoError(t, err)
+	_, err = cluster.AddJob(fakejm.JobSpec{})
+	require.NoError(t, err)
+	// 503 on every call: the JobManager never becomes reachable.
+	cluster.InjectFault(fakejm.Fault{Route: "GET /jobs/overview", Status: 503, Errors: []string{"not ready"}, Times: fakejm.Forever})
+	require.NoError(t, jobs.Add("/"+ns+"/basic", cluster))
+	t.Cleanup(func() { jobs.Remove("/" + ns + "/basic") })
+
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+	markAvailable(t, ns, "basic")
+	eventually(t, 10*time.Second, "unreachable REST in status", func() error {
+		st := getFD(t, ns, "basic").Status
+		if !strings.Contains(st.Error, "REST API") || st.JobManagerDeploymentStatus != v1beta1.JMDeployedNotReady {
+			return fmt.Errorf("jm=%s error=%q", st.JobManagerDeploymentStatus, st.Error)
+		}
+		return nil
+	})
+	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonRESTUnreachable)
+
+	// Backoff doubles from 1s (capped at 2s here): in 4s a handful of calls, never a hot loop.
+	start := len(cluster.RequestsTo("GET /jobs/overview"))
+	time.Sleep(4 * time.Second)
+	calls := len(cluster.RequestsTo("GET /jobs/overview")) - start
+	assert.LessOrEqual(t, calls, 5, "REST called %d times in 4s", calls)
+	assert.GreaterOrEqual(t, calls, 1, "REST no longer retried")
+
+	// Recovery clears the error.
+	cluster.ClearFaults()
+	eventually(t, 10*time.Second, "REST recovered", func() error {
+		st := getFD(t, ns, "basic").Status
+		if st.Error != "" || st.JobManagerDeploymentStatus != v1beta1.JMReady {
+			return fmt.Errorf("jm=%s error=%q", st.JobManagerDeploymentStatus, st.Error)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,25 @@
+package reconciler
+
+// Event reasons. They are stable: users and alerting match on them. The
+// names follow the reference operator's where the meaning is the same.
+const (
+	ReasonSubmit          = "Submit"
+	ReasonSpecChanged     = "SpecChanged"
+	ReasonValidationError = "ValidationError"
+	ReasonMissing         = "Missing"
+	ReasonError           = "Error"
+	ReasonCleanup         = "Cleanup"
+	ReasonCleanupFailed   = "CleanupFailed"
+	ReasonDriftCorrected  = "DriftCorrected"
+	ReasonPruned          = "Pruned"
+	ReasonRESTUnreachable = "RESTUnreachable"
+	ReasonJobStatus       = "JobStatusChanged"
+)
+
+// Event actions (events.k8s.io/v1 requires one).
+const (
+	actionReconcile = "Reconcile"
+	actionApply     = "Apply"
+	actionDelete    = "Delete"
+	actionObserve   = "Observe"
+)

@@ -1,0 +1,88 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// finalize removes a deleted FlinkDeployment's cluster and its HA
+// ConfigMaps, then lets the FlinkDeployment go. Owner references would
+// garbage-collect the cluster objects anyway; deleting them here makes
+// deletion prompt and visible, and HA ConfigMaps (created by Flink, owned by
+// nobody) would otherwise stay behind. Cleanup never blocks deletion for
+// ever: after CleanupTimeout the finalizer is removed with a warning.
+func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(fd, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	original := fd.DeepCopy()
+	if fd.Status.LifecycleState != v1beta1.LifecycleDeleting {
+		r.event(fd, "Normal", ReasonCleanup, actionDelete, "Cleaning up FlinkDeployment")
+		fd.Status.LifecycleState = v1beta1.LifecycleDeleting
+	}
+
+	cleanupErr := r.deleteCluster(ctx, fd)
+	if cleanupErr != nil {
+		elapsed := r.now().Sub(fd.DeletionTimestamp.Time)
+		if elapsed < r.cleanupTimeout() {
+			fd.Status.Error = "cleanup failed, retrying: " + cleanupErr.Error()
+			r.event(fd, "Warning", ReasonCleanupFailed, actionDelete, cleanupErr.Error())
+			if err := r.writeStatus(ctx, original, fd); err != nil && !apierrors.IsNotFound(err) {
+				return ctrl.Result{}, errors.Join(cleanupErr, err)
+			}
+			return ctrl.Result{}, cleanupErr
+		}
+		r.event(fd, "Warning", ReasonCleanupFailed, actionDelete,
+			fmt.Sprintf("giving up cleanup after %s, objects owned by the FlinkDeployment are left to garbage collection: %v", elapsed.Round(1e9), cleanupErr))
+		log.FromContext(ctx).Error(cleanupErr, "cleanup timed out; removing finalizer")
+	} else if err := r.writeStatus(ctx, original, fd); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		return ctrl.Result{}, err
+	}
+
+	patch := client.MergeFrom(fd.DeepCopy())
+	controllerutil.RemoveFinalizer(fd, Finalizer)
+	if err := r.Client.Patch(ctx, fd, patch); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: remove finalizer: %w", fd.Namespace, fd.Name, err)
+	}
+	r.restBackoff.Delete(fd.UID)
+	return ctrl.Result{}, nil
+}
+
+// deleteCluster deletes every object of the cluster and its HA ConfigMaps.
+func (r *Reconciler) deleteCluster(ctx context.Context, fd *v1beta1.FlinkDeployment) error {
+	owned, err := r.ownedObjects(ctx, fd)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, obj := range owned {
+		if err := r.Client.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("%s/%s/%s: delete: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetNamespace(), obj.GetName(), err))
+		}
+		r.memo.forget(objectKey{gvk: obj.GetObjectKind().GroupVersionKind(), namespace: obj.GetNamespace(), name: obj.GetName()})
+	}
+	// HA ConfigMaps are Flink's, labelled app=<name> and
+	// configmap-type=high-availability; the caches do not hold them.
+	ha := &corev1.ConfigMapList{}
+	if err := r.APIReader.List(ctx, ha, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: haSelector(fd.Name)}); err != nil {
+		errs = append(errs, fmt.Errorf("list HA ConfigMaps of %s/%s: %w", fd.Namespace, fd.Name, err))
+	}
+	for i := range ha.Items {
+		cm := &ha.Items[i]
+		if err := r.Client.Delete(ctx, cm); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("ConfigMap/%s/%s: delete HA data: %w", cm.Namespace, cm.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

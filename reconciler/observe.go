@@ -1,0 +1,131 @@
+package reconciler
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Observation is what the operator saw of a running cluster in one pass.
+type Observation struct {
+	// JobManager is the state of the JobManager Deployment.
+	JobManager v1beta1.JobManagerDeploymentStatus
+	// JobManagerProblem explains ERROR.
+	JobManagerProblem string
+	// DeploymentGeneration is the annotation-free generation of the
+	// JobManager Deployment, 0 when it does not exist.
+	DeploymentGeneration int64
+	// Job is the job the REST API reports; nil when unknown.
+	Job *flinkrest.JobOverview
+	// RESTURL is where the JobManager's REST API was looked for.
+	RESTURL string
+	// RESTError is set when the REST API should have answered but did not.
+	RESTError error
+}
+
+// waitingFailures are container states that will not heal by waiting
+// (reference operator, DeploymentFailedException).
+var waitingFailures = map[string]bool{
+	"CrashLoopBackOff": true, "ImagePullBackOff": true, "ErrImagePull": true,
+	"RunContainerError": true, "CreateContainerConfigError": true, "OOMKilled": true,
+	"InvalidImageName": true,
+}
+
+// observe reads the JobManager Deployment and pods from the cache and, when
+// the JobManager is available, asks its REST API about the job.
+func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (Observation, error) {
+	obs := Observation{JobManager: v1beta1.JMMissing, RESTURL: RESTURL(r.RESTURLTemplate, fd.Namespace, fd.Name)}
+	dep := &appsv1.Deployment{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: fd.Namespace, Name: fd.Name}, dep)
+	switch {
+	case apierrors.IsNotFound(err):
+		return obs, nil
+	case err != nil:
+		return obs, fmt.Errorf("Deployment/%s/%s: get: %w", fd.Namespace, fd.Name, err)
+	}
+	obs.DeploymentGeneration = dep.Generation
+	if problem := deploymentProblem(dep); problem != "" {
+		obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem
+		return obs, nil
+	}
+	if dep.Status.AvailableReplicas < 1 || dep.Status.ObservedGeneration < dep.Generation {
+		obs.JobManager = v1beta1.JMDeploying
+		problem, err := r.podProblem(ctx, fd)
+		if err != nil {
+			return obs, err
+		}
+		if problem != "" {
+			obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem
+		}
+		return obs, nil
+	}
+	// Available pods are not yet a JobManager: READY means its REST API answers.
+	obs.JobManager = v1beta1.JMDeployedNotReady
+	rest := r.restClient(fd, obs.RESTURL)
+	if fd.IsApplication() {
+		jobs, err := rest.ListJobs(ctx)
+		if err != nil {
+			obs.RESTError = err
+			return obs, nil
+		}
+		obs.Job = pickJob(jobs, fd.Status.JobStatus.JobID)
+	} else if _, err := rest.GetConfig(ctx); err != nil {
+		obs.RESTError = err
+		return obs, nil
+	}
+	obs.JobManager = v1beta1.JMReady
+	return obs, nil
+}
+
+func deploymentProblem(dep *appsv1.Deployment) string {
+	for _, c := range dep.Status.Conditions {
+		if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
+			return fmt.Sprintf("%s: %s", c.Reason, c.Message)
+		}
+	}
+	return ""
+}
+
+// podProblem finds a JobManager container that is failing for good.
+func (r *Reconciler) podProblem(ctx context.Context, fd *v1beta1.FlinkDeployment) (string, error) {
+	pods := &corev1.PodList{}
+	if err := r.Client.List(ctx, pods, client.InNamespace(fd.Namespace),
+		client.MatchingLabels{labelApp: fd.Name, labelComponent: "jobmanager"}); err != nil {
+		return "", fmt.Errorf("list JobManager pods of %s/%s: %w", fd.Namespace, fd.Name, err)
+	}
+	for _, pod := range pods.Items {
+		statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+		for _, cs := range statuses {
+			if w := cs.State.Waiting; w != nil && waitingFailures[w.Reason] {
+				return fmt.Sprintf("pod %s container %s: %s: %s", pod.Name, cs.Name, w.Reason, w.Message), nil
+			}
+			if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == "OOMKilled" {
+				return fmt.Sprintf("pod %s container %s: OOMKilled", pod.Name, cs.Name), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// pickJob returns the job the status already follows, else the newest.
+func pickJob(jobs []flinkrest.JobOverview, known string) *flinkrest.JobOverview {
+	if len(jobs) == 0 {
+		return nil
+	}
+	for i := range jobs {
+		if jobs[i].ID == known {
+			return &jobs[i]
+		}
+	}
+	sorted := append([]flinkrest.JobOverview(nil), jobs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].StartTime > sorted[j].StartTime })
+	return &sorted[0]
+}

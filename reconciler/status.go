@@ -1,0 +1,146 @@
+package reconciler
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// reconciledSpec is the format of status.reconciliationStatus.lastReconciledSpec,
+// the same JSON the reference operator writes, so tools reading it work.
+type reconciledSpec struct {
+	Spec     v1beta1.FlinkDeploymentSpec `json:"spec"`
+	Metadata reconciledMetadata          `json:"resource_metadata"`
+}
+
+type reconciledMetadata struct {
+	APIVersion      string `json:"apiVersion"`
+	FirstDeployment bool   `json:"firstDeployment"`
+}
+
+func encodeReconciledSpec(spec v1beta1.FlinkDeploymentSpec, first bool) (string, error) {
+	b, err := json.Marshal(reconciledSpec{Spec: spec, Metadata: reconciledMetadata{APIVersion: v1beta1.GroupVersion.String(), FirstDeployment: first}})
+	if err != nil {
+		return "", fmt.Errorf("encode lastReconciledSpec: %w", err)
+	}
+	return string(b), nil
+}
+
+// lastReconciledSpec decodes the spec last applied; nil when none.
+func lastReconciledSpec(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploymentSpec, error) {
+	raw := st.ReconciliationStatus.LastReconciledSpec
+	if raw == "" {
+		return nil, nil
+	}
+	var rs reconciledSpec
+	if err := json.Unmarshal([]byte(raw), &rs); err != nil {
+		return nil, fmt.Errorf("decode status.reconciliationStatus.lastReconciledSpec: %w", err)
+	}
+	return &rs.Spec, nil
+}
+
+// lifecycleState derives status.lifecycleState as the reference operator
+// does (apache-operator.md §2.1), in the same order of precedence.
+func lifecycleState(fd *v1beta1.FlinkDeployment) v1beta1.ResourceLifecycleState {
+	st := &fd.Status
+	if !fd.DeletionTimestamp.IsZero() {
+		return v1beta1.LifecycleDeleting
+	}
+	last, _ := lastReconciledSpec(st)
+	if last == nil {
+		if st.Error != "" {
+			return v1beta1.LifecycleFailed
+		}
+		return v1beta1.LifecycleCreated
+	}
+	switch st.ReconciliationStatus.State {
+	case v1beta1.ReconciliationUpgrading:
+		return v1beta1.LifecycleUpgrading
+	case v1beta1.ReconciliationRollingBack:
+		return v1beta1.LifecycleRollingBack
+	}
+	if last.Job != nil && last.Job.State == v1beta1.JobStateSuspended {
+		return v1beta1.LifecycleSuspended
+	}
+	if st.JobStatus.State == "FAILED" {
+		return v1beta1.LifecycleFailed
+	}
+	if st.ReconciliationStatus.State == v1beta1.ReconciliationRolledBack {
+		return v1beta1.LifecycleRolledBack
+	}
+	if st.ReconciliationStatus.LastReconciledSpec == st.ReconciliationStatus.LastStableSpec {
+		return v1beta1.LifecycleStable
+	}
+	return v1beta1.LifecycleDeployed
+}
+
+// isStable says whether the deployed spec runs well enough to be the
+// rollback target: a session cluster whose REST API answers, a job that is
+// RUNNING (or FINISHED, for batch), or a suspension the user asked for.
+func isStable(fd *v1beta1.FlinkDeployment) bool {
+	st := &fd.Status
+	if st.ReconciliationStatus.State != v1beta1.ReconciliationDeployed {
+		return false
+	}
+	last, _ := lastReconciledSpec(st)
+	if last == nil {
+		return false
+	}
+	if last.Job == nil {
+		return st.JobManagerDeploymentStatus == v1beta1.JMReady
+	}
+	if last.Job.State == v1beta1.JobStateSuspended {
+		return true
+	}
+	return st.JobStatus.State == "RUNNING" || st.JobStatus.State == "FINISHED"
+}
+
+// runningCondition is the reference operator's single Running condition.
+func runningCondition(fd *v1beta1.FlinkDeployment) metav1.Condition {
+	st := &fd.Status
+	c := metav1.Condition{Type: "Running", ObservedGeneration: fd.Generation}
+	if fd.IsApplication() {
+		state := st.JobStatus.State
+		if state == "" {
+			state = "RECONCILING"
+		}
+		c.Reason = camel(state)
+		c.Message = "Job state: " + state
+		c.Status = metav1.ConditionFalse
+		if state == "RUNNING" {
+			c.Status = metav1.ConditionTrue
+		}
+		return c
+	}
+	c.Status = metav1.ConditionFalse
+	switch st.JobManagerDeploymentStatus {
+	case v1beta1.JMReady:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, "JobManagerReady", "JobManager is running and ready to receive REST API calls"
+	case v1beta1.JMDeployedNotReady:
+		c.Reason, c.Message = "DeployedNotReady", "JobManager is running but not ready yet to receive REST API calls"
+	case v1beta1.JMDeploying:
+		c.Reason, c.Message = "JobManagerIsDeploying", "JobManager process is starting up"
+	case v1beta1.JMError:
+		c.Reason, c.Message = "Error", "JobManager deployment failed"
+	default:
+		c.Reason, c.Message = "JobManagerDeploymentMissing", "JobManager deployment not found"
+	}
+	return c
+}
+
+// camel turns RUNNING into Running and CANCELLING into Cancelling.
+func camel(s string) string {
+	if s == "" {
+		return s
+	}
+	return s[:1] + strings.ToLower(s[1:])
+}
+
+func setCondition(st *v1beta1.FlinkDeploymentStatus, c metav1.Condition) {
+	meta.SetStatusCondition(&st.Conditions, c)
+}
