@@ -142,6 +142,9 @@ func (r *Reconciler) cachedResourceVersion(ctx context.Context, key objectKey) (
 }
 
 func (r *Reconciler) newObject(gvk schema.GroupVersionKind) (client.Object, error) {
+	if !typedChildren[gvk] {
+		return metadataOnly(gvk), nil
+	}
 	o, err := r.Scheme.New(gvk)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not registered in the scheme: %w", gvk, err)
@@ -195,13 +198,10 @@ func (r *Reconciler) prune(ctx context.Context, fd *v1beta1.FlinkDeployment, kee
 func (r *Reconciler) ownedObjects(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]client.Object, error) {
 	var out []client.Object
 	for _, gvk := range renderer.KindOrder {
-		listGVK := gvk
-		listGVK.Kind += "List"
-		l, err := r.Scheme.New(listGVK)
+		list, err := r.newList(gvk)
 		if err != nil {
-			return nil, fmt.Errorf("%s is not registered in the scheme: %w", listGVK, err)
+			return nil, err
 		}
-		list := l.(client.ObjectList)
 		if err := r.Client.List(ctx, list, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
 			return nil, fmt.Errorf("list %s of %s/%s: %w", gvk.Kind, fd.Namespace, fd.Name, err)
 		}
@@ -226,4 +226,21 @@ func ownedBy(obj client.Object, uid types.UID) bool {
 		}
 	}
 	return false
+}
+
+// newList returns an empty list of a child kind, typed or metadata-only to
+// match the informer the cache holds for it.
+func (r *Reconciler) newList(gvk schema.GroupVersionKind) (client.ObjectList, error) {
+	listGVK := gvk
+	listGVK.Kind += "List"
+	if !typedChildren[gvk] {
+		l := &metav1.PartialObjectMetadataList{}
+		l.SetGroupVersionKind(listGVK)
+		return l, nil
+	}
+	l, err := r.Scheme.New(listGVK)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not registered in the scheme: %w", listGVK, err)
+	}
+	return l.(client.ObjectList), nil
 }

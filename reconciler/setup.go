@@ -4,8 +4,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -65,10 +67,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error
 			predicate.LabelChangedPredicate{},
 			deletionPredicate(),
 		))).
-		Owns(&corev1.ConfigMap{}).
-		Owns(&corev1.Service{}).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
+		Owns(&corev1.Service{}, builder.OnlyMetadata).
+		Owns(&networkingv1.Ingress{}, builder.OnlyMetadata).
 		Owns(&appsv1.Deployment{}).
-		Owns(&networkingv1.Ingress{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent)}).
 		Named("flinkdeployment").
 		Complete(r)
@@ -79,4 +81,35 @@ func deletionPredicate() predicate.Predicate {
 	return predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return !o.GetDeletionTimestamp().IsZero()
 	})
+}
+
+// metadataOnly is the cache key for a metadata-only informer of a kind.
+func metadataOnly(gvk schema.GroupVersionKind) client.Object {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(gvk)
+	return m
+}
+
+// typedChildren are the children read with their full (slimmed) object;
+// every other kind the renderer emits is read as metadata only.
+var typedChildren = map[schema.GroupVersionKind]bool{appsv1.SchemeGroupVersion.WithKind("Deployment"): true}
+
+// slimDeployment keeps what observation reads: metadata and status.
+func slimDeployment(obj any) (any, error) {
+	if dep, ok := obj.(*appsv1.Deployment); ok {
+		dep.ManagedFields = nil
+		dep.Spec.Template = corev1.PodTemplateSpec{}
+		dep.Annotations = nil
+	}
+	return obj, nil
+}
+
+// slimPod keeps what failure detection reads: metadata and status.
+func slimPod(obj any) (any, error) {
+	if pod, ok := obj.(*corev1.Pod); ok {
+		pod.ManagedFields = nil
+		pod.Spec = corev1.PodSpec{}
+		pod.Annotations = nil
+	}
+	return obj, nil
 }

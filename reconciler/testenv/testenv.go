@@ -55,6 +55,9 @@ func Start() (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "charts", "flink-operator", "crds")},
 		ErrorIfCRDPathMissing: true,
 	}
+	// The default Service range (a /24) runs out after some 250 clusters;
+	// the scale benchmark creates 2,000 ClusterIP Services.
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/16")
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("start kube-apiserver and etcd from %s: %w", assets, err)
