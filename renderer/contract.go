@@ -23,7 +23,9 @@ type templateOutput struct {
 }
 
 // flinkConfigPlan says where the Flink configuration file goes and which
-// keys the spec decides; Go merges it with the user's keys.
+// keys the spec decides; Go merges it with the user's keys. Decoding into
+// map[string]string is also what checks that the templates wrote strings
+// (templates/common/cluster.cue leaves the maps open for speed).
 type flinkConfigPlan struct {
 	ConfigMap string            `json:"configMap"`
 	File      string            `json:"file"`
@@ -42,17 +44,20 @@ type taskManagerPodTemplate struct {
 
 // templateInput mirrors #Input in schemas/input.cue.
 type templateInput struct {
-	Name             string            `json:"name"`
-	Namespace        string            `json:"namespace"`
-	Image            string            `json:"image"`
-	ImagePullPolicy  string            `json:"imagePullPolicy"`
-	ServiceAccount   string            `json:"serviceAccount"`
-	HighAvailability bool              `json:"highAvailability"`
-	TaskSlots        int64             `json:"taskSlots"`
-	LogConfiguration map[string]string `json:"logConfiguration"`
-	JobManager       processInput      `json:"jobManager"`
-	TaskManager      processInput      `json:"taskManager"`
-	Job              *jobInput         `json:"job,omitempty"`
+	Name                       string            `json:"name"`
+	Namespace                  string            `json:"namespace"`
+	Image                      string            `json:"image"`
+	ImagePullPolicy            string            `json:"imagePullPolicy"`
+	ServiceAccount             string            `json:"serviceAccount"`
+	HighAvailability           bool              `json:"highAvailability"`
+	KubernetesHighAvailability bool              `json:"kubernetesHighAvailability,omitempty"`
+	TaskSlots                  int64             `json:"taskSlots"`
+	LogConfiguration           map[string]string `json:"logConfiguration"`
+	JobManager                 processInput      `json:"jobManager"`
+	TaskManager                processInput      `json:"taskManager"`
+	JobManagerMountsUserLib    bool              `json:"jobManagerMountsUserLib,omitempty"`
+	Job                        *jobInput         `json:"job,omitempty"`
+	Ingress                    *ingressInput     `json:"ingress,omitempty"`
 }
 
 type processInput struct {
@@ -61,7 +66,8 @@ type processInput struct {
 	MemoryLimitFactor  string             `json:"memoryLimitFactor,omitempty"`
 	CPULimitFactor     string             `json:"cpuLimitFactor,omitempty"`
 	ContainerResources containerResources `json:"containerResources"`
-	// Replicas is set for the JobManager only.
+	// Replicas: always for the JobManager, for TaskManagers only when
+	// spec.taskManager.replicas is given.
 	Replicas int32 `json:"replicas,omitempty"`
 }
 
@@ -79,4 +85,17 @@ type jobInput struct {
 	RestorePath           string   `json:"restorePath,omitempty"`
 	AllowNonRestoredState *bool    `json:"allowNonRestoredState,omitempty"`
 	JobID                 string   `json:"jobID,omitempty"`
+}
+
+// ingressInput mirrors #Ingress in schemas/input.cue.
+type ingressInput struct {
+	Host      string       `json:"host,omitempty"`
+	Path      string       `json:"path,omitempty"`
+	ClassName string       `json:"className,omitempty"`
+	TLS       []ingressTLS `json:"tls,omitempty"`
+}
+
+type ingressTLS struct {
+	Hosts      []string `json:"hosts,omitempty"`
+	SecretName string   `json:"secretName,omitempty"`
 }

@@ -26,23 +26,34 @@ func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc Render
 		memoryKey: "taskmanager.memory.process.size", cpuKeys: []string{keys.taskManagerCPU}, defaultCPU: float64(slots),
 	}, config)
 	jm.Replicas = *s.JobManager.Replicas
+	if s.TaskManager.Replicas != nil {
+		tm.Replicas = *s.TaskManager.Replicas
+	}
 	errs = append(errs, jmErrs...)
 	errs = append(errs, tmErrs...)
 
+	haType := validation.HighAvailabilityType(config)
 	in := &templateInput{
-		Name:             fd.Name,
-		Namespace:        fd.Namespace,
-		Image:            s.Image,
-		ImagePullPolicy:  s.ImagePullPolicy,
-		ServiceAccount:   s.ServiceAccount,
-		HighAvailability: validation.HighAvailabilityEnabled(config),
-		TaskSlots:        slots,
-		LogConfiguration: logConfiguration(s.LogConfiguration),
-		JobManager:       jm,
-		TaskManager:      tm,
+		Name:                       fd.Name,
+		Namespace:                  fd.Namespace,
+		Image:                      s.Image,
+		ImagePullPolicy:            s.ImagePullPolicy,
+		ServiceAccount:             s.ServiceAccount,
+		HighAvailability:           haType != "",
+		KubernetesHighAvailability: haType == "kubernetes",
+		TaskSlots:                  slots,
+		LogConfiguration:           logConfiguration(s.LogConfiguration),
+		JobManager:                 jm,
+		TaskManager:                tm,
 	}
 	if s.Job != nil {
 		in.Job = buildJob(fd, rc, slots)
+		// Only standalone application clusters ask; native mode mounts
+		// no usrlib volume.
+		in.JobManagerMountsUserLib = *s.Mode == v1beta1.ModeStandalone && mountsUserLib(fd)
+	}
+	if s.Ingress != nil {
+		in.Ingress = buildIngress(fd)
 	}
 	return in, errs
 }

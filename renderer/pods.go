@@ -3,6 +3,8 @@ package renderer
 import (
 	"bytes"
 	"fmt"
+	"path"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -56,4 +58,35 @@ func taskManagerPodFile(fd *v1beta1.FlinkDeployment, generated map[string]any) (
 		return "", fmt.Errorf("encode: %w", err)
 	}
 	return buf.String(), nil
+}
+
+// Names the templates also use (templates/common: mainContainer and
+// paths.userLib); tests keep them in step.
+const (
+	mainContainerName = "flink-main-container"
+	userLibPath       = "/opt/flink/usrlib"
+)
+
+// mountsUserLib reports whether the user's JobManager pod templates mount a
+// volume at or under userLibPath in the main container. Standalone mode
+// then leaves that folder to them instead of mounting an emptyDir over it,
+// as the reference operator's UserLibMountDecorator does.
+func mountsUserLib(fd *v1beta1.FlinkDeployment) bool {
+	for _, t := range []*v1beta1.PodTemplate{fd.Spec.PodTemplate, fd.Spec.JobManager.PodTemplate} {
+		if t == nil {
+			continue
+		}
+		for _, c := range t.Spec.Containers {
+			if c.Name != mainContainerName {
+				continue
+			}
+			for _, m := range c.VolumeMounts {
+				p := path.Clean(m.MountPath)
+				if p == userLibPath || strings.HasPrefix(p, userLibPath+"/") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

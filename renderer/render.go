@@ -113,8 +113,8 @@ func evaluate(tmpl cue.Value, input *templateInput) (*templateOutput, error) {
 	return &out, nil
 }
 
-// finish does what templates leave to Go: the Flink configuration file, and
-// the user's pod templates.
+// finish does what templates leave to Go: the Flink configuration file, the
+// user's pod templates, and the Ingress's user labels and annotations.
 func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, out *templateOutput) (*Result, error) {
 	merged := mergeFlinkConfig(out.FlinkConfig, user)
 	file, errs := writeFlinkConfig(out.FlinkConfig.Format, merged)
@@ -137,6 +137,8 @@ func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, out *templa
 			if err := mergeDeploymentPod(fd, u); err != nil {
 				return nil, fmt.Errorf("render FlinkDeployment %s/%s: Deployment %s: %w", fd.Namespace, fd.Name, u.GetName(), err)
 			}
+		case u.GetKind() == "Ingress":
+			finishIngress(fd, u)
 		}
 		res.Objects = append(res.Objects, u)
 	}

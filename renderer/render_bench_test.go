@@ -35,3 +35,19 @@ func BenchmarkRenderBasic(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderStandalone is the warm render of a standalone application
+// cluster with Kubernetes HA and an Ingress (golden/standalone-*).
+func BenchmarkRenderStandalone(b *testing.B) {
+	fd := loadExample(b, "../golden/standalone-application-v2_2-ha/input.yaml")
+	fd.Spec.Ingress = &v1beta1.IngressSpec{Template: "{{name}}.{{namespace}}.example.com"}
+	if _, err := Render(fd, RenderContext{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Render(fd, RenderContext{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -124,21 +124,23 @@ spec:
 }
 
 func TestConfigFilePerVersion(t *testing.T) {
-	for _, v := range v1beta1.SupportedFlinkVersions {
-		t.Run(string(v), func(t *testing.T) {
-			res, err := Render(decodeOne(t, spec(string(v), "")), RenderContext{})
-			require.NoError(t, err)
-			cm := find(t, res.Objects, "ConfigMap", "flink-config-my-job")
-			data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
-			want := "flink-conf.yaml"
-			if strings.HasPrefix(string(v), "v2_") {
-				want = "config.yaml"
-			}
-			assert.Equal(t, want, res.ConfigFile)
-			assert.Contains(t, data, want)
-			assert.Contains(t, data, "log4j-console.properties", "the ConfigMap hides the image's log config; a default is needed")
-			assert.Len(t, data, 2)
-		})
+	for _, mode := range []v1beta1.DeploymentMode{v1beta1.ModeNative, v1beta1.ModeStandalone} {
+		for _, v := range v1beta1.FlinkVersionsFor(mode) {
+			t.Run(string(mode)+"/"+string(v), func(t *testing.T) {
+				res, err := Render(decodeOne(t, spec(string(v), "  mode: "+string(mode)+"\n")), RenderContext{})
+				require.NoError(t, err)
+				cm := find(t, res.Objects, "ConfigMap", "flink-config-my-job")
+				data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+				want := "flink-conf.yaml"
+				if strings.HasPrefix(string(v), "v2_") {
+					want = "config.yaml"
+				}
+				assert.Equal(t, want, res.ConfigFile)
+				assert.Contains(t, data, want)
+				assert.Contains(t, data, "log4j-console.properties", "the ConfigMap hides the image's log config; a default is needed")
+				assert.Len(t, data, 2)
+			})
+		}
 	}
 }
 

@@ -39,7 +39,8 @@ var templates = &templateSet{module: flinkoperator.CUEModule, built: map[templat
 
 // modePackages maps each deployment mode to its template package.
 var modePackages = map[v1beta1.DeploymentMode]string{
-	v1beta1.ModeNative: "./templates/native",
+	v1beta1.ModeNative:     "./templates/native",
+	v1beta1.ModeStandalone: "./templates/standalone",
 }
 
 func (t *templateSet) load() error {

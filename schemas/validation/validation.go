@@ -30,28 +30,19 @@ var allowedLogFiles = []string{"log4j-console.properties", "logback-console.xml"
 // config is spec.flinkConfiguration flattened (see ConfigObject.Flatten).
 func Validate(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
 	var errs field.ErrorList
-	errs = append(errs, validateMetadata(fd)...)
+	metaErrs := validateMetadata(fd)
+	errs = append(errs, metaErrs...)
 	spec := field.NewPath("spec")
 	s := &fd.Spec
 
-	switch {
-	case s.FlinkVersion == "":
-		errs = append(errs, field.Required(spec.Child("flinkVersion"), "the Flink version of the image; one of "+v1beta1.AllowedFlinkVersions()))
-	case !s.FlinkVersion.IsSupported():
-		errs = append(errs, field.NotSupported(spec.Child("flinkVersion"), s.FlinkVersion, versionNames()))
-	}
+	errs = append(errs, validateFlinkVersion(fd, config)...)
 	if s.Image == "" {
 		errs = append(errs, field.Required(spec.Child("image"), "the Flink container image, for example flink:1.20"))
 	}
 	if s.ServiceAccount == "" {
 		errs = append(errs, field.Required(spec.Child("serviceAccount"), "the service account Flink pods run as (it needs rights to manage pods and ConfigMaps in native mode)"))
 	}
-	if s.Mode != nil && *s.Mode == v1beta1.ModeStandalone {
-		errs = append(errs, field.NotSupported(spec.Child("mode"), *s.Mode, []string{string(v1beta1.ModeNative)}))
-	}
-	if s.Ingress != nil {
-		errs = append(errs, field.Forbidden(spec.Child("ingress"), "spec.ingress is not supported yet; remove it and expose <name>-rest yourself"))
-	}
+	errs = append(errs, validateIngress(fd, len(metaErrs) == 0)...)
 	for _, key := range forbiddenConfigKeys {
 		if _, ok := config[key]; ok {
 			errs = append(errs, field.Forbidden(spec.Child("flinkConfiguration").Key(key), "is set by the operator from metadata.name and metadata.namespace; remove it"))
@@ -66,6 +57,40 @@ func Validate(fd *v1beta1.FlinkDeployment, config map[string]string) field.Error
 	errs = append(errs, validateJobManager(fd, config)...)
 	errs = append(errs, validateTaskManager(fd, config)...)
 	return errs
+}
+
+// validateFlinkVersion checks spec.flinkVersion against the deployment
+// mode: standalone mode runs every supported version, native mode needs
+// MinNativeFlinkVersion or newer.
+func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
+	path := field.NewPath("spec", "flinkVersion")
+	v := fd.Spec.FlinkVersion
+	mode := v1beta1.DefaultMode
+	if fd.Spec.Mode != nil {
+		mode = *fd.Spec.Mode
+	}
+	switch {
+	case v == "":
+		return field.ErrorList{field.Required(path, "the Flink version of the image; one of "+v1beta1.AllowedFlinkVersionsFor(mode))}
+	case !v.IsSupported():
+		// List what this mode accepts: in native mode the versions only
+		// standalone mode runs would be no answer.
+		return field.ErrorList{field.NotSupported(path, v, versionNames(v1beta1.FlinkVersionsFor(mode)))}
+	case mode == v1beta1.ModeNative && !v.AtLeast(v1beta1.MinNativeFlinkVersion):
+		return field.ErrorList{field.Invalid(path, v, fmt.Sprintf("native mode needs %s or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink %s in mode: standalone", v1beta1.MinNativeFlinkVersion, flinkRelease(v)))}
+	case !v.AtLeast("v1_12") && HighAvailabilityType(config) == "kubernetes":
+		key := "high-availability.type"
+		if _, ok := config[key]; !ok {
+			key = "high-availability"
+		}
+		return field.ErrorList{field.Invalid(field.NewPath("spec", "flinkConfiguration").Key(key), config[key], fmt.Sprintf("Kubernetes high availability needs Flink 1.12 or newer (FLIP-144), and spec.flinkVersion is %s", v))}
+	}
+	return nil
+}
+
+// flinkRelease turns v1_12 into 1.12.
+func flinkRelease(v v1beta1.FlinkVersion) string {
+	return strings.ReplaceAll(strings.TrimPrefix(string(v), "v"), "_", ".")
 }
 
 func validateMetadata(fd *v1beta1.FlinkDeployment) field.ErrorList {
@@ -180,9 +205,9 @@ func HighAvailabilityType(config map[string]string) string {
 	}
 }
 
-func versionNames() []string {
-	out := make([]string, len(v1beta1.SupportedFlinkVersions))
-	for i, v := range v1beta1.SupportedFlinkVersions {
+func versionNames(versions []v1beta1.FlinkVersion) []string {
+	out := make([]string, len(versions))
+	for i, v := range versions {
 		out[i] = string(v)
 	}
 	return out
