@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -361,4 +362,34 @@ func TestUnreachableRESTIsReportedWithBackoff(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestIngressAddedAndPruned(t *testing.T) {
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, basicSpec)
+	waitForChildren(t, ns, "basic")
+
+	fd := getFD(t, ns, "basic")
+	fd.Spec.Ingress = &v1beta1.IngressSpec{Template: "flink.example.com/{{namespace}}/{{name}}(/|$)(.*)"}
+	require.NoError(t, k8s.Update(ctx, fd))
+	ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic"}}
+	eventually(t, 10*time.Second, "Ingress created", func() error {
+		return k8s.Get(ctx, client.ObjectKeyFromObject(ing), ing)
+	})
+	require.Len(t, ing.Spec.Rules, 1)
+	assert.Equal(t, "flink.example.com", ing.Spec.Rules[0].Host)
+	assert.Equal(t, "basic-rest", ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name)
+
+	fd = getFD(t, ns, "basic")
+	fd.Spec.Ingress = nil
+	require.NoError(t, k8s.Update(ctx, fd))
+	eventually(t, 10*time.Second, "Ingress pruned", func() error {
+		err := k8s.Get(ctx, client.ObjectKeyFromObject(ing), ing)
+		if apierrors.IsNotFound(err) || (err == nil && !ing.DeletionTimestamp.IsZero()) {
+			return nil
+		}
+		return fmt.Errorf("Ingress still there (err=%v)", err)
+	})
+	// The rest of the cluster is untouched by the prune.
+	waitForChildren(t, ns, "basic")
 }

@@ -31,6 +31,7 @@ type options struct {
 	leaderElectionNS string
 	metricsAddr      string
 	probeAddr        string
+	pprofAddr        string
 	maxConcurrent    int
 	restURLTemplate  string
 	progressInterval time.Duration
@@ -45,6 +46,7 @@ func run(args []string) error {
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader with a Lease so that only one replica reconciles")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "namespace of the leader election Lease (default: the operator's own)")
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint; 0 disables it")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "0", "address of Go's pprof endpoints, for diagnosing memory or CPU; 0 disables them")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz; 0 disables them")
 	fs.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "FlinkDeployments reconciled in parallel")
 	fs.StringVar(&o.restURLTemplate, "rest-url-template", reconciler.DefaultRESTURLTemplate, "URL of each JobManager's REST API; {{name}} and {{namespace}} are replaced")
@@ -87,6 +89,7 @@ func run(args []string) error {
 		Cache:                   reconciler.CacheOptions(splitList(o.watchNamespaces), crSelector),
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:  o.probeAddr,
+		PprofBindAddress:        o.pprofAddr,
 		LeaderElection:          o.leaderElect,
 		LeaderElectionID:        "flink-operator.flink.apache.org",
 		LeaderElectionNamespace: o.leaderElectionNS,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -44,14 +45,20 @@ func BenchmarkScale1000(b *testing.B) {
 		kubeconfig := writeKubeconfig(b, env.Config)
 		bin := buildOperator(b)
 		metricsAddr := freeAddr(b)
+		pprofAddr := freeAddr(b)
 
 		cmd := exec.Command(bin, "--kubeconfig", kubeconfig, "--leader-elect=false",
 			"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "0",
-			"--max-concurrent-reconciles", "8", "--zap-log-level", "error",
+			"--max-concurrent-reconciles", "8", "--pprof-bind-address", pprofAddr, "--zap-log-level", "error",
 			// Nothing answers REST here; JobManagers never become available
 			// in envtest, so the REST API is never called.
 			"--rest-url-template", "http://127.0.0.1:1/{{namespace}}/{{name}}")
 		cmd.Stderr = os.Stderr
+		// SCALE_GOMEMLIMIT runs the operator with Go's soft memory limit,
+		// as the Helm chart does from the pod's memory limit.
+		if limit := os.Getenv("SCALE_GOMEMLIMIT"); limit != "" {
+			cmd.Env = append(os.Environ(), "GOMEMLIMIT="+limit)
+		}
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
@@ -98,6 +105,9 @@ func BenchmarkScale1000(b *testing.B) {
 		time.Sleep(65 * time.Second)
 		after := requestCount(b, metricsAddr)
 
+		if path := os.Getenv("SCALE_HEAP_PROFILE"); path != "" {
+			saveHeapProfile(b, pprofAddr, path)
+		}
 		b.ReportMetric(created.Seconds(), "s-to-create")
 		b.ReportMetric(converged.Seconds(), "s-to-converge")
 		b.ReportMetric(float64(after-before)/float64(namespaces*perNamespace), "steady-requests/CR/min")
@@ -208,4 +218,21 @@ func procMiB(tb testing.TB, pid int, field string) float64 {
 	}
 	tb.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
+}
+
+// saveHeapProfile writes the operator's heap profile, for `go tool pprof`.
+func saveHeapProfile(tb testing.TB, addr, path string) {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		tb.Fatal(err)
+	}
 }
