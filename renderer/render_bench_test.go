@@ -51,3 +51,27 @@ func BenchmarkRenderStandalone(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderPerKey renders examples/basic.yaml through every template
+// key (mode × flinkVersion), so a template or CUE change that slows one key
+// shows up (BENCHMARKS.md).
+func BenchmarkRenderPerKey(b *testing.B) {
+	base := loadExample(b, "../examples/basic.yaml")
+	for _, mode := range []v1beta1.DeploymentMode{v1beta1.ModeNative, v1beta1.ModeStandalone} {
+		for _, version := range v1beta1.SupportedFlinkVersions {
+			fd := base.DeepCopy()
+			fd.Spec.Mode = &mode
+			fd.Spec.FlinkVersion = version
+			if _, err := Render(fd, RenderContext{}); err != nil {
+				continue // v1_11/v1_12 are standalone only
+			}
+			b.Run(string(mode)+"/"+string(version), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := Render(fd, RenderContext{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
