@@ -324,30 +324,26 @@ func (r *Reconciler) now() time.Time {
 	return time.Now()
 }
 
-func (r *Reconciler) progressInterval() time.Duration {
-	if r.ProgressInterval > 0 {
-		return r.ProgressInterval
+// orDefault returns d, or def when d is not set.
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
 	}
-	return DefaultProgressInterval
+	return def
+}
+
+func (r *Reconciler) progressInterval() time.Duration {
+	return orDefault(r.ProgressInterval, DefaultProgressInterval)
 }
 
 func (r *Reconciler) resyncInterval() time.Duration {
-	if r.ResyncInterval > 0 {
-		return r.ResyncInterval
-	}
-	return DefaultResyncInterval
+	return orDefault(r.ResyncInterval, DefaultResyncInterval)
 }
 
 func (r *Reconciler) maxRESTBackoff() time.Duration {
-	if r.MaxRESTBackoff > 0 {
-		return r.MaxRESTBackoff
-	}
-	return DefaultMaxRESTBackoff
+	return orDefault(r.MaxRESTBackoff, DefaultMaxRESTBackoff)
 }
 
 func (r *Reconciler) cleanupTimeout() time.Duration {
-	if r.CleanupTimeout > 0 {
-		return r.CleanupTimeout
-	}
-	return DefaultCleanupTimeout
+	return orDefault(r.CleanupTimeout, DefaultCleanupTimeout)
 }
