@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,8 +34,8 @@ func TestBinaryAgainstAPIServer(t *testing.T) {
 	cmd := exec.Command(buildOperator(t), "--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
 		"--watch-namespaces", "team-a")
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+writeKubeconfig(t, env.Config))
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
 
@@ -81,4 +82,23 @@ func TestFlagErrors(t *testing.T) {
 		err := run(args)
 		assert.Error(t, err, "%v", args)
 	}
+}
+
+// lockedBuffer collects a process's output; exec copies into it from its own
+// goroutine while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
