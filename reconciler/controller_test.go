@@ -14,6 +14,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/reconciler"
@@ -153,9 +154,7 @@ func TestDriftIsCorrected(t *testing.T) {
 
 	// kubectl set image flink-main-container=evil:latest
 	dep := &appsv1.Deployment{}
-	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep))
-	dep.Spec.Template.Spec.Containers[0].Image = "evil:latest"
-	require.NoError(t, k8s.Update(ctx, dep, client.FieldOwner("kubectl-set")))
+	setImage(t, ns, "basic", "evil:latest")
 
 	eventually(t, 10*time.Second, "image put back", func() error {
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep); err != nil {
@@ -196,12 +195,12 @@ func TestNoOpReconcileWritesNothing(t *testing.T) {
 	fdBefore := getFD(t, ns, "basic")
 
 	// Annotating the CR triggers a pass but changes no spec.
-	fd := getFD(t, ns, "basic")
-	if fd.Annotations == nil {
-		fd.Annotations = map[string]string{}
-	}
-	fd.Annotations["example.com/touched"] = "yes"
-	require.NoError(t, k8s.Update(ctx, fd))
+	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
+		if fd.Annotations == nil {
+			fd.Annotations = map[string]string{}
+		}
+		fd.Annotations["example.com/touched"] = "yes"
+	})
 	// Several resyncs (1s in this suite) pass as well.
 	time.Sleep(2500 * time.Millisecond)
 
@@ -215,9 +214,9 @@ func TestSuspendPrunesAndResumeRecreates(t *testing.T) {
 	createFlinkDeployment(t, ns, basicSpec)
 	waitForChildren(t, ns, "basic")
 
-	fd := getFD(t, ns, "basic")
-	fd.Spec.Job.State = v1beta1.JobStateSuspended
-	require.NoError(t, k8s.Update(ctx, fd))
+	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
+		fd.Spec.Job.State = v1beta1.JobStateSuspended
+	})
 	eventually(t, 10*time.Second, "cluster objects pruned", func() error {
 		for _, obj := range children(ns, "basic") {
 			err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
@@ -238,9 +237,9 @@ func TestSuspendPrunesAndResumeRecreates(t *testing.T) {
 	})
 	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonPruned)
 
-	fd = getFD(t, ns, "basic")
-	fd.Spec.Job.State = v1beta1.JobStateRunning
-	require.NoError(t, k8s.Update(ctx, fd))
+	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
+		fd.Spec.Job.State = v1beta1.JobStateRunning
+	})
 	waitForChildren(t, ns, "basic")
 }
 
@@ -257,10 +256,10 @@ func TestInvalidEditLeavesClusterUntouched(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	before := resourceVersions(t, ns, "basic")
 
-	fd := getFD(t, ns, "basic")
-	fd.Spec.Job.Parallelism = 0
-	fd.Spec.Image = "flink:2.0" // would change the Deployment if it were applied
-	require.NoError(t, k8s.Update(ctx, fd))
+	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
+		fd.Spec.Job.Parallelism = 0
+		fd.Spec.Image = "flink:2.0" // would change the Deployment if it were applied
+	})
 
 	eventually(t, 10*time.Second, "validation error in status", func() error {
 		st := getFD(t, ns, "basic").Status
@@ -276,9 +275,7 @@ func TestInvalidEditLeavesClusterUntouched(t *testing.T) {
 
 	// Drift correction goes on for the last valid spec.
 	dep := &appsv1.Deployment{}
-	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep))
-	dep.Spec.Template.Spec.Containers[0].Image = "evil:latest"
-	require.NoError(t, k8s.Update(ctx, dep))
+	setImage(t, ns, "basic", "evil:latest")
 	eventually(t, 10*time.Second, "last valid image put back", func() error {
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, dep); err != nil {
 			return err
@@ -369,9 +366,9 @@ func TestIngressAddedAndPruned(t *testing.T) {
 	createFlinkDeployment(t, ns, basicSpec)
 	waitForChildren(t, ns, "basic")
 
-	fd := getFD(t, ns, "basic")
-	fd.Spec.Ingress = &v1beta1.IngressSpec{Template: "flink.example.com/{{namespace}}/{{name}}(/|$)(.*)"}
-	require.NoError(t, k8s.Update(ctx, fd))
+	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
+		fd.Spec.Ingress = &v1beta1.IngressSpec{Template: "flink.example.com/{{namespace}}/{{name}}(/|$)(.*)"}
+	})
 	ing := &networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic"}}
 	eventually(t, 10*time.Second, "Ingress created", func() error {
 		return k8s.Get(ctx, client.ObjectKeyFromObject(ing), ing)
@@ -380,9 +377,9 @@ func TestIngressAddedAndPruned(t *testing.T) {
 	assert.Equal(t, "flink.example.com", ing.Spec.Rules[0].Host)
 	assert.Equal(t, "basic-rest", ing.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name)
 
-	fd = getFD(t, ns, "basic")
-	fd.Spec.Ingress = nil
-	require.NoError(t, k8s.Update(ctx, fd))
+	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
+		fd.Spec.Ingress = nil
+	})
 	eventually(t, 10*time.Second, "Ingress pruned", func() error {
 		err := k8s.Get(ctx, client.ObjectKeyFromObject(ing), ing)
 		if apierrors.IsNotFound(err) || (err == nil && !ing.DeletionTimestamp.IsZero()) {
@@ -392,4 +389,18 @@ func TestIngressAddedAndPruned(t *testing.T) {
 	})
 	// The rest of the cluster is untouched by the prune.
 	waitForChildren(t, ns, "basic")
+}
+
+// setImage plays `kubectl set image` on the JobManager Deployment.
+func setImage(t *testing.T, ns, name, image string) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		dep := &appsv1.Deployment{}
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, dep); err != nil {
+			return err
+		}
+		dep.Spec.Template.Spec.Containers[0].Image = image
+		return k8s.Update(ctx, dep, client.FieldOwner("kubectl-set"))
+	})
+	require.NoError(t, err)
 }

@@ -13,6 +13,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -183,4 +184,21 @@ func eventsFor(t *testing.T, ns, name string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// updateFD changes a FlinkDeployment the way a careful client does:
+// read, change, write, and start over when the operator wrote meanwhile.
+func updateFD(t *testing.T, ns, name string, change func(*v1beta1.FlinkDeployment)) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		fd := &v1beta1.FlinkDeployment{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, fd); err != nil {
+			return err
+		}
+		change(fd)
+		return k8s.Update(context.Background(), fd)
+	})
+	if err != nil {
+		t.Fatalf("update FlinkDeployment %s/%s: %v", ns, name, err)
+	}
 }
