@@ -2,6 +2,7 @@ package reconciler_test
 
 import (
 	"context"
+	"reflect"
 	"fmt"
 	"strings"
 	"testing"
@@ -190,9 +191,18 @@ func TestNoOpReconcileWritesNothing(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(500 * time.Millisecond) // let the first passes finish
-	before := resourceVersions(t, ns, "basic")
-	fdBefore := getFD(t, ns, "basic")
+	// Let the first passes finish: wait for a quiet second.
+	var before map[string]string
+	var fdBefore *v1beta1.FlinkDeployment
+	eventually(t, 20*time.Second, "cluster settled", func() error {
+		rv, fd := resourceVersions(t, ns, "basic"), getFD(t, ns, "basic")
+		time.Sleep(time.Second)
+		if !reflect.DeepEqual(rv, resourceVersions(t, ns, "basic")) || getFD(t, ns, "basic").ResourceVersion != fd.ResourceVersion {
+			return fmt.Errorf("still changing")
+		}
+		before, fdBefore = rv, fd
+		return nil
+	})
 
 	// Annotating the CR triggers a pass but changes no spec.
 	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
