@@ -2,8 +2,8 @@ package reconciler_test
 
 import (
 	"context"
-	"reflect"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
