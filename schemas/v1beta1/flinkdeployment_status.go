@@ -34,6 +34,16 @@ type FlinkDeploymentStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// Upgrade is the write-ahead record of an upgrade, suspend or resume in
+	// progress; absent when none is.
+	// +optional
+	Upgrade *UpgradeProgress `json:"upgrade,omitempty"`
+	// DeployedWith records how the running cluster was rendered.
+	// +optional
+	DeployedWith *DeployedWith `json:"deployedWith,omitempty"`
+	// HighAvailability is what the Kubernetes HA ConfigMaps showed.
+	// +optional
+	HighAvailability *HAStatus `json:"highAvailability,omitempty"`
 }
 
 // JobStatus is the observed state of a Flink job.

@@ -1,0 +1,93 @@
+package v1beta1
+
+// These status fields are this operator's own, beside the reference
+// operator's. They are the write-ahead log of the upgrade gate: every step
+// that restarts or stops a job is recorded here before it is taken, so an
+// operator that restarts from nothing but the API server resumes exactly
+// where the previous one stopped, and never takes a second savepoint or
+// starts a stateful job empty.
+
+// UpgradePhase is the step an upgrade, suspend or resume is at.
+// +kubebuilder:validation:Enum=Savepointing;TakingDown;Deploying
+type UpgradePhase string
+
+// Upgrade phases, in the order they happen.
+const (
+	// PhaseSavepointing: a stop-with-savepoint has been (or is about to be)
+	// triggered with UpgradeProgress.TriggerID; the job keeps running until
+	// it completes.
+	PhaseSavepointing UpgradePhase = "Savepointing"
+	// PhaseTakingDown: the job's state is safe (RestorePath known, or HA
+	// metadata confirmed, or the upgrade is stateless); the old JobManager
+	// and TaskManagers are being deleted.
+	PhaseTakingDown UpgradePhase = "TakingDown"
+	// PhaseDeploying: the old cluster is gone; the target spec is applied
+	// with RestorePath and JobID.
+	PhaseDeploying UpgradePhase = "Deploying"
+)
+
+// UpgradeProgress is an upgrade, suspend or resume in progress.
+type UpgradeProgress struct {
+	// Phase is the step the upgrade is at.
+	Phase UpgradePhase `json:"phase"`
+	// Mode is how the running job's state is carried over: savepoint,
+	// last-state (Kubernetes HA metadata) or stateless.
+	Mode UpgradeMode `json:"mode"`
+	// TargetGeneration is the metadata.generation that started the upgrade.
+	TargetGeneration int64 `json:"targetGeneration,omitempty"`
+	// Suspend is true when the target is a suspended job: nothing is
+	// deployed after the take-down.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+	// TriggerID is the client-chosen id of the stop-with-savepoint (Flink
+	// 1.15+), recorded before the call so a retried call is the same
+	// savepoint; for older Flink the id Flink returned.
+	// +optional
+	TriggerID string `json:"triggerId,omitempty"`
+	// TriggerTimestamp (epoch ms) is when the savepoint was requested.
+	// +optional
+	TriggerTimestamp int64 `json:"triggerTimestamp,omitempty"`
+	// Failures counts failed savepoint attempts for this upgrade.
+	// +optional
+	Failures int32 `json:"failures,omitempty"`
+	// RetryAfter (epoch ms) is when the next savepoint attempt may start.
+	// +optional
+	RetryAfter int64 `json:"retryAfter,omitempty"`
+	// LastFailure explains the last failed savepoint attempt.
+	// +optional
+	LastFailure string `json:"lastFailure,omitempty"`
+	// RestorePath is what the new job restores from; empty for a stateless
+	// start.
+	// +optional
+	RestorePath string `json:"restorePath,omitempty"`
+	// JobID is the Flink job id the new job gets: the old one for a
+	// last-state upgrade, a new one otherwise.
+	// +optional
+	JobID string `json:"jobId,omitempty"`
+}
+
+// DeployedWith records the run-time choices the running cluster was
+// rendered with, so that re-rendering it (to correct drift) reproduces it
+// exactly instead of restarting the job.
+type DeployedWith struct {
+	// RestorePath the job was started from; empty for an empty start.
+	// +optional
+	RestorePath string `json:"restorePath,omitempty"`
+	// JobID the job was started with.
+	// +optional
+	JobID string `json:"jobId,omitempty"`
+}
+
+// HAStatus is what the operator read from Flink's Kubernetes HA
+// ConfigMaps, without needing the REST API.
+type HAStatus struct {
+	// MetadataAvailable is true when a job's HA ConfigMap exists.
+	// +optional
+	MetadataAvailable bool `json:"metadataAvailable,omitempty"`
+	// LatestCheckpointID is the highest checkpointID-… key found, 0 when none.
+	// +optional
+	LatestCheckpointID int64 `json:"latestCheckpointId,omitempty"`
+	// ObservedTimestamp (epoch ms) is when the ConfigMaps were read.
+	// +optional
+	ObservedTimestamp int64 `json:"observedTimestamp,omitempty"`
+}
