@@ -16,7 +16,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/renderer"
@@ -47,8 +46,13 @@ type Reconciler struct {
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Recorder  events.EventRecorder
-	// Gate decides whether and how a change may be applied.
-	Gate Gate
+	// GatePolicy holds the upgrade gate's timings and limits; zero fields
+	// take DefaultGatePolicy's.
+	GatePolicy GatePolicy
+	// StepHook, when set, is called at each step boundary of the upgrade
+	// path; returning true stops the pass there, as a crash would. Tests
+	// use it to prove that a restarted operator resumes correctly.
+	StepHook func(Step) bool
 	// RESTURLTemplate locates each JobManager's REST API.
 	RESTURLTemplate string
 	// HTTPClient is used for Flink REST calls; nil means a default.
@@ -79,7 +83,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	original := fd.DeepCopy()
-	result, reconcileErr := r.reconcile(ctx, fd)
+	result, reconcileErr := r.reconcile(ctx, fd, &original)
+	if errors.Is(reconcileErr, errStopped) {
+		return ctrl.Result{}, reconcileErr
+	}
 	if err := r.writeStatus(ctx, original, fd); err != nil {
 		if apierrors.IsConflict(err) {
 			// Someone wrote the CR meanwhile; start over from the new version.
@@ -91,111 +98,84 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 }
 
 // reconcile does the work of a pass on fd and records the outcome in
-// fd.Status; the caller writes status.
-func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment) (ctrl.Result, error) {
-	logger := log.FromContext(ctx)
+// fd.Status; the caller writes what is left unwritten. persisted is fd as
+// the API server last had it; write-ahead status writes advance it.
+func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment, persisted **v1beta1.FlinkDeployment) (ctrl.Result, error) {
 	st := &fd.Status
 
 	obs, err := r.observe(ctx, fd)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-
-	decision, err := r.gate().Decide(ctx, fd, obs)
-	if err != nil {
-		st.Error = err.Error()
-		return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: upgrade gate: %w", fd.Namespace, fd.Name, err)
-	}
-
-	// Render the spec; if it is invalid, keep the last valid one running
-	// (and drift-corrected) and say why in status and an event.
-	target := fd
-	res, err := renderer.Render(fd, decision.Context)
-	var invalid *renderer.InvalidError
-	switch {
-	case errors.As(err, &invalid):
-		msg := "invalid spec, the last valid spec keeps running: " + invalid.Error()
-		if st.Error != msg {
-			r.event(fd, "Warning", ReasonValidationError, actionReconcile, invalid.Error())
-		}
-		st.Error = msg
-		last, lerr := lastReconciledSpec(st)
-		if lerr != nil || last == nil {
-			r.observeInto(fd, obs)
-			return ctrl.Result{}, nil
-		}
-		target = fd.DeepCopy()
-		target.Spec = *last
-		if res, err = renderer.Render(target, decision.Context); err != nil {
-			return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: render last reconciled spec: %w", fd.Namespace, fd.Name, err)
-		}
-	case err != nil:
-		st.Error = err.Error()
-		r.event(fd, "Warning", ReasonError, actionReconcile, err.Error())
-		return ctrl.Result{}, err
-	default:
-		st.Error = ""
-	}
-
-	if !decision.Apply {
-		r.observeInto(fd, obs)
-		if decision.Reason != "" {
-			st.Error = decision.Reason
-		}
-		return ctrl.Result{RequeueAfter: decision.RequeueAfter}, nil
-	}
-
-	applied, err := r.apply(ctx, fd, res.Objects)
-	if err != nil {
-		st.Error = err.Error()
-		r.event(fd, "Warning", ReasonError, actionApply, err.Error())
-		return ctrl.Result{}, err
-	}
-	for _, k := range applied.Drifted {
-		r.event(fd, "Normal", ReasonDriftCorrected, actionApply, k.String()+" was changed outside the operator and has been put back")
-	}
-	pruned, err := r.prune(ctx, fd, res.Objects)
+	deployed, first, err := lastReconciled(st)
 	if err != nil {
 		st.Error = err.Error()
 		return ctrl.Result{}, err
 	}
-	for _, k := range pruned {
-		r.event(fd, "Normal", ReasonPruned, actionDelete, k.String()+" is no longer part of the spec and was deleted")
-	}
-	if len(applied.Applied) > 0 || len(pruned) > 0 {
-		logger.Info("applied", "applied", len(applied.Applied), "pruned", len(pruned), "drifted", len(applied.Drifted))
-	}
+	desired := defaulted(&fd.Spec)
 
-	if target == fd {
-		if err := r.recordReconciledSpec(fd); err != nil {
+	// A spec that differs from the deployed one must be valid before the
+	// gate may act on it; an invalid one leaves the last valid spec
+	// running (and drift-corrected) and says why.
+	if deployed == nil || Classify(deployed, desired).Type != DiffNone {
+		if problem, err := r.validate(fd, deployed); err != nil {
+			st.Error = err.Error()
+			r.event(fd, "Warning", ReasonError, actionReconcile, err.Error())
 			return ctrl.Result{}, err
+		} else if problem != "" {
+			msg := "invalid spec, the last valid spec keeps running: " + problem
+			if st.Error != msg {
+				r.event(fd, "Warning", ReasonValidationError, actionReconcile, problem)
+			}
+			st.Error = msg
+			if deployed == nil {
+				r.observeInto(fd, obs)
+				return ctrl.Result{}, nil
+			}
+			desired = deployed
+		} else if strings.HasPrefix(st.Error, "invalid spec") {
+			st.Error = ""
 		}
+	}
+
+	p := &gatePass{fd: fd, persisted: *persisted, desired: desired, deployed: deployed, first: first, obs: &obs}
+	decision, err := r.drive(ctx, p)
+	*persisted = p.persisted
+	if err != nil {
+		if !errors.Is(err, errStopped) {
+			st.Error = err.Error()
+			r.event(fd, "Warning", ReasonError, actionReconcile, err.Error())
+		}
+		return ctrl.Result{}, err
+	}
+	if p.held == "" && st.Upgrade == nil && !strings.HasPrefix(st.Error, "invalid spec") && !strings.HasPrefix(st.Error, "JobManager") {
+		st.Error = ""
 	}
 	r.observeInto(fd, obs)
 	return r.requeue(fd, obs, decision), nil
 }
 
-// recordReconciledSpec notes a newly applied generation in status.
-func (r *Reconciler) recordReconciledSpec(fd *v1beta1.FlinkDeployment) error {
-	st := &fd.Status
-	if st.ObservedGeneration == fd.Generation && st.ReconciliationStatus.LastReconciledSpec != "" {
-		return nil
+// validate renders fd to check it and, against the deployed spec, the
+// transitions the API cannot make. It returns the problem for the user, or
+// an error when rendering itself failed.
+func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.FlinkDeploymentSpec) (string, error) {
+	_, err := renderer.Render(fd, renderer.RenderContext{})
+	var invalid *renderer.InvalidError
+	switch {
+	case errors.As(err, &invalid):
+		return invalid.Error(), nil
+	case err != nil:
+		return "", fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
 	}
-	first := st.ReconciliationStatus.LastReconciledSpec == ""
-	spec, err := encodeReconciledSpec(fd.Spec, first)
-	if err != nil {
-		return err
-	}
-	if first {
-		r.event(fd, "Normal", ReasonSubmit, actionApply, "Starting deployment")
-	} else if spec != st.ReconciliationStatus.LastReconciledSpec {
-		r.event(fd, "Normal", ReasonSpecChanged, actionApply, "Applied spec generation "+fmt.Sprint(fd.Generation))
-	}
-	st.ReconciliationStatus.LastReconciledSpec = spec
-	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-	st.ReconciliationStatus.ReconciliationTimestamp = r.now().UnixMilli()
-	st.ObservedGeneration = fd.Generation
-	return nil
+	return "", nil
+}
+
+// defaulted returns a copy of spec with the API defaults filled in, the
+// form specs are compared and recorded in.
+func defaulted(spec *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
+	tmp := &v1beta1.FlinkDeployment{Spec: *spec.DeepCopy()}
+	tmp.Default()
+	return &tmp.Spec
 }
 
 // observeInto records an observation in status.
@@ -228,7 +208,8 @@ func (r *Reconciler) observeInto(fd *v1beta1.FlinkDeployment, obs Observation) {
 		st.JobStatus.State = string(obs.Job.State)
 		st.JobStatus.StartTime = fmt.Sprint(obs.Job.StartTime)
 		st.JobStatus.UpdateTime = fmt.Sprint(obs.Job.LastModification)
-	} else if fd.IsApplication() && obs.JobManager != v1beta1.JMReady && st.JobStatus.State != "" && !terminal(st.JobStatus.State) {
+	} else if fd.IsApplication() && obs.JobManager != v1beta1.JMReady && st.JobStatus.State != "" && !terminal(st.JobStatus.State) &&
+		st.JobStatus.State != string(flinkrest.JobSuspended) {
 		// The job cannot be seen: say so rather than keep a stale RUNNING.
 		st.JobStatus.State = "RECONCILING"
 	}
@@ -308,13 +289,6 @@ func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, url string) *flinkr
 		opts = append(opts, flinkrest.WithHTTPClient(r.HTTPClient))
 	}
 	return flinkrest.New(url, string(fd.Spec.FlinkVersion), opts...)
-}
-
-func (r *Reconciler) gate() Gate {
-	if r.Gate == nil {
-		return ApplyAlways{}
-	}
-	return r.Gate
 }
 
 func (r *Reconciler) now() time.Time {

@@ -267,13 +267,15 @@ func TestInvalidEditLeavesClusterUntouched(t *testing.T) {
 	before := resourceVersions(t, ns, "basic")
 
 	updateFD(t, ns, "basic", func(fd *v1beta1.FlinkDeployment) {
-		fd.Spec.Job.Parallelism = 0
+		// A forbidden key only the renderer's validation knows about (the
+		// CRD cannot see into flinkConfiguration).
+		fd.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"kubernetes.cluster-id": "other"})
 		fd.Spec.Image = "flink:2.0" // would change the Deployment if it were applied
 	})
 
 	eventually(t, 10*time.Second, "validation error in status", func() error {
 		st := getFD(t, ns, "basic").Status
-		if !strings.Contains(st.Error, "spec.job.parallelism") {
+		if !strings.Contains(st.Error, "kubernetes.cluster-id") {
 			return fmt.Errorf("status.error = %q", st.Error)
 		}
 		return nil

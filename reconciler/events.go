@@ -14,6 +14,15 @@ const (
 	ReasonPruned          = "Pruned"
 	ReasonRESTUnreachable = "RESTUnreachable"
 	ReasonJobStatus       = "JobStatusChanged"
+	// Upgrade gate.
+	ReasonUpgrade           = "Upgrade"
+	ReasonSavepoint         = "Savepoint"
+	ReasonSavepointError    = "SavepointError"
+	ReasonUpgradeFailed     = "UpgradeFailed"
+	ReasonUpgradeHeld       = "UpgradeHeld"
+	ReasonSuspended         = "Suspended"
+	ReasonResume            = "Resume"
+	ReasonSavepointRedeploy = "SavepointRedeploy"
 )
 
 // Event actions (events.k8s.io/v1 requires one).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -49,6 +48,9 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 	} else if err := r.writeStatus(ctx, original, fd); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return ctrl.Result{}, err
 	}
+	if err := r.stepHook(StepClusterDeleted); err != nil {
+		return ctrl.Result{}, err
+	}
 
 	patch := client.MergeFrom(fd.DeepCopy())
 	controllerutil.RemoveFinalizer(fd, Finalizer)
@@ -72,17 +74,10 @@ func (r *Reconciler) deleteCluster(ctx context.Context, fd *v1beta1.FlinkDeploym
 		}
 		r.memo.forget(objectKey{gvk: obj.GetObjectKind().GroupVersionKind(), namespace: obj.GetNamespace(), name: obj.GetName()})
 	}
-	// HA ConfigMaps are Flink's, labelled app=<name> and
-	// configmap-type=high-availability; the caches do not hold them.
-	ha := &corev1.ConfigMapList{}
-	if err := r.APIReader.List(ctx, ha, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: haSelector(fd.Name)}); err != nil {
-		errs = append(errs, fmt.Errorf("list HA ConfigMaps of %s/%s: %w", fd.Namespace, fd.Name, err))
-	}
-	for i := range ha.Items {
-		cm := &ha.Items[i]
-		if err := r.Client.Delete(ctx, cm); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("ConfigMap/%s/%s: delete HA data: %w", cm.Namespace, cm.Name, err))
-		}
+	// HA ConfigMaps are Flink's, owned by nobody; the caches do not hold
+	// them.
+	if err := r.deleteHA(ctx, fd); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -46,3 +46,11 @@ func clusterSelector(name string) labels.Selector {
 func haSelector(name string) labels.Selector {
 	return labels.SelectorFromSet(labels.Set{labelApp: name, labelConfigMapHA: configMapTypeHA})
 }
+
+// clusterPodSelector selects the JobManager and TaskManager pods of a
+// cluster, by Flink's own labels.
+func clusterPodSelector(name string) labels.Selector {
+	app, _ := labels.NewRequirement(labelApp, selection.Equals, []string{name})
+	comp, _ := labels.NewRequirement(labelComponent, selection.In, []string{"jobmanager", "taskmanager"})
+	return labels.NewSelector().Add(*app, *comp)
+}

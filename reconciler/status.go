@@ -31,6 +31,20 @@ func encodeReconciledSpec(spec v1beta1.FlinkDeploymentSpec, first bool) (string,
 	return string(b), nil
 }
 
+// lastReconciled decodes the spec last applied, defaulted, and whether the
+// first deployment recorded it; nil when none.
+func lastReconciled(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploymentSpec, bool, error) {
+	raw := st.ReconciliationStatus.LastReconciledSpec
+	if raw == "" {
+		return nil, false, nil
+	}
+	var rs reconciledSpec
+	if err := json.Unmarshal([]byte(raw), &rs); err != nil {
+		return nil, false, fmt.Errorf("decode status.reconciliationStatus.lastReconciledSpec: %w", err)
+	}
+	return defaulted(&rs.Spec), rs.Metadata.FirstDeployment, nil
+}
+
 // lastReconciledSpec decodes the spec last applied; nil when none.
 func lastReconciledSpec(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploymentSpec, error) {
 	raw := st.ReconciliationStatus.LastReconciledSpec

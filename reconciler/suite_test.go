@@ -63,7 +63,7 @@ func runSuite(m *testing.M) int {
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(zapLevel()))))
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  scheme,
-		Cache:   reconciler.CacheOptions(nil, labels.Everything()),
+		Cache:   reconciler.CacheOptions(nil, withoutDirect()),
 		Metrics: metricsserver.Options{BindAddress: "0"},
 	})
 	if err != nil {
@@ -96,6 +96,16 @@ func runSuite(m *testing.M) int {
 	return code
 }
 
+// withoutDirect selects every FlinkDeployment except the ones tests drive
+// pass by pass themselves.
+func withoutDirect() labels.Selector {
+	sel, err := labels.Parse("!" + directLabel)
+	if err != nil {
+		panic(err)
+	}
+	return sel
+}
+
 func zapLevel() int8 {
 	if os.Getenv("OPERATOR_LOGS") != "" {
 		return int8(zapcore.DebugLevel)
@@ -103,7 +113,7 @@ func zapLevel() int8 {
 	return int8(zapcore.ErrorLevel)
 }
 
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("t%d-%d", nsCounter.Add(1), time.Now().UnixNano()%100000)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
@@ -134,7 +144,7 @@ spec:
     upgradeMode: stateless
 `
 
-func createFlinkDeployment(t *testing.T, ns, doc string) *v1beta1.FlinkDeployment {
+func createFlinkDeployment(t testing.TB, ns, doc string) *v1beta1.FlinkDeployment {
 	t.Helper()
 	fd := &v1beta1.FlinkDeployment{}
 	if err := yaml.UnmarshalStrict([]byte(doc), fd); err != nil {
@@ -188,7 +198,7 @@ func eventsFor(t *testing.T, ns, name string) map[string][]string {
 
 // updateFD changes a FlinkDeployment the way a careful client does:
 // read, change, write, and start over when the operator wrote meanwhile.
-func updateFD(t *testing.T, ns, name string, change func(*v1beta1.FlinkDeployment)) {
+func updateFD(t testing.TB, ns, name string, change func(*v1beta1.FlinkDeployment)) {
 	t.Helper()
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		fd := &v1beta1.FlinkDeployment{}

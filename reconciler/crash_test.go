@@ -1,0 +1,181 @@
+package reconciler_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/reconciler"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// crashPath is one lifecycle path the crash test walks.
+type crashPath struct {
+	name, mode, extraConfig string
+	// prepare runs (without crashes) after the job is running.
+	prepare func(d *driver)
+	// change starts the path.
+	change func(t *testing.T, ns, name string)
+	// done says the path has converged.
+	done func(fd *v1beta1.FlinkDeployment) bool
+	// check asserts the path's invariants after convergence.
+	check func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment)
+}
+
+func suspend(t *testing.T, ns, name string) {
+	updateFD(t, ns, name, func(fd *v1beta1.FlinkDeployment) { fd.Spec.Job.State = v1beta1.JobStateSuspended })
+}
+
+func resume(t *testing.T, ns, name string) {
+	updateFD(t, ns, name, func(fd *v1beta1.FlinkDeployment) { fd.Spec.Job.State = v1beta1.JobStateRunning })
+}
+
+func upgradeImage(t *testing.T, ns, name string) { updateFD(t, ns, name, newImage) }
+
+// restoredFromSavepoint checks that exactly one savepoint was taken and the
+// one new job restored from it.
+func restoredFromSavepoint(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+	assert.Equal(t, 1, d.sim.stopTriggers(), "exactly one savepoint per upgrade")
+	require.Len(t, d.sim.starts, 2, "exactly one new job submission")
+	location := fd.Status.JobStatus.UpgradeSavepointPath
+	assert.NotEmpty(t, location)
+	assert.Equal(t, location, d.sim.starts[1].RestorePath, "the new JobManager restores from the recorded savepoint")
+	assert.Equal(t, location, fd.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
+}
+
+var crashPaths = []crashPath{
+	{
+		name: "savepoint upgrade", mode: "savepoint",
+		change: upgradeImage, done: running, check: restoredFromSavepoint,
+	},
+	{
+		name: "last-state upgrade", mode: "last-state", extraConfig: haConfig,
+		change: upgradeImage, done: running,
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			assert.Equal(t, 0, d.sim.stopTriggers())
+			require.Len(t, d.sim.starts, 2, "exactly one new job submission")
+			assert.Equal(t, d.sim.starts[0].JobID, d.sim.starts[1].JobID)
+			assert.Equal(t, int64(42), d.sim.starts[1].FromHA, "restored from HA, never empty")
+			assert.False(t, d.sim.starts[1].JobGraphInHA)
+		},
+	},
+	{
+		name: "stateless upgrade", mode: "stateless",
+		change: upgradeImage, done: running,
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			require.Len(t, d.sim.starts, 2, "exactly one new job submission")
+			assert.Empty(t, d.sim.starts[1].RestorePath)
+		},
+	},
+	{
+		name: "suspend", mode: "savepoint",
+		change: suspend, done: suspendedDone,
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			assert.Equal(t, 1, d.sim.stopTriggers(), "exactly one savepoint")
+			assert.Len(t, d.sim.starts, 1)
+			assert.NotEmpty(t, fd.Status.JobStatus.UpgradeSavepointPath)
+			assert.Empty(t, clusterObjects(t, d.sim.ns, d.sim.name))
+		},
+	},
+	{
+		name: "resume", mode: "savepoint",
+		prepare: func(d *driver) {
+			suspend(d.t, d.sim.ns, d.sim.name)
+			d.until("suspended", 40, suspendedDone)
+		},
+		change: resume, done: running, check: restoredFromSavepoint,
+	},
+	{
+		name: "delete", mode: "last-state", extraConfig: haConfig,
+		change: func(t *testing.T, ns, name string) {
+			fd := &v1beta1.FlinkDeployment{}
+			require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, fd))
+			require.NoError(t, k8s.Delete(ctx, fd))
+		},
+		done: func(fd *v1beta1.FlinkDeployment) bool { return fd == nil },
+		check: func(t *testing.T, d *driver, _ *v1beta1.FlinkDeployment) {
+			assert.Empty(t, clusterObjects(t, d.sim.ns, d.sim.name), "no orphaned objects")
+			ha := &corev1.ConfigMapList{}
+			require.NoError(t, k8s.List(ctx, ha, client.InNamespace(d.sim.ns), client.MatchingLabels{"configmap-type": "high-availability"}))
+			assert.Empty(t, ha.Items, "HA data deleted with the FlinkDeployment")
+		},
+	},
+}
+
+// TestCrashAtEveryStep stops the operator at each step boundary of each
+// path, then lets a new operator, which knows nothing but what the API
+// server holds, finish the work. Whatever the stop, the invariants hold:
+// exactly one savepoint per upgrade, the new JobManager restores from it, a
+// stateful job never restarts empty, no job is submitted twice and no
+// object is left behind.
+func TestCrashAtEveryStep(t *testing.T) {
+	for _, path := range crashPaths {
+		t.Run(path.name, func(t *testing.T) {
+			for stopAt := 1; ; stopAt++ {
+				more := false
+				t.Run(fmt.Sprintf("stop at step %d", stopAt), func(t *testing.T) {
+					more = crashOnce(t, path, stopAt)
+				})
+				if !more || t.Failed() {
+					return
+				}
+			}
+		})
+	}
+}
+
+// crashOnce walks path, stopping at the stopAt-th step boundary, and
+// checks the invariants. It reports false when the path converged before
+// reaching that boundary (then it was walked without a stop, and checked
+// too): there are no more boundaries to try.
+func crashOnce(t *testing.T, path crashPath, stopAt int) bool {
+	name := "crash"
+	d := deployRunning(t, name, "v1_20", statefulSpec(name, path.mode, path.extraConfig))
+	if path.prepare != nil {
+		path.prepare(d)
+	}
+	before := clusterObjects(t, d.sim.ns, name)
+	path.change(t, d.sim.ns, name)
+
+	hits := 0
+	var stoppedAt reconciler.Step
+	d.r = newDirectReconciler(func(s reconciler.Step) bool {
+		hits++
+		if hits == stopAt {
+			stoppedAt = s
+			return true
+		}
+		return false
+	})
+	converged := false
+	for i := 0; i < 60 && stoppedAt == ""; i++ {
+		_ = d.pass()
+		fd := &v1beta1.FlinkDeployment{}
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: d.sim.ns, Name: name}, fd); err != nil {
+			fd = nil
+		}
+		if path.done(fd) {
+			converged = true
+			break
+		}
+	}
+	if stoppedAt == "" {
+		require.True(t, converged, "path did not converge")
+		t.Logf("the path has %d step boundaries; walked without a stop", hits)
+	} else {
+		t.Logf("stopped at %s", stoppedAt)
+	}
+
+	// A new operator: no memory of the old one.
+	d.r = newDirectReconciler(nil)
+	fd := d.until("converged after restart", 80, path.done)
+	path.check(t, d, fd)
+	if fd != nil && fd.Spec.Job.State == v1beta1.JobStateRunning && path.prepare == nil {
+		assert.Equal(t, before, clusterObjects(t, d.sim.ns, name), "the same objects, none orphaned")
+	}
+	return stoppedAt != ""
+}

@@ -1,0 +1,339 @@
+package reconciler
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/utils/ptr"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+const (
+	oldJob  = "00000000000000000000000000000001"
+	newJob  = "00000000000000000000000000000002"
+	trigger = "0000000000000000000000000000000f"
+)
+
+func appSpec(mode v1beta1.UpgradeMode) *v1beta1.FlinkDeploymentSpec {
+	spec := &v1beta1.FlinkDeploymentSpec{
+		Image: "flink:1.20", FlinkVersion: v1beta1.FlinkVersion("v1_20"), ServiceAccount: "flink",
+		Job: &v1beta1.JobSpec{JarURI: "local:///job.jar", Parallelism: 2, UpgradeMode: mode},
+	}
+	return defaulted(spec)
+}
+
+// deployedStatus is the status of a cluster running spec.
+func deployedStatus(t *testing.T, spec *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentStatus {
+	enc, err := encodeReconciledSpec(*spec, false)
+	require.NoError(t, err)
+	return &v1beta1.FlinkDeploymentStatus{
+		JobStatus:            v1beta1.JobStatus{JobID: oldJob, State: "RUNNING", StartTime: "1"},
+		ReconciliationStatus: v1beta1.ReconciliationStatus{LastReconciledSpec: enc, State: v1beta1.ReconciliationDeployed},
+		DeployedWith:         &v1beta1.DeployedWith{JobID: oldJob},
+	}
+}
+
+func runningObs(state flinkrest.JobStatus) Observation {
+	return Observation{JobManager: v1beta1.JMReady, Job: &flinkrest.JobOverview{ID: oldJob, State: state}}
+}
+
+// upgradeInput is a running job of deployed whose spec changed to desired.
+func upgradeInput(t *testing.T, deployed, desired *v1beta1.FlinkDeploymentSpec, obs Observation) GateInput {
+	return GateInput{
+		Spec: desired, Generation: 2, Status: deployedStatus(t, deployed), Deployed: deployed,
+		Obs: obs, TriggerIDs: true, Now: time.UnixMilli(1_000_000),
+		NewJobID: newJob, NewTriggerID: trigger,
+	}
+}
+
+func withImage(spec *v1beta1.FlinkDeploymentSpec, image string) *v1beta1.FlinkDeploymentSpec {
+	out := spec.DeepCopy()
+	out.Image = image
+	return out
+}
+
+func TestGateSavepointUpgradeRecordsTriggerBeforeStopping(t *testing.T) {
+	old := appSpec(v1beta1.UpgradeModeSavepoint)
+	d := Decide(upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning)))
+	assert.Equal(t, ActionStopWithSavepoint, d.Action)
+	assert.Equal(t, trigger, d.TriggerID)
+	require.NotNil(t, d.Status.Upgrade)
+	assert.Equal(t, v1beta1.PhaseSavepointing, d.Status.Upgrade.Phase)
+	assert.Equal(t, trigger, d.Status.Upgrade.TriggerID, "the trigger is in the status written before the call")
+	assert.Equal(t, trigger, d.Status.JobStatus.SavepointInfo.TriggerID)
+	assert.Equal(t, v1beta1.ReconciliationUpgrading, d.Status.ReconciliationStatus.State)
+}
+
+func savepointingInput(t *testing.T, sp SavepointObservation) GateInput {
+	old := appSpec(v1beta1.UpgradeModeSavepoint)
+	in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
+	in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
+		TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: in.Now.UnixMilli() - 1000}
+	in.Savepoint = sp
+	return in
+}
+
+func TestGateGates(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    func(t *testing.T) GateInput
+		check func(t *testing.T, d GateDecision)
+	}{{
+		name: "savepoint completed: recorded, then the old cluster is taken down",
+		in: func(t *testing.T) GateInput {
+			return savepointingInput(t, SavepointObservation{State: SavepointSucceeded, Location: "s3://sp/1"})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.False(t, d.DeleteHA)
+			assert.Equal(t, "s3://sp/1", d.Status.JobStatus.UpgradeSavepointPath)
+			assert.Equal(t, "s3://sp/1", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
+			assert.Equal(t, "s3://sp/1", d.Status.Upgrade.RestorePath)
+			assert.Equal(t, newJob, d.Status.Upgrade.JobID)
+		},
+	}, {
+		name: "savepoint completed and cluster gone: deploy from it",
+		in: func(t *testing.T) GateInput {
+			in := savepointingInput(t, SavepointObservation{State: SavepointSucceeded, Location: "s3://sp/1"})
+			in.ClusterGone = true
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, "flink:1.20.1", d.Target.Image)
+			assert.Equal(t, "s3://sp/1", d.Context.RestorePath)
+			assert.True(t, d.Context.StartEmpty)
+			assert.Equal(t, newJob, d.Context.JobID)
+			require.NotNil(t, d.After)
+			assert.Nil(t, d.After.Upgrade)
+			assert.Equal(t, int64(2), d.After.ObservedGeneration)
+			assert.Equal(t, "s3://sp/1", d.After.DeployedWith.RestorePath)
+		},
+	}, {
+		name: "savepoint failed: the running spec is kept, retry later",
+		in: func(t *testing.T) GateInput {
+			return savepointingInput(t, SavepointObservation{State: SavepointFailed, Failure: "declined"})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, "flink:1.20", d.Target.Image, "drift correction of the running spec only")
+			assert.Contains(t, d.Hold, "attempt 1 of 3")
+			assert.Contains(t, d.Hold, "declined")
+			assert.Equal(t, int32(1), d.Status.Upgrade.Failures)
+			assert.Empty(t, d.Status.Upgrade.TriggerID)
+			assert.Equal(t, 10*time.Second, d.RequeueAfter)
+		},
+	}, {
+		name: "savepoint pending too long: timed out",
+		in: func(t *testing.T) GateInput {
+			in := savepointingInput(t, SavepointObservation{State: SavepointInProgress})
+			in.Status.Upgrade.TriggerTimestamp = in.Now.Add(-11 * time.Minute).UnixMilli()
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Contains(t, d.Hold, "did not complete within 10m0s")
+			assert.Equal(t, "flink:1.20", d.Target.Image)
+		},
+	}, {
+		name: "savepoint unknown to Flink while the job runs: sent again with the same id",
+		in: func(t *testing.T) GateInput {
+			return savepointingInput(t, SavepointObservation{State: SavepointUnknown})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			assert.Equal(t, trigger, d.TriggerID)
+		},
+	}, {
+		name: "last-state without HA metadata: held",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeLastState)
+			in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
+			in.HA = HAObservation{Enabled: true}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Contains(t, d.Hold, "HA metadata is not available")
+			assert.Equal(t, "flink:1.20", d.Target.Image)
+			assert.Nil(t, d.Status.Upgrade)
+		},
+	}, {
+		name: "last-state with HA: same job id, HA placeholder path, HA kept",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeLastState)
+			in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
+			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.False(t, d.DeleteHA)
+			assert.Equal(t, oldJob, d.Status.Upgrade.JobID)
+			assert.Equal(t, LastStateRestorePath, d.Status.Upgrade.RestorePath)
+		},
+	}, {
+		name: "last-state across Flink versions: a savepoint instead",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeLastState)
+			desired := old.DeepCopy()
+			desired.FlinkVersion = "v2_0"
+			in := upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))
+			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			assert.Equal(t, v1beta1.UpgradeModeSavepoint, d.Status.Upgrade.Mode)
+		},
+	}, {
+		name: "savepoint mode, job restarting, HA checkpoint: last-state fallback",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeSavepoint)
+			in := upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRestarting))
+			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 3}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.Equal(t, LastStateRestorePath, d.Status.Upgrade.RestorePath)
+		},
+	}, {
+		name: "savepoint mode, job restarting, no HA: wait",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeSavepoint)
+			return upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRestarting))
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Contains(t, d.Hold, "the job is RESTARTING")
+			assert.Nil(t, d.Status.Upgrade)
+		},
+	}, {
+		name: "JobManager gone after the job ran, no HA: manual restore, never stateless",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeSavepoint)
+			return upgradeInput(t, old, withImage(old, "x"), Observation{JobManager: v1beta1.JMMissing})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Contains(t, d.Hold, "Manual restore required")
+			assert.Nil(t, d.Status.Upgrade)
+		},
+	}, {
+		name: "terminal job: restore from its latest checkpoint",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeSavepoint)
+			in := upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobFailed))
+			in.LatestCheckpoint = "s3://cp/chk-9"
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.Equal(t, "s3://cp/chk-9", d.Status.Upgrade.RestorePath)
+		},
+	}, {
+		name: "stateless: take down with HA data, new job id",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeStateless)
+			return upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRunning))
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.True(t, d.DeleteHA)
+			assert.Equal(t, newJob, d.Status.Upgrade.JobID)
+			assert.Empty(t, d.Status.Upgrade.RestorePath)
+		},
+	}, {
+		name: "ignored change: recorded, nothing restarts",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeSavepoint)
+			desired := old.DeepCopy()
+			desired.Job.UpgradeMode = v1beta1.UpgradeModeLastState
+			return upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Nil(t, d.Status.Upgrade)
+			assert.Equal(t, oldJob, d.Context.JobID, "rendered exactly as deployed")
+			require.NotNil(t, d.After)
+			assert.Equal(t, int64(2), d.After.ObservedGeneration)
+		},
+	}, {
+		name: "first deploy from initialSavepointPath",
+		in: func(t *testing.T) GateInput {
+			spec := appSpec(v1beta1.UpgradeModeSavepoint)
+			spec.Job.InitialSavepointPath = "s3://sp/initial"
+			return GateInput{Spec: spec, Generation: 1, Status: &v1beta1.FlinkDeploymentStatus{}, Now: time.UnixMilli(1), NewJobID: newJob}
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, "s3://sp/initial", d.Context.RestorePath)
+			assert.Equal(t, newJob, d.Context.JobID)
+			assert.Equal(t, v1beta1.PhaseDeploying, d.Status.Upgrade.Phase, "recorded before the apply")
+			assert.Nil(t, d.After.Upgrade)
+		},
+	}, {
+		name: "savepointRedeployNonce: stateless take-down, deploy from initialSavepointPath",
+		in: func(t *testing.T) GateInput {
+			old := appSpec(v1beta1.UpgradeModeSavepoint)
+			desired := old.DeepCopy()
+			desired.Job.InitialSavepointPath = "s3://sp/other"
+			desired.Job.SavepointRedeployNonce = ptr.To[int64](1)
+			return upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.True(t, d.DeleteHA)
+			assert.Equal(t, "s3://sp/other", d.Status.Upgrade.RestorePath)
+		},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in(t)
+			before := in.Status.DeepCopy()
+			d := Decide(in)
+			tc.check(t, d)
+			assert.Equal(t, before, in.Status, "Decide must not change its input")
+		})
+	}
+}
+
+func TestClassify(t *testing.T) {
+	base := appSpec(v1beta1.UpgradeModeSavepoint)
+	standaloneReactive := base.DeepCopy()
+	standaloneReactive.Mode = ptr.To(v1beta1.ModeStandalone)
+	standaloneReactive.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"scheduler-mode": "reactive"})
+	tests := []struct {
+		name   string
+		from   *v1beta1.FlinkDeploymentSpec
+		change func(*v1beta1.FlinkDeploymentSpec)
+		want   DiffType
+	}{
+		{"nothing", base, func(*v1beta1.FlinkDeploymentSpec) {}, DiffNone},
+		{"image", base, func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "x" }, DiffUpgrade},
+		{"upgradeMode", base, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeStateless }, DiffIgnore},
+		{"operator key", base, func(s *v1beta1.FlinkDeploymentSpec) {
+			s.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"kubernetes.operator.x": "1"})
+		}, DiffIgnore},
+		{"flink key", base, func(s *v1beta1.FlinkDeploymentSpec) {
+			s.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"state.backend.type": "rocksdb"})
+		}, DiffUpgrade},
+		{"restartNonce set", base, func(s *v1beta1.FlinkDeploymentSpec) { s.RestartNonce = ptr.To[int64](2) }, DiffUpgrade},
+		{"native parallelism", base, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 }, DiffUpgrade},
+		{"reactive parallelism", standaloneReactive, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 }, DiffScale},
+		{"suspend", base, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.State = v1beta1.JobStateSuspended }, DiffUpgrade},
+		{"savepointRedeployNonce", base, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.SavepointRedeployNonce = ptr.To[int64](1) }, DiffSavepointRedeploy},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			to := tc.from.DeepCopy()
+			tc.change(to)
+			assert.Equal(t, tc.want, Classify(tc.from, to).Type)
+		})
+	}
+	// Removing a nonce is not a restart.
+	withNonce := base.DeepCopy()
+	withNonce.RestartNonce = ptr.To[int64](1)
+	assert.Equal(t, DiffNone, Classify(withNonce, base).Type)
+}

@@ -1,0 +1,118 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
+)
+
+// Flink's Kubernetes HA ConfigMaps (flink-facts.md §4). The operator only
+// reads their names and data keys; it never decodes the state handles.
+const (
+	haCheckpointKeyPrefix = "checkpointID-"
+	haJobGraphKeyPrefix   = "jobGraph-"
+	haExecPlanKeyPrefix   = "executionPlan-"
+)
+
+// kubernetesHA reports whether spec runs with Kubernetes HA.
+func kubernetesHA(spec *v1beta1.FlinkDeploymentSpec) bool {
+	return validation.HighAvailabilityType(configStrings(spec)) == "kubernetes"
+}
+
+// haConfigMaps lists the HA ConfigMaps Flink keeps for the cluster, from
+// the API server: the caches hold only the operator's own objects.
+func (r *Reconciler) haConfigMaps(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]corev1.ConfigMap, error) {
+	list := &corev1.ConfigMapList{}
+	if err := r.APIReader.List(ctx, list, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: haSelector(fd.Name)}); err != nil {
+		return nil, fmt.Errorf("list HA ConfigMaps of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+	}
+	out := list.Items[:0]
+	for _, cm := range list.Items {
+		if cm.DeletionTimestamp.IsZero() {
+			out = append(out, cm)
+		}
+	}
+	return out, nil
+}
+
+// observeHA reads whether job HA metadata exists and the latest checkpoint
+// id it holds, as the reference operator decides (FlinkUtils).
+func (r *Reconciler) observeHA(ctx context.Context, fd *v1beta1.FlinkDeployment) (HAObservation, error) {
+	obs := HAObservation{Enabled: true}
+	cms, err := r.haConfigMaps(ctx, fd)
+	if err != nil {
+		return obs, err
+	}
+	for _, cm := range cms {
+		jobCM := (strings.HasSuffix(cm.Name, "-config-map") && !strings.HasSuffix(cm.Name, "-cluster-config-map")) ||
+			strings.HasSuffix(cm.Name, "-jobmanager-leader")
+		if !jobCM {
+			continue
+		}
+		obs.MetadataAvailable = true
+		for key := range cm.Data {
+			if !strings.HasPrefix(key, haCheckpointKeyPrefix) {
+				continue
+			}
+			if id, err := strconv.ParseInt(strings.TrimPrefix(key, haCheckpointKeyPrefix), 10, 64); err == nil && id > obs.LatestCheckpointID {
+				obs.LatestCheckpointID = id
+			}
+		}
+	}
+	return obs, nil
+}
+
+// stripJobGraphs removes the job graphs (execution plans from 2.0) from
+// the HA ConfigMaps, keeping the checkpoints, so that the JobManager of a
+// last-state upgrade runs the new job from the old checkpoints instead of
+// recovering the old job graph.
+func (r *Reconciler) stripJobGraphs(ctx context.Context, fd *v1beta1.FlinkDeployment) error {
+	cms, err := r.haConfigMaps(ctx, fd)
+	if err != nil {
+		return err
+	}
+	for i := range cms {
+		cm := &cms[i]
+		changed := false
+		for key := range cm.Data {
+			if strings.HasPrefix(key, haJobGraphKeyPrefix) || strings.HasPrefix(key, haExecPlanKeyPrefix) {
+				delete(cm.Data, key)
+				changed = true
+			}
+		}
+		if !changed {
+			continue
+		}
+		// Update carries the resourceVersion read above, so a concurrent
+		// writer (a JobManager still alive) makes this fail, not lose data.
+		if err := r.Client.Update(ctx, cm); err != nil {
+			return fmt.Errorf("ConfigMap/%s/%s: remove job graphs from HA data: %w", cm.Namespace, cm.Name, err)
+		}
+	}
+	return nil
+}
+
+// deleteHA deletes Flink's HA ConfigMaps of the cluster.
+func (r *Reconciler) deleteHA(ctx context.Context, fd *v1beta1.FlinkDeployment) error {
+	cms, err := r.haConfigMaps(ctx, fd)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range cms {
+		cm := &cms[i]
+		if err := r.Client.Delete(ctx, cm); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("ConfigMap/%s/%s: delete HA data: %w", cm.Namespace, cm.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,402 @@
+package reconciler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// maxStepsPerPass bounds how many gate decisions one pass carries out. A
+// savepoint that completes at once goes savepoint -> take-down -> deploy in
+// a single pass, which keeps the time from COMPLETED to the new
+// JobManager short.
+const maxStepsPerPass = 6
+
+// Step names the boundaries of the upgrade path. StepHook is called at each;
+// tests stop the reconciler there to prove a restart resumes correctly.
+type Step string
+
+// Steps, in the order a savepoint upgrade meets them.
+const (
+	StepStatusRecorded   Step = "status-recorded"   // write-ahead status persisted
+	StepSavepointSent    Step = "savepoint-sent"    // stop-with-savepoint called
+	StepClusterDeleted   Step = "cluster-deleted"   // old Deployments deleted
+	StepHAStripped       Step = "ha-stripped"       // job graphs removed from HA
+	StepApplied          Step = "applied"           // objects applied and pruned
+	StepDeployedRecorded Step = "deployed-recorded" // final status persisted
+)
+
+// errStopped is returned when StepHook stops a pass.
+var errStopped = errors.New("reconcile pass stopped by step hook")
+
+// gatePass carries one pass's state through drive.
+type gatePass struct {
+	fd *v1beta1.FlinkDeployment
+	// persisted is the FlinkDeployment as last written to the API server;
+	// status patches are computed against it.
+	persisted *v1beta1.FlinkDeployment
+	desired   *v1beta1.FlinkDeploymentSpec
+	deployed  *v1beta1.FlinkDeploymentSpec
+	first     bool
+	obs       *Observation
+	// triggerError carries a refused stop-with-savepoint to the next
+	// decision.
+	triggerError string
+	// held is the last decision's hold reason.
+	held string
+}
+
+// drive runs the gate's decisions for a FlinkDeployment until one waits.
+func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, error) {
+	var d GateDecision
+	for step := 0; step < maxStepsPerPass; step++ {
+		in, err := r.gateInput(ctx, p)
+		if err != nil {
+			return d, err
+		}
+		d = Decide(in)
+		p.triggerError = ""
+		p.held = d.Hold
+		p.fd.Status = d.Status
+		for _, ev := range d.Events {
+			typ := "Normal"
+			if ev.Warning {
+				typ = "Warning"
+			}
+			r.event(p.fd, typ, ev.Reason, actionReconcile, ev.Message)
+		}
+		if d.Hold != "" {
+			p.fd.Status.Error = d.Hold
+		}
+		if d.Action != ActionWait && (d.After != nil || d.Action != ActionApply) {
+			if err := r.persist(ctx, p, StepStatusRecorded); err != nil {
+				return d, err
+			}
+		}
+		again, err := r.act(ctx, p, d)
+		if err != nil || !again {
+			return d, err
+		}
+	}
+	return d, nil
+}
+
+// act performs a decision's side effect. It reports whether the gate
+// should decide again at once.
+func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
+	fd := p.fd
+	switch d.Action {
+	case ActionWait:
+		return false, nil
+	case ActionStopWithSavepoint:
+		return r.stopWithSavepoint(ctx, p, d)
+	case ActionTakeDown:
+		if err := r.takeDown(ctx, fd, d.DeleteHA); err != nil {
+			return false, err
+		}
+		if err := r.stepHook(StepClusterDeleted); err != nil {
+			return false, err
+		}
+		gone, err := r.clusterGone(ctx, fd)
+		return gone && err == nil, err
+	}
+
+	if d.StripHAJobGraphs {
+		if err := r.stripJobGraphs(ctx, fd); err != nil {
+			return false, err
+		}
+		if err := r.stepHook(StepHAStripped); err != nil {
+			return false, err
+		}
+	}
+	target := fd.DeepCopy()
+	target.Spec = *d.Target
+	res, err := renderer.Render(target, d.Context)
+	if err != nil {
+		return false, fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
+	}
+	applied, err := r.apply(ctx, fd, res.Objects)
+	if err != nil {
+		return false, err
+	}
+	for _, k := range applied.Drifted {
+		r.event(fd, "Normal", ReasonDriftCorrected, actionApply, k.String()+" was changed outside the operator and has been put back")
+	}
+	pruned, err := r.prune(ctx, fd, res.Objects)
+	if err != nil {
+		return false, err
+	}
+	for _, k := range pruned {
+		r.event(fd, "Normal", ReasonPruned, actionDelete, k.String()+" is no longer part of the spec and was deleted")
+	}
+	if len(applied.Applied) > 0 || len(pruned) > 0 {
+		log.FromContext(ctx).Info("applied", "applied", len(applied.Applied), "pruned", len(pruned), "drifted", len(applied.Drifted))
+	}
+	if err := r.stepHook(StepApplied); err != nil {
+		return false, err
+	}
+	if d.After != nil {
+		redeployed := d.Status.Upgrade != nil
+		fd.Status = *d.After
+		if p.held != "" {
+			fd.Status.Error = p.held
+		}
+		if redeployed {
+			// What was observed is the old cluster; the new one is starting.
+			*p.obs = Observation{JobManager: v1beta1.JMDeploying, RESTURL: p.obs.RESTURL}
+			if err := r.persist(ctx, p, StepDeployedRecorded); err != nil {
+				return false, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// stopWithSavepoint calls Flink. A refusal (4xx) is the savepoint's
+// failure; a lost answer is retried with the same trigger id on the next
+// poll, which Flink 1.15+ deduplicates.
+func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
+	rest := r.runningRESTClient(p)
+	id, err := rest.StopWithSavepoint(ctx, d.JobID, flinkrest.StopRequest{TriggerID: d.TriggerID})
+	var apiErr *flinkrest.APIError
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !flinkrest.IsNotFound(err):
+		p.triggerError = err.Error()
+		return true, nil
+	case err != nil:
+		log.FromContext(ctx).Info("stop-with-savepoint call failed; polling will tell whether Flink got it", "error", err.Error())
+		return false, nil
+	}
+	if up := p.fd.Status.Upgrade; up != nil && up.TriggerID == "" {
+		// Flink < 1.15 chose the id; record it at once.
+		up.TriggerID = id
+		if info := p.fd.Status.JobStatus.SavepointInfo; info != nil {
+			info.TriggerID = id
+		}
+		if err := r.persist(ctx, p, ""); err != nil {
+			return false, err
+		}
+	}
+	if err := r.stepHook(StepSavepointSent); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// persist writes status now (write-ahead), if it changed.
+func (r *Reconciler) persist(ctx context.Context, p *gatePass, step Step) error {
+	if !apiequality.Semantic.DeepEqual(p.persisted.Status, p.fd.Status) {
+		if err := r.writeStatus(ctx, p.persisted, p.fd); err != nil {
+			return err
+		}
+		p.persisted = p.fd.DeepCopy()
+	}
+	if step != "" {
+		return r.stepHook(step)
+	}
+	return nil
+}
+
+func (r *Reconciler) stepHook(s Step) error {
+	if r.StepHook != nil && r.StepHook(s) {
+		return fmt.Errorf("%w at %s", errStopped, s)
+	}
+	return nil
+}
+
+// gateInput observes what the gate needs beyond the pass's observation.
+func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, error) {
+	fd := p.fd
+	st := &fd.Status
+	in := GateInput{
+		Spec: p.desired, Generation: fd.Generation, Status: st,
+		Deployed: p.deployed, FirstDeployment: p.first, Obs: *p.obs,
+		Now: r.now(), Policy: r.GatePolicy,
+	}
+	var err error
+	if in.NewJobID, err = flinkrest.NewTriggerID(); err != nil {
+		return in, err
+	}
+	if in.NewTriggerID, err = flinkrest.NewTriggerID(); err != nil {
+		return in, err
+	}
+	running := p.deployed
+	if running == nil {
+		running = p.desired
+	}
+	in.TriggerIDs = flinkrest.New("", string(running.FlinkVersion)).Version().SupportsTriggerID()
+
+	if kubernetesHA(running) {
+		if in.HA, err = r.observeHA(ctx, fd); err != nil {
+			return in, err
+		}
+		recordHA(st, in.HA, in.Now.UnixMilli())
+	}
+
+	up := st.Upgrade
+	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
+	switch {
+	case up != nil && up.Phase == v1beta1.PhaseSavepointing:
+		in.Savepoint = r.pollSavepoint(ctx, p, up, reachable)
+		if in.Savepoint.State == SavepointUnknown && reachable {
+			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
+		}
+	case up != nil && up.Phase == v1beta1.PhaseTakingDown:
+		if in.ClusterGone, err = r.clusterGone(ctx, fd); err != nil {
+			return in, err
+		}
+	case up == nil && reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)) && p.deployed != nil:
+		if Classify(p.deployed, p.desired).Type >= DiffUpgrade {
+			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestCheckpoint(ctx, p)
+		}
+	}
+	return in, nil
+}
+
+// recordHA notes what the HA ConfigMaps show, when it changed.
+func recordHA(st *v1beta1.FlinkDeploymentStatus, ha HAObservation, now int64) {
+	prev := st.HighAvailability
+	if prev != nil && prev.MetadataAvailable == ha.MetadataAvailable && prev.LatestCheckpointID == ha.LatestCheckpointID {
+		return
+	}
+	st.HighAvailability = &v1beta1.HAStatus{MetadataAvailable: ha.MetadataAvailable, LatestCheckpointID: ha.LatestCheckpointID, ObservedTimestamp: now}
+}
+
+func (r *Reconciler) runningRESTClient(p *gatePass) *flinkrest.Client {
+	spec := p.deployed
+	if spec == nil {
+		spec = p.desired
+	}
+	fd := p.fd.DeepCopy()
+	fd.Spec.FlinkVersion = spec.FlinkVersion
+	return r.restClient(fd, p.obs.RESTURL)
+}
+
+func runningJobID(p *gatePass) string {
+	if p.obs.Job != nil {
+		return p.obs.Job.ID
+	}
+	return p.fd.Status.JobStatus.JobID
+}
+
+func (r *Reconciler) pollSavepoint(ctx context.Context, p *gatePass, up *v1beta1.UpgradeProgress, reachable bool) SavepointObservation {
+	if p.triggerError != "" {
+		return SavepointObservation{TriggerError: p.triggerError}
+	}
+	if up.TriggerTimestamp == 0 {
+		return SavepointObservation{State: savepointNotRequired}
+	}
+	if up.TriggerID == "" {
+		return SavepointObservation{State: SavepointUnknown}
+	}
+	if !reachable {
+		return SavepointObservation{}
+	}
+	s, err := r.runningRESTClient(p).GetSavepointStatus(ctx, runningJobID(p), up.TriggerID)
+	switch {
+	case flinkrest.IsNotFound(err):
+		return SavepointObservation{State: SavepointUnknown}
+	case err != nil:
+		log.FromContext(ctx).Info("savepoint status unavailable", "error", err.Error())
+		return SavepointObservation{}
+	case s.Succeeded():
+		return SavepointObservation{State: SavepointSucceeded, Location: s.Location}
+	case s.Completed():
+		cause := "no location reported"
+		if s.FailureCause != nil {
+			cause = s.FailureCause.Summary()
+		}
+		return SavepointObservation{State: SavepointFailed, Failure: cause}
+	}
+	return SavepointObservation{State: SavepointInProgress}
+}
+
+// latestSavepoint is the newest completed savepoint the REST API reports.
+func (r *Reconciler) latestSavepoint(ctx context.Context, p *gatePass) (string, int64) {
+	stats, err := r.runningRESTClient(p).GetCheckpoints(ctx, runningJobID(p))
+	if err != nil || stats.Latest.Savepoint == nil {
+		return "", 0
+	}
+	sp := stats.Latest.Savepoint
+	ref := flinkrest.CheckpointRef{ExternalPath: sp.ExternalPath, Discarded: sp.Discarded}
+	if !ref.Restorable() {
+		return "", 0
+	}
+	return sp.ExternalPath, sp.TriggerTimestamp
+}
+
+// latestCheckpoint is the newest restorable checkpoint or savepoint of a
+// terminal job, as the REST API reports it.
+func (r *Reconciler) latestCheckpoint(ctx context.Context, p *gatePass) (string, int64) {
+	stats, err := r.runningRESTClient(p).GetCheckpoints(ctx, runningJobID(p))
+	if err != nil {
+		return "", 0
+	}
+	path, ok := stats.LatestRestorablePath()
+	if !ok {
+		return "", 0
+	}
+	return path, 0
+}
+
+var deploymentGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
+
+// takeDown deletes the cluster's Deployments (JobManager, and TaskManager in
+// standalone mode); native TaskManager pods go with the JobManager
+// Deployment that owns them. ConfigMaps and Services stay: the next apply
+// updates them.
+func (r *Reconciler) takeDown(ctx context.Context, fd *v1beta1.FlinkDeployment, deleteHA bool) error {
+	deps := &appsv1.DeploymentList{}
+	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
+		return fmt.Errorf("list Deployments of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+	}
+	for i := range deps.Items {
+		dep := &deps.Items[i]
+		if !ownedBy(dep, fd.UID) {
+			continue
+		}
+		if err := r.Client.Delete(ctx, dep, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("Deployment/%s/%s: delete for upgrade: %w", dep.Namespace, dep.Name, err)
+		}
+		r.memo.forget(objectKey{gvk: deploymentGVK, namespace: dep.Namespace, name: dep.Name})
+	}
+	if deleteHA {
+		return r.deleteHA(ctx, fd)
+	}
+	return nil
+}
+
+// clusterGone reports whether no Deployment and no pod of the cluster is
+// left, so a new JobManager can start without meeting the old one or its
+// TaskManagers.
+func (r *Reconciler) clusterGone(ctx context.Context, fd *v1beta1.FlinkDeployment) (bool, error) {
+	deps := &metav1.PartialObjectMetadataList{}
+	deps.SetGroupVersionKind(deploymentGVK.GroupVersion().WithKind("DeploymentList"))
+	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
+		return false, fmt.Errorf("list Deployments of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+	}
+	for i := range deps.Items {
+		if ownedBy(&deps.Items[i], fd.UID) {
+			return false, nil
+		}
+	}
+	pods := &metav1.PartialObjectMetadataList{}
+	pods.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
+	if err := r.APIReader.List(ctx, pods, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterPodSelector(fd.Name)}, client.Limit(1)); err != nil {
+		return false, fmt.Errorf("list pods of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+	}
+	return len(pods.Items) == 0, nil
+}
