@@ -220,7 +220,10 @@ func (r *Reconciler) observeInto(fd *v1beta1.FlinkDeployment, obs Observation) {
 	if isStable(fd) {
 		st.ReconciliationStatus.LastStableSpec = st.ReconciliationStatus.LastReconciledSpec
 	}
-	st.LifecycleState = lifecycleState(fd)
+	if next := lifecycleState(fd); next != st.LifecycleState {
+		r.event(fd, "Normal", ReasonLifecycle, actionObserve, fmt.Sprintf("Lifecycle state changed from %s to %s", orUnknown(string(st.LifecycleState)), next))
+		st.LifecycleState = next
+	}
 	setCondition(st, runningCondition(fd))
 }
 

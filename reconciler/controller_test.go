@@ -108,6 +108,14 @@ func TestApplyCreatesClusterWithOwnershipAndStatus(t *testing.T) {
 	assert.Contains(t, got.Status.ReconciliationStatus.LastReconciledSpec, `"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":true}`)
 	assert.Contains(t, got.Finalizers, reconciler.Finalizer)
 	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonSubmit)
+	eventually(t, 10*time.Second, "lifecycle transition event", func() error {
+		for _, note := range eventsFor(t, ns, "basic")[reconciler.ReasonLifecycle] {
+			if strings.Contains(note, "to DEPLOYED") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s event to DEPLOYED", reconciler.ReasonLifecycle)
+	})
 }
 
 func TestReadyJobBecomesStable(t *testing.T) {

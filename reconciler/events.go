@@ -14,6 +14,7 @@ const (
 	ReasonPruned          = "Pruned"
 	ReasonRESTUnreachable = "RESTUnreachable"
 	ReasonJobStatus       = "JobStatusChanged"
+	ReasonLifecycle       = "LifecycleStateChanged"
 	// Upgrade gate.
 	ReasonUpgrade           = "Upgrade"
 	ReasonSavepoint         = "Savepoint"
