@@ -8,6 +8,9 @@ var (
 	pathInput   = cue.ParsePath("input")
 	pathVersion = cue.ParsePath("version")
 	pathOutput  = cue.ParsePath("output")
+	// pathArtifact takes an artifactInput when the job's jar is fetched
+	// (templates/common/artifact.cue).
+	pathArtifact = cue.ParsePath("artifact")
 )
 
 // versionsPackage holds the version table, keyed by flinkVersion.

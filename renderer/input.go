@@ -8,13 +8,14 @@ import (
 	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
-// buildInput reduces a validated, defaulted FlinkDeployment to #Input.
-func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc RenderContext, tmpl cue.Value) (*templateInput, field.ErrorList) {
+// buildInput reduces a validated, defaulted FlinkDeployment to #Input, and
+// to #Artifact when the job's jar is fetched before Flink starts.
+func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc RenderContext, tmpl cue.Value) (*templateInput, *artifactInput, field.ErrorList) {
 	var errs field.ErrorList
 	s := &fd.Spec
 	slots, slotErr := taskSlots(config)
 	if slotErr != nil {
-		return nil, field.ErrorList{slotErr}
+		return nil, nil, field.ErrorList{slotErr}
 	}
 	keys := versionKeys(tmpl)
 	jm, jmErrs := resolveProcess(processSpec{
@@ -46,16 +47,28 @@ func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc Render
 		JobManager:                 jm,
 		TaskManager:                tm,
 	}
+	var fetched *artifactInput
 	if s.Job != nil {
 		in.Job = buildJob(fd, rc, slots)
 		// Only standalone application clusters ask; native mode mounts
-		// no usrlib volume.
+		// no usrlib volume of its own for a jar in the image.
 		in.JobManagerMountsUserLib = *s.Mode == v1beta1.ModeStandalone && mountsUserLib(fd)
+		var localURI string
+		var artifactErr *field.Error
+		if fetched, localURI, artifactErr = buildArtifact(fd, rc); artifactErr != nil {
+			errs = append(errs, artifactErr)
+		}
+		if fetched != nil {
+			in.Job.JarURI = localURI
+			// The fetcher needs a volume at usrlib itself, so a mount
+			// below it does not count.
+			in.JobManagerMountsUserLib = *s.Mode == v1beta1.ModeStandalone && fetched.JobManagerVolume != ""
+		}
 	}
 	if s.Ingress != nil {
 		in.Ingress = buildIngress(fd)
 	}
-	return in, errs
+	return in, fetched, errs
 }
 
 func buildJob(fd *v1beta1.FlinkDeployment, rc RenderContext, slots int64) *jobInput {

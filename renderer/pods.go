@@ -32,6 +32,9 @@ func mergeDeploymentPod(fd *v1beta1.FlinkDeployment, u *unstructured.Unstructure
 	if err != nil {
 		return err
 	}
+	if err := inheritIntoFetcher(user, spec); err != nil {
+		return err
+	}
 	return unstructured.SetNestedMap(u.Object, map[string]any{"metadata": metadata, "spec": spec}, "spec", "template")
 }
 

@@ -7,6 +7,7 @@ package renderer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -34,6 +35,13 @@ type RenderContext struct {
 	// DesiredState overrides spec.job.state, for example to keep a job
 	// running until its savepoint completes. Empty means spec.job.state.
 	DesiredState v1beta1.JobState
+	// FetcherImage runs the init container that downloads a remote
+	// spec.job.jarURI (https, s3, gs); its entrypoint must be
+	// flink-operator. Empty means DefaultFetcherImage.
+	FetcherImage string
+	// AllowHTTPArtifacts accepts plain http:// jarURIs; without it they are
+	// invalid.
+	AllowHTTPArtifacts bool
 }
 
 // Result is a rendered cluster.
@@ -68,13 +76,17 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 
 	entries, err := fd.Spec.FlinkConfiguration.Flatten()
 	if err != nil {
+		var perKey *v1beta1.ConfigError
+		if errors.As(err, &perKey) {
+			return nil, &InvalidError{Errors: perKey.Errors}
+		}
 		return nil, &InvalidError{Errors: field.ErrorList{field.Invalid(field.NewPath("spec", "flinkConfiguration"), "", err.Error())}}
 	}
 	config := make(map[string]string, len(entries))
 	for _, e := range entries {
 		config[e.Key] = e.String()
 	}
-	errs := validation.Validate(fd, config)
+	errs := validation.ValidateWithOptions(fd, config, validation.Options{AllowHTTPArtifacts: rc.AllowHTTPArtifacts})
 	key := templateKey{mode: *fd.Spec.Mode, version: fd.Spec.FlinkVersion}
 	if _, known := modePackages[key.mode]; !known || !key.version.IsSupported() {
 		// Validation has said why; there is no template to go further with.
@@ -86,20 +98,24 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 	}
 	// Resolving resources finds the remaining problems (memory, cpu), so
 	// they are reported together with the validation errors.
-	input, inputErrs := buildInput(fd, config, rc, tmpl)
-	if errs = append(errs, inputErrs...); len(errs) > 0 {
+	input, fetched, inputErrs := buildInput(fd, config, rc, tmpl)
+	if errs = append(errs, notYetReported(inputErrs, errs)...); len(errs) > 0 {
 		return nil, &InvalidError{Errors: errs}
 	}
-	out, err := evaluate(tmpl, input)
+	out, err := evaluate(tmpl, input, fetched)
 	if err != nil {
 		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", fd.Namespace, fd.Name, err)
 	}
 	return finish(fd, entries, out)
 }
 
-// evaluate fills the input into the template and decodes the output.
-func evaluate(tmpl cue.Value, input *templateInput) (*templateOutput, error) {
+// evaluate fills the input (and the fetched artifact, if any) into the
+// template and decodes the output.
+func evaluate(tmpl cue.Value, input *templateInput, fetched *artifactInput) (*templateOutput, error) {
 	v := tmpl.FillPath(pathInput, input)
+	if fetched != nil {
+		v = v.FillPath(pathArtifact, fetched)
+	}
 	// MarshalJSON evaluates the output and fails on anything incomplete or
 	// conflicting, so a separate Validate pass would only repeat the work.
 	raw, err := v.LookupPath(pathOutput).MarshalJSON()
@@ -144,6 +160,23 @@ func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, out *templa
 	}
 	sortObjects(res.Objects)
 	return res, nil
+}
+
+// notYetReported drops the errors on fields that already have one: the
+// renderer re-reads some fields validation checks too (spec.job.jarURI),
+// and one message per field is enough.
+func notYetReported(errs, reported field.ErrorList) field.ErrorList {
+	seen := map[string]bool{}
+	for _, e := range reported {
+		seen[e.Field] = true
+	}
+	var out field.ErrorList
+	for _, e := range errs {
+		if !seen[e.Field] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func setData(u *unstructured.Unstructured, key, value string) {

@@ -58,6 +58,7 @@ spec:
   flinkConfiguration:
     taskmanager.numberOfTaskSlots: 2
     kubernetes.operator.periodic.savepoint.interval: 1h
+    state.savepoints.dir: s3://bucket/savepoints
     job.autoscaler.enabled: "true"
   jobManager: {resources: {requests: {memory: "2048m", cpu: "1"}}}
   taskManager: {resources: {requests: {memory: "2048m", cpu: "1"}}}

@@ -182,7 +182,7 @@ func TestStandaloneSession(t *testing.T) {
 	assert.NotContains(t, conf, "parallelism.default")
 
 	// With HA and TaskManager replicas.
-	doc := standaloneSpec("v1_17", "    high-availability.type: kubernetes", "", "")
+	doc := standaloneSpec("v1_17", "    high-availability.type: kubernetes\n    high-availability.storageDir: s3://ha", "", "")
 	doc = strings.Replace(doc, `taskManager: {resources`, `taskManager: {replicas: 4, resources`, 1)
 	res, err = Render(decodeOne(t, doc), RenderContext{})
 	require.NoError(t, err)
@@ -212,7 +212,8 @@ func TestStandaloneClasspath(t *testing.T) {
 	for jar, want := range map[string]string{
 		"local:///opt/flink/usrlib/job.jar": "file:///opt/flink/usrlib/job.jar",
 		"file:///opt/flink/usrlib/job.jar":  "file:///opt/flink/usrlib/job.jar",
-		"https://repo.example/job.jar":      "https://repo.example/job.jar",
+		// Fetched before Flink starts (artifact.go).
+		"https://repo.example/job.jar": "file:///opt/flink/usrlib/job.jar",
 	} {
 		res, err := Render(decodeOne(t, standaloneSpec("v1_18", "", fmt.Sprintf("  job: {jarURI: %q, parallelism: 1}", jar), "")), RenderContext{})
 		require.NoError(t, err)
@@ -332,12 +333,12 @@ func TestStandaloneRunsOldVersions(t *testing.T) {
 	}
 
 	// Kubernetes HA arrived in 1.12.
-	_, err := Render(decodeOne(t, standaloneSpec("v1_11", "    high-availability: org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory", standaloneJob, "")), RenderContext{})
+	_, err := Render(decodeOne(t, standaloneSpec("v1_11", "    high-availability: org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory\n    high-availability.storageDir: s3://ha", standaloneJob, "")), RenderContext{})
 	var invalid *InvalidError
 	require.ErrorAs(t, err, &invalid)
 	require.Len(t, invalid.Errors, 1)
 	assert.Equal(t, "spec.flinkConfiguration[high-availability]", invalid.Errors[0].Field)
-	_, err = Render(decodeOne(t, standaloneSpec("v1_12", "    high-availability: org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory", standaloneJob, "")), RenderContext{})
+	_, err = Render(decodeOne(t, standaloneSpec("v1_12", "    high-availability: org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory\n    high-availability.storageDir: s3://ha", standaloneJob, "")), RenderContext{})
 	require.NoError(t, err)
 }
 

@@ -33,6 +33,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	output := fs.String("o", "yaml", "output format: yaml or json")
 	outputDir := fs.String("output-dir", "", "write one file per object into `DIR` instead of standard output")
 	namespace := fs.String("namespace", "default", "namespace for FlinkDeployments that name none")
+	fetcherImage := fs.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI (entrypoint flink-operator)")
+	allowHTTP := fs.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: flink-render [flags] FILE...  (FILE - reads standard input)\n\nflags:\n")
@@ -63,7 +65,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		rendered, errs := renderer.RenderFile(name, data, renderer.FileOptions{Namespace: *namespace})
+		rendered, errs := renderer.RenderFile(name, data, renderer.FileOptions{
+			Namespace: *namespace,
+			Context:   renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
+		})
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
 		}

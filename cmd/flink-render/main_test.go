@@ -112,3 +112,31 @@ func TestMissingFile(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "does-not-exist.yaml")
 }
+
+func TestFetchedJarFlags(t *testing.T) {
+	data, err := os.ReadFile("../../examples/basic.yaml")
+	require.NoError(t, err)
+	remote := func(uri string) string {
+		return strings.Replace(string(data), "local:///opt/flink/examples/streaming/StateMachineExample.jar", uri, 1)
+	}
+
+	code, out, stderr := runCLI(t, remote("https://repo.example.com/jobs/state-machine.jar"), "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "name: fetch-artifacts")
+	assert.Contains(t, out, "image: ghcr.io/flinkops/flink-operator:")
+	assert.Contains(t, out, "pipeline.jars: local:///opt/flink/usrlib/state-machine.jar")
+
+	code, out, stderr = runCLI(t, remote("https://repo.example.com/jobs/state-machine.jar"), "--fetcher-image", "registry.example/ops/flink-operator:1.0", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "image: registry.example/ops/flink-operator:1.0")
+
+	code, out, stderr = runCLI(t, remote("http://repo.internal/state-machine.jar"), "-")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Contains(t, stderr, `spec.job.jarURI: Invalid value: "http://repo.internal/state-machine.jar"`)
+	assert.Contains(t, stderr, "--allow-http-artifacts")
+
+	code, out, stderr = runCLI(t, remote("http://repo.internal/state-machine.jar"), "--allow-http-artifacts", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "- --allow-http")
+}

@@ -43,8 +43,15 @@ type Error struct {
 	Message string
 }
 
-// Error formats as FILE:LINE: path: message.
+// Error formats as FILE:LINE: path: message, or path: message for an
+// object that came from no file (see Object).
 func (e *Error) Error() string {
+	if e.File == "" && e.Line == 0 {
+		if e.Path == "" {
+			return e.Message
+		}
+		return e.Path + ": " + e.Message
+	}
 	loc := e.File
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
@@ -95,6 +102,12 @@ func File(name string, data []byte) ([]*Document, []*Error) {
 }
 
 func yamlError(file string, err error) *Error {
+	// Errors found while decoding a parsed document (yaml.TypeError) list
+	// one "line N: problem" per line; report the first with its line.
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		err = errors.New("yaml: " + te.Errors[0])
+	}
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
@@ -111,6 +124,11 @@ func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
 	if d.root.Kind != yaml.MappingNode {
 		return nil, []*Error{{File: d.File, Line: d.Line, Message: "document is not a Kubernetes object (expected a YAML mapping with apiVersion and kind)"}}
 	}
+	// Duplicate keys are found on the node tree, where the path and both
+	// lines are known; the decoder below would only say "already defined".
+	if errs := d.duplicateKeys(d.root, ""); len(errs) > 0 {
+		return nil, errs
+	}
 	var generic any
 	if err := d.root.Decode(&generic); err != nil {
 		return nil, []*Error{yamlError(d.File, err)}
@@ -123,6 +141,9 @@ func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
 	if e := d.checkKind(apiVersion, kind); e != nil {
+		return nil, []*Error{e}
+	}
+	if e := d.checkConfigShape(obj); e != nil {
 		return nil, []*Error{e}
 	}
 	raw, err := jsonMarshal(generic)

@@ -129,3 +129,40 @@ func FuzzFile(f *testing.F) {
 		}
 	})
 }
+
+func TestDuplicateKeyNamesPathAndBothLines(t *testing.T) {
+	_, errs := File("in.yaml", []byte("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: a}\nspec:\n  flinkConfiguration:\n    a.b: 1\n    a.b: 2\n  podTemplate:\n    spec:\n      containers:\n        - name: x\n          name: y\n"))
+	assert.Equal(t, []string{
+		"in.yaml:7: spec.flinkConfiguration.a.b: field is given more than once (first on line 6)",
+		"in.yaml:12: spec.podTemplate.spec.containers[0].name: field is given more than once (first on line 11)",
+	}, messages(errs))
+}
+
+func TestFlinkConfigurationMustBeAMapping(t *testing.T) {
+	_, errs := File("in.yaml", []byte("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: a}\nspec:\n  flinkConfiguration: parallelism.default=2\n"))
+	assert.Equal(t, []string{"in.yaml:5: spec.flinkConfiguration: cannot use a string here; expected a mapping of Flink configuration keys to values (flat a.b: v or nested a: {b: v})"}, messages(errs))
+}
+
+func TestNoSuggestionWhenNothingIsClose(t *testing.T) {
+	_, errs := File("in.yaml", []byte("apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: a}\nspec:\n  job:\n    replicaCount: 3\n"))
+	assert.Equal(t, []string{"in.yaml:6: spec.job.replicaCount: unknown field; known fields here: allowNonRestoredState, args, autoscalerResetNonce, checkpointTriggerNonce, entryClass, initialSavepointPath, jarURI, parallelism, savepointRedeployNonce, savepointTriggerNonce, state, upgradeMode"}, messages(errs))
+}
+
+func TestObjectFromAPIServer(t *testing.T) {
+	fd, errs := Object([]byte(`{"apiVersion":"flink.apache.org/v1beta1","kind":"FlinkDeployment","metadata":{"name":"a","namespace":"ns","managedFields":[{"manager":"kubectl"}]},"spec":{"flinkVersion":"v1_20","podTemplate":{"spec":{"containers":[{"name":"flink-main-container","imagee":"x"}]}}},"status":{"lifecycleState":"STABLE"}}`))
+	require.NotNil(t, fd)
+	assert.Equal(t, "ns", fd.Namespace)
+	assert.Equal(t, []string{`spec.podTemplate.spec.containers[0].imagee: unknown field; did you mean "image"?`}, messages(errs))
+
+	fd, errs = Object([]byte(`{"apiVersion":"v1","kind":"ConfigMap"}`))
+	assert.Nil(t, fd)
+	assert.Equal(t, []string{"kind: kind ConfigMap (v1) is not supported; only FlinkDeployment (flink.apache.org/v1beta1) is"}, messages(errs))
+
+	fd, errs = Object([]byte(``))
+	assert.Nil(t, fd)
+	assert.Equal(t, []string{"expected exactly one FlinkDeployment object"}, messages(errs))
+
+	_, errs = Object([]byte(`{"apiVersion": `))
+	require.Len(t, errs, 1)
+	assert.Regexp(t, `^invalid YAML: `, errs[0].Error())
+}

@@ -139,9 +139,11 @@ func collectNames(t reflect.Type, names *[]string) {
 }
 
 // closest returns the known name nearest to name (case-insensitive edit
-// distance), or "" when none is near enough to be a likely typo.
+// distance), or "" when none is near enough to be a likely typo: about one
+// edit in three characters, so that "paralelism" finds "parallelism" but
+// "replicaCount" does not find "serviceAccount".
 func closest(name string, known []string) string {
-	best, bestDist := "", len(name)/2+2
+	best, bestDist := "", len(name)/3+1
 	for _, k := range known {
 		dist := editDistance(strings.ToLower(name), strings.ToLower(k))
 		if dist < bestDist {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // ConfigObject holds spec.flinkConfiguration as the user wrote it: a flat
@@ -98,11 +100,11 @@ func (c *ConfigObject) Flatten() ([]ConfigEntry, error) {
 		return nil, fmt.Errorf("flinkConfiguration: %w", err)
 	}
 	flat := map[string]any{}
-	var errs []string
+	var errs field.ErrorList
 	flattenInto(flat, "", root, &errs)
 	if len(errs) > 0 {
-		sort.Strings(errs)
-		return nil, fmt.Errorf("%s", strings.Join(errs, "; "))
+		sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+		return nil, &ConfigError{Errors: errs}
 	}
 	entries := make([]ConfigEntry, 0, len(flat))
 	for k, v := range flat {
@@ -112,37 +114,76 @@ func (c *ConfigObject) Flatten() ([]ConfigEntry, error) {
 	return entries, nil
 }
 
-func flattenInto(flat map[string]any, prefix string, m map[string]any, errs *[]string) {
-	for k, v := range m {
+// ConfigError lists the keys of spec.flinkConfiguration that cannot be
+// flattened, each with its field path (spec.flinkConfiguration[a.b]).
+//
+// +kubebuilder:object:generate=false
+type ConfigError struct {
+	Errors field.ErrorList
+}
+
+func (e *ConfigError) Error() string {
+	parts := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		parts[i] = fe.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func flattenInto(flat map[string]any, prefix string, m map[string]any, errs *field.ErrorList) {
+	// Walk the keys in order so that which of two clashing spellings is
+	// reported does not depend on map order.
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := m[k]
 		key := k
 		if prefix != "" {
 			key = prefix + "." + k
 		}
+		path := field.NewPath("spec", "flinkConfiguration").Key(key)
 		switch t := v.(type) {
 		case map[string]any:
 			flattenInto(flat, key, t, errs)
 			continue
 		case []any:
 			parts := make([]string, 0, len(t))
+			scalars := true
 			for _, item := range t {
 				switch item.(type) {
 				case map[string]any, []any, nil:
-					*errs = append(*errs, fmt.Sprintf("spec.flinkConfiguration.%s: list items must be scalars", key))
+					scalars = false
 				default:
 					parts = append(parts, fmt.Sprint(item))
 				}
 			}
+			if !scalars {
+				*errs = append(*errs, field.Invalid(path, truncate(string(mustJSON(t)), 60), "list items must be strings, numbers or booleans (Flink joins them with ;)"))
+				continue
+			}
 			v = strings.Join(parts, ";")
 		case nil:
-			*errs = append(*errs, fmt.Sprintf("spec.flinkConfiguration.%s: value is null; give a string, number or boolean, or remove the key", key))
+			*errs = append(*errs, field.Invalid(path, nil, "value is null; give a string, number or boolean, or remove the key"))
 			continue
 		}
 		if _, dup := flat[key]; dup {
-			*errs = append(*errs, fmt.Sprintf("spec.flinkConfiguration.%s: key is given twice (once flat, once nested)", key))
+			*errs = append(*errs, field.Invalid(path, fmt.Sprint(v), "the key is given twice, flat and nested (a.b: x and a: {b: x}); keep one"))
 			continue
 		}
 		flat[key] = v
 	}
+}
+
+// mustJSON encodes a decoded JSON value again, for messages.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte(fmt.Sprint(v))
+	}
+	return b
 }
 
 func truncate(s string, n int) string {

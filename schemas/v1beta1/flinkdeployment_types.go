@@ -4,6 +4,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// The name becomes Flink's kubernetes.cluster-id, from which Flink derives
+// the names of its Deployments, Services and ConfigMaps; hence the reference
+// operator's 45-character DNS-label rule.
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 45",message="metadata.name must be at most 45 characters: Flink derives longer object names from it"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must consist of lower-case letters, digits and '-', start with a letter and end with a letter or digit"
+//
+// Transition rules. Once a spec has been deployed (status records it), the
+// deployment mode and the cluster type are fixed, as in the reference
+// operator; before that they may still change. A status or metadata update
+// leaves spec unchanged and so always passes. Canary resources have no spec.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.status) || !has(oldSelf.status.reconciliationStatus) || !has(oldSelf.status.reconciliationStatus.lastReconciledSpec) || oldSelf.status.reconciliationStatus.lastReconciledSpec == '' || (has(self.spec) && has(self.spec.mode) ? self.spec.mode : 'native') == (has(oldSelf.spec) && has(oldSelf.spec.mode) ? oldSelf.spec.mode : 'native')",message="spec.mode cannot change after the first deployment (native and standalone clusters are built differently): delete the FlinkDeployment and create it again",fieldPath=".spec.mode"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.status) || !has(oldSelf.status.reconciliationStatus) || !has(oldSelf.status.reconciliationStatus.lastReconciledSpec) || oldSelf.status.reconciliationStatus.lastReconciledSpec == '' || (has(self.spec) && has(self.spec.job)) == (has(oldSelf.spec) && has(oldSelf.spec.job))",message="spec.job cannot be added or removed after the first deployment (a session cluster cannot become an application cluster, nor the reverse): create a new FlinkDeployment",fieldPath=".spec.job"
+
 // FlinkDeployment describes a Flink cluster: an application cluster running
 // one job when spec.job is set, a session cluster otherwise.
 //
@@ -17,6 +30,7 @@ type FlinkDeployment struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// Spec is absent only in canary resources, which deploy nothing.
 	Spec   FlinkDeploymentSpec   `json:"spec,omitempty"`
 	Status FlinkDeploymentStatus `json:"status,omitempty"`
 }
@@ -31,6 +45,8 @@ type FlinkDeploymentList struct {
 }
 
 // FlinkDeploymentSpec is the desired state of a Flink cluster.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.job) || (has(self.taskManager) && has(self.taskManager.replicas)) || (has(self.job.parallelism) && self.job.parallelism >= 1)",message="spec.job.parallelism must be at least 1, unless spec.taskManager.replicas is set",fieldPath=".job.parallelism"
 type FlinkDeploymentSpec struct {
 	// Job to run on an application cluster. Absent for a session cluster.
 	// +optional
@@ -50,7 +66,8 @@ type FlinkDeploymentSpec struct {
 	FlinkConfiguration *ConfigObject `json:"flinkConfiguration,omitempty"`
 
 	// Image is the Flink container image.
-	// +optional
+	// +required
+	// +kubebuilder:validation:MinLength=1
 	Image string `json:"image,omitempty"`
 
 	// ImagePullPolicy of the Flink containers.
@@ -59,11 +76,12 @@ type FlinkDeploymentSpec struct {
 	ImagePullPolicy string `json:"imagePullPolicy,omitempty"`
 
 	// ServiceAccount the Flink pods run as.
-	// +optional
+	// +required
+	// +kubebuilder:validation:MinLength=1
 	ServiceAccount string `json:"serviceAccount,omitempty"`
 
 	// FlinkVersion of the image; selects config file format and key names.
-	// +optional
+	// +required
 	FlinkVersion FlinkVersion `json:"flinkVersion,omitempty"`
 
 	// Ingress exposing the Flink REST API and web UI.
@@ -88,6 +106,8 @@ type FlinkDeploymentSpec struct {
 	// LogConfiguration maps a log configuration file name
 	// (log4j-console.properties or logback-console.xml) to its content.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=2
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k == 'log4j-console.properties' || k == 'logback-console.xml')",message="spec.logConfiguration may only hold log4j-console.properties and logback-console.xml"
 	LogConfiguration map[string]string `json:"logConfiguration,omitempty"`
 
 	// Mode is the Kubernetes deployment mode: native (Flink creates
@@ -106,14 +126,22 @@ const (
 	ModeStandalone DeploymentMode = "standalone"
 )
 
+// A new savepointRedeployNonce redeploys from initialSavepointPath, so it
+// needs one (a transition rule: a nonce given at creation is not a change).
+// +kubebuilder:validation:XValidation:rule="!has(self.savepointRedeployNonce) || (has(oldSelf.savepointRedeployNonce) && oldSelf.savepointRedeployNonce == self.savepointRedeployNonce) || (has(self.initialSavepointPath) && self.initialSavepointPath != '')",message="a new spec.job.savepointRedeployNonce redeploys from spec.job.initialSavepointPath, which is empty: set it",fieldPath=".initialSavepointPath"
+
 // JobSpec describes the job of an application cluster.
 type JobSpec struct {
 	// JarURI of the job jar, for example local:///opt/flink/usrlib/job.jar.
+	// The operator may narrow the schemes further (http:// is off by default).
 	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(?i)(local|file|https?|s3|gs)://')",message="spec.job.jarURI must start with local://, file://, https://, http://, s3:// or gs://"
 	JarURI string `json:"jarURI,omitempty"`
 
-	// Parallelism of the job.
+	// Parallelism of the job; at least 1 unless taskManager.replicas is set.
 	// +optional
+	// +kubebuilder:validation:Minimum=0
 	Parallelism int32 `json:"parallelism,omitempty"`
 
 	// EntryClass is the fully qualified main class.
@@ -184,6 +212,8 @@ const (
 type Resource struct {
 	// CPU cores.
 	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:ExclusiveMinimum=true
 	CPU *float64 `json:"cpu,omitempty"`
 	// Memory in Flink MemorySize format (2048m = 2048 MiB) or as a Kubernetes quantity.
 	// +optional
@@ -203,6 +233,7 @@ type JobManagerSpec struct {
 	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas of the JobManager; more than one needs high availability.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	Replicas *int32 `json:"replicas,omitempty"`
 	// PodTemplate for JobManager pods, merged over spec.podTemplate.
 	// +optional
@@ -223,6 +254,7 @@ type TaskManagerSpec struct {
 	// Replicas of the TaskManager; when set, the job parallelism becomes
 	// replicas times task slots.
 	// +optional
+	// +kubebuilder:validation:Minimum=1
 	Replicas *int32 `json:"replicas,omitempty"`
 	// PodTemplate for TaskManager pods, merged over spec.podTemplate.
 	// +optional
@@ -236,7 +268,8 @@ type TaskManagerSpec struct {
 type IngressSpec struct {
 	// Template of the URL, with {{name}} and {{namespace}} placeholders, in
 	// host form (flink.example.com), path form (/{{namespace}}/{{name}}) or both.
-	// +optional
+	// +required
+	// +kubebuilder:validation:MinLength=1
 	Template string `json:"template,omitempty"`
 	// ClassName is the IngressClass.
 	// +optional

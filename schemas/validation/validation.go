@@ -2,18 +2,34 @@
 // rendered or applied. Every error names the field path, the bad value and
 // what is allowed (k8s.io/apimachinery field errors), so the same messages
 // serve flink-render, the operator's status and admission.
+//
+// The rules are the reference operator's validator (apache-operator.md §7)
+// plus what Flink itself would only reject at start-up. Rules about memory
+// and cpu amounts live with the code that resolves them (renderer), so each
+// problem is reported once.
 package validation
 
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/flinkops/flink-operator/schemas/memsize"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
+
+// Options are the operator's settings that change what is valid.
+type Options struct {
+	// AllowHTTPArtifacts accepts http:// job jars. Off by default: a jar
+	// fetched without TLS can be swapped in transit.
+	AllowHTTPArtifacts bool
+}
+
+// MaxNameLength is the longest metadata.name: Flink derives longer object
+// names from it (the reference operator's rule).
+const MaxNameLength = 45
 
 // namePattern is the reference operator's rule: a DNS label of at most 45
 // characters, because Flink derives longer object names from it.
@@ -26,18 +42,35 @@ var forbiddenConfigKeys = []string{"kubernetes.cluster-id", "kubernetes.namespac
 // allowedLogFiles are the only files Flink reads from the log configuration.
 var allowedLogFiles = []string{"log4j-console.properties", "logback-console.xml"}
 
-// Validate checks a FlinkDeployment that has been through Default.
-// config is spec.flinkConfiguration flattened (see ConfigObject.Flatten).
+var (
+	deploymentModes   = []v1beta1.DeploymentMode{v1beta1.ModeNative, v1beta1.ModeStandalone}
+	imagePullPolicies = []string{"Always", "IfNotPresent", "Never"}
+)
+
+// Validate checks a FlinkDeployment that has been through Default, with the
+// default Options. config is spec.flinkConfiguration flattened (see
+// ConfigObject.Flatten).
 func Validate(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
+	return ValidateWithOptions(fd, config, Options{})
+}
+
+// ValidateWithOptions is Validate with the operator's settings.
+func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config map[string]string, opts Options) field.ErrorList {
 	var errs field.ErrorList
 	metaErrs := validateMetadata(fd)
 	errs = append(errs, metaErrs...)
 	spec := field.NewPath("spec")
 	s := &fd.Spec
 
+	if s.Mode != nil && !contains(deploymentModes, *s.Mode) {
+		errs = append(errs, field.NotSupported(spec.Child("mode"), *s.Mode, deploymentModes))
+	}
 	errs = append(errs, validateFlinkVersion(fd, config)...)
 	if s.Image == "" {
 		errs = append(errs, field.Required(spec.Child("image"), "the Flink container image, for example flink:1.20"))
+	}
+	if s.ImagePullPolicy != "" && !contains(imagePullPolicies, s.ImagePullPolicy) {
+		errs = append(errs, field.NotSupported(spec.Child("imagePullPolicy"), s.ImagePullPolicy, imagePullPolicies))
 	}
 	if s.ServiceAccount == "" {
 		errs = append(errs, field.Required(spec.Child("serviceAccount"), "the service account Flink pods run as (it needs rights to manage pods and ConfigMaps in native mode)"))
@@ -45,17 +78,19 @@ func Validate(fd *v1beta1.FlinkDeployment, config map[string]string) field.Error
 	errs = append(errs, validateIngress(fd, len(metaErrs) == 0)...)
 	for _, key := range forbiddenConfigKeys {
 		if _, ok := config[key]; ok {
-			errs = append(errs, field.Forbidden(spec.Child("flinkConfiguration").Key(key), "is set by the operator from metadata.name and metadata.namespace; remove it"))
+			errs = append(errs, field.Forbidden(configPath(key), "is set by the operator from metadata.name and metadata.namespace; remove it"))
 		}
 	}
-	for name := range s.LogConfiguration {
+	for _, name := range sortedKeys(s.LogConfiguration) {
 		if !contains(allowedLogFiles, name) {
 			errs = append(errs, field.NotSupported(spec.Child("logConfiguration").Key(name), name, allowedLogFiles))
 		}
 	}
-	errs = append(errs, validateJob(fd, config)...)
+	errs = append(errs, validateHighAvailability(fd, config)...)
+	errs = append(errs, validateOperatorConfig(config)...)
+	errs = append(errs, validateJob(fd, config, opts)...)
 	errs = append(errs, validateJobManager(fd, config)...)
-	errs = append(errs, validateTaskManager(fd, config)...)
+	errs = append(errs, validateTaskManager(fd)...)
 	return errs
 }
 
@@ -65,10 +100,7 @@ func Validate(fd *v1beta1.FlinkDeployment, config map[string]string) field.Error
 func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
 	path := field.NewPath("spec", "flinkVersion")
 	v := fd.Spec.FlinkVersion
-	mode := v1beta1.DefaultMode
-	if fd.Spec.Mode != nil {
-		mode = *fd.Spec.Mode
-	}
+	mode := modeOf(&fd.Spec)
 	switch {
 	case v == "":
 		return field.ErrorList{field.Required(path, "the Flink version of the image; one of "+v1beta1.AllowedFlinkVersionsFor(mode))}
@@ -79,13 +111,18 @@ func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config map[string]string)
 	case mode == v1beta1.ModeNative && !v.AtLeast(v1beta1.MinNativeFlinkVersion):
 		return field.ErrorList{field.Invalid(path, v, fmt.Sprintf("native mode needs %s or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink %s in mode: standalone", v1beta1.MinNativeFlinkVersion, flinkRelease(v)))}
 	case !v.AtLeast("v1_12") && HighAvailabilityType(config) == "kubernetes":
-		key := "high-availability.type"
-		if _, ok := config[key]; !ok {
-			key = "high-availability"
-		}
-		return field.ErrorList{field.Invalid(field.NewPath("spec", "flinkConfiguration").Key(key), config[key], fmt.Sprintf("Kubernetes high availability needs Flink 1.12 or newer (FLIP-144), and spec.flinkVersion is %s", v))}
+		key := haTypeKey(config)
+		return field.ErrorList{field.Invalid(configPath(key), config[key], fmt.Sprintf("Kubernetes high availability needs Flink 1.12 or newer (FLIP-144), and spec.flinkVersion is %s", v))}
 	}
 	return nil
+}
+
+// modeOf is spec.mode with its default.
+func modeOf(s *v1beta1.FlinkDeploymentSpec) v1beta1.DeploymentMode {
+	if s.Mode == nil || *s.Mode == "" {
+		return v1beta1.DefaultMode
+	}
+	return *s.Mode
 }
 
 // flinkRelease turns v1_12 into 1.12.
@@ -98,9 +135,9 @@ func validateMetadata(fd *v1beta1.FlinkDeployment) field.ErrorList {
 	meta := field.NewPath("metadata")
 	switch name := fd.Name; {
 	case name == "":
-		errs = append(errs, field.Required(meta.Child("name"), ""))
-	case len(name) > 45:
-		errs = append(errs, field.TooLong(meta.Child("name"), name, 45))
+		errs = append(errs, field.Required(meta.Child("name"), "the name of the FlinkDeployment, which is also Flink's cluster id"))
+	case len(name) > MaxNameLength:
+		errs = append(errs, field.Invalid(meta.Child("name"), name, fmt.Sprintf("must be at most %d characters (it has %d): Flink derives longer object names from it", MaxNameLength, len(name))))
 	case !namePattern.MatchString(name):
 		errs = append(errs, field.Invalid(meta.Child("name"), name, "must be lower-case letters, digits and '-', start with a letter and end with a letter or digit"))
 	}
@@ -110,99 +147,32 @@ func validateMetadata(fd *v1beta1.FlinkDeployment) field.ErrorList {
 	return errs
 }
 
-func validateJob(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
-	job := fd.Spec.Job
-	if job == nil {
-		return nil
-	}
-	var errs field.ErrorList
-	path := field.NewPath("spec", "job")
-	if job.JarURI == "" {
-		errs = append(errs, field.Required(path.Child("jarURI"), "the job jar, for example local:///opt/flink/usrlib/job.jar"))
-	}
-	tmReplicas := fd.Spec.TaskManager != nil && fd.Spec.TaskManager.Replicas != nil
-	if !tmReplicas && job.Parallelism < 1 {
-		errs = append(errs, field.Invalid(path.Child("parallelism"), job.Parallelism, "must be at least 1 (or set spec.taskManager.replicas)"))
-	}
-	if job.State != v1beta1.JobStateRunning && job.State != v1beta1.JobStateSuspended {
-		errs = append(errs, field.NotSupported(path.Child("state"), job.State, []v1beta1.JobState{v1beta1.JobStateRunning, v1beta1.JobStateSuspended}))
-	}
-	modes := []v1beta1.UpgradeMode{v1beta1.UpgradeModeStateless, v1beta1.UpgradeModeSavepoint, v1beta1.UpgradeModeLastState}
-	if !contains(modes, job.UpgradeMode) {
-		errs = append(errs, field.NotSupported(path.Child("upgradeMode"), job.UpgradeMode, modes))
-	}
-	return errs
-}
-
 func validateJobManager(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
 	jm := fd.Spec.JobManager
-	path := field.NewPath("spec", "jobManager")
-	var errs field.ErrorList
-	if jm.Replicas != nil && *jm.Replicas < 1 {
-		errs = append(errs, field.Invalid(path.Child("replicas"), *jm.Replicas, "must be at least 1"))
+	if jm == nil || jm.Replicas == nil {
+		return nil
 	}
-	if jm.Replicas != nil && *jm.Replicas > 1 && !HighAvailabilityEnabled(config) {
-		errs = append(errs, field.Invalid(path.Child("replicas"), *jm.Replicas, "more than one JobManager needs high availability (flinkConfiguration high-availability.type: kubernetes)"))
+	path := field.NewPath("spec", "jobManager", "replicas")
+	switch r := *jm.Replicas; {
+	case r < 1:
+		return field.ErrorList{field.Invalid(path, r, "must be at least 1")}
+	case r > 1 && !HighAvailabilityEnabled(config):
+		return field.ErrorList{field.Invalid(path, r, "more than one JobManager needs high availability (flinkConfiguration high-availability.type: kubernetes)")}
 	}
-	errs = append(errs, validateResources(path, jm.Resource, jm.Resources != nil, config, "jobmanager.memory.process.size")...)
-	return errs
+	return nil
 }
 
-func validateTaskManager(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
+func validateTaskManager(fd *v1beta1.FlinkDeployment) field.ErrorList {
 	tm := fd.Spec.TaskManager
-	path := field.NewPath("spec", "taskManager")
-	var errs field.ErrorList
-	if tm.Replicas != nil && *tm.Replicas < 1 {
-		errs = append(errs, field.Invalid(path.Child("replicas"), *tm.Replicas, "must be at least 1"))
+	if tm != nil && tm.Replicas != nil && *tm.Replicas < 1 {
+		return field.ErrorList{field.Invalid(field.NewPath("spec", "taskManager", "replicas"), *tm.Replicas, "must be at least 1")}
 	}
-	errs = append(errs, validateResources(path, tm.Resource, tm.Resources != nil, config, "taskmanager.memory.process.size")...)
-	return errs
+	return nil
 }
 
-func validateResources(path *field.Path, legacy *v1beta1.Resource, hasResources bool, config map[string]string, memoryKey string) field.ErrorList {
-	var errs field.ErrorList
-	if legacy != nil {
-		if legacy.Memory != "" {
-			if _, err := memsize.Parse(legacy.Memory); err != nil {
-				errs = append(errs, field.Invalid(path.Child("resource", "memory"), legacy.Memory, err.Error()))
-			}
-		}
-		if legacy.CPU != nil && *legacy.CPU <= 0 {
-			errs = append(errs, field.Invalid(path.Child("resource", "cpu"), *legacy.CPU, "must be larger than 0"))
-		}
-	}
-	if v, ok := config[memoryKey]; ok {
-		if _, err := memsize.Parse(v); err != nil {
-			errs = append(errs, field.Invalid(field.NewPath("spec", "flinkConfiguration").Key(memoryKey), v, err.Error()))
-		}
-	}
-	return errs
-}
-
-// HighAvailabilityEnabled reports whether the configuration turns on
-// JobManager high availability (any kind). The key was renamed from
-// high-availability to high-availability.type; both are read.
-func HighAvailabilityEnabled(config map[string]string) bool {
-	return HighAvailabilityType(config) != ""
-}
-
-// HighAvailabilityType is "kubernetes", "zookeeper", another factory class
-// name, or "" when high availability is off.
-func HighAvailabilityType(config map[string]string) string {
-	v, ok := config["high-availability.type"]
-	if !ok {
-		v = config["high-availability"]
-	}
-	switch t := strings.TrimSpace(v); {
-	case t == "" || strings.EqualFold(t, "none"):
-		return ""
-	case strings.EqualFold(t, "kubernetes") || t == "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory":
-		return "kubernetes"
-	case strings.EqualFold(t, "zookeeper"):
-		return "zookeeper"
-	default:
-		return t
-	}
+// configPath is the field path of one flattened Flink configuration key.
+func configPath(key string) *field.Path {
+	return field.NewPath("spec", "flinkConfiguration").Key(key)
 }
 
 func versionNames(versions []v1beta1.FlinkVersion) []string {
@@ -228,5 +198,16 @@ func Describe(errs field.ErrorList) string {
 	for i, e := range errs {
 		parts[i] = e.Error()
 	}
-	return fmt.Sprint(strings.Join(parts, "; "))
+	return strings.Join(parts, "; ")
+}
+
+// sortedKeys gives map keys in a fixed order, so errors come out the same
+// way every run.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -44,12 +44,12 @@ func TestFlinkVersionByMode(t *testing.T) {
 }
 
 func TestKubernetesHighAvailabilityNeedsFlink112(t *testing.T) {
-	ha := map[string]string{"high-availability.type": "kubernetes"}
+	ha := map[string]string{"high-availability.type": "kubernetes", "high-availability.storageDir": "s3://b/ha"}
 	errs := Validate(deployment(v1beta1.ModeStandalone, "v1_11"), ha)
 	require.Len(t, errs, 1)
 	assert.Equal(t, "spec.flinkConfiguration[high-availability.type]", errs[0].Field)
 	assert.Empty(t, Validate(deployment(v1beta1.ModeStandalone, "v1_12"), ha))
-	assert.Empty(t, Validate(deployment(v1beta1.ModeStandalone, "v1_11"), map[string]string{"high-availability": "zookeeper"}))
+	assert.Empty(t, Validate(deployment(v1beta1.ModeStandalone, "v1_11"), map[string]string{"high-availability": "zookeeper", "high-availability.storageDir": "s3://b/ha"}))
 }
 
 func TestResolveIngressTemplate(t *testing.T) {

@@ -1,0 +1,24 @@
+package decode
+
+import (
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Object decodes one FlinkDeployment that came from no file, such as the
+// JSON object of an admission request, as strictly as File decodes files:
+// unknown fields (typos inside pod templates, which the API server keeps)
+// are errors naming the closest known field. Errors carry the field path
+// and no file or line. The object is nil when it cannot be decoded at all.
+func Object(data []byte) (*v1beta1.FlinkDeployment, []*Error) {
+	docs, errs := File("", data)
+	for _, e := range errs {
+		e.File, e.Line = "", 0
+	}
+	if len(docs) != 1 {
+		if len(errs) == 0 {
+			errs = append(errs, &Error{Message: "expected exactly one FlinkDeployment object"})
+		}
+		return nil, errs
+	}
+	return docs[0].Object, errs
+}

@@ -1,0 +1,59 @@
+package validation
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+func TestJarURISchemes(t *testing.T) {
+	path := field.NewPath("spec", "job", "jarURI")
+	for _, ok := range []string{
+		"local:///opt/flink/usrlib/job.jar",
+		"LOCAL:///opt/flink/usrlib/job.jar",
+		"local:/opt/flink/usrlib/job.jar",
+		"file:///opt/flink/usrlib/job.jar",
+		"https://repo.example.com/releases/job-1.0.jar",
+		"https://repo.example.com/job.jar#sha256=0123abcd",
+		"s3://bucket/jobs/job.jar",
+		"gs://bucket/jobs/job.jar",
+	} {
+		assert.Nil(t, validateJarURI(path, ok, Options{}), ok)
+	}
+
+	err := validateJarURI(path, "http://repo.example.com/job.jar", Options{})
+	require.NotNil(t, err)
+	assert.Equal(t, `spec.job.jarURI: Invalid value: "http://repo.example.com/job.jar": http:// is not allowed by this operator (a jar fetched without TLS can be replaced on the way): use https://, or run the operator with --allow-http-artifacts; allowed: local://, file://, https://, s3://, gs://`, err.Error())
+	assert.Nil(t, validateJarURI(path, "http://repo.example.com/job.jar", Options{AllowHTTPArtifacts: true}))
+
+	// The list in the message follows the options.
+	err = validateJarURI(path, "hdfs://namenode/job.jar", Options{AllowHTTPArtifacts: true})
+	require.NotNil(t, err)
+	assert.Equal(t, `spec.job.jarURI: Invalid value: "hdfs://namenode/job.jar": the scheme hdfs:// is not supported; allowed: local://, file://, https://, s3://, gs://, http://`, err.Error())
+
+	err = validateJarURI(path, "https://repo.example.com/a%zzjob.jar", Options{})
+	require.NotNil(t, err)
+	assert.Equal(t, `spec.job.jarURI: Invalid value: "https://repo.example.com/a%zzjob.jar": is not a URI (invalid URL escape "%zz"); for example local:///opt/flink/usrlib/job.jar`, err.Error())
+
+	err = validateJarURI(path, "https://repo.example.com", Options{})
+	require.NotNil(t, err)
+	assert.Equal(t, `spec.job.jarURI: Invalid value: "https://repo.example.com": must name a file, not a folder, for example https://repo.example.com/job.jar`, err.Error())
+
+	err = validateJarURI(path, "local:opt/job.jar", Options{})
+	require.NotNil(t, err)
+	assert.Contains(t, err.Error(), "with three slashes: local:///opt/flink/usrlib/job.jar")
+}
+
+func TestValidateWithOptionsPassesHTTPThrough(t *testing.T) {
+	fd := deployment("native", "v1_20")
+	fd.Spec.Job = &v1beta1.JobSpec{JarURI: "http://repo.example.com/job.jar", Parallelism: 1}
+	fd.Default()
+	errs := Validate(fd, nil)
+	require.Len(t, errs, 1)
+	assert.Equal(t, "spec.job.jarURI", errs[0].Field)
+	assert.Empty(t, ValidateWithOptions(fd, nil, Options{AllowHTTPArtifacts: true}))
+}

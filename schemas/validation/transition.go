@@ -1,0 +1,67 @@
+package validation
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// ValidateTransition checks a new spec against the spec last deployed
+// (status.reconciliationStatus.lastReconciledSpec), for the changes the
+// reference operator refuses once a cluster exists (apache-operator.md §7
+// rule 11 and §2.8). last is nil before the first deployment, when every
+// change is allowed. Neither spec needs to be defaulted.
+func ValidateTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorList {
+	if last == nil || next == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	spec := field.NewPath("spec")
+	if from, to := modeOf(last), modeOf(next); from != to {
+		errs = append(errs, field.Invalid(spec.Child("mode"), to,
+			fmt.Sprintf("cannot change from %s after the first deployment (native and standalone clusters are built differently): delete the FlinkDeployment and create it again", from)))
+	}
+	switch {
+	case last.Job == nil && next.Job != nil:
+		errs = append(errs, field.Forbidden(spec.Child("job"),
+			"cannot be added after the first deployment: a session cluster cannot become an application cluster; create a new FlinkDeployment for the job"))
+	case last.Job != nil && next.Job == nil:
+		errs = append(errs, field.Forbidden(spec.Child("job"),
+			"cannot be removed after the first deployment: an application cluster cannot become a session cluster; create a new FlinkDeployment without a job"))
+	case last.Job != nil:
+		errs = append(errs, validateJobTransition(last, next)...)
+	}
+	return errs
+}
+
+// validateJobTransition checks changes between two application specs.
+func validateJobTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorList {
+	var errs field.ErrorList
+	job := field.NewPath("spec", "job")
+	if nonce := next.Job.SavepointRedeployNonce; nonce != nil && !equalNonce(nonce, last.Job.SavepointRedeployNonce) && next.Job.InitialSavepointPath == "" {
+		errs = append(errs, field.Required(job.Child("initialSavepointPath"),
+			fmt.Sprintf("spec.job.savepointRedeployNonce changed to %d, which redeploys from this savepoint; set it", *nonce)))
+	}
+	// A job suspended with last-state keeps its state only in Kubernetes HA
+	// metadata written by the old Flink version; a new version could not
+	// restore it. A stateless start, which ignores that state, is allowed.
+	suspendedWithLastState := last.Job.State == v1beta1.JobStateSuspended && upgradeModeOf(last.Job) == v1beta1.UpgradeModeLastState
+	if suspendedWithLastState && next.FlinkVersion != last.FlinkVersion && upgradeModeOf(next.Job) != v1beta1.UpgradeModeStateless {
+		errs = append(errs, field.Invalid(field.NewPath("spec", "flinkVersion"), next.FlinkVersion,
+			fmt.Sprintf("cannot change from %s while the job is suspended with upgradeMode last-state: its state is in high availability metadata of the old version; resume it on %s and change the version with upgradeMode savepoint, or set upgradeMode stateless to start without state", last.FlinkVersion, last.FlinkVersion)))
+	}
+	return errs
+}
+
+func upgradeModeOf(job *v1beta1.JobSpec) v1beta1.UpgradeMode {
+	if job.UpgradeMode == "" {
+		return v1beta1.DefaultUpgradeMode
+	}
+	return job.UpgradeMode
+}
+
+func equalNonce(a, b *int64) bool {
+	return a != nil && b != nil && *a == *b
+}

@@ -1,0 +1,110 @@
+package validation
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"k8s.io/utils/ptr"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+func TestValidateTransition(t *testing.T) {
+	native, standalone := v1beta1.ModeNative, v1beta1.ModeStandalone
+	app := func(edit func(*v1beta1.FlinkDeploymentSpec)) *v1beta1.FlinkDeploymentSpec {
+		s := &v1beta1.FlinkDeploymentSpec{
+			FlinkVersion: "v1_20",
+			Job:          &v1beta1.JobSpec{JarURI: "local:///job.jar", Parallelism: 2},
+		}
+		if edit != nil {
+			edit(s)
+		}
+		return s
+	}
+	session := func(edit func(*v1beta1.FlinkDeploymentSpec)) *v1beta1.FlinkDeploymentSpec {
+		return app(func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Job = nil
+			if edit != nil {
+				edit(s)
+			}
+		})
+	}
+	suspendedLastState := func(s *v1beta1.FlinkDeploymentSpec) {
+		s.Job.State = v1beta1.JobStateSuspended
+		s.Job.UpgradeMode = v1beta1.UpgradeModeLastState
+	}
+	cases := []struct {
+		name       string
+		last, next *v1beta1.FlinkDeploymentSpec
+		want       []string
+	}{
+		{name: "never deployed", last: nil, next: session(func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = &standalone })},
+		{name: "unchanged", last: app(nil), next: app(nil)},
+		{name: "ordinary changes", last: app(nil), next: app(func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Image, s.FlinkVersion, s.Job.Parallelism = "flink:2.0", "v2_0", 8
+		})},
+		{name: "absent mode is native", last: app(nil), next: app(func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = &native })},
+		{
+			name: "native to standalone", last: app(nil), next: app(func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = &standalone }),
+			want: []string{`spec.mode: Invalid value: "standalone": cannot change from native after the first deployment (native and standalone clusters are built differently): delete the FlinkDeployment and create it again`},
+		},
+		{
+			name: "standalone to native", last: session(func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = &standalone }), next: session(nil),
+			want: []string{`spec.mode: Invalid value: "native": cannot change from standalone after the first deployment (native and standalone clusters are built differently): delete the FlinkDeployment and create it again`},
+		},
+		{
+			name: "session to application", last: session(nil), next: app(nil),
+			want: []string{`spec.job: Forbidden: cannot be added after the first deployment: a session cluster cannot become an application cluster; create a new FlinkDeployment for the job`},
+		},
+		{
+			name: "application to session", last: app(nil), next: session(nil),
+			want: []string{`spec.job: Forbidden: cannot be removed after the first deployment: an application cluster cannot become a session cluster; create a new FlinkDeployment without a job`},
+		},
+		{
+			name: "both at once", last: app(nil), next: session(func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = &standalone }),
+			want: []string{
+				`spec.mode: Invalid value: "standalone": cannot change from native after the first deployment (native and standalone clusters are built differently): delete the FlinkDeployment and create it again`,
+				`spec.job: Forbidden: cannot be removed after the first deployment: an application cluster cannot become a session cluster; create a new FlinkDeployment without a job`,
+			},
+		},
+		{
+			name: "new redeploy nonce without savepoint", last: app(nil), next: app(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.SavepointRedeployNonce = ptr.To[int64](3) }),
+			want: []string{`spec.job.initialSavepointPath: Required value: spec.job.savepointRedeployNonce changed to 3, which redeploys from this savepoint; set it`},
+		},
+		{
+			name: "new redeploy nonce with savepoint", last: app(nil), next: app(func(s *v1beta1.FlinkDeploymentSpec) {
+				s.Job.SavepointRedeployNonce, s.Job.InitialSavepointPath = ptr.To[int64](3), "s3://b/sp-1"
+			}),
+		},
+		{
+			name: "unchanged redeploy nonce", last: app(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.SavepointRedeployNonce = ptr.To[int64](3) }),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.SavepointRedeployNonce = ptr.To[int64](3) }),
+		},
+		{
+			name: "version change while suspended with last-state", last: app(suspendedLastState),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) { suspendedLastState(s); s.FlinkVersion = "v2_0" }),
+			want: []string{`spec.flinkVersion: Invalid value: "v2_0": cannot change from v1_20 while the job is suspended with upgradeMode last-state: its state is in high availability metadata of the old version; resume it on v1_20 and change the version with upgradeMode savepoint, or set upgradeMode stateless to start without state`},
+		},
+		{
+			name: "version change while suspended, starting stateless", last: app(suspendedLastState),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) {
+				s.FlinkVersion, s.Job.UpgradeMode = "v2_0", v1beta1.UpgradeModeStateless
+			}),
+		},
+		{
+			name: "version change while suspended with savepoint", last: app(func(s *v1beta1.FlinkDeploymentSpec) {
+				s.Job.State, s.Job.UpgradeMode = v1beta1.JobStateSuspended, v1beta1.UpgradeModeSavepoint
+			}),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) { s.FlinkVersion = "v2_0" }),
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, e := range ValidateTransition(c.last, c.next) {
+				got = append(got, e.Error())
+			}
+			assert.Equal(t, c.want, got)
+		})
+	}
+}
