@@ -101,7 +101,7 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		if err != nil {
 			return res, fmt.Errorf("%s: hash: %w", key, err)
 		}
-		liveRV, err := r.cachedResourceVersion(ctx, key)
+		liveRV, liveGen, err := r.cachedVersion(ctx, key)
 		if err != nil {
 			return res, err
 		}
@@ -114,31 +114,40 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		}
 		res.Applied = append(res.Applied, key)
 		// The same desired state applied over a changed object that the API
-		// server then had to change back: that was drift.
-		if known && memo.hash == hash && liveRV != "" && obj.GetResourceVersion() != liveRV {
-			res.Drifted = append(res.Drifted, key)
+		// server then had to change back: that was drift. Objects with a
+		// generation (Deployments, Ingresses) drifted when the apply changed
+		// their spec; their resourceVersion also moves with every status
+		// update, and the cache may not have seen the latest one yet.
+		if known && memo.hash == hash && liveRV != "" {
+			changed := obj.GetResourceVersion() != liveRV
+			if obj.GetGeneration() != 0 {
+				changed = obj.GetGeneration() != liveGen
+			}
+			if changed {
+				res.Drifted = append(res.Drifted, key)
+			}
 		}
 		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion()})
 	}
 	return res, nil
 }
 
-// cachedResourceVersion reads an object from the informer cache ("" when
-// absent). It uses the typed object so it shares the informer the watches
-// already run.
-func (r *Reconciler) cachedResourceVersion(ctx context.Context, key objectKey) (string, error) {
+// cachedVersion reads an object's resourceVersion and generation from the
+// informer cache ("" when absent). It uses the typed object so it shares the
+// informer the watches already run.
+func (r *Reconciler) cachedVersion(ctx context.Context, key objectKey) (string, int64, error) {
 	obj, err := r.newObject(key.gvk)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	err = r.Client.Get(ctx, client.ObjectKey{Namespace: key.namespace, Name: key.name}, obj)
 	if apierrors.IsNotFound(err) {
-		return "", nil
+		return "", 0, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("%s: get: %w", key, err)
+		return "", 0, fmt.Errorf("%s: get: %w", key, err)
 	}
-	return obj.GetResourceVersion(), nil
+	return obj.GetResourceVersion(), obj.GetGeneration(), nil
 }
 
 func (r *Reconciler) newObject(gvk schema.GroupVersionKind) (client.Object, error) {

@@ -17,9 +17,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // Intervals between passes when nothing else wakes the controller.
@@ -46,6 +48,10 @@ type Reconciler struct {
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Recorder  events.EventRecorder
+	// FetcherImage and AllowHTTPArtifacts are the operator's settings for
+	// remote job jars (renderer.RenderContext); every render uses them.
+	FetcherImage       string
+	AllowHTTPArtifacts bool
 	// GatePolicy holds the upgrade gate's timings and limits; zero fields
 	// take DefaultGatePolicy's.
 	GatePolicy GatePolicy
@@ -159,7 +165,9 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 // transitions the API cannot make. It returns the problem for the user, or
 // an error when rendering itself failed.
 func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.FlinkDeploymentSpec) (string, error) {
-	_, err := renderer.Render(fd, renderer.RenderContext{})
+	start := time.Now()
+	_, err := renderer.Render(fd, r.withSettings(renderer.RenderContext{}))
+	metrics.ObserveRender(time.Since(start))
 	var invalid *renderer.InvalidError
 	switch {
 	case errors.As(err, &invalid):
@@ -167,7 +175,17 @@ func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.Fli
 	case err != nil:
 		return "", fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
 	}
+	if errs := validation.ValidateTransition(deployed, &fd.Spec); len(errs) > 0 {
+		return validation.Describe(errs), nil
+	}
 	return "", nil
+}
+
+// withSettings adds the operator-wide render settings to a gate's context.
+func (r *Reconciler) withSettings(rc renderer.RenderContext) renderer.RenderContext {
+	rc.FetcherImage = r.FetcherImage
+	rc.AllowHTTPArtifacts = r.AllowHTTPArtifacts
+	return rc
 }
 
 // defaulted returns a copy of spec with the API defaults filled in, the

@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -35,17 +36,22 @@ func NewScheme() (*runtime.Scheme, error) {
 // (all when empty), only FlinkDeployments matching crSelector (for sharding
 // a fleet across operator instances), and of the kinds the operator
 // creates, only objects it labelled. Pods are cached only when they are
-// JobManagers, for failure detection.
+// JobManagers, for failure detection. Every cached object is trimmed to
+// what the reconciler reads (see the transforms below): at 1,000
+// FlinkDeployments the caches are most of the live heap.
 func CacheOptions(namespaces []string, crSelector labels.Selector) cache.Options {
 	opts := cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.ConfigMap{}:        {Label: ManagedSelector()},
-			&corev1.Service{}:          {Label: ManagedSelector()},
-			&appsv1.Deployment{}:       {Label: ManagedSelector()},
-			&networkingv1.Ingress{}:    {Label: ManagedSelector()},
-			&corev1.Pod{}:              {Label: JobManagerPodSelector()},
-			&v1beta1.FlinkDeployment{}: {Label: crSelector},
+			&corev1.ConfigMap{}:        {Label: ManagedSelector(), Transform: slimChildMetadata},
+			&corev1.Service{}:          {Label: ManagedSelector(), Transform: slimChildMetadata},
+			&appsv1.Deployment{}:       {Label: ManagedSelector(), Transform: slimDeployment},
+			&networkingv1.Ingress{}:    {Label: ManagedSelector(), Transform: slimChildMetadata},
+			&corev1.Pod{}:              {Label: JobManagerPodSelector(), Transform: slimPod},
+			&v1beta1.FlinkDeployment{}: {Label: crSelector, Transform: slimFlinkDeployment},
 		},
+		// Any other kind someone reads through the cache still sheds its
+		// managedFields, which nothing in the operator reads.
+		DefaultTransform: cache.TransformStripManagedFields(),
 	}
 	if len(namespaces) > 0 {
 		opts.DefaultNamespaces = map[string]cache.Config{}
@@ -94,12 +100,61 @@ func metadataOnly(gvk schema.GroupVersionKind) client.Object {
 // every other kind the renderer emits is read as metadata only.
 var typedChildren = map[schema.GroupVersionKind]bool{appsv1.SchemeGroupVersion.WithKind("Deployment"): true}
 
-// slimDeployment keeps what observation reads: metadata and status.
+// The cache transforms below drop, before an object is stored, what the
+// reconciler never reads from the cache. They are safe only because of how
+// cached objects are used, which is why they are listed here:
+//
+//   - Children (ConfigMaps, Services, Ingresses, Deployments) and Pods are
+//     only read: their resourceVersion and generation (the apply memo and
+//     drift detection), labels, owner references and name (prune), and
+//     Deployment and Pod status (observation). They are never written
+//     back from the cache: apply sends the rendered object, and deletes
+//     name the object only.
+//   - A FlinkDeployment is written back only as merge patches computed
+//     between two copies of the same cached object (status, finalizers),
+//     so a field that the transform dropped is absent from both copies and
+//     never appears in a patch. It must never be written with Update, which
+//     would remove what the transform dropped.
+//
+// managedFields alone are often the biggest part of an object: every
+// server-side-applied child lists each of its fields there.
+
+// slimFlinkDeployment drops managedFields and the copy of the whole object
+// that `kubectl apply` keeps in an annotation; spec, status, labels and the
+// other annotations stay. A stable cluster's status holds the same spec
+// JSON twice (last reconciled and last stable); the two then share one
+// string, which changes no value.
+func slimFlinkDeployment(obj any) (any, error) {
+	if fd, ok := obj.(*v1beta1.FlinkDeployment); ok {
+		fd.ManagedFields = nil
+		delete(fd.Annotations, corev1.LastAppliedConfigAnnotation)
+		rs := &fd.Status.ReconciliationStatus
+		if rs.LastStableSpec == rs.LastReconciledSpec {
+			rs.LastStableSpec = rs.LastReconciledSpec
+		}
+	}
+	return obj, nil
+}
+
+// slimChildMetadata trims a metadata-only child (or, should anyone read
+// one typed, the typed object's metadata) to what prune and the apply memo
+// read: name, namespace, labels, owner references, resourceVersion and
+// generation.
+func slimChildMetadata(obj any) (any, error) {
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetManagedFields(nil)
+		m.SetAnnotations(nil)
+	}
+	return obj, nil
+}
+
+// slimDeployment keeps what observation reads: metadata and status. The pod
+// template is most of a Deployment.
 func slimDeployment(obj any) (any, error) {
 	if dep, ok := obj.(*appsv1.Deployment); ok {
 		dep.ManagedFields = nil
-		dep.Spec.Template = corev1.PodTemplateSpec{}
 		dep.Annotations = nil
+		dep.Spec.Template = corev1.PodTemplateSpec{}
 	}
 	return obj, nil
 }
@@ -108,8 +163,8 @@ func slimDeployment(obj any) (any, error) {
 func slimPod(obj any) (any, error) {
 	if pod, ok := obj.(*corev1.Pod); ok {
 		pod.ManagedFields = nil
-		pod.Spec = corev1.PodSpec{}
 		pod.Annotations = nil
+		pod.Spec = corev1.PodSpec{}
 	}
 	return obj, nil
 }

@@ -101,15 +101,31 @@ func (s *sim) flinkConfig() map[string]string {
 	if err := k8s.Get(ctx, client.ObjectKey{Namespace: s.ns, Name: "flink-config-" + s.name}, cm); err != nil {
 		s.t.Fatalf("sim: get Flink ConfigMap: %v", err)
 	}
+	file := "flink-conf.yaml"
+	if _, ok := cm.Data["config.yaml"]; ok {
+		file = "config.yaml" // Flink 2.x, nested or flat
+	}
 	raw := map[string]any{}
-	if err := yaml.Unmarshal([]byte(cm.Data["flink-conf.yaml"]), &raw); err != nil {
-		s.t.Fatalf("sim: parse flink-conf.yaml: %v", err)
+	if err := yaml.Unmarshal([]byte(cm.Data[file]), &raw); err != nil {
+		s.t.Fatalf("sim: parse %s: %v", file, err)
 	}
 	out := map[string]string{}
-	for k, v := range raw {
+	flattenInto(out, "", raw)
+	return out
+}
+
+// flattenInto flattens nested YAML maps with dots, as Flink reads them.
+func flattenInto(out map[string]string, prefix string, m map[string]any) {
+	for k, v := range m {
+		if prefix != "" {
+			k = prefix + "." + k
+		}
+		if nested, ok := v.(map[string]any); ok {
+			flattenInto(out, k, nested)
+			continue
+		}
 		out[k] = fmt.Sprint(v)
 	}
-	return out
 }
 
 // startJobManager starts a fake JobManager with the job the configuration

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -67,6 +69,10 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 		if err != nil {
 			return d, err
 		}
+		var before *v1beta1.UpgradeProgress
+		if up := p.fd.Status.Upgrade; up != nil {
+			before = up.DeepCopy()
+		}
 		d = Decide(in)
 		p.triggerError = ""
 		p.held = d.Hold
@@ -86,6 +92,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 				return d, err
 			}
 		}
+		countProgress(before, p, in.Now)
 		again, err := r.act(ctx, p, d)
 		if err != nil || !again {
 			return d, err
@@ -124,7 +131,9 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 	}
 	target := fd.DeepCopy()
 	target.Spec = *d.Target
-	res, err := renderer.Render(target, d.Context)
+	start := time.Now()
+	res, err := renderer.Render(target, r.withSettings(d.Context))
+	metrics.ObserveRender(time.Since(start))
 	if err != nil {
 		return false, fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
 	}
@@ -196,6 +205,21 @@ func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d GateD
 	return true, nil
 }
 
+// countProgress records the metrics of a step the gate just took: an
+// upgrade of a running job starting, a savepoint completing. It runs once
+// per step because the step is compared with the status read at the start
+// of the decision.
+func countProgress(before *v1beta1.UpgradeProgress, p *gatePass, now time.Time) {
+	after := p.fd.Status.Upgrade
+	switch {
+	case before == nil && after != nil && p.deployed != nil && !suspended(p.deployed) && !after.Suspend:
+		metrics.CountUpgrade(string(after.Mode))
+	case before != nil && before.Phase == v1beta1.PhaseSavepointing && before.TriggerTimestamp > 0 &&
+		(after == nil || after.Phase != v1beta1.PhaseSavepointing) && p.fd.Status.JobStatus.UpgradeSavepointPath != "":
+		metrics.ObserveSavepoint(now.Sub(time.UnixMilli(before.TriggerTimestamp)))
+	}
+}
+
 // persist writes status now (write-ahead), if it changed.
 func (r *Reconciler) persist(ctx context.Context, p *gatePass, step Step) error {
 	if !apiequality.Semantic.DeepEqual(p.persisted.Status, p.fd.Status) {
@@ -237,7 +261,9 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	if running == nil {
 		running = p.desired
 	}
-	in.TriggerIDs = flinkrest.New("", string(running.FlinkVersion)).Version().SupportsTriggerID()
+	if v, err := flinkrest.ParseVersion(string(running.FlinkVersion)); err == nil {
+		in.TriggerIDs = v.SupportsTriggerID()
+	}
 
 	if kubernetesHA(running) {
 		if in.HA, err = r.observeHA(ctx, fd); err != nil {

@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
@@ -269,4 +270,130 @@ func clusterObjects(t *testing.T, ns, name string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func TestSavepointUpgradeSurvivesLostAnswersAndErrors(t *testing.T) {
+	d := deployRunning(t, "spflaky", "v1_20", statefulSpec("spflaky", "savepoint", ""))
+	c := d.sim.cluster
+	// The trigger reaches Flink but its answer is lost; then the status
+	// polls fail for a while.
+	c.InjectFault(fakejm.Fault{Route: "POST /jobs/:jobid/stop", DropResponse: true, Times: 1})
+	c.InjectFault(fakejm.Fault{Route: "GET /jobs/:jobid/savepoints/:triggerid", Status: 503, Times: 2})
+	c.InjectFault(fakejm.Fault{Route: "GET /jobs/:jobid/savepoints/:triggerid", DropConnection: true, Times: 1})
+
+	updateFD(t, d.sim.ns, "spflaky", newImage)
+	fd := d.until("upgraded job running", 80, running)
+	assert.Equal(t, 1, d.sim.stopTriggers(), "the retried trigger is the same savepoint")
+	require.Len(t, d.sim.starts, 2)
+	assert.Equal(t, fd.Status.JobStatus.UpgradeSavepointPath, d.sim.starts[1].RestorePath)
+}
+
+func TestFailedJobUpgradesFromItsLatestCheckpoint(t *testing.T) {
+	d := deployRunning(t, "spfailed", "v1_20", statefulSpec("spfailed", "savepoint", ""))
+	jobID := d.sim.starts[0].JobID
+	_, err := d.sim.cluster.AddCheckpoint(jobID, fakejm.CheckpointSpec{ExternalPath: "s3://bucket/checkpoints/" + jobID + "/chk-5"})
+	require.NoError(t, err)
+	require.NoError(t, d.sim.cluster.FailJob(jobID, "java.lang.RuntimeException", "boom"))
+	d.until("failure observed", 5, func(fd *v1beta1.FlinkDeployment) bool { return fd.Status.JobStatus.State == "FAILED" })
+
+	updateFD(t, d.sim.ns, "spfailed", newImage)
+	d.until("upgraded job running", 40, running)
+	assert.Equal(t, 0, d.sim.stopTriggers(), "no savepoint from a failed job")
+	require.Len(t, d.sim.starts, 2)
+	assert.Equal(t, "s3://bucket/checkpoints/"+jobID+"/chk-5", d.sim.starts[1].RestorePath)
+}
+
+func TestSavepointUpgradeAcrossVersions(t *testing.T) {
+	for _, tc := range []struct{ version, image, restoreKey string }{
+		{"v1_14", "flink:1.14", "execution.savepoint.path"}, // Flink chooses the trigger id
+		{"v1_18", "flink:1.18", "execution.savepoint.path"},
+		{"v2_0", "flink:2.0", "execution.state-recovery.path"}, // config.yaml
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			doc := strings.NewReplacer("flinkVersion: v1_20", "flinkVersion: "+tc.version, "image: flink:1.20", "image: "+tc.image).
+				Replace(statefulSpec("spv", "savepoint", ""))
+			d := deployRunning(t, "spv", tc.version, doc)
+			updateFD(t, d.sim.ns, "spv", func(fd *v1beta1.FlinkDeployment) { fd.Spec.Image = tc.image + ".1" })
+			fd := d.until("upgraded job running", 40, running)
+			assert.Equal(t, 1, d.sim.stopTriggers())
+			require.Len(t, d.sim.starts, 2)
+			location := fd.Status.JobStatus.UpgradeSavepointPath
+			require.NotEmpty(t, location)
+			assert.Equal(t, location, d.sim.starts[1].RestorePath)
+			assert.Equal(t, location, d.sim.flinkConfig()[tc.restoreKey])
+		})
+	}
+}
+
+func TestImmutableTransitionIsRefusedAndNothingChanges(t *testing.T) {
+	// The CRD's transition rules refuse this at the API server once status
+	// records a deployment. The operator checks again against the spec it
+	// deployed, for CRs written past those rules (an older CRD, or status
+	// cleared by hand), which this test forges.
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, statefulSpec("mode", "savepoint", ""))
+	d := &driver{t: t, sim: newSim(t, ns, "mode", "v1_20"), r: newDirectReconciler(nil)}
+	require.NoError(t, d.pass()) // deploy; status now records the spec
+	fd := &v1beta1.FlinkDeployment{}
+	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "mode"}, fd))
+	deployedWith := fd.Status.ReconciliationStatus.LastReconciledSpec
+
+	// Forge what an old API server (without the CEL rules) would have
+	// let through: clear status, edit mode, restore status.
+	standalone := v1beta1.ModeStandalone
+	fd.Spec.Mode = &standalone
+	saved := fd.Status.DeepCopy()
+	fd.Status = v1beta1.FlinkDeploymentStatus{}
+	require.NoError(t, k8s.Status().Update(ctx, fd))
+	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "mode"}, fd))
+	fd.Spec.Mode = &standalone
+	require.NoError(t, k8s.Update(ctx, fd))
+	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "mode"}, fd))
+	fd.Status = *saved
+	require.NoError(t, k8s.Status().Update(ctx, fd))
+
+	fd = d.until("transition refused", 5, func(fd *v1beta1.FlinkDeployment) bool {
+		return strings.Contains(fd.Status.Error, "spec.mode")
+	})
+	assert.Contains(t, fd.Status.Error, "cannot change from native")
+	assert.Equal(t, deployedWith, fd.Status.ReconciliationStatus.LastReconciledSpec, "the deployed spec stays")
+	assert.Equal(t, 0, d.sim.stopTriggers())
+	assert.Len(t, d.sim.starts, 1)
+}
+
+// metricValue reads a counter's value, or a histogram's sample count, from
+// the operator's metrics registry.
+func metricValue(t *testing.T, name string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := crmetrics.Registry.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
+					continue next
+				}
+			}
+			if h := m.GetHistogram(); h != nil {
+				return float64(h.GetSampleCount())
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+func TestUpgradeMetrics(t *testing.T) {
+	upgrades := metricValue(t, "flink_operator_upgrades_total", map[string]string{"mode": "savepoint"})
+	savepoints := metricValue(t, "flink_operator_savepoint_duration_seconds", nil)
+	d := deployRunning(t, "metrics", "v1_20", statefulSpec("metrics", "savepoint", ""))
+	updateFD(t, d.sim.ns, "metrics", newImage)
+	d.until("upgraded", 40, running)
+	assert.Equal(t, upgrades+1, metricValue(t, "flink_operator_upgrades_total", map[string]string{"mode": "savepoint"}))
+	assert.Equal(t, savepoints+1, metricValue(t, "flink_operator_savepoint_duration_seconds", nil))
+	assert.Positive(t, metricValue(t, "flink_operator_render_duration_seconds", nil))
 }

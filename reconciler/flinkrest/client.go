@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/flinkops/flink-operator/metrics"
 )
 
 // Defaults chosen for a reconciler: a JobManager that does not answer within
@@ -131,8 +133,23 @@ type call struct {
 	retry bool
 }
 
-// do runs c and decodes a 2xx JSON body into out (when non-nil).
+// do runs c and decodes a 2xx JSON body into out (when non-nil). A failure
+// is counted in the operator's metrics by endpoint and status code.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
+	err := c.send(ctx, cl, out)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		status := 0
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			status = apiErr.StatusCode
+		}
+		metrics.CountRESTError(cl.method, cl.path, status)
+	}
+	return err
+}
+
+// send runs c, retrying when cl.retry allows.
+func (c *Client) send(ctx context.Context, cl call, out any) error {
 	if c.initErr != nil {
 		return fmt.Errorf("flink REST %s %s: %w", cl.method, cl.path, c.initErr)
 	}

@@ -2,6 +2,7 @@ package fakejm
 
 import (
 	"fmt"
+	"strings"
 )
 
 // CheckpointStatus is the status of a checkpoint statistics entry.
@@ -18,10 +19,13 @@ const (
 type CheckpointSpec struct {
 	// Status defaults to COMPLETED.
 	Status CheckpointStatus
-	// ExternalPath defaults to file:/flink-data/checkpoints/<jobid>/chk-<id>
-	// for completed checkpoints. Use flinkrest.NotExternallyAddressable to
-	// simulate JobManager checkpoint storage.
+	// ExternalPath defaults to <Directory>/<jobid>/chk-<id> for completed
+	// checkpoints. Use flinkrest.NotExternallyAddressable to simulate
+	// JobManager checkpoint storage.
 	ExternalPath string
+	// Directory is the checkpoint directory (state.checkpoints.dir) the
+	// default ExternalPath is under; default file:/flink-data/checkpoints.
+	Directory string
 	// FailureMessage is reported for FAILED checkpoints.
 	FailureMessage string
 }
@@ -58,8 +62,8 @@ type restoredEntry struct {
 	path        string
 }
 
-func (s *checkpointState) restore(id int64, path string, now int64) {
-	s.restored = &restoredEntry{id: id, ts: now, isSavepoint: true, path: path}
+func (s *checkpointState) restore(id int64, path string, isSavepoint bool, now int64) {
+	s.restored = &restoredEntry{id: id, ts: now, isSavepoint: isSavepoint, path: path}
 	s.restoredN = 1
 	s.lastID = id
 }
@@ -117,7 +121,11 @@ func (c *Cluster) AddCheckpoint(jobID string, spec CheckpointSpec) (int64, error
 	if status == CheckpointCompleted {
 		e.ack = now
 		if e.path == "" {
-			e.path = fmt.Sprintf("file:/flink-data/checkpoints/%s/chk-%d", jobID, j.cps.lastID+1)
+			dir := strings.TrimSuffix(spec.Directory, "/")
+			if dir == "" {
+				dir = "file:/flink-data/checkpoints"
+			}
+			e.path = fmt.Sprintf("%s/%s/chk-%d", dir, jobID, j.cps.lastID+1)
 		}
 	}
 	if status == CheckpointFailed {

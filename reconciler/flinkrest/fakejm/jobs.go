@@ -22,6 +22,10 @@ type JobSpec struct {
 	// RestoredCheckpointID is the id reported for RestoredFrom (default 1).
 	// Checkpoints taken afterwards continue from it.
 	RestoredCheckpointID int64
+	// RestoredFromCheckpoint reports RestoredFrom as a retained checkpoint
+	// (is_savepoint false), as after a recovery from HA metadata, instead
+	// of a savepoint.
+	RestoredFromCheckpoint bool
 	// CheckpointingDisabled makes checkpoint statistics answer Flink's 404.
 	CheckpointingDisabled bool
 }
@@ -107,7 +111,7 @@ func (c *Cluster) AddJob(spec JobSpec) (string, error) {
 		if cid <= 0 {
 			cid = 1
 		}
-		j.cps.restore(cid, spec.RestoredFrom, now)
+		j.cps.restore(cid, spec.RestoredFrom, !spec.RestoredFromCheckpoint, now)
 	}
 	c.jobs[id] = j
 	c.jobOrder = append(c.jobOrder, id)

@@ -1,6 +1,7 @@
 package fakejm_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -76,4 +77,26 @@ func TestExceptionShapes(t *testing.T) {
 		assert.Equal(t, want.labels, entry["failureLabels"] != nil, v)
 		assert.Equal(t, []any{}, entry["concurrentExceptions"])
 	}
+}
+
+func TestCheckpointRestoredFromRetainedCheckpoint(t *testing.T) {
+	c, r, _ := start(t, "v1_18")
+	id, err := c.AddJob(fakejm.JobSpec{RestoredFrom: "file:/cp/0000/chk-7", RestoredCheckpointID: 7, RestoredFromCheckpoint: true})
+	require.NoError(t, err)
+	_, body := r.get("/jobs/" + id + "/checkpoints")
+	restored := body["latest"].(map[string]any)["restored"].(map[string]any)
+	assert.Equal(t, false, restored["is_savepoint"])
+	assert.Equal(t, "file:/cp/0000/chk-7", restored["external_path"])
+	cp, err := c.AddCheckpoint(id, fakejm.CheckpointSpec{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(8), cp, "checkpoint ids continue after the restored one")
+}
+
+func TestCheckpointUnderDirectory(t *testing.T) {
+	c, r, id := start(t, "v1_20")
+	cp, err := c.AddCheckpoint(id, fakejm.CheckpointSpec{Directory: "s3://bucket/cp/"})
+	require.NoError(t, err)
+	_, body := r.get("/jobs/" + id + "/checkpoints")
+	completed := body["latest"].(map[string]any)["completed"].(map[string]any)
+	assert.Equal(t, fmt.Sprintf("s3://bucket/cp/%s/chk-%d", id, cp), completed["external_path"])
 }
