@@ -116,6 +116,8 @@ func TestApplyCreatesClusterWithOwnershipAndStatus(t *testing.T) {
 		}
 		return fmt.Errorf("no %s event to DEPLOYED", reconciler.ReasonLifecycle)
 	})
+	assert.Positive(t, metricValue(t, "flink_operator_reconcile_duration_seconds", map[string]string{"result": "requeue_after"}),
+		"the controller's passes are timed by result")
 }
 
 func TestReadyJobBecomesStable(t *testing.T) {

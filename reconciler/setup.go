@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
+	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -79,7 +80,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error
 		Owns(&appsv1.Deployment{}).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent)}).
 		Named("flinkdeployment").
-		Complete(r)
+		Complete(metrics.InstrumentReconciler(r))
 }
 
 // deletionPredicate passes updates that start or progress a deletion.
