@@ -10,14 +10,17 @@ import (
 
 	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/flinkops/flink-operator/reconciler"
+	"github.com/flinkops/flink-operator/renderer"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "fetch" {
+		os.Exit(runFetch(os.Args[2:]))
+	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "flink-operator:", err)
 		os.Exit(1)
@@ -34,8 +37,11 @@ type options struct {
 	pprofAddr        string
 	maxConcurrent    int
 	restURLTemplate  string
-	progressInterval time.Duration
-	resyncInterval   time.Duration
+	// Remote job jars (renderer.RenderContext).
+	fetcherImage       string
+	allowHTTPArtifacts bool
+	progressInterval   time.Duration
+	resyncInterval     time.Duration
 }
 
 func run(args []string) error {
@@ -50,6 +56,8 @@ func run(args []string) error {
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz; 0 disables them")
 	fs.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "FlinkDeployments reconciled in parallel")
 	fs.StringVar(&o.restURLTemplate, "rest-url-template", reconciler.DefaultRESTURLTemplate, "URL of each JobManager's REST API; {{name}} and {{namespace}} are replaced")
+	fs.StringVar(&o.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "image of the init container that downloads https, s3 and gs job jars; normally this operator's own image (entrypoint flink-operator)")
+	fs.BoolVar(&o.allowHTTPArtifacts, "allow-http-artifacts", false, "accept plain http:// job jars (spec.job.jarURI)")
 	fs.DurationVar(&o.progressInterval, "progress-interval", reconciler.DefaultProgressInterval, "how often a starting JobManager is checked")
 	fs.DurationVar(&o.resyncInterval, "resync-interval", reconciler.DefaultResyncInterval, "how often a settled cluster is observed")
 	// --kubeconfig is registered by controller-runtime's config package on
@@ -57,10 +65,24 @@ func run(args []string) error {
 	kubeconfig := fs.String("kubeconfig", "", "path to a kubeconfig; default: $KUBECONFIG, then in-cluster")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
+	var gatePolicy reconciler.GatePolicy
+	bindGateFlags(fs, &gatePolicy)
+	var election leaderElection
+	election.bindFlags(fs)
+	var hooks webhookOptions
+	addWebhookFlags(fs, &hooks)
+	memory := bindMemoryFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := election.validate(); err != nil {
+		return err
+	}
+	capVerbosity(&zapOpts)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	if err := applyMemorySettings(memory, o.pprofAddr); err != nil {
+		return err
+	}
 	if *kubeconfig != "" {
 		os.Setenv("KUBECONFIG", *kubeconfig)
 	}
@@ -84,39 +106,48 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgrOpts := ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   reconciler.CacheOptions(splitList(o.watchNamespaces), crSelector),
 		Metrics:                 metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress:  o.probeAddr,
 		PprofBindAddress:        o.pprofAddr,
 		LeaderElection:          o.leaderElect,
-		LeaderElectionID:        "flink-operator.flink.apache.org",
 		LeaderElectionNamespace: o.leaderElectionNS,
 		// Stop reconciling at once when leadership is lost; the next leader
 		// resumes from what status recorded.
 		LeaderElectionReleaseOnCancel: true,
-	})
+	}
+	election.apply(&mgrOpts)
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
 	}
 	r := &reconciler.Reconciler{
-		Client:           mgr.GetClient(),
-		APIReader:        mgr.GetAPIReader(),
-		Scheme:           mgr.GetScheme(),
-		Recorder:         mgr.GetEventRecorder("flink-operator"),
-		RESTURLTemplate:  o.restURLTemplate,
-		ProgressInterval: o.progressInterval,
-		ResyncInterval:   o.resyncInterval,
+		Client:             mgr.GetClient(),
+		APIReader:          mgr.GetAPIReader(),
+		Scheme:             mgr.GetScheme(),
+		Recorder:           mgr.GetEventRecorder("flink-operator"),
+		RESTURLTemplate:    o.restURLTemplate,
+		ProgressInterval:   o.progressInterval,
+		ResyncInterval:     o.resyncInterval,
+		GatePolicy:         gatePolicy,
+		FetcherImage:       o.fetcherImage,
+		AllowHTTPArtifacts: o.allowHTTPArtifacts,
 	}
 	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
 		return fmt.Errorf("set up controller: %w", err)
 	}
+	if err := setupMetrics(mgr); err != nil {
+		return err
+	}
+	// The webhook validates with the settings the reconciler renders with.
+	hooks.renderContext = renderer.RenderContext{FetcherImage: o.fetcherImage, AllowHTTPArtifacts: o.allowHTTPArtifacts}
+	if err := setupWebhook(mgr, &hooks); err != nil {
+		return err
+	}
 	if o.probeAddr != "0" {
-		if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-			return err
-		}
-		if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		if err := addProbes(mgr); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -10,11 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -43,21 +45,40 @@ func BenchmarkScale1000(b *testing.B) {
 		defer env.Stop()
 		k8s := mustClient(b, env.Config)
 		kubeconfig := writeKubeconfig(b, env.Config)
-		bin := buildOperator(b)
+		// SCALE_OPERATOR_BIN runs a binary built elsewhere, to compare
+		// builds under the same conditions.
+		bin := os.Getenv("SCALE_OPERATOR_BIN")
+		if bin == "" {
+			bin = buildReleaseOperator(b)
+		}
 		metricsAddr := freeAddr(b)
 		pprofAddr := freeAddr(b)
 
-		cmd := exec.Command(bin, "--kubeconfig", kubeconfig, "--leader-elect=false",
+		args := []string{"--kubeconfig", kubeconfig, "--leader-elect=false",
 			"--metrics-bind-address", metricsAddr, "--health-probe-bind-address", "0",
-			"--max-concurrent-reconciles", "8", "--pprof-bind-address", pprofAddr, "--zap-log-level", "error",
+			"--max-concurrent-reconciles", "8", "--zap-log-level", "error",
 			// Nothing answers REST here; JobManagers never become available
 			// in envtest, so the REST API is never called.
-			"--rest-url-template", "http://127.0.0.1:1/{{namespace}}/{{name}}")
+			"--rest-url-template", "http://127.0.0.1:1/{{namespace}}/{{name}}"}
+		// pprof only when a profile is asked for: like production, where
+		// it is off, the measured run then keeps no heap profile.
+		heapProfile, goroutines := os.Getenv("SCALE_HEAP_PROFILE"), os.Getenv("SCALE_GOROUTINES")
+		if heapProfile != "" || goroutines != "" {
+			args = append(args, "--pprof-bind-address", pprofAddr)
+		}
+		// SCALE_OPERATOR_ARGS adds flags (for example --gc-percent or
+		// --memory-limit) to compare settings.
+		args = append(args, strings.Fields(os.Getenv("SCALE_OPERATOR_ARGS"))...)
+		cmd := exec.Command(bin, args...)
 		cmd.Stderr = os.Stderr
-		// SCALE_GOMEMLIMIT runs the operator with Go's soft memory limit,
-		// as the Helm chart does from the pod's memory limit.
+		// SCALE_GOMEMLIMIT and SCALE_GOGC set Go's own environment variables
+		// for the operator, which take precedence over its defaults.
+		cmd.Env = os.Environ()
 		if limit := os.Getenv("SCALE_GOMEMLIMIT"); limit != "" {
-			cmd.Env = append(os.Environ(), "GOMEMLIMIT="+limit)
+			cmd.Env = append(cmd.Env, "GOMEMLIMIT="+limit)
+		}
+		if gogc := os.Getenv("SCALE_GOGC"); gogc != "" {
+			cmd.Env = append(cmd.Env, "GOGC="+gogc)
 		}
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
@@ -99,20 +120,43 @@ func BenchmarkScale1000(b *testing.B) {
 			time.Sleep(200 * time.Millisecond)
 		}
 		converged := time.Since(start)
+		atConvergence := readMemory(b, cmd.Process.Pid, metricsAddr)
 
 		// Steady state: a full resync interval (60s) with nothing changing.
+		// envtest runs no Deployment controller, so every JobManager stays
+		// "deploying" and each FlinkDeployment is observed again every
+		// progress interval (5s): 200 passes a second, more work than a
+		// fleet of running clusters (one pass a minute each) makes.
 		before := requestCount(b, metricsAddr)
 		time.Sleep(65 * time.Second)
 		after := requestCount(b, metricsAddr)
+		steady := readMemory(b, cmd.Process.Pid, metricsAddr)
 
-		if path := os.Getenv("SCALE_HEAP_PROFILE"); path != "" {
-			saveHeapProfile(b, pprofAddr, path)
+		if goroutines != "" {
+			savePprof(b, pprofAddr, "goroutine?debug=1", goroutines)
 		}
+		if heapProfile != "" {
+			savePprof(b, pprofAddr, "heap?gc=1", heapProfile)
+		}
+		// Printed rather than logged: the testing package trims a
+		// benchmark's log to ten lines.
+		fmt.Fprintf(os.Stderr, "operator memory when converged:\n%s\noperator memory after the steady minute:\n%s\n", atConvergence, steady)
 		b.ReportMetric(created.Seconds(), "s-to-create")
 		b.ReportMetric(converged.Seconds(), "s-to-converge")
 		b.ReportMetric(float64(after-before)/float64(namespaces*perNamespace), "steady-requests/CR/min")
-		b.ReportMetric(procMiB(b, cmd.Process.Pid, "VmRSS"), "RSS-MiB")
-		b.ReportMetric(procMiB(b, cmd.Process.Pid, "VmHWM"), "peak-RSS-MiB")
+		b.ReportMetric(atConvergence.cpuSeconds, "CPU-s-to-converge")
+		b.ReportMetric(atConvergence.gcCycles, "GCs-to-converge")
+		b.ReportMetric(steady.cpuSeconds-atConvergence.cpuSeconds, "steady-CPU-s")
+		b.ReportMetric(atConvergence.proc["VmRSS"], "converged-RSS-MiB")
+		b.ReportMetric(steady.proc["VmRSS"], "RSS-MiB")
+		b.ReportMetric(steady.proc["VmHWM"], "peak-RSS-MiB")
+		b.ReportMetric(steady.proc["RssAnon"], "RssAnon-MiB")
+		b.ReportMetric(steady.proc["RssFile"], "RssFile-MiB")
+		b.ReportMetric(steady.proc["RssShmem"], "RssShmem-MiB")
+		b.ReportMetric(steady.runtime["heap_objects"], "heap-objects-MiB")
+		b.ReportMetric(steady.runtime["heap_free"], "heap-free-MiB")
+		b.ReportMetric(steady.runtime["heap_released"], "heap-released-MiB")
+		b.ReportMetric(steady.goroutines, "goroutines")
 	}
 }
 
@@ -160,8 +204,24 @@ func writeKubeconfig(tb testing.TB, cfg *rest.Config) string {
 }
 
 func buildOperator(tb testing.TB) string {
+	return buildOperatorWith(tb, nil)
+}
+
+// buildReleaseOperator builds the binary as `make release` does (no cgo,
+// paths trimmed, no symbol table): how the binary is linked shows in its
+// resident memory, so the scale benchmark measures the one that ships.
+func buildReleaseOperator(tb testing.TB) string {
+	return buildOperatorWith(tb, []string{"CGO_ENABLED=0"}, "-trimpath", "-ldflags=-s -w")
+}
+
+// buildOperatorWith builds flink-operator with extra environment variables
+// (NAME=value) and go build flags.
+func buildOperatorWith(tb testing.TB, env []string, flags ...string) string {
 	bin := filepath.Join(tb.TempDir(), "flink-operator")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	args := append(append([]string{"build"}, flags...), "-o", bin, ".")
+	build := exec.Command("go", args...)
+	build.Env = append(os.Environ(), env...)
+	out, err := build.CombinedOutput()
 	if err != nil {
 		tb.Fatalf("build flink-operator: %v\n%s", err, out)
 	}
@@ -179,6 +239,12 @@ func freeAddr(tb testing.TB) string {
 
 // requestCount sums the operator's client-go request counter.
 func requestCount(tb testing.TB, addr string) float64 {
+	return scrape(tb, addr)["rest_client_requests_total"]
+}
+
+// scrape reads the operator's metrics endpoint and sums each metric over
+// its label sets.
+func scrape(tb testing.TB, addr string) map[string]float64 {
 	var resp *http.Response
 	var err error
 	for range 50 {
@@ -191,38 +257,137 @@ func requestCount(tb testing.TB, addr string) float64 {
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
-	total := 0.0
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "rest_client_requests_total{") {
-			f := strings.Fields(line)
-			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
-			total += v
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		tb.Fatalf("parse the operator's metrics: %v", err)
+	}
+	out := map[string]float64{}
+	for name, f := range families {
+		for _, m := range f.GetMetric() {
+			switch {
+			case m.Gauge != nil:
+				out[name] += m.GetGauge().GetValue()
+			case m.Counter != nil:
+				out[name] += m.GetCounter().GetValue()
+			}
 		}
+	}
+	return out
+}
+
+// memorySnapshot is where the operator's memory is at one moment: the
+// kernel's view (/proc/<pid>/status: resident anonymous, file-backed and
+// shared pages) and the Go runtime's (runtime/metrics /memory/classes/...,
+// which controller-runtime exports as go_memory_classes_*_bytes). All
+// figures are MiB.
+//
+// It also holds the CPU time the process has used and how many garbage
+// collections ran: memory settings trade one for the other, and CPU
+// seconds, unlike wall time, hardly depend on what else the shared machine
+// runs. (The runtime's own /cpu/classes/gc figures are wall time times
+// GOMAXPROCS, which a loaded machine inflates.)
+type memorySnapshot struct {
+	proc       map[string]float64 // VmRSS, VmHWM, RssAnon, RssFile, RssShmem
+	runtime    map[string]float64 // heap_objects, heap_free, heap_released, ...
+	goroutines float64
+	heapGoal   float64
+	cpuSeconds float64 // user + system, from /proc/<pid>/stat
+	gcCycles   float64 // /gc/cycles/total:gc-cycles
+}
+
+func readMemory(tb testing.TB, pid int, metricsAddr string) memorySnapshot {
+	snap := memorySnapshot{proc: procStatus(tb, pid), runtime: map[string]float64{}, cpuSeconds: procCPUSeconds(tb, pid)}
+	const prefix, suffix = "go_memory_classes_", "_bytes"
+	for name, v := range scrape(tb, metricsAddr) {
+		switch {
+		case strings.HasPrefix(name, prefix) && strings.HasSuffix(name, suffix):
+			snap.runtime[strings.TrimSuffix(strings.TrimPrefix(name, prefix), suffix)] = v / (1 << 20)
+		case name == "go_sched_goroutines_goroutines":
+			snap.goroutines = v
+		case name == "go_gc_heap_goal_bytes":
+			snap.heapGoal = v / (1 << 20)
+		case name == "go_gc_cycles_total_gc_cycles_total":
+			snap.gcCycles = v
+		}
+	}
+	return snap
+}
+
+// procCPUSeconds reads the user and system time of a process. The kernel
+// reports them in clock ticks of 1/100 s (USER_HZ, fixed on Linux).
+func procCPUSeconds(tb testing.TB, pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The command name (field 2) may hold spaces; fields are counted
+	// after its closing parenthesis, where field 3 (state) starts.
+	_, rest, ok := strings.Cut(string(data), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		tb.Fatalf("unexpected /proc/%d/stat: %q", pid, data)
+	}
+	total := 0.0
+	for _, f := range fields[11:13] { // utime (field 14), stime (field 15)
+		ticks, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			tb.Fatalf("/proc/%d/stat: %v", pid, err)
+		}
+		total += ticks / 100
 	}
 	return total
 }
 
-func procMiB(tb testing.TB, pid int, field string) float64 {
+func (m memorySnapshot) String() string {
+	var sb strings.Builder
+	for _, k := range []string{"VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"} {
+		fmt.Fprintf(&sb, "  %-8s %7.1f MiB\n", k, m.proc[k])
+	}
+	names := make([]string, 0, len(m.runtime))
+	for k := range m.runtime {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		fmt.Fprintf(&sb, "  /memory/classes/%-28s %7.1f MiB\n", strings.ReplaceAll(k, "_", "/"), m.runtime[k])
+	}
+	fmt.Fprintf(&sb, "  heap goal %.1f MiB, %.0f goroutines\n", m.heapGoal, m.goroutines)
+	fmt.Fprintf(&sb, "  CPU %.1f s, %.0f garbage collections", m.cpuSeconds, m.gcCycles)
+	return sb.String()
+}
+
+// procStatus reads the memory lines of /proc/<pid>/status, in MiB.
+func procStatus(tb testing.TB, pid int) map[string]float64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		tb.Fatal(err)
 	}
+	out := map[string]float64{}
 	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, field+":") {
-			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
-			return kb / 1024
+		key, rest, ok := strings.Cut(line, ":")
+		fields := strings.Fields(rest)
+		if !ok || len(fields) != 2 || fields[1] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseFloat(fields[0], 64)
+		if err != nil {
+			tb.Fatalf("/proc/%d/status: %s: %v", pid, key, err)
+		}
+		out[key] = kb / 1024
+	}
+	for _, k := range []string{"VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"} {
+		if _, ok := out[k]; !ok {
+			tb.Fatalf("no %s in /proc/%d/status", k, pid)
 		}
 	}
-	tb.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
+	return out
 }
 
-// saveHeapProfile writes the operator's heap profile, for `go tool pprof`.
-func saveHeapProfile(tb testing.TB, addr, path string) {
-	resp, err := http.Get("http://" + addr + "/debug/pprof/heap?gc=1")
+// savePprof writes one of the operator's pprof endpoints (a heap profile
+// for `go tool pprof`, or goroutine stacks) to path.
+func savePprof(tb testing.TB, addr, endpoint, path string) {
+	resp, err := http.Get("http://" + addr + "/debug/pprof/" + endpoint)
 	if err != nil {
 		tb.Fatal(err)
 	}
