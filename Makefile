@@ -12,7 +12,7 @@ CONTROLLER_GEN_VERSION := v0.23.0
 CONTROLLER_GEN := $(TOOLS)/controller-gen-$(CONTROLLER_GEN_VERSION)
 CRD_FILE := flink.apache.org_flinkdeployments.yaml
 
-.PHONY: help build test generate golden lint envtest bench fmt
+.PHONY: help build test generate golden lint envtest bench fmt dev-cluster dev-cluster-down e2e
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,10 +42,81 @@ fmt: ## format Go and CUE sources
 envtest: ## build kube-apiserver and etcd for tests (cached); prints their folder
 	@hack/envtest.sh
 
+dev-cluster: ## start a local control plane (kwok nodes, fake JobManagers) and print its KUBECONFIG
+	@hack/dev-cluster.sh up
+
+dev-cluster-down: ## stop the local control plane and delete its data
+	@hack/dev-cluster.sh down
+
+e2e: ## end-to-end tests on the dev cluster (started for the run unless already up)
+	hack/e2e.sh
+
 bench: ## render benchmarks
 	go test -run '^$$' -bench . -benchmem ./renderer/
+
+# Short fuzz runs of everything that parses user input, part of `make test`.
+# Longer runs: make fuzz FUZZTIME=5m (see BENCHMARKS.md, "Fuzzing").
+FUZZTIME ?= 15s
+.PHONY: fuzz
+test: fuzz
+fuzz: ## fuzz YAML decoding and rendering for FUZZTIME each (default 15s)
+	go test -run '^$$' -fuzz '^FuzzFile$$' -fuzztime $(FUZZTIME) ./schemas/decode/
+	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./renderer/
 
 $(CONTROLLER_GEN):
 	mkdir -p $(TOOLS)/tmp
 	GOFLAGS= GOBIN=$(TOOLS)/tmp go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
 	mv $(TOOLS)/tmp/controller-gen $@
+
+# Helm, for the chart's tests and `make release`, built from Go modules into
+# the tools cache like controller-gen. The chart tests find it through $HELM.
+HELM_VERSION := v3.22.0
+HELM_BIN := $(TOOLS)/helm-$(HELM_VERSION)/helm
+.PHONY: helm
+test: $(HELM_BIN)
+test: export HELM := $(HELM_BIN)
+
+helm: $(HELM_BIN) ## build helm into the tools cache (once) and print its path
+	@echo $(HELM_BIN)
+
+$(HELM_BIN):
+	mkdir -p $(TOOLS)/tmp $(dir $@)
+	GOFLAGS= GOBIN=$(TOOLS)/tmp go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(TOOLS)/tmp/helm $@
+
+# Release artifacts in dist/: static binaries for each platform and the
+# packaged chart, with SHA256SUMS. Builds are reproducible: -trimpath, no
+# build id, no VCS stamp, CGO off, and the chart archive gets fixed file
+# times and owners (helm package stamps the current time), so the same
+# source, VERSION and SOURCE_DATE_EPOCH give byte-identical files.
+DIST ?= dist
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+RELEASE_PLATFORMS := linux/amd64 linux/arm64
+RELEASE_LDFLAGS := -s -w -buildid= -X main.version=$(VERSION)
+CHART_VERSION = $(shell awk '/^version:/ {print $$2}' charts/flink-operator/Chart.yaml)
+.PHONY: release release-check
+
+release: $(HELM_BIN) ## reproducible linux/amd64 and linux/arm64 binaries and the packaged chart, with SHA256SUMS, into dist/
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	for platform in $(RELEASE_PLATFORMS); do \
+		os=$${platform%/*}; arch=$${platform#*/}; \
+		for cmd in flink-operator flink-render; do \
+			CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -buildvcs=false -ldflags='$(RELEASE_LDFLAGS)' \
+				-o $(DIST)/$$cmd-$$os-$$arch ./cmd/$$cmd || exit 1; \
+		done; \
+	done
+	$(HELM_BIN) lint --strict charts/flink-operator
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		$(HELM_BIN) package charts/flink-operator --destination "$$tmp" >/dev/null && \
+		tar -xzmf "$$tmp/flink-operator-$(CHART_VERSION).tgz" -C "$$tmp" && \
+		tar -C "$$tmp" --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
+			--mode='a=r,u+w,a+X' --format=gnu -cf - flink-operator | gzip -n -9 > $(DIST)/flink-operator-$(CHART_VERSION).tgz
+	cd $(DIST) && sha256sum flink-* > SHA256SUMS && cat SHA256SUMS
+
+release-check: ## build the release twice, from two copies of the tree, and check the artifacts are byte-identical
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		mkdir -p "$$tmp/src" && tar --exclude=./.git --exclude=./$(DIST) --exclude=./bin --exclude='*.test' -cf - . | tar -xf - -C "$$tmp/src" && \
+		$(MAKE) --no-print-directory release DIST="$$tmp/first" VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) >/dev/null && \
+		$(MAKE) --no-print-directory -C "$$tmp/src" release DIST="$$tmp/second" VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) >/dev/null && \
+		diff "$$tmp/first/SHA256SUMS" "$$tmp/second/SHA256SUMS" && echo "reproducible:" && cat "$$tmp/first/SHA256SUMS"

@@ -3,7 +3,8 @@
 # downloads of prebuilt binaries) and caches them outside the repository.
 #
 #   hack/envtest.sh            kube-apiserver + etcd (envtest)
-#   hack/envtest.sh --all      also kube-controller-manager + kube-scheduler (dev cluster)
+#   hack/envtest.sh --all      also kube-controller-manager, kube-scheduler and kubectl
+#                              (dev cluster and end-to-end tests)
 #
 # The last line printed is the folder holding the binaries, suitable for
 # KUBEBUILDER_ASSETS.
@@ -29,5 +30,6 @@ build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver kube-apiserver
 if [ "${1:-}" = "--all" ]; then
   build kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager kube-controller-manager
   build kube-apiserver k8s.io/kubernetes/cmd/kube-scheduler kube-scheduler
+  build kube-apiserver k8s.io/kubernetes/cmd/kubectl kubectl
 fi
 echo "$out"

@@ -1,0 +1,122 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/flinkops/flink-operator/test/e2e/devjm"
+)
+
+var httpClient = &http.Client{Timeout: 5 * time.Second}
+
+func getURL(url string) (string, error) {
+	resp, err := httpClient.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return string(body), fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+	}
+	return string(body), nil
+}
+
+func getJSON(url string, into any) error {
+	body, err := getURL(url)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal([]byte(body), into); err != nil {
+		return fmt.Errorf("GET %s: decode: %w", url, err)
+	}
+	return nil
+}
+
+// jobManager is what the fake JobManager service runs for a Flink
+// cluster: which pod it plays, the job it started and what it restored from.
+func jobManager(ns, name string) (*devjm.JobManagerInfo, error) {
+	var all []devjm.JobManagerInfo
+	if err := getJSON(env.devjmURL+devjm.DebugPrefix+"jobmanagers", &all); err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].Namespace == ns && all[i].Name == name {
+			return &all[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no JobManager runs for %s/%s", ns, name)
+}
+
+// restUrl is a path of the cluster's Flink REST API, where the operator
+// reaches it too.
+func restURL(ns, name, path string) string {
+	return fmt.Sprintf("%s/%s/%s%s", env.devjmURL, ns, name, path)
+}
+
+// restoreInfo is latest.restored of GET /jobs/:jobid/checkpoints: how
+// Flink reports where a job's state came from.
+type restoreInfo struct {
+	ID           int64  `json:"id"`
+	IsSavepoint  bool   `json:"is_savepoint"`
+	ExternalPath string `json:"external_path"`
+}
+
+// restoredFrom asks the JobManager's REST API where the job restored from;
+// nil when it started without state.
+func restoredFrom(ns, name, jobID string) (*restoreInfo, error) {
+	var stats struct {
+		Latest struct {
+			Restored *restoreInfo `json:"restored"`
+		} `json:"latest"`
+	}
+	if err := getJSON(restURL(ns, name, "/jobs/"+jobID+"/checkpoints"), &stats); err != nil {
+		return nil, err
+	}
+	return stats.Latest.Restored, nil
+}
+
+// latestCheckpoint is latest.completed of the job's checkpoint statistics.
+func latestCheckpoint(ns, name, jobID string) (id int64, path string, err error) {
+	var stats struct {
+		Latest struct {
+			Completed *struct {
+				ID           int64  `json:"id"`
+				ExternalPath string `json:"external_path"`
+			} `json:"completed"`
+		} `json:"latest"`
+	}
+	if err := getJSON(restURL(ns, name, "/jobs/"+jobID+"/checkpoints"), &stats); err != nil {
+		return 0, "", err
+	}
+	if stats.Latest.Completed == nil {
+		return 0, "", fmt.Errorf("job %s of %s/%s has no completed checkpoint yet", jobID, ns, name)
+	}
+	return stats.Latest.Completed.ID, stats.Latest.Completed.ExternalPath, nil
+}
+
+// flinkVersion is the version the JobManager's REST API reports.
+func flinkVersion(ns, name string) (string, error) {
+	var cfg struct {
+		Version string `json:"flink-version"`
+	}
+	err := getJSON(restURL(ns, name, "/config"), &cfg)
+	return cfg.Version, err
+}
+
+// jobState is the job's state as the JobManager reports it.
+func jobState(ns, name, jobID string) (string, error) {
+	var job struct {
+		State string `json:"state"`
+	}
+	err := getJSON(restURL(ns, name, "/jobs/"+jobID), &job)
+	return job.State, err
+}
