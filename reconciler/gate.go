@@ -480,6 +480,10 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 		g.begin(up, v1beta1.PhaseTakingDown, "The deployed job never started; redeploying %s", describeRestore(up.RestorePath))
 	case ready && !terminal(string(job.State)):
 		g.hold(fmt.Sprintf("upgrade waiting: the job is %s; a %s upgrade needs it RUNNING to take a savepoint", job.State, up.Mode))
+	case in.Obs.RESTError != nil:
+		g.hold(fmt.Sprintf("upgrade waiting: the JobManager's REST API does not answer (%v); a %s upgrade needs it to take a savepoint. The job keeps running", in.Obs.RESTError, up.Mode))
+	case in.Obs.JobManager == v1beta1.JMDeploying || in.Obs.JobManager == v1beta1.JMDeployedNotReady:
+		g.hold(fmt.Sprintf("upgrade waiting: the JobManager is starting (%s); a %s upgrade needs its job RUNNING to take a savepoint", in.Obs.JobManager, up.Mode))
 	default:
 		state := "unknown"
 		if job != nil {

@@ -397,3 +397,40 @@ func TestUpgradeMetrics(t *testing.T) {
 	assert.Equal(t, savepoints+1, metricValue(t, "flink_operator_savepoint_duration_seconds", nil))
 	assert.Positive(t, metricValue(t, "flink_operator_render_duration_seconds", nil))
 }
+
+func TestUnreachableJobManagerDuringUpgradeAppliesNothing(t *testing.T) {
+	d := deployRunning(t, "spdown", "v1_20", statefulSpec("spdown", "savepoint", ""))
+	// The JobManager stops answering before the upgrade begins.
+	d.sim.cluster.InjectFault(fakejm.Fault{DropConnection: true})
+	updateFD(t, d.sim.ns, "spdown", newImage)
+	fd := d.until("held", 10, func(fd *v1beta1.FlinkDeployment) bool {
+		return strings.Contains(fd.Status.Error, "REST API does not answer")
+	})
+	assert.NotContains(t, fd.Status.Error, "Manual restore", "a JobManager that does not answer is waited for")
+	assert.Equal(t, int64(1), fd.Status.ObservedGeneration)
+	for i := 0; i < 10; i++ {
+		_ = d.pass()
+	}
+	assert.Equal(t, "flink:1.20", jmImage(t, d.sim.ns, "spdown"), "no restart without a savepoint")
+	assert.Len(t, d.sim.starts, 1)
+	assert.Equal(t, 0, d.sim.stopTriggers())
+
+	// Back again, the upgrade goes through with a savepoint.
+	d.sim.cluster.ClearFaults()
+	fd = d.until("upgraded", 40, running)
+	assert.Equal(t, 1, d.sim.stopTriggers())
+	require.Len(t, d.sim.starts, 2)
+	assert.Equal(t, fd.Status.JobStatus.UpgradeSavepointPath, d.sim.starts[1].RestorePath)
+}
+
+func TestFailedJobWithoutCheckpointNeedsManualRestore(t *testing.T) {
+	d := deployRunning(t, "spnocp", "v1_20", statefulSpec("spnocp", "savepoint", ""))
+	require.NoError(t, d.sim.cluster.FailJob(d.sim.starts[0].JobID, "java.lang.RuntimeException", "boom"))
+	updateFD(t, d.sim.ns, "spnocp", newImage)
+	fd := d.until("held", 10, func(fd *v1beta1.FlinkDeployment) bool {
+		return strings.Contains(fd.Status.Error, "Manual restore required")
+	})
+	assert.Contains(t, fd.Status.Error, "the job is FAILED")
+	assert.Equal(t, "flink:1.20", jmImage(t, d.sim.ns, "spnocp"))
+	assert.Len(t, d.sim.starts, 1, "never restarted empty")
+}
