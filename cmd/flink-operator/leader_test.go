@@ -8,11 +8,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler/testenv"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -23,18 +20,8 @@ const testLease = "flink-operator-test"
 // Lease) the other takes over within the lease duration and does the work
 // that arrived meanwhile.
 func TestLeaderElectionTakeover(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	k8s := mustClient(t, env.Config)
+	env, k8s := freshAPIServer(t, "flink-system", "jobs")
 	ctx := context.Background()
-	for _, ns := range []string{"flink-system", "jobs"} {
-		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	bin, kubeconfig := buildOperator(t), writeKubeconfig(t, env.Config)
 	args := []string{"--leader-elect", "--leader-election-namespace", "flink-system", "--leader-election-id", testLease,
 		"--leader-election-lease-duration", "4s", "--leader-election-renew-deadline", "3s", "--leader-election-retry-period", "500ms",

@@ -6,12 +6,10 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler/testenv"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -22,16 +20,8 @@ import (
 // FlinkDeployment may carry credentials (S3 keys, keystore passwords) and
 // operator logs are shipped to places with wider access than the CR.
 func TestLogsNeverHoldCRContents(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	k8s := mustClient(t, env.Config)
+	env, k8s := freshAPIServer(t, "jobs")
 	ctx := context.Background()
-	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "jobs"}}); err != nil {
-		t.Fatal(err)
-	}
 	op := startOperator(t, "debug", buildOperator(t), writeKubeconfig(t, env.Config),
 		"--zap-log-level=10", "--watch-namespaces", "jobs", "--resync-interval", "1s", "--progress-interval", "500ms")
 

@@ -13,9 +13,12 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/reconciler/testenv"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -169,4 +172,22 @@ func edit(t *testing.T, k8s client.Client, ns, name string, change func(*v1beta1
 	if err != nil {
 		t.Fatalf("edit FlinkDeployment %s/%s: %v", ns, name, err)
 	}
+}
+
+// freshAPIServer starts an API server of the test's own, stopped when the
+// test ends, creates the namespaces and returns a client for it.
+func freshAPIServer(t *testing.T, namespaces ...string) (*testenv.Env, client.Client) {
+	t.Helper()
+	env, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	k8s := mustClient(t, env.Config)
+	for _, ns := range namespaces {
+		if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return env, k8s
 }

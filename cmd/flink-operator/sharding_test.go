@@ -7,11 +7,8 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler/testenv"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -21,18 +18,8 @@ import (
 // FlinkDeployment in no shard is left alone, and relabelling moves a
 // FlinkDeployment to the other instance.
 func TestShardingByLabel(t *testing.T) {
-	env, err := testenv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	k8s := mustClient(t, env.Config)
+	env, k8s := freshAPIServer(t, "flink-system", "fleet")
 	ctx := context.Background()
-	for _, ns := range []string{"flink-system", "fleet"} {
-		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	for _, shard := range []string{"a", "b"} {
 		for i := 1; i <= 3; i++ {
 			fd := scaleCR("fleet", fmt.Sprintf("%s-%d", shard, i))
