@@ -241,8 +241,15 @@ func (g *gate) decide() {
 		g.event(false, ReasonSpecChanged, "%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))
 		g.recordInPlace()
 	default:
-		g.event(false, ReasonSpecChanged, "%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))
+		changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
 		g.startUpgrade(diff)
+		switch {
+		case g.d.Hold == "" || g.st().Upgrade != nil:
+			g.d.Events = append([]GateEvent{changed}, g.d.Events...)
+		case g.d.Hold != g.in.Status.Error:
+			// Held before it started: say so once, not on every retry.
+			g.d.Events = append(g.d.Events, changed, GateEvent{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})
+		}
 	}
 }
 

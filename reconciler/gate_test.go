@@ -337,3 +337,22 @@ func TestClassify(t *testing.T) {
 	withNonce.RestartNonce = ptr.To[int64](1)
 	assert.Equal(t, DiffNone, Classify(withNonce, base).Type)
 }
+
+func TestGateReportsAHeldUpgradeOnce(t *testing.T) {
+	old := appSpec(v1beta1.UpgradeModeLastState)
+	in := upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRunning))
+	in.HA = HAObservation{Enabled: true}
+	first := Decide(in)
+	require.NotEmpty(t, first.Hold)
+	reasons := func(d GateDecision) (out []string) {
+		for _, e := range d.Events {
+			out = append(out, e.Reason)
+		}
+		return out
+	}
+	assert.Equal(t, []string{ReasonSpecChanged, ReasonUpgradeHeld}, reasons(first))
+
+	// The next pass finds the same hold in status.error: no new events.
+	in.Status.Error = first.Hold
+	assert.Empty(t, reasons(Decide(in)))
+}
