@@ -78,8 +78,8 @@ func TestNativeFetchedJar(t *testing.T) {
 		"capabilities":             map[string]any{"drop": []any{"ALL"}},
 		"readOnlyRootFilesystem":   true,
 		"runAsNonRoot":             true,
-		"runAsUser":                float64(9999),
-		"runAsGroup":               float64(9999),
+		"runAsUser":                int64(9999),
+		"runAsGroup":               int64(9999),
 		"seccompProfile":           map[string]any{"type": "RuntimeDefault"},
 	}, fetch["securityContext"])
 	assert.Equal(t, map[string]any{

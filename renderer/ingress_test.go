@@ -41,7 +41,7 @@ func TestIngressHostForm(t *testing.T) {
 			"http": map[string]any{"paths": []any{map[string]any{
 				"pathType": "ImplementationSpecific",
 				"backend": map[string]any{"service": map[string]any{
-					"name": "my-job-rest", "port": map[string]any{"number": float64(8081)},
+					"name": "my-job-rest", "port": map[string]any{"number": int64(8081)},
 				}},
 			}}},
 		}},

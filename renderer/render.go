@@ -6,7 +6,6 @@
 package renderer
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -71,6 +70,30 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 		// and, as in the reference operator, skip validation.
 		return &Result{}, nil
 	}
+	p, err := prepare(in, rc)
+	if err != nil {
+		return nil, err
+	}
+	out, err := evaluate(p.template, p.input, p.artifact)
+	if err != nil {
+		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", p.fd.Namespace, p.fd.Name, err)
+	}
+	return finish(p.fd, p.userConfig, out)
+}
+
+// prepared is a FlinkDeployment made ready for its template: defaulted,
+// validated and reduced to the template's input.
+type prepared struct {
+	fd         *v1beta1.FlinkDeployment
+	userConfig []v1beta1.ConfigEntry
+	template   cue.Value
+	input      *templateInput
+	artifact   *artifactInput
+}
+
+// prepare does everything before the template is evaluated. Every problem it
+// finds is reported in one *InvalidError.
+func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	fd := in.DeepCopy()
 	fd.Default()
 
@@ -102,11 +125,7 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 	if errs = append(errs, notYetReported(inputErrs, errs)...); len(errs) > 0 {
 		return nil, &InvalidError{Errors: errs}
 	}
-	out, err := evaluate(tmpl, input, fetched)
-	if err != nil {
-		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", fd.Namespace, fd.Name, err)
-	}
-	return finish(fd, entries, out)
+	return &prepared{fd: fd, userConfig: entries, template: tmpl, input: input, artifact: fetched}, nil
 }
 
 // evaluate fills the input (and the fetched artifact, if any) into the
@@ -116,14 +135,17 @@ func evaluate(tmpl cue.Value, input *templateInput, fetched *artifactInput) (*te
 	if fetched != nil {
 		v = v.FillPath(pathArtifact, fetched)
 	}
-	// MarshalJSON evaluates the output and fails on anything incomplete or
-	// conflicting, so a separate Validate pass would only repeat the work.
-	raw, err := v.LookupPath(pathOutput).MarshalJSON()
-	if err != nil {
+	// Validate first: Decode turns an incomplete value inside a list or map
+	// into nil without an error, and objects with holes must never reach
+	// the API server. Decoding is still cheaper than MarshalJSON followed
+	// by json.Unmarshal (no JSON text in between), and it gives integers as
+	// int64, the way unstructured objects hold them.
+	output := v.LookupPath(pathOutput)
+	if err := output.Validate(cue.Concrete(true)); err != nil {
 		return nil, fmt.Errorf("evaluate template: %w", err)
 	}
 	var out templateOutput
-	if err := json.Unmarshal(raw, &out); err != nil {
+	if err := output.Decode(&out); err != nil {
 		return nil, fmt.Errorf("decode template output: %w", err)
 	}
 	return &out, nil

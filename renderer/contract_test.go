@@ -1,0 +1,198 @@
+package renderer
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"cuelang.org/go/cue"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/flinkops/flink-operator/schemas/decode"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// The templates declare their input open (templates/<mode>/input.cue) and
+// trust Go to fill it with a schemas.#Input, so that renders do not pay for
+// checking it. These tests hold Go to that contract: the Go types mirror the
+// schema field for field, and every input built from the golden cases and
+// examples, under every kind of RenderContext, meets it.
+
+// schemaDefinition returns a definition of the schemas package (#Input,
+// #Ingress).
+func schemaDefinition(t *testing.T, name string) cue.Value {
+	t.Helper()
+	require.NoError(t, templates.load())
+	pkg, err := templates.buildPackage("./schemas")
+	require.NoError(t, err)
+	def := pkg.LookupPath(cue.MakePath(cue.Def(name)))
+	require.True(t, def.Exists(), "schemas/input.cue has no %s", name)
+	return def
+}
+
+// cueFieldPaths lists the regular and optional fields of a CUE struct,
+// descending into structs except those named in opaque.
+func cueFieldPaths(t *testing.T, v cue.Value, prefix string, opaque []string, into map[string]bool) {
+	t.Helper()
+	iter, err := v.Fields(cue.Optional(true))
+	require.NoError(t, err)
+	for iter.Next() {
+		path := prefix + iter.Selector().Unquoted()
+		into[path] = true
+		field := iter.Value()
+		if field.IncompleteKind() == cue.StructKind && !slices.Contains(opaque, path) {
+			cueFieldPaths(t, field, path+".", opaque, into)
+		}
+	}
+}
+
+// goFieldPaths lists the JSON fields of a Go type the same way.
+func goFieldPaths(typ reflect.Type, prefix string, opaque []string, into map[string]bool) {
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	for i := range typ.NumField() {
+		name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		path := prefix + name
+		into[path] = true
+		ft := typ.Field(i).Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct && !slices.Contains(opaque, path) {
+			goFieldPaths(ft, path+".", opaque, into)
+		}
+	}
+}
+
+func TestInputTypesMirrorSchema(t *testing.T) {
+	for _, tc := range []struct {
+		definition string
+		goType     reflect.Type
+		// opaque fields are compared by name only: #Input.ingress is open
+		// (the Ingress template checks it as #Ingress), and logConfiguration
+		// is a Go map whose keys the schema lists.
+		opaque []string
+	}{
+		{"#Input", reflect.TypeFor[templateInput](), []string{"ingress", "logConfiguration"}},
+		{"#Ingress", reflect.TypeFor[ingressInput](), nil},
+	} {
+		t.Run(tc.definition, func(t *testing.T) {
+			fromCUE, fromGo := map[string]bool{}, map[string]bool{}
+			cueFieldPaths(t, schemaDefinition(t, tc.definition), "", tc.opaque, fromCUE)
+			goFieldPaths(tc.goType, "", tc.opaque, fromGo)
+			assert.Equal(t, fromCUE, fromGo, "the fields of %s (schemas/input.cue) and of %s (renderer/contract.go) must be the same", tc.definition, tc.goType)
+		})
+	}
+}
+
+// contractCorpus is every FlinkDeployment of the golden cases and examples.
+func contractCorpus(t *testing.T) map[string]*v1beta1.FlinkDeployment {
+	t.Helper()
+	goldenInputs, err := filepath.Glob("../golden/*/input.yaml")
+	require.NoError(t, err)
+	examples, err := filepath.Glob("../examples/*.yaml")
+	require.NoError(t, err)
+	files := append(goldenInputs, examples...)
+	require.Greater(t, len(files), 20, "golden cases and examples not found")
+
+	corpus := map[string]*v1beta1.FlinkDeployment{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		docs, errs := decode.File(file, data)
+		require.Empty(t, errs, file)
+		for _, doc := range docs {
+			if doc.Object.Namespace == "" {
+				// As the golden test renders them (flink-render's default).
+				doc.Object.Namespace = "default"
+			}
+			corpus[file+"#"+doc.Object.Name] = doc.Object
+		}
+	}
+	return corpus
+}
+
+// renderContexts are the decisions the operator makes, each of which puts
+// different fields into the input.
+var renderContexts = map[string]RenderContext{
+	"fresh deploy": {},
+	"restore":      {RestorePath: "s3://savepoints/savepoint-1", JobID: "0123456789abcdef0123456789abcdef"},
+	"start empty":  {StartEmpty: true},
+	"suspended":    {DesiredState: v1beta1.JobStateSuspended},
+	"http allowed": {AllowHTTPArtifacts: true},
+}
+
+func TestEveryInputMeetsSchema(t *testing.T) {
+	inputSchema := schemaDefinition(t, "#Input")
+	ingressSchema := schemaDefinition(t, "#Ingress")
+	checked := 0
+	for name, fd := range contractCorpus(t) {
+		if v1beta1.IsCanary(fd) {
+			continue
+		}
+		for rcName, rc := range renderContexts {
+			p, err := prepare(fd, rc)
+			require.NoError(t, err, "%s (%s)", name, rcName)
+			assert.NoError(t, meetsSchema(inputSchema, p.input), "%s (%s)", name, rcName)
+			if p.input.Ingress != nil {
+				assert.NoError(t, meetsSchema(ingressSchema, p.input.Ingress), "%s (%s): ingress", name, rcName)
+			}
+			checked++
+		}
+	}
+	assert.Greater(t, checked, 100)
+}
+
+// The check above can fail: inputs that break the schema are caught.
+func TestSchemaCatchesBrokenInput(t *testing.T) {
+	inputSchema := schemaDefinition(t, "#Input")
+	p, err := prepare(loadExample(t, "../examples/basic.yaml"), RenderContext{})
+	require.NoError(t, err)
+	require.NoError(t, meetsSchema(inputSchema, p.input))
+
+	for name, breakIt := range map[string]func(in *templateInput){
+		"name not a DNS label":      func(in *templateInput) { in.Name = "Basic_Example" },
+		"parallelism zero":          func(in *templateInput) { in.Job.Parallelism = 0 },
+		"unknown job state":         func(in *templateInput) { in.Job.State = "paused" },
+		"job id not hex":            func(in *templateInput) { in.Job.JobID = "not-a-job-id" },
+		"no task slots":             func(in *templateInput) { in.TaskSlots = 0 },
+		"unknown image pull policy": func(in *templateInput) { in.ImagePullPolicy = "Sometimes" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			broken := *p.input
+			job := *p.input.Job
+			broken.Job = &job
+			breakIt(&broken)
+			assert.Error(t, meetsSchema(inputSchema, &broken))
+		})
+	}
+}
+
+// meetsSchema checks a Go value against a closed CUE definition, the way
+// templates declared as schemas.#Input would on every render.
+func meetsSchema(schema cue.Value, goValue any) error {
+	return schema.Unify(schema.Context().Encode(goValue)).Validate(cue.Concrete(true))
+}
+
+// A template whose output is incomplete or conflicting is an error, never
+// objects with holes: the output is decoded without a separate Validate.
+func TestIncompleteOutputIsAnError(t *testing.T) {
+	require.NoError(t, templates.load())
+	for name, src := range map[string]string{
+		"incomplete":  `input: _, output: objects: [{kind: "ConfigMap", data: input.missing}]`,
+		"conflicting": `input: _, output: objects: [{kind: "ConfigMap", metadata: name: input.name & "other"}]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			tmpl := templates.ctx.CompileString(src)
+			require.NoError(t, tmpl.Err())
+			_, err := evaluate(tmpl, &templateInput{Name: "basic"}, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "evaluate template")
+		})
+	}
+}
