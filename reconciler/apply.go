@@ -53,6 +53,13 @@ type memoEntry struct {
 	resourceVersion string
 }
 
+// vouchesFor reports whether the entry proves that the live object is the
+// one last applied: the cache holds it at the resourceVersion that apply
+// returned, so nobody has changed it since.
+func (e memoEntry) vouchesFor(known bool, liveRV string) bool {
+	return known && liveRV != "" && e.resourceVersion == liveRV
+}
+
 func (m *applyMemo) get(k objectKey) (memoEntry, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -77,6 +84,8 @@ func (m *applyMemo) forget(k objectKey) {
 
 // applyResult says what an apply pass did.
 type applyResult struct {
+	// Keys of every object given, applied or not.
+	Keys []objectKey
 	// Applied objects, and the ones among them whose live state had drifted.
 	Applied, Drifted []objectKey
 }
@@ -97,6 +106,7 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		obj = obj.DeepCopy()
 		obj.SetOwnerReferences([]metav1.OwnerReference{owner})
 		key := keyOf(obj)
+		res.Keys = append(res.Keys, key)
 		hash, err := objectHash(obj)
 		if err != nil {
 			return res, fmt.Errorf("%s: hash: %w", key, err)
@@ -106,7 +116,7 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 			return res, err
 		}
 		memo, known := r.memo.get(key)
-		if known && liveRV != "" && memo.hash == hash && memo.resourceVersion == liveRV {
+		if memo.hash == hash && memo.vouchesFor(known, liveRV) {
 			continue
 		}
 		if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {

@@ -67,8 +67,12 @@ type Reconciler struct {
 	ProgressInterval, ResyncInterval, CleanupTimeout, MaxRESTBackoff time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Render renders a FlinkDeployment; nil means renderer.Render. Tests
+	// wrap it to see which passes render.
+	Render func(*v1beta1.FlinkDeployment, renderer.RenderContext) (*renderer.Result, error)
 
 	memo        applyMemo
+	renders     renderMemo
 	restBackoff sync.Map // types.UID -> time.Duration
 }
 
@@ -76,6 +80,9 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	fd := &v1beta1.FlinkDeployment{}
 	if err := r.Client.Get(ctx, req.NamespacedName, fd); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.renders.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !fd.DeletionTimestamp.IsZero() {
@@ -166,7 +173,7 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 // an error when rendering itself failed.
 func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.FlinkDeploymentSpec) (string, error) {
 	start := time.Now()
-	_, err := renderer.Render(fd, r.withSettings(renderer.RenderContext{}))
+	_, err := r.render(fd, r.withSettings(renderer.RenderContext{}))
 	metrics.ObserveRender(time.Since(start))
 	var invalid *renderer.InvalidError
 	switch {
@@ -179,6 +186,13 @@ func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.Fli
 		return validation.Describe(errs), nil
 	}
 	return "", nil
+}
+
+func (r *Reconciler) render(fd *v1beta1.FlinkDeployment, rc renderer.RenderContext) (*renderer.Result, error) {
+	if r.Render != nil {
+		return r.Render(fd, rc)
+	}
+	return renderer.Render(fd, rc)
 }
 
 // withSettings adds the operator-wide render settings to a gate's context.

@@ -5,6 +5,8 @@
 //
 // The controller holds no state that matters for correctness: everything it
 // needs to continue after a restart is in the API server (status, labels,
-// owner references). The only in-memory state is a memo of what was applied
-// (applyMemo), which lets a no-op pass skip the apply requests entirely.
+// owner references). The only in-memory state is two memos: of what was
+// applied (applyMemo), which lets a no-op pass skip the apply requests
+// entirely, and of what was rendered (renderMemo), which lets it skip the
+// render too.
 package reconciler

@@ -131,28 +131,8 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 	}
 	target := fd.DeepCopy()
 	target.Spec = *d.Target
-	start := time.Now()
-	res, err := renderer.Render(target, r.withSettings(d.Context))
-	metrics.ObserveRender(time.Since(start))
-	if err != nil {
-		return false, fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
-	}
-	applied, err := r.apply(ctx, fd, res.Objects)
-	if err != nil {
+	if err := r.deploy(ctx, fd, target, r.withSettings(d.Context)); err != nil {
 		return false, err
-	}
-	for _, k := range applied.Drifted {
-		r.event(fd, "Normal", ReasonDriftCorrected, actionApply, k.String()+" was changed outside the operator and has been put back")
-	}
-	pruned, err := r.prune(ctx, fd, res.Objects)
-	if err != nil {
-		return false, err
-	}
-	for _, k := range pruned {
-		r.event(fd, "Normal", ReasonPruned, actionDelete, k.String()+" is no longer part of the spec and was deleted")
-	}
-	if len(applied.Applied) > 0 || len(pruned) > 0 {
-		log.FromContext(ctx).Info("applied", "applied", len(applied.Applied), "pruned", len(pruned), "drifted", len(applied.Drifted))
 	}
 	if err := r.stepHook(StepApplied); err != nil {
 		return false, err
@@ -172,6 +152,45 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 		}
 	}
 	return false, nil
+}
+
+// deploy renders target (fd with the spec to deploy), applies the objects
+// and prunes what the render no longer contains. A pass that would change
+// nothing skips all of it (see renderMemo).
+func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeployment, rc renderer.RenderContext) error {
+	name := client.ObjectKeyFromObject(fd)
+	inputs, err := renderInputs(target, rc)
+	if err != nil {
+		return fmt.Errorf("FlinkDeployment/%s/%s: digest render inputs: %w", fd.Namespace, fd.Name, err)
+	}
+	if unchanged, err := r.renderedAndUntouched(ctx, name, inputs); err != nil || unchanged {
+		return err
+	}
+	start := time.Now()
+	res, err := r.render(target, rc)
+	metrics.ObserveRender(time.Since(start))
+	if err != nil {
+		return fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
+	}
+	applied, err := r.apply(ctx, fd, res.Objects)
+	if err != nil {
+		return err
+	}
+	for _, k := range applied.Drifted {
+		r.event(fd, "Normal", ReasonDriftCorrected, actionApply, k.String()+" was changed outside the operator and has been put back")
+	}
+	pruned, err := r.prune(ctx, fd, res.Objects)
+	if err != nil {
+		return err
+	}
+	for _, k := range pruned {
+		r.event(fd, "Normal", ReasonPruned, actionDelete, k.String()+" is no longer part of the spec and was deleted")
+	}
+	if len(applied.Applied) > 0 || len(pruned) > 0 {
+		log.FromContext(ctx).Info("applied", "applied", len(applied.Applied), "pruned", len(pruned), "drifted", len(applied.Drifted))
+	}
+	r.renders.put(name, renderMemoEntry{inputs: inputs, objects: applied.Keys})
+	return nil
 }
 
 // stopWithSavepoint calls Flink. A refusal (4xx) is the savepoint's
