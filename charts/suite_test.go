@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -82,6 +83,10 @@ func apiServer(t *testing.T) (*rest.Config, client.Client) {
 func newClient(cfg *rest.Config) (client.Client, error) {
 	scheme, err := reconciler.NewScheme()
 	if err != nil {
+		return nil, err
+	}
+	// The chart's objects include kinds the operator never reads (RBAC).
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
 	return client.New(cfg, client.Options{Scheme: scheme})

@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/reconciler"
@@ -30,6 +31,7 @@ func TestGoldenObjectsAreAcceptedByAPIServer(t *testing.T) {
 	t.Cleanup(func() { _ = env.Stop() })
 	scheme, err := reconciler.NewScheme()
 	require.NoError(t, err)
+	require.NoError(t, clientgoscheme.AddToScheme(scheme))
 	k8s, err := client.New(env.Config, client.Options{Scheme: scheme})
 	require.NoError(t, err)
 	ctx := context.Background()

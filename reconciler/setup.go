@@ -1,6 +1,7 @@
 package reconciler
 
 import (
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -9,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -21,14 +21,24 @@ import (
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
-// NewScheme registers the kinds the operator reads and writes.
+// NewScheme registers the kinds the operator reads and writes, and no
+// others: client-go's full scheme (every built-in API group) would be a
+// second copy of its global one, over a megabyte of type tables that the
+// operator's client never uses. Leader election and events go through
+// client-go's own clients and scheme.
 func NewScheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		return nil, err
-	}
-	if err := v1beta1.AddToScheme(s); err != nil {
-		return nil, err
+	for _, add := range []func(*runtime.Scheme) error{
+		corev1.AddToScheme,       // ConfigMaps, Services, Pods, Events
+		appsv1.AddToScheme,       // Deployments
+		networkingv1.AddToScheme, // Ingresses
+		// The webhook's own ValidatingWebhookConfiguration (its caBundle).
+		admissionregistrationv1.AddToScheme,
+		v1beta1.AddToScheme, // FlinkDeployments
+	} {
+		if err := add(s); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

@@ -13,6 +13,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -52,7 +53,18 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	k8s, err = client.New(env.Config, client.Options{Scheme: scheme})
+	// Tests also read kinds the operator never touches (Events, Leases), so
+	// their client knows every built-in kind; the operator's manager keeps
+	// the operator's own scheme.
+	testScheme, err := reconciler.NewScheme()
+	if err == nil {
+		err = clientgoscheme.AddToScheme(testScheme)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	k8s, err = client.New(env.Config, client.Options{Scheme: testScheme})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -179,6 +180,9 @@ func scaleCR(ns, name string) *v1beta1.FlinkDeployment {
 func mustClient(tb testing.TB, cfg *rest.Config) client.Client {
 	scheme, err := reconciler.NewScheme()
 	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		tb.Fatal(err)
 	}
 	cfg = rest.CopyConfig(cfg)
