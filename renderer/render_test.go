@@ -417,3 +417,46 @@ metadata: {name: canary, namespace: ns, labels: {flink.apache.org/canary: "true"
 	require.NoError(t, err)
 	assert.Empty(t, res.Objects)
 }
+
+// Modes and template keys are built on first use, while renders of keys
+// already built go on in other goroutines: the results are the same as
+// from a set built in advance. (Run with -race to check the sharing.)
+func TestTemplatesBuildWhileOthersRender(t *testing.T) {
+	fresh := &templateSet{module: templates.module}
+	keys := []templateKey{
+		{v1beta1.ModeNative, v1beta1.FlinkVersion("v1_20")},
+		{v1beta1.ModeStandalone, v1beta1.FlinkVersion("v1_20")},
+		{v1beta1.ModeNative, v1beta1.FlinkVersion("v2_2")},
+		{v1beta1.ModeStandalone, v1beta1.FlinkVersion("v1_18")},
+	}
+	inputs := make([]*v1beta1.FlinkDeployment, len(keys))
+	for i, key := range keys {
+		inputs[i] = decodeOne(t, spec(string(key.version), "  mode: "+string(key.mode)+"\n"))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4*len(keys))
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := keys[i%len(keys)]
+			tmpl, err := fresh.get(key)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			p, err := prepare(inputs[i%len(keys)], RenderContext{})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			_, errs[i] = evaluate(tmpl, p.input, p.artifact)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Len(t, fresh.modes, 2)
+	assert.Len(t, fresh.built, len(keys))
+}

@@ -20,22 +20,24 @@ type templateKey struct {
 	version v1beta1.FlinkVersion
 }
 
-// templateSet loads the CUE module once and builds each template key on
-// first use. Built values are immutable and, with cuelang.org/go v0.17, safe
-// for concurrent use, so renders share them without locks.
+// templateSet builds the version table once and each mode's package and
+// template key on first use, so a process that renders one mode (a
+// flink-render run, most fleets) never builds the other. Built values are
+// immutable and, with cuelang.org/go v0.17, safe for concurrent use, so
+// renders share them without locks.
 type templateSet struct {
 	ctx     *cue.Context
 	module  fs.FS
 	once    sync.Once
 	loadErr error
-	modes   map[v1beta1.DeploymentMode]cue.Value
 	table   cue.Value
 
 	mu    sync.Mutex
+	modes map[v1beta1.DeploymentMode]cue.Value
 	built map[templateKey]cue.Value
 }
 
-var templates = &templateSet{module: flinkoperator.CUEModule, built: map[templateKey]cue.Value{}}
+var templates = &templateSet{module: flinkoperator.CUEModule}
 
 // modePackages maps each deployment mode to its template package.
 var modePackages = map[v1beta1.DeploymentMode]string{
@@ -47,14 +49,7 @@ func (t *templateSet) load() error {
 	t.once.Do(func() {
 		t.ctx = cuecontext.New()
 		t.modes = map[v1beta1.DeploymentMode]cue.Value{}
-		for mode, pkg := range modePackages {
-			v, err := t.buildPackage(pkg)
-			if err != nil {
-				t.loadErr = err
-				return
-			}
-			t.modes[mode] = v
-		}
+		t.built = map[templateKey]cue.Value{}
 		versions, err := t.buildPackage(versionsPackage)
 		if err != nil {
 			t.loadErr = err
@@ -89,7 +84,15 @@ func (t *templateSet) get(key templateKey) (cue.Value, error) {
 	}
 	base, ok := t.modes[key.mode]
 	if !ok {
-		return cue.Value{}, fmt.Errorf("no template for mode %q", key.mode)
+		pkg, known := modePackages[key.mode]
+		if !known {
+			return cue.Value{}, fmt.Errorf("no template for mode %q", key.mode)
+		}
+		var err error
+		if base, err = t.buildPackage(pkg); err != nil {
+			return cue.Value{}, err
+		}
+		t.modes[key.mode] = base
 	}
 	facts := t.table.LookupPath(cue.MakePath(cue.Str(string(key.version))))
 	if !facts.Exists() {
