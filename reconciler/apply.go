@@ -3,10 +3,11 @@ package reconciler
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
+	"unique"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,8 +28,15 @@ type objectKey struct {
 	name      string
 }
 
+// keyOf returns a rendered object's key. Keys live as long as the memos,
+// one per object of the fleet, so the kind and namespace strings are the
+// shared canonical ones rather than copies from each render.
 func keyOf(u *unstructured.Unstructured) objectKey {
-	return objectKey{gvk: u.GroupVersionKind(), namespace: u.GetNamespace(), name: u.GetName()}
+	gvk := u.GroupVersionKind()
+	if i := slices.Index(renderer.KindOrder, gvk); i >= 0 {
+		gvk = renderer.KindOrder[i]
+	}
+	return objectKey{gvk: gvk, namespace: unique.Make(u.GetNamespace()).Value(), name: u.GetName()}
 }
 
 func (k objectKey) String() string {
@@ -49,7 +57,7 @@ type applyMemo struct {
 }
 
 type memoEntry struct {
-	hash            string
+	hash            [sha256.Size]byte
 	resourceVersion string
 }
 
@@ -175,13 +183,12 @@ func (r *Reconciler) newObject(gvk schema.GroupVersionKind) (client.Object, erro
 	return obj, nil
 }
 
-func objectHash(u *unstructured.Unstructured) (string, error) {
+func objectHash(u *unstructured.Unstructured) ([sha256.Size]byte, error) {
 	b, err := json.Marshal(u.Object)
 	if err != nil {
-		return "", err
+		return [sha256.Size]byte{}, err
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return sha256.Sum256(b), nil
 }
 
 // prune deletes the cluster's objects that the current render no longer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -189,7 +190,7 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 	if len(applied.Applied) > 0 || len(pruned) > 0 {
 		log.FromContext(ctx).Info("applied", "applied", len(applied.Applied), "pruned", len(pruned), "drifted", len(applied.Drifted))
 	}
-	r.renders.put(name, renderMemoEntry{inputs: inputs, objects: applied.Keys})
+	r.renders.put(name, renderMemoEntry{inputs: inputs, objects: slices.Clone(applied.Keys)})
 	return nil
 }
 
