@@ -26,9 +26,12 @@ import (
 // waiting. See the Scale section of BENCHMARKS.md for the measurements
 // behind these values.
 const (
-	// defaultGCPercent collects when the heap has grown by half over what
-	// was live after the last collection.
-	defaultGCPercent = 50
+	// defaultGCPercent collects when the heap has grown by a quarter over
+	// what was live after the last collection. Since passes that change
+	// nothing neither render nor apply, a settled fleet allocates little,
+	// and collecting more often costs little CPU (about 0.7 CPU-seconds a
+	// minute more for 1,000 clusters) for about 8 MiB less memory.
+	defaultGCPercent = 25
 	// autoLimitFraction is the share of the container's memory limit that
 	// "--memory-limit auto" gives the Go runtime. The rest is for what the
 	// runtime does not count but the container's limit does: the

@@ -67,14 +67,14 @@ func TestMemorySettings(t *testing.T) {
 		wantSource      string
 	}{
 		{name: "operator defaults outside a container", root: noCgroup, self: noSelf,
-			wantGC: "50", wantLim: "none", wantSource: "gc-percent default, memory-limit default (auto)"},
+			wantGC: "25", wantLim: "none", wantSource: "gc-percent default, memory-limit default (auto)"},
 		{name: "auto takes three quarters of the container's limit", root: limited, self: limitedSelf,
-			wantGC: "50", wantLim: "150Mi"},
+			wantGC: "25", wantLim: "150Mi"},
 		{name: "flags win", args: []string{"--gc-percent=30", "--memory-limit=96Mi"}, root: limited, self: limitedSelf,
 			env:    map[string]string{"GOGC": "200", "GOMEMLIMIT": "1GiB"},
 			wantGC: "30", wantLim: "96Mi", wantSource: "gc-percent from --gc-percent, memory-limit from --memory-limit"},
 		{name: "none lifts the limit", args: []string{"--memory-limit=none"}, root: limited, self: limitedSelf,
-			wantGC: "50", wantLim: "none"},
+			wantGC: "25", wantLim: "none"},
 		{name: "off disables collection", args: []string{"--gc-percent=off", "--memory-limit=64Mi"}, root: noCgroup, self: noSelf,
 			wantGC: "off", wantLim: "64Mi"},
 	} {
@@ -92,8 +92,8 @@ func TestMemorySettings(t *testing.T) {
 			switch tc.wantGC {
 			case "off":
 				assert.Equal(t, int64(-1), gogc)
-			case "50":
-				assert.Equal(t, int64(50), gogc)
+			case "25":
+				assert.Equal(t, int64(25), gogc)
 			case "30":
 				assert.Equal(t, int64(30), gogc)
 			}
