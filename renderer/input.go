@@ -122,3 +122,9 @@ func versionKeys(tmpl cue.Value) cpuKeys {
 	k.taskManagerCPU, _ = tmpl.LookupPath(cue.ParsePath("version.keys.taskManagerCPU")).String()
 	return k
 }
+
+// configFormat is the version's config file format: "legacy" or "yaml".
+func configFormat(tmpl cue.Value) string {
+	f, _ := tmpl.LookupPath(cue.ParsePath("version.configFormat")).String()
+	return f
+}

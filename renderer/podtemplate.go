@@ -27,6 +27,10 @@ import (
 //     component labels. Everything else the user wrote (sidecars, init
 //     containers, volumes, node selectors, tolerations, affinity, extra
 //     resources, security contexts) is kept.
+//  4. the Kubernetes keys of Flink's decorators in flinkConfiguration
+//     (labels, annotations, node selectors, tolerations, pull secrets,
+//     variables, secrets; flinkdecorators.go), which Flink applies on top of
+//     the pod template, so they win over it too.
 
 // kyamlMu serialises kyaml merges: kyaml keeps its OpenAPI schema in
 // package state that is not documented as safe for concurrent use.

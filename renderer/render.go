@@ -78,7 +78,7 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", p.fd.Namespace, p.fd.Name, err)
 	}
-	return finish(p.fd, p.userConfig, out)
+	return finish(p.fd, p.userConfig, p.decorations, out)
 }
 
 // prepared is a FlinkDeployment made ready for its template: defaulted,
@@ -89,6 +89,9 @@ type prepared struct {
 	template   cue.Value
 	input      *templateInput
 	artifact   *artifactInput
+	// decorations are the Kubernetes keys of Flink's decorators
+	// (flinkdecorators.go); nil when none is set.
+	decorations *flinkDecorations
 }
 
 // prepare does everything before the template is evaluated. Every problem it
@@ -119,13 +122,22 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Resolving resources finds the remaining problems (memory, cpu), so
-	// they are reported together with the validation errors.
+	// Resolving resources and reading the keys of Flink's decorators find
+	// the remaining problems (memory, cpu, labels, secrets...), so they are
+	// reported together with the validation errors.
 	input, fetched, inputErrs := buildInput(fd, config, rc, tmpl)
+	standalone := key.mode == v1beta1.ModeStandalone
+	decorations, decorationErrs := parseFlinkDecorations(config, func() bool { return configFormat(tmpl) == "yaml" }, standalone)
+	inputErrs = append(inputErrs, decorationErrs...)
 	if errs = append(errs, notYetReported(inputErrs, errs)...); len(errs) > 0 {
 		return nil, &InvalidError{Errors: errs}
 	}
-	return &prepared{fd: fd, userConfig: entries, template: tmpl, input: input, artifact: fetched}, nil
+	// As the reference operator's UserLibMountDecorator: a secret mounted
+	// at usrlib takes the place of the emptyDir there.
+	if standalone && input.Job != nil && fetched == nil && decorations.mountsUnder(userLibPath) {
+		input.JobManagerMountsUserLib = true
+	}
+	return &prepared{fd: fd, userConfig: entries, template: tmpl, input: input, artifact: fetched, decorations: decorations}, nil
 }
 
 // evaluate fills the input (and the fetched artifact, if any) into the
@@ -152,8 +164,9 @@ func evaluate(tmpl cue.Value, input *templateInput, fetched *artifactInput) (*te
 }
 
 // finish does what templates leave to Go: the Flink configuration file, the
-// user's pod templates, and the Ingress's user labels and annotations.
-func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, out *templateOutput) (*Result, error) {
+// user's pod templates with the Kubernetes keys of Flink's decorators over
+// them, and the Ingress's user labels and annotations.
+func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, decorations *flinkDecorations, out *templateOutput) (*Result, error) {
 	merged := mergeFlinkConfig(out.FlinkConfig, user)
 	file, errs := writeFlinkConfig(out.FlinkConfig.Format, merged)
 	if len(errs) > 0 {
@@ -171,14 +184,21 @@ func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, out *templa
 				return nil, fmt.Errorf("render FlinkDeployment %s/%s: TaskManager pod template: %w", fd.Namespace, fd.Name, err)
 			}
 			setData(u, out.PodTemplates.TaskManager.File, pod)
+		case decorations != nil && u.GetKind() == "Service" && u.GetName() == fd.Name+"-rest":
+			decorations.decorateRestService(u)
 		case u.GetKind() == "Deployment":
 			if err := mergeDeploymentPod(fd, u); err != nil {
 				return nil, fmt.Errorf("render FlinkDeployment %s/%s: Deployment %s: %w", fd.Namespace, fd.Name, u.GetName(), err)
 			}
+			// Both Deployments may have the same problem: report it once.
+			errs = append(errs, notYetReported(decorations.decorateDeployment(u), errs)...)
 		case u.GetKind() == "Ingress":
 			finishIngress(fd, u)
 		}
 		res.Objects = append(res.Objects, u)
+	}
+	if len(errs) > 0 {
+		return nil, &InvalidError{Errors: errs}
 	}
 	sortObjects(res.Objects)
 	return res, nil

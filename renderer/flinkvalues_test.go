@@ -1,0 +1,162 @@
+package renderer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The cases of Flink's StructuredOptionsSplitterTest (flink-core), which
+// fix how Flink splits structured values.
+func TestSplitEscapedAsFlink(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		delim byte
+		want  []string
+		err   string
+	}{
+		{in: `'A;B';C`, delim: ';', want: []string{"A;B", "C"}},
+		{in: `'A;B';'C'`, delim: ';', want: []string{"A;B", "C"}},
+		{in: `A;B;C`, delim: ';', want: []string{"A", "B", "C"}},
+		{in: `'AB''D;B';C`, delim: ';', want: []string{"AB'D;B", "C"}},
+		{in: `A'BD;B';C`, delim: ';', want: []string{"A'BD", "B'", "C"}},
+		{in: `'AB'D;B;C`, delim: ';', err: "quoted part must be a whole item"},
+		{in: `'A`, delim: ';', err: "not closed"},
+		{in: `C;'`, delim: ';', err: "not closed"},
+		{in: `"A;B";C`, delim: ';', want: []string{"A;B", "C"}},
+		{in: `"A;B";"C"`, delim: ';', want: []string{"A;B", "C"}},
+		{in: `"AB""D;B";C`, delim: ';', want: []string{`AB"D;B`, "C"}},
+		{in: `A"BD;B";C`, delim: ';', want: []string{`A"BD`, `B"`, "C"}},
+		{in: `"AB"D;B;C`, delim: ';', err: "quoted part must be a whole item"},
+		{in: `'AB"D';B;C`, delim: ';', want: []string{`AB"D`, "B", "C"}},
+		{in: `'AB"D;B';C`, delim: ';', want: []string{`AB"D;B`, "C"}},
+		{in: `'AB"''D;B';C`, delim: ';', want: []string{`AB"'D;B`, "C"}},
+		{in: `"AB'D";B;C`, delim: ';', want: []string{"AB'D", "B", "C"}},
+		{in: `"AB'D;B";C`, delim: ';', want: []string{"AB'D;B", "C"}},
+		{in: `"AB'""D;B";C`, delim: ';', want: []string{`AB'"D;B`, "C"}},
+		{in: `'A,B',C`, delim: ',', want: []string{"A,B", "C"}},
+		{in: `A,B,C`, delim: ',', want: []string{"A", "B", "C"}},
+		{in: `   'A;B'    ;   C   `, delim: ';', want: []string{"A;B", "C"}},
+		{in: `   A;B    ;   C   `, delim: ';', want: []string{"A", "B", "C"}},
+		{in: `'A;B'    ;C A`, delim: ';', want: []string{"A;B", "C A"}},
+		{in: `' A    ;B'    ;'   C'`, delim: ';', want: []string{" A    ;B", "   C"}},
+		// Empty items: only between two delimiters.
+		{in: ``, delim: ';', want: []string{}},
+		{in: `A;;B`, delim: ';', want: []string{"A", "", "B"}},
+		{in: `;A;`, delim: ';', want: []string{"A"}},
+		{in: "\u00a0A", delim: ';', want: []string{"\u00a0A"}}, // a non-breaking space is no whitespace to Java
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := splitEscaped(tc.in, tc.delim)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestParseLegacyMap(t *testing.T) {
+	// An entry holding ',' is quoted whole, and a key or value holding ':'
+	// within it (as Flink's own writer escapes them).
+	got, err := parseLegacyMap(`a:1, b : 2,'''c:d'':e,f',g:''`)
+	require.NoError(t, err)
+	assert.Equal(t, []mapEntry{{"a", "1"}, {"b", "2"}, {"c:d", "e,f"}, {"g", ""}}, got)
+
+	_, err = parseLegacyMap("'c:d':x")
+	assert.ErrorContains(t, err, "quoted part must be a whole item", "the quotes are taken by the split at ','")
+
+	// A quote inside an unquoted item is an ordinary character, so a value
+	// with a colon is quoted within its entry.
+	got, err = parseLegacyMap("url:'http://x:8080'")
+	require.NoError(t, err)
+	assert.Equal(t, []mapEntry{{"url", "http://x:8080"}}, got)
+
+	got, err = parseLegacyMap("")
+	require.NoError(t, err)
+	assert.Empty(t, got)
+
+	for in, want := range map[string]string{
+		"a":        `"a" is not a key:value pair`,
+		"a:b:c":    `"a:b:c" is not a key:value pair`,
+		"a:b,,c:d": `"" is not a key:value pair`,
+		"a:1,a:2":  `the key "a" is given twice`,
+		"a:'b":     "not closed",
+	} {
+		_, err := parseLegacyMap(in)
+		if assert.Error(t, err, in) {
+			assert.Contains(t, err.Error(), want, in)
+		}
+	}
+}
+
+// Flink 2.x reads values as YAML first and falls back to the legacy syntax.
+func TestYAMLFirstValues(t *testing.T) {
+	got, err := parseMapValue("{url: 'http://x:8080', n: 2}", true)
+	require.NoError(t, err)
+	assert.Equal(t, []mapEntry{{"url", "http://x:8080"}, {"n", "2"}}, got)
+
+	got, err = parseMapValue("a:b,c:d", true)
+	require.NoError(t, err)
+	assert.Equal(t, []mapEntry{{"a", "b"}, {"c", "d"}}, got, "not YAML: the legacy syntax")
+
+	_, err = parseMapValue("{url: 'http://x:8080'}", false)
+	assert.Error(t, err, "before 2.x Flink has no YAML values")
+
+	lists, err := parseMapListValue("[{key: a, operator: Exists}, {key: b, operator: Exists}]", true)
+	require.NoError(t, err)
+	assert.Equal(t, [][]mapEntry{{{"key", "a"}, {"operator", "Exists"}}, {{"key", "b"}, {"operator", "Exists"}}}, lists)
+
+	lists, err = parseMapListValue("key:a,operator:Exists;key:b", true)
+	require.NoError(t, err)
+	assert.Equal(t, [][]mapEntry{{{"key", "a"}, {"operator", "Exists"}}, {{"key", "b"}}}, lists)
+
+	names, err := parseStringListValue("[a, b]", true)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, names)
+	names, err = parseStringListValue("[a, b]", false)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"[a, b]"}, names, "legacy: one item")
+}
+
+// quoteItem quotes an item the way Flink's escapeWithSingleQuote does.
+func quoteItem(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// FuzzSplitEscaped: splitting never panics, and items quoted and joined
+// split back into themselves.
+func FuzzSplitEscaped(f *testing.F) {
+	for _, seed := range []string{`'A;B';C`, `A'BD;B';C`, "a:b,c:d", "key:k,operator:Equal;key:j", ";;", `"x""y"`, " \t\u2028a"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		items, err := splitEscaped(s, ';')
+		if err != nil {
+			return
+		}
+		quoted := make([]string, len(items))
+		for i, item := range items {
+			quoted[i] = quoteItem(item)
+		}
+		again, err := splitEscaped(strings.Join(quoted, ";"), ';')
+		if err != nil {
+			t.Fatalf("quoted items %q do not split: %v", quoted, err)
+		}
+		if len(items) == 0 {
+			return
+		}
+		if strings.Join(again, "\x00") != strings.Join(items, "\x00") || len(again) != len(items) {
+			t.Fatalf("split(%q) = %q, but its items quoted split into %q", s, items, again)
+		}
+		// The map and list readers only combine the splitter.
+		_, _ = parseMapValue(s, true)
+		_, _ = parseMapListValue(s, true)
+		_, _ = parseStringListValue(s, true)
+	})
+}
