@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"unique"
 
@@ -16,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -127,8 +130,8 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		if memo.hash == hash && memo.vouchesFor(known, liveRV) {
 			continue
 		}
-		if err := r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-			return res, fmt.Errorf("%s: apply: %w", key, err)
+		if err := r.applyOne(ctx, key, obj); err != nil {
+			return res, err
 		}
 		res.Applied = append(res.Applied, key)
 		// The same desired state applied over a changed object that the API
@@ -148,6 +151,48 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion()})
 	}
 	return res, nil
+}
+
+// applyOne server-side-applies one object. A Service whose cluster IP has
+// to change (kubernetes.rest-service.exposed.type to or from
+// Headless_ClusterIP) cannot be updated in place: it is deleted and
+// created again. Services hold no state, and clients resolve them anew.
+func (r *Reconciler) applyOne(ctx context.Context, key objectKey, obj *unstructured.Unstructured) error {
+	apply := func() error {
+		return r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership)
+	}
+	err := apply()
+	if err != nil && key.gvk.Kind == "Service" && key.gvk.Group == "" && clusterIPImmutable(err) {
+		log.FromContext(ctx).Info("recreating Service: its cluster IP cannot change in place", "service", key.String())
+		svc := &metav1.PartialObjectMetadata{}
+		svc.SetGroupVersionKind(key.gvk)
+		svc.SetNamespace(key.namespace)
+		svc.SetName(key.name)
+		if derr := r.Client.Delete(ctx, svc); derr != nil && !apierrors.IsNotFound(derr) {
+			return fmt.Errorf("%s: delete to recreate with a new cluster IP: %w", key, derr)
+		}
+		r.memo.forget(key)
+		err = apply()
+	}
+	if err != nil {
+		return fmt.Errorf("%s: apply: %w", key, err)
+	}
+	return nil
+}
+
+// clusterIPImmutable reports whether the API server refused an update
+// because it would change a Service's cluster IP.
+func clusterIPImmutable(err error) bool {
+	var status apierrors.APIStatus
+	if !apierrors.IsInvalid(err) || !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	for _, cause := range status.Status().Details.Causes {
+		if strings.HasPrefix(cause.Field, "spec.clusterIP") {
+			return true
+		}
+	}
+	return false
 }
 
 // cachedVersion reads an object's resourceVersion and generation from the
