@@ -15,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -128,9 +131,21 @@ func BenchmarkScale1000(b *testing.B) {
 		// "deploying" and each FlinkDeployment is observed again every
 		// progress interval (5s): 200 passes a second, more work than a
 		// fleet of running clusters (one pass a minute each) makes.
-		before := requestCount(b, metricsAddr)
+		before, methodsBefore := requestCount(b, metricsAddr), requestsByMethod(b, metricsAddr)
+		childrenBefore := childVersions(b, k8s)
 		time.Sleep(65 * time.Second)
-		after := requestCount(b, metricsAddr)
+		after, methodsAfter := requestCount(b, metricsAddr), requestsByMethod(b, metricsAddr)
+		childWrites := 0
+		for uid, rv := range childVersions(b, k8s) {
+			if childrenBefore[uid] != rv {
+				childWrites++
+			}
+		}
+		for method, n := range methodsAfter {
+			if n != methodsBefore[method] {
+				fmt.Fprintf(os.Stderr, "requests in the steady minute: %s %.0f\n", method, n-methodsBefore[method])
+			}
+		}
 		steady := readMemory(b, cmd.Process.Pid, metricsAddr)
 
 		if goroutines != "" {
@@ -145,6 +160,7 @@ func BenchmarkScale1000(b *testing.B) {
 		b.ReportMetric(created.Seconds(), "s-to-create")
 		b.ReportMetric(converged.Seconds(), "s-to-converge")
 		b.ReportMetric(float64(after-before)/float64(namespaces*perNamespace), "steady-requests/CR/min")
+		b.ReportMetric(float64(childWrites), "steady-child-writes")
 		b.ReportMetric(atConvergence.cpuSeconds, "CPU-s-to-converge")
 		b.ReportMetric(atConvergence.gcCycles, "GCs-to-converge")
 		b.ReportMetric(steady.cpuSeconds-atConvergence.cpuSeconds, "steady-CPU-s")
@@ -246,9 +262,61 @@ func requestCount(tb testing.TB, addr string) float64 {
 	return scrape(tb, addr)["rest_client_requests_total"]
 }
 
+// requestsByMethod splits the operator's client-go request counter by HTTP
+// method, to tell reads from writes.
+func requestsByMethod(tb testing.TB, addr string) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range scrapeFamilies(tb, addr)["rest_client_requests_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "method" {
+				out[l.GetValue()] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
+}
+
+// childVersions reads the resourceVersion of every object the operator
+// created (ConfigMaps, Services, Deployments), by UID: any change between
+// two reads is a write to a child.
+func childVersions(tb testing.TB, k8s client.Client) map[string]string {
+	out := map[string]string{}
+	for _, list := range []client.ObjectList{&corev1.ConfigMapList{}, &corev1.ServiceList{}, &appsv1.DeploymentList{}} {
+		if err := k8s.List(context.Background(), list, client.MatchingLabelsSelector{Selector: reconciler.ManagedSelector()}); err != nil {
+			tb.Fatal(err)
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, item := range items {
+			obj := item.(client.Object)
+			out[string(obj.GetUID())] = obj.GetResourceVersion()
+		}
+	}
+	return out
+}
+
 // scrape reads the operator's metrics endpoint and sums each metric over
 // its label sets.
 func scrape(tb testing.TB, addr string) map[string]float64 {
+	families := scrapeFamilies(tb, addr)
+	out := map[string]float64{}
+	for name, f := range families {
+		for _, m := range f.GetMetric() {
+			switch {
+			case m.Gauge != nil:
+				out[name] += m.GetGauge().GetValue()
+			case m.Counter != nil:
+				out[name] += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return out
+}
+
+// scrapeFamilies reads the operator's metrics endpoint.
+func scrapeFamilies(tb testing.TB, addr string) map[string]*dto.MetricFamily {
 	var resp *http.Response
 	var err error
 	for range 50 {
@@ -266,18 +334,7 @@ func scrape(tb testing.TB, addr string) map[string]float64 {
 	if err != nil {
 		tb.Fatalf("parse the operator's metrics: %v", err)
 	}
-	out := map[string]float64{}
-	for name, f := range families {
-		for _, m := range f.GetMetric() {
-			switch {
-			case m.Gauge != nil:
-				out[name] += m.GetGauge().GetValue()
-			case m.Counter != nil:
-				out[name] += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return out
+	return families
 }
 
 // memorySnapshot is where the operator's memory is at one moment: the
