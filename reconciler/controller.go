@@ -130,7 +130,8 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 	// A spec that differs from the deployed one must be valid before the
 	// gate may act on it; an invalid one leaves the last valid spec
 	// running (and drift-corrected) and says why.
-	if deployed == nil || Classify(deployed, desired).Type != DiffNone {
+	_, noncePending := pendingNonce(deployed, desired)
+	if deployed == nil || noncePending || Classify(deployed, desired).Type != DiffNone {
 		if problem, err := r.validate(fd, deployed); err != nil {
 			st.Error = err.Error()
 			r.event(fd, "Warning", ReasonError, actionReconcile, err.Error())

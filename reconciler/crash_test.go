@@ -90,6 +90,20 @@ var crashPaths = []crashPath{
 		change: resume, done: running, check: restoredFromSavepoint,
 	},
 	{
+		name: "manual savepoint", mode: "savepoint",
+		change: func(t *testing.T, ns, name string) { updateFD(t, ns, name, setNonce(1)) },
+		done:   func(fd *v1beta1.FlinkDeployment) bool { return fd != nil && served(1)(fd) && running(fd) },
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			assert.Equal(t, 1, d.sim.savepointTriggers(), "exactly one savepoint for the nonce")
+			assertJobKeptRunning(t, d)
+			info := fd.Status.JobStatus.SavepointInfo
+			require.Len(t, info.SavepointHistory, 1, "recorded once")
+			assert.Equal(t, info.LastSavepoint.Location, info.SavepointHistory[0].Location)
+			assert.NotEmpty(t, info.LastSavepoint.Location)
+			assert.Nil(t, fd.Status.SavepointTrigger)
+		},
+	},
+	{
 		name: "delete", mode: "last-state", extraConfig: haConfig,
 		change: func(t *testing.T, ns, name string) {
 			fd := &v1beta1.FlinkDeployment{}

@@ -179,7 +179,8 @@ func (c *classifier) job(a, b *v1beta1.JobSpec) {
 	ignore("upgradeMode", a.UpgradeMode, b.UpgradeMode)
 	ignore("initialSavepointPath", a.InitialSavepointPath, b.InitialSavepointPath)
 	ignore("allowNonRestoredState", a.AllowNonRestoredState, b.AllowNonRestoredState)
-	ignore("savepointTriggerNonce", a.SavepointTriggerNonce, b.SavepointTriggerNonce)
+	// savepointTriggerNonce is no spec change: snapshots.go serves and
+	// consumes it.
 	ignore("checkpointTriggerNonce", a.CheckpointTriggerNonce, b.CheckpointTriggerNonce)
 	ignore("autoscalerResetNonce", a.AutoscalerResetNonce, b.AutoscalerResetNonce)
 	if b.SavepointRedeployNonce != nil {

@@ -144,6 +144,9 @@ type GateInput struct {
 	// TriggerIDs: the running Flink accepts client-chosen trigger ids.
 	TriggerIDs bool
 	Now        time.Time
+	// Created is the FlinkDeployment's creation time; the first periodic
+	// savepoint is due an interval after it.
+	Created time.Time
 	// NewJobID and NewTriggerID are fresh random ids the gate may use.
 	NewJobID, NewTriggerID string
 	Policy                 GatePolicy
@@ -163,6 +166,9 @@ const (
 	ActionTakeDown
 	// ActionWait does nothing until RequeueAfter.
 	ActionWait
+	// ActionTriggerSavepoint takes a savepoint of the running job without
+	// stopping it (manual or periodic; see snapshots.go).
+	ActionTriggerSavepoint
 )
 
 // GateDecision is the gate's answer.
@@ -182,9 +188,17 @@ type GateDecision struct {
 	// DeleteHA goes with ActionTakeDown: a stateless take-down must not
 	// leave HA data the new JobManager would recover the old job from.
 	DeleteHA bool
-	// JobID and TriggerID go with ActionStopWithSavepoint.
+	// JobID and TriggerID go with ActionStopWithSavepoint and
+	// ActionTriggerSavepoint.
 	JobID, TriggerID string
-	RequeueAfter     time.Duration
+	// SavepointDir and FormatType go with ActionTriggerSavepoint; an empty
+	// FormatType is for Flink versions that do not know it (< 1.15).
+	SavepointDir string
+	FormatType   flinkrest.SavepointFormat
+	// Persist writes Status before an ActionApply too: it records the end
+	// of a manual or periodic savepoint.
+	Persist      bool
+	RequeueAfter time.Duration
 	// Hold explains why the lifecycle is not progressing; it becomes
 	// status.error.
 	Hold   string
@@ -219,6 +233,11 @@ func (g *gate) event(warning bool, reason, format string, args ...any) {
 
 func (g *gate) decide() {
 	if up := g.st().Upgrade; up != nil {
+		if g.st().SavepointTrigger != nil {
+			// Not started by this operator (settleTriggerBeforeUpgrade
+			// ends requests first); never left behind either.
+			g.dropTrigger("an upgrade of the job is in progress")
+		}
 		switch up.Phase {
 		case v1beta1.PhaseSavepointing:
 			g.savepointing()
@@ -237,12 +256,15 @@ func (g *gate) decide() {
 	switch diff.Type {
 	case DiffNone:
 		g.applyDeployed()
+		g.snapshots()
 	case DiffIgnore, DiffScale:
 		g.event(false, ReasonSpecChanged, "%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))
 		g.recordInPlace()
 	default:
 		changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
-		g.startUpgrade(diff)
+		if !g.settleTriggerBeforeUpgrade() {
+			g.startUpgrade(diff)
+		}
 		switch {
 		case g.d.Hold == "" || g.st().Upgrade != nil:
 			g.d.Events = append([]GateEvent{changed}, g.d.Events...)
@@ -282,6 +304,7 @@ func (g *gate) recordInPlace() {
 
 // markReconciled records spec as the deployed one in st.
 func (g *gate) markReconciled(st *v1beta1.FlinkDeploymentStatus, spec *v1beta1.FlinkDeploymentSpec, first bool) {
+	spec = withConsumedNonce(g.in.Deployed, spec)
 	encoded, err := encodeReconciledSpec(*spec, first)
 	if err != nil {
 		// Cannot happen for a spec that decoded; never record a wrong one.

@@ -42,6 +42,10 @@ const (
 	StepDeployedRecorded Step = "deployed-recorded" // final status persisted
 )
 
+// StepSavepointTriggered: a manual or periodic savepoint was triggered
+// (snapshots.go); with StepStatusRecorded before it and StepApplied after.
+const StepSavepointTriggered Step = "savepoint-triggered"
+
 // errStopped is returned when StepHook stops a pass.
 var errStopped = errors.New("reconcile pass stopped by step hook")
 
@@ -88,7 +92,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 		if d.Hold != "" {
 			p.fd.Status.Error = d.Hold
 		}
-		if d.Action != ActionWait && (d.After != nil || d.Action != ActionApply) {
+		if d.Action != ActionWait && (d.After != nil || d.Action != ActionApply || d.Persist) {
 			if err := r.persist(ctx, p, StepStatusRecorded); err != nil {
 				return d, err
 			}
@@ -111,6 +115,8 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 		return false, nil
 	case ActionStopWithSavepoint:
 		return r.stopWithSavepoint(ctx, p, d)
+	case ActionTriggerSavepoint:
+		return r.triggerSavepoint(ctx, p, d)
 	case ActionTakeDown:
 		if err := r.takeDown(ctx, fd, d.DeleteHA); err != nil {
 			return false, err
@@ -268,7 +274,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	in := GateInput{
 		Spec: p.desired, Generation: fd.Generation, Status: st,
 		Deployed: p.deployed, FirstDeployment: p.first, Obs: *p.obs,
-		Now: r.now(), Policy: r.GatePolicy,
+		Now: r.now(), Created: fd.CreationTimestamp.Time, Policy: r.GatePolicy,
 	}
 	var err error
 	if in.NewJobID, err = flinkrest.NewTriggerID(); err != nil {
@@ -294,9 +300,17 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 
 	up := st.Upgrade
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
+	if savepointInFlight(st) {
+		// A manual or periodic savepoint (snapshots.go).
+		info := st.JobStatus.SavepointInfo
+		in.Savepoint = r.pollSavepoint(ctx, p, info.TriggerID, *info.TriggerTimestamp, reachable)
+		if in.Savepoint.State == SavepointUnknown && reachable {
+			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
+		}
+	}
 	switch {
 	case up != nil && up.Phase == v1beta1.PhaseSavepointing:
-		in.Savepoint = r.pollSavepoint(ctx, p, up, reachable)
+		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp, reachable)
 		if in.Savepoint.State == SavepointUnknown && reachable {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
 		}
@@ -338,20 +352,22 @@ func runningJobID(p *gatePass) string {
 	return p.fd.Status.JobStatus.JobID
 }
 
-func (r *Reconciler) pollSavepoint(ctx context.Context, p *gatePass, up *v1beta1.UpgradeProgress, reachable bool) SavepointObservation {
+// pollSavepoint asks Flink about the savepoint recorded with triggerID at
+// triggerTimestamp (epoch ms).
+func (r *Reconciler) pollSavepoint(ctx context.Context, p *gatePass, triggerID string, triggerTimestamp int64, reachable bool) SavepointObservation {
 	if p.triggerError != "" {
 		return SavepointObservation{TriggerError: p.triggerError}
 	}
-	if up.TriggerTimestamp == 0 {
+	if triggerTimestamp == 0 {
 		return SavepointObservation{State: savepointNotRequired}
 	}
-	if up.TriggerID == "" {
+	if triggerID == "" {
 		return SavepointObservation{State: SavepointUnknown}
 	}
 	if !reachable {
 		return SavepointObservation{}
 	}
-	s, err := r.runningRESTClient(p).GetSavepointStatus(ctx, runningJobID(p), up.TriggerID)
+	s, err := r.runningRESTClient(p).GetSavepointStatus(ctx, runningJobID(p), triggerID)
 	switch {
 	case flinkrest.IsNotFound(err):
 		return SavepointObservation{State: SavepointUnknown}

@@ -44,6 +44,10 @@ type FlinkDeploymentStatus struct {
 	// HighAvailability is what the Kubernetes HA ConfigMaps showed.
 	// +optional
 	HighAvailability *HAStatus `json:"highAvailability,omitempty"`
+	// SavepointTrigger is the write-ahead record of a manual or periodic
+	// savepoint being taken of the running job; absent when none is.
+	// +optional
+	SavepointTrigger *SavepointTrigger `json:"savepointTrigger,omitempty"`
 }
 
 // JobStatus is the observed state of a Flink job.

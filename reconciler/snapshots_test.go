@@ -1,0 +1,401 @@
+package reconciler
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/utils/ptr"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// snapshotSpec is a running application with a savepoint directory, the
+// given consumed nonce and extra configuration.
+func snapshotSpec(nonce *int64, config map[string]any) *v1beta1.FlinkDeploymentSpec {
+	spec := appSpec(v1beta1.UpgradeModeSavepoint)
+	c := map[string]any{"state.savepoints.dir": "s3://b/sp", "state.checkpoints.dir": "s3://b/cp"}
+	for k, v := range config {
+		c[k] = v
+	}
+	spec.FlinkConfiguration = v1beta1.NewConfigObject(c)
+	spec.Job.SavepointTriggerNonce = nonce
+	return spec
+}
+
+// snapshotInput is a running job deployed with nonce 1 whose spec asks for
+// nonce (nil: unchanged).
+func snapshotInput(t *testing.T, nonce *int64, config map[string]any) GateInput {
+	deployed := snapshotSpec(ptr.To[int64](1), config)
+	desired := deployed.DeepCopy()
+	if nonce != nil {
+		desired.Job.SavepointTriggerNonce = nonce
+	}
+	in := upgradeInput(t, deployed, desired, runningObs(flinkrest.JobRunning))
+	in.Created = in.Now.Add(-time.Minute)
+	return in
+}
+
+// inFlight records a MANUAL request for nonce 2 whose attempt was triggered
+// ago.
+func inFlight(in GateInput, ago time.Duration, sp SavepointObservation) GateInput {
+	ts := in.Now.Add(-ago).UnixMilli()
+	in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2), FirstTriggerTimestamp: ts}
+	in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "MANUAL", FormatType: "CANONICAL"}
+	in.Savepoint = sp
+	return in
+}
+
+func consumedNonce(t *testing.T, st *v1beta1.FlinkDeploymentStatus) *int64 {
+	spec, err := lastReconciledSpec(st)
+	require.NoError(t, err)
+	return spec.Job.SavepointTriggerNonce
+}
+
+func hasEvent(d GateDecision, warning bool, reason, text string) bool {
+	for _, e := range d.Events {
+		if e.Warning == warning && e.Reason == reason && strings.Contains(e.Message, text) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestGateSnapshots(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    func(t *testing.T) GateInput
+		check func(t *testing.T, d GateDecision)
+	}{{
+		name: "nonce unchanged: nothing to take",
+		in:   func(t *testing.T) GateInput { return snapshotInput(t, nil, nil) },
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Empty(t, d.Events)
+		},
+	}, {
+		name: "nonce changed: the attempt is recorded before the trigger, the job keeps running",
+		in:   func(t *testing.T) GateInput { return snapshotInput(t, ptr.To[int64](2), nil) },
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, oldJob, d.JobID)
+			assert.Equal(t, trigger, d.TriggerID)
+			assert.Equal(t, "s3://b/sp", d.SavepointDir)
+			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.FormatType)
+			tr := d.Status.SavepointTrigger
+			require.NotNil(t, tr)
+			assert.Equal(t, v1beta1.SavepointTriggerManual, tr.TriggerType)
+			assert.Equal(t, int64(2), *tr.Nonce)
+			info := d.Status.JobStatus.SavepointInfo
+			assert.Equal(t, trigger, info.TriggerID)
+			assert.Equal(t, "MANUAL", info.TriggerType)
+			assert.Equal(t, "CANONICAL", info.FormatType)
+			assert.Equal(t, int64(1_000_000), *info.TriggerTimestamp)
+			assert.Nil(t, d.Status.Upgrade, "no upgrade, no stop")
+			assert.Equal(t, int64(1), *consumedNonce(t, &d.Status), "not consumed before it is served")
+		},
+	}, {
+		name: "nonce changed on Flink < 1.15: no trigger id or format is sent",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), nil)
+			in.TriggerIDs = false
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Empty(t, d.TriggerID)
+			assert.Empty(t, d.FormatType)
+			assert.NotNil(t, d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
+		},
+	}, {
+		name: "nonce changed, job restarting: waits",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), nil)
+			in.Obs = runningObs(flinkrest.JobRestarting)
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Nil(t, d.Status.SavepointTrigger)
+		},
+	}, {
+		name: "in progress: polled again",
+		in: func(t *testing.T) GateInput {
+			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointInProgress})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.NotNil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, DefaultGatePolicy.SavepointPollInterval, d.RequeueAfter)
+			assert.False(t, d.Persist)
+		},
+	}, {
+		name: "completed: recorded with its nonce, nonce consumed, generation reconciled",
+		in: func(t *testing.T) GateInput {
+			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-1"})
+			in.Status.JobStatus.SavepointInfo.SavepointHistory = make([]v1beta1.Savepoint, maxSavepointHistory)
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.True(t, d.Persist, "recorded before anything else happens")
+			info := d.Status.JobStatus.SavepointInfo
+			require.NotNil(t, info.LastSavepoint)
+			assert.Equal(t, v1beta1.Savepoint{TimeStamp: 1_000_000 - 1000, Location: "s3://b/sp/savepoint-1", TriggerType: "MANUAL", FormatType: "CANONICAL", TriggerNonce: ptr.To[int64](2)}, *info.LastSavepoint)
+			assert.Len(t, info.SavepointHistory, maxSavepointHistory, "bounded")
+			assert.Equal(t, *info.LastSavepoint, info.SavepointHistory[maxSavepointHistory-1])
+			assert.Empty(t, info.TriggerID)
+			assert.Nil(t, info.TriggerTimestamp)
+			assert.Empty(t, info.TriggerType)
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
+			assert.Equal(t, int64(2), d.Status.ObservedGeneration)
+			assert.Empty(t, d.Status.JobStatus.UpgradeSavepointPath, "not an upgrade's restore path")
+			assert.True(t, hasEvent(d, false, ReasonSavepoint, "completed at s3://b/sp/savepoint-1"))
+		},
+	}, {
+		name: "failed within the grace period: retried later, the nonce stays pending",
+		in: func(t *testing.T) GateInput {
+			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointFailed, Failure: "declined"})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			tr := d.Status.SavepointTrigger
+			require.NotNil(t, tr)
+			assert.Equal(t, int32(1), tr.Failures)
+			assert.Equal(t, "declined", tr.LastFailure)
+			assert.Equal(t, int64(1_000_000+10_000), tr.RetryAfter)
+			assert.Nil(t, d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
+			assert.Equal(t, 10*time.Second, d.RequeueAfter)
+			assert.True(t, d.Persist)
+			assert.Equal(t, int64(1), *consumedNonce(t, &d.Status))
+			assert.True(t, hasEvent(d, true, ReasonSavepointError, "attempt 1 failed, retrying"))
+		},
+	}, {
+		name: "failed after the grace period: given up, the nonce consumed",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.trigger.grace-period": "30 s"})
+			in = inFlight(in, time.Second, SavepointObservation{State: SavepointFailed, Failure: "declined"})
+			in.Status.SavepointTrigger.FirstTriggerTimestamp = in.Now.Add(-31 * time.Second).UnixMilli()
+			in.Status.SavepointTrigger.Failures = 2
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
+			assert.Nil(t, d.Status.JobStatus.SavepointInfo.LastSavepoint)
+			assert.True(t, hasEvent(d, true, ReasonSavepointError, "failed 3 time(s) and is given up"))
+			assert.True(t, d.Persist)
+		},
+	}, {
+		name: "between attempts, retry not due: waits",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), nil)
+			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
+				FirstTriggerTimestamp: in.Now.UnixMilli() - 5000, Failures: 1, RetryAfter: in.Now.UnixMilli() + 3000}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, 3*time.Second, d.RequeueAfter)
+		},
+	}, {
+		name: "between attempts, retry due: the next attempt",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), nil)
+			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
+				FirstTriggerTimestamp: in.Now.UnixMilli() - 15000, Failures: 1, RetryAfter: in.Now.UnixMilli() - 1}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, int64(1_000_000-15_000), d.Status.SavepointTrigger.FirstTriggerTimestamp, "the grace period keeps counting from the first")
+			assert.Equal(t, int64(1_000_000), *d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
+		},
+	}, {
+		name: "job stopped running: dropped, the nonce consumed",
+		in: func(t *testing.T) GateInput {
+			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointInProgress})
+			in.Obs = runningObs(flinkrest.JobFailed)
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
+			assert.True(t, hasEvent(d, true, ReasonSavepointError, "dropped: the job stopped running (FAILED)"))
+		},
+	}, {
+		name: "REST API unanswered: waits, nothing dropped",
+		in: func(t *testing.T) GateInput {
+			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{})
+			in.Obs = Observation{JobManager: v1beta1.JMDeployedNotReady}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.NotNil(t, d.Status.SavepointTrigger)
+			assert.Empty(t, d.Events)
+		},
+	}, {
+		name: "Flink forgot the trigger but a savepoint completed since: that one is recorded",
+		in: func(t *testing.T) GateInput {
+			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointUnknown})
+			in.LatestCheckpoint, in.LatestCheckpointTime = "s3://b/sp/savepoint-2", in.Now.UnixMilli()-500
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, "s3://b/sp/savepoint-2", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
+			assert.Nil(t, d.Status.SavepointTrigger)
+		},
+	}, {
+		name: "Flink does not know the trigger (never sent): sent again with the same id",
+		in: func(t *testing.T) GateInput {
+			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointUnknown})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, trigger, d.TriggerID)
+			assert.Equal(t, int64(1_000_000-1000), *d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
+		},
+	}, {
+		name: "periodic due: triggered and the trigger time recorded",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
+			in.Created = in.Now.Add(-3 * time.Hour)
+			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-61 * time.Minute).UnixMilli()}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
+			assert.Nil(t, d.Status.SavepointTrigger.Nonce)
+			assert.Equal(t, "PERIODIC", d.Status.JobStatus.SavepointInfo.TriggerType)
+			assert.Equal(t, int64(1_000_000), d.Status.JobStatus.SavepointInfo.LastPeriodicSavepointTimestamp)
+		},
+	}, {
+		name: "periodic not due: wakes up when it is",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
+			in.Created = in.Now.Add(-3 * time.Hour)
+			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-10 * time.Minute).UnixMilli()}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, 50*time.Minute, d.RequeueAfter)
+		},
+	}, {
+		name: "first periodic: an interval after the resource was created",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
+			in.Created = in.Now.Add(-20 * time.Minute)
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, 40*time.Minute, d.RequeueAfter)
+		},
+	}, {
+		name: "manual comes before periodic",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
+			in.Created = in.Now.Add(-3 * time.Hour)
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, v1beta1.SavepointTriggerManual, d.Status.SavepointTrigger.TriggerType)
+		},
+	}, {
+		name: "upgrade while an attempt is in flight: the upgrade waits for it",
+		in: func(t *testing.T) GateInput {
+			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointInProgress})
+			in.Spec = withImage(in.Spec, "flink:1.20.1")
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, "flink:1.20", d.Target.Image)
+			assert.Nil(t, d.Status.Upgrade)
+			assert.Contains(t, d.Hold, "upgrade waiting for the MANUAL savepoint in progress")
+			assert.Equal(t, DefaultGatePolicy.SavepointPollInterval, d.RequeueAfter)
+		},
+	}, {
+		name: "upgrade after the attempt completed: recorded, then the upgrade starts",
+		in: func(t *testing.T) GateInput {
+			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-3"})
+			in.Spec = withImage(in.Spec, "flink:1.20.1")
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, "s3://b/sp/savepoint-3", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
+			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			require.NotNil(t, d.Status.Upgrade)
+			assert.Equal(t, "UPGRADE", d.Status.JobStatus.SavepointInfo.TriggerType)
+		},
+	}, {
+		name: "upgrade and an attempt past its timeout: dropped, the upgrade starts",
+		in: func(t *testing.T) GateInput {
+			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), 11*time.Minute, SavepointObservation{State: SavepointInProgress})
+			in.Spec = withImage(in.Spec, "flink:1.20.1")
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			assert.True(t, hasEvent(d, true, ReasonSavepointError, "an upgrade of the job comes first"))
+		},
+	}, {
+		name: "upgrade while a retry is pending: dropped at once",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), nil)
+			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
+				FirstTriggerTimestamp: in.Now.UnixMilli() - 5000, Failures: 1, RetryAfter: in.Now.UnixMilli() + 3000}
+			in.Spec = withImage(in.Spec, "flink:1.20.1")
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+		},
+	}, {
+		name: "nonce changed with an upgrade: not consumed by it, so served afterwards",
+		in: func(t *testing.T) GateInput {
+			deployed := snapshotSpec(ptr.To[int64](1), nil)
+			deployed.Job.UpgradeMode = v1beta1.UpgradeModeStateless
+			desired := withImage(deployed, "flink:1.20.1")
+			desired.Job.SavepointTriggerNonce = ptr.To[int64](2)
+			in := upgradeInput(t, deployed, desired, runningObs(flinkrest.JobRunning))
+			in.ClusterGone = true
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			require.NotNil(t, d.After)
+			assert.Nil(t, d.After.SavepointTrigger)
+			assert.Equal(t, int64(1), *consumedNonce(t, d.After))
+			assert.Equal(t, int64(2), *d.Target.Job.SavepointTriggerNonce)
+		},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.check(t, Decide(tc.in(t)))
+		})
+	}
+}
+
+func TestSavepointNonceIsNoSpecChange(t *testing.T) {
+	a := snapshotSpec(ptr.To[int64](1), nil)
+	b := snapshotSpec(ptr.To[int64](2), nil)
+	assert.Equal(t, DiffNone, Classify(a, b).Type)
+	n, ok := pendingNonce(a, b)
+	require.True(t, ok)
+	assert.Equal(t, int64(2), *n)
+	_, ok = pendingNonce(b, b)
+	assert.False(t, ok)
+	_, ok = pendingNonce(b, snapshotSpec(nil, nil))
+	assert.False(t, ok, "a removed nonce asks for nothing")
+}
