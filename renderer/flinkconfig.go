@@ -162,13 +162,43 @@ func valueNode(v any) *yaml.Node {
 	case bool:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(t)}
 	default:
+		s := fmt.Sprint(v)
+		if plainSafe(s) {
+			// Most values (class names, sizes, paths): a plain scalar,
+			// what Encode would write, for a fraction of the cost.
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+		}
 		n := &yaml.Node{}
-		if err := n.Encode(fmt.Sprint(v)); err != nil {
-			return scalar(fmt.Sprint(v))
+		if err := n.Encode(s); err != nil {
+			return scalar(s)
 		}
 		return n
 	}
 }
+
+// plainSafe reports whether s certainly reads back as the same string when
+// written as a plain YAML scalar: letters, digits and "._-/" only, starting
+// with a letter or a slash, and not one of the words YAML (1.1 or 1.2)
+// reads as a boolean or null. Anything else goes through the encoder,
+// which quotes what needs it.
+func plainSafe(s string) bool {
+	if s == "" || !(isLetter(s[0]) || s[0] == '/') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isLetter(c) || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/') {
+			return false
+		}
+	}
+	switch strings.ToLower(s) {
+	case "y", "n", "yes", "no", "on", "off", "true", "false", "null":
+		return false
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func numberTag(n json.Number) string {
 	if _, err := n.Int64(); err == nil {
