@@ -163,10 +163,15 @@ func valueNode(v any) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(t)}
 	default:
 		s := fmt.Sprint(v)
-		if plainSafe(s) {
+		switch {
+		case plainSafe(s):
 			// Most values (class names, sizes, paths): a plain scalar,
 			// what Encode would write, for a fraction of the cost.
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+		case unsignedDecimal(s):
+			// Ports, counts, cpu: plain they would read as numbers, so
+			// the encoder double-quotes them.
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: yaml.DoubleQuotedStyle}
 		}
 		n := &yaml.Node{}
 		if err := n.Encode(s); err != nil {
@@ -196,6 +201,22 @@ func plainSafe(s string) bool {
 		return false
 	}
 	return true
+}
+
+// unsignedDecimal reports whether s is digits, or digits, a dot and
+// digits: YAML reads those as an integer or a float.
+func unsignedDecimal(s string) bool {
+	whole, fraction, dotted := strings.Cut(s, ".")
+	return allDigits(whole) && (!dotted || allDigits(fraction))
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -19,6 +19,7 @@ func TestValueNodeWritesStringsAsTheEncoderDoes(t *testing.T) {
 		"- item", "[x]", "{x: y}", "*alias", "&anchor", "!tag", "%directive", "@at", "`tick`",
 		"multi\nline", " leading", "trailing ", "tab\there", "quote'd", `dq"d`, "ünïcode", "/",
 		"a-b_c.d/e", "A", "x.y-", "_underscore", "-dash", ".dot", "N/A", "inf", "NaN", "nan",
+		"0", "8081", "0123", "089", "1.0", "10.25", "0.0.0.0", "1.", ".5", "1.2.3", "١٢٣",
 	} {
 		viaEncoder := &yaml.Node{}
 		require.NoError(t, viaEncoder.Encode(s))
