@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -174,7 +175,7 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 // an error when rendering itself failed.
 func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.FlinkDeploymentSpec) (string, error) {
 	start := time.Now()
-	_, err := r.render(fd, r.withSettings(renderer.RenderContext{}))
+	res, err := r.render(fd, r.withSettings(renderer.RenderContext{}))
 	metrics.ObserveRender(time.Since(start))
 	var invalid *renderer.InvalidError
 	switch {
@@ -182,6 +183,15 @@ func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.Fli
 		return invalid.Error(), nil
 	case err != nil:
 		return "", fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
+	}
+	// Once per spec change (validate runs only then): what the spec asks
+	// that this operator will not do is said, never silently dropped.
+	if len(res.Unsupported) > 0 {
+		notes := make([]string, len(res.Unsupported))
+		for i, u := range res.Unsupported {
+			notes[i] = u.String()
+		}
+		r.event(fd, "Warning", ReasonUnsupported, actionReconcile, strings.Join(notes, "; "))
 	}
 	if errs := validation.ValidateTransition(deployed, &fd.Spec); len(errs) > 0 {
 		return validation.Describe(errs), nil
@@ -315,8 +325,26 @@ func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.Flin
 
 func (r *Reconciler) event(fd *v1beta1.FlinkDeployment, eventType, reason, action, note string) {
 	if r.Recorder != nil {
-		r.Recorder.Eventf(fd, nil, eventType, reason, action, "%s", note)
+		r.Recorder.Eventf(fd, nil, eventType, reason, action, "%s", truncateNote(note))
 	}
+}
+
+// maxEventNote is the API server's limit on an event's note; a longer one
+// is refused and the event lost (client-go does not shorten it).
+const maxEventNote = 1024
+
+// truncateNote shortens a note to maxEventNote bytes, on a rune boundary,
+// ending in "..." when it cut something.
+func truncateNote(note string) string {
+	if len(note) <= maxEventNote {
+		return note
+	}
+	const ellipsis = "..."
+	cut := maxEventNote - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(note[cut]) {
+		cut--
+	}
+	return note[:cut] + ellipsis
 }
 
 func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, url string) *flinkrest.Client {

@@ -15,6 +15,9 @@ const (
 	ReasonRESTUnreachable = "RESTUnreachable"
 	ReasonJobStatus       = "JobStatusChanged"
 	ReasonLifecycle       = "LifecycleStateChanged"
+	// ReasonUnsupported: the spec asks for a reference operator feature
+	// this operator does not carry out (validation.Unsupported).
+	ReasonUnsupported = "Unsupported"
 	// Upgrade gate.
 	ReasonUpgrade           = "Upgrade"
 	ReasonSavepoint         = "Savepoint"

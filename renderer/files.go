@@ -20,6 +20,10 @@ type FileOptions struct {
 	Namespace string
 	// Context is used for every FlinkDeployment of the file.
 	Context RenderContext
+	// Warn, when set, receives each setting a rendered FlinkDeployment asks
+	// of the reference operator that this operator does not carry out
+	// (Result.Unsupported), located like an error.
+	Warn func(*decode.Error)
 }
 
 // RenderFile renders every FlinkDeployment of a multi-document YAML input.
@@ -47,6 +51,11 @@ func RenderFile(name string, data []byte, opts FileOptions) ([]*unstructured.Uns
 			errs = append(errs, &decode.Error{File: doc.File, Line: doc.Line, Message: err.Error()})
 		default:
 			objs = append(objs, res.Objects...)
+			if opts.Warn != nil {
+				for _, u := range res.Unsupported {
+					opts.Warn(doc.ErrorAt(u.Field.String(), u.Detail))
+				}
+			}
 		}
 	}
 	// Report in the order of the input, whichever check found the problem.

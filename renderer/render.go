@@ -51,6 +51,10 @@ type Result struct {
 	FlinkConfiguration []v1beta1.ConfigEntry
 	// ConfigFile is the name of the Flink configuration file.
 	ConfigFile string
+	// Unsupported lists what the FlinkDeployment asks of the reference
+	// operator that this operator does not do (not errors; see
+	// validation.Unsupported).
+	Unsupported []validation.UnsupportedSetting
 }
 
 // InvalidError reports every problem with a FlinkDeployment.
@@ -78,7 +82,12 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", p.fd.Namespace, p.fd.Name, err)
 	}
-	return finish(p.fd, p.userConfig, p.decorations, out)
+	res, err := finish(p.fd, p.userConfig, p.decorations, out)
+	if err != nil {
+		return nil, err
+	}
+	res.Unsupported = p.unsupported
+	return res, nil
 }
 
 // prepared is a FlinkDeployment made ready for its template: defaulted,
@@ -92,6 +101,7 @@ type prepared struct {
 	// decorations are the Kubernetes keys of Flink's decorators
 	// (flinkdecorators.go); nil when none is set.
 	decorations *flinkDecorations
+	unsupported []validation.UnsupportedSetting
 }
 
 // prepare does everything before the template is evaluated. Every problem it
@@ -137,7 +147,10 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	if standalone && input.Job != nil && fetched == nil && decorations.mountsUnder(userLibPath) {
 		input.JobManagerMountsUserLib = true
 	}
-	return &prepared{fd: fd, userConfig: entries, template: tmpl, input: input, artifact: fetched, decorations: decorations}, nil
+	return &prepared{
+		fd: fd, userConfig: entries, template: tmpl, input: input, artifact: fetched, decorations: decorations,
+		unsupported: validation.Unsupported(fd, config),
+	}, nil
 }
 
 // evaluate fills the input (and the fetched artifact, if any) into the

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/decode"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -68,6 +69,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		rendered, errs := renderer.RenderFile(name, data, renderer.FileOptions{
 			Namespace: *namespace,
 			Context:   renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
+			// Settings the operator would not carry out: not errors, but
+			// never silent.
+			Warn: func(e *decode.Error) { fmt.Fprintln(stderr, "warning:", e) },
 		})
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)

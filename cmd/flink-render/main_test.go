@@ -140,3 +140,16 @@ func TestFetchedJarFlags(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "- --allow-http")
 }
+
+// A setting the operator would not carry out is a warning on stderr, not
+// an error: the objects are printed and the exit code is 0.
+func TestUnsupportedSettingIsAWarning(t *testing.T) {
+	data, err := os.ReadFile("../../examples/basic.yaml")
+	require.NoError(t, err)
+	doc := strings.Replace(string(data), "  flinkConfiguration:\n", "  flinkConfiguration:\n    job.autoscaler.enabled: \"true\"\n", 1)
+	require.NotEqual(t, string(data), doc, "examples/basic.yaml has no flinkConfiguration to add to")
+	code, out, stderr := runCLI(t, doc, "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "kind: Deployment")
+	assert.Regexp(t, `^warning: -:\d+: spec.flinkConfiguration\[job.autoscaler.enabled\]: the job autoscaler is not supported`, stderr)
+}
