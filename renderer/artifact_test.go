@@ -283,3 +283,27 @@ func TestFetchIntoTheUsersVolume(t *testing.T) {
 		}
 	}
 }
+
+// Credentials given through the Flink keys Flink's decorators read reach the
+// fetcher as they reach the main container: the process's
+// containerized.*.env variables, kubernetes.env.secretKeyRef and, read-only,
+// kubernetes.secrets.
+func TestFetcherInheritsCredentialsFromFlinkKeys(t *testing.T) {
+	extra := `  flinkConfiguration:
+    containerized.master.env.AWS_REGION: eu-west-1
+    containerized.taskmanager.env.AWS_REGION: eu-central-1
+    kubernetes.env.secretKeyRef: env:AWS_ACCESS_KEY_ID,secret:s3,key:id
+    kubernetes.secrets: gcp-key:/var/secrets/google
+`
+	res, err := Render(decodeOne(t, fetchedSpec("standalone", "s3://jobs/job.jar", extra)), RenderContext{})
+	require.NoError(t, err)
+	for dep, region := range map[string]string{"fetched": "eu-west-1", "fetched-taskmanager": "eu-central-1"} {
+		fetch := initContainers(t, find(t, res.Objects, "Deployment", dep))[fetchContainerName]
+		require.NotNil(t, fetch, dep)
+		assert.Equal(t, []any{
+			map[string]any{"name": "AWS_REGION", "value": region},
+			map[string]any{"name": "AWS_ACCESS_KEY_ID", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "s3", "key": "id"}}},
+		}, fetch["env"], dep)
+		assert.Contains(t, fetch["volumeMounts"], map[string]any{"name": "gcp-key-volume", "mountPath": "/var/secrets/google", "readOnly": true}, dep)
+	}
+}

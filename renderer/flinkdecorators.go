@@ -642,7 +642,44 @@ func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured) fiel
 		return nil
 	}
 	d.decorateEnv(main, proc.env)
-	return d.mountSecrets(pod, main)
+	if errs := d.mountSecrets(pod, main); len(errs) > 0 {
+		return errs
+	}
+	// The init container that fetches the job's jar gets the same
+	// credentials as the main container from these keys, as it does from
+	// the pod templates (artifact.go, inheritIntoFetcher): the variables,
+	// and the secret volumes read-only.
+	if fetch := namedItem(pod["initContainers"], fetchContainerName); fetch != nil {
+		d.decorateEnv(fetch, proc.env)
+		d.mountSecretsReadOnly(fetch)
+	}
+	return nil
+}
+
+// mountSecretsReadOnly mounts the secret volumes (which mountSecrets added
+// to the pod) in another container, read-only, skipping paths it already
+// mounts.
+func (d *flinkDecorations) mountSecretsReadOnly(container map[string]any) {
+	if len(d.secretVolumes) == 0 {
+		return
+	}
+	mounts, _ := container["volumeMounts"].([]any)
+	mounts = append([]any{}, mounts...)
+	for _, v := range d.secretVolumes {
+		if indexOfMountPath(mounts, v.mountPath) < 0 {
+			mounts = append(mounts, map[string]any{"name": v.volume, "mountPath": v.mountPath, "readOnly": true})
+		}
+	}
+	container["volumeMounts"] = mounts
+}
+
+func indexOfMountPath(mounts []any, mountPath string) int {
+	for i, m := range mounts {
+		if mp, ok := m.(map[string]any)["mountPath"].(string); ok && path.Clean(mp) == path.Clean(mountPath) {
+			return i
+		}
+	}
+	return -1
 }
 
 // selectorConflicts reports the labels of a standalone JobManager that would
