@@ -191,10 +191,13 @@ type GateDecision struct {
 	// JobID and TriggerID go with ActionStopWithSavepoint and
 	// ActionTriggerSavepoint.
 	JobID, TriggerID string
-	// SavepointDir and FormatType go with ActionTriggerSavepoint; an empty
-	// FormatType is for Flink versions that do not know it (< 1.15).
+	// SavepointDir goes with ActionTriggerSavepoint.
 	SavepointDir string
-	FormatType   flinkrest.SavepointFormat
+	// FormatType goes with ActionStopWithSavepoint and
+	// ActionTriggerSavepoint: kubernetes.operator.savepoint.format.type of
+	// the deployed spec (see savepointFormat). It is empty for Flink
+	// versions that do not know it (< 1.15).
+	FormatType flinkrest.SavepointFormat
 	// Persist writes Status before an ActionApply too: it records the end
 	// of a manual or periodic savepoint.
 	Persist      bool
@@ -581,6 +584,7 @@ func (g *gate) savepointing() {
 		if in.Obs.JobManager == v1beta1.JMReady && in.Obs.Job != nil && in.Obs.Job.State == flinkrest.JobRunning {
 			g.d.Action = ActionStopWithSavepoint
 			g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
+			g.d.FormatType = g.formatToSend(g.requestedFormat(st.JobStatus.SavepointInfo))
 			g.d.RequeueAfter = in.Policy.SavepointPollInterval
 			return
 		}
@@ -634,10 +638,12 @@ func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
 		st.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
 	}
 	info := st.JobStatus.SavepointInfo
-	info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = up.TriggerID, &ts, "UPGRADE", "CANONICAL"
-	g.event(false, ReasonSavepoint, "Stopping job %s with a savepoint before the %s", in.Obs.Job.ID, upgradeOrSuspend(up))
+	format := g.savepointFormat()
+	info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = up.TriggerID, &ts, "UPGRADE", string(format)
+	g.event(false, ReasonSavepoint, "Stopping job %s with a %s savepoint before the %s", in.Obs.Job.ID, format, upgradeOrSuspend(up))
 	g.d.Action = ActionStopWithSavepoint
 	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
+	g.d.FormatType = g.formatToSend(format)
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
 }
 
@@ -673,13 +679,8 @@ func (g *gate) savepointDone(up *v1beta1.UpgradeProgress, location string) {
 		st.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
 	}
 	info := st.JobStatus.SavepointInfo
-	sp := v1beta1.Savepoint{TimeStamp: now, Location: location, TriggerType: "UPGRADE", FormatType: "CANONICAL"}
-	info.LastSavepoint = &sp
-	info.SavepointHistory = append(info.SavepointHistory, sp)
-	if n := len(info.SavepointHistory); n > maxSavepointHistory {
-		info.SavepointHistory = info.SavepointHistory[n-maxSavepointHistory:]
-	}
-	info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = "", nil, "", ""
+	sp := v1beta1.Savepoint{TimeStamp: now, Location: location, TriggerType: "UPGRADE", FormatType: string(g.requestedFormat(info))}
+	recordSavepoint(info, sp)
 	up.RestorePath = location
 	up.JobID = g.in.NewJobID
 	up.TriggerID, up.TriggerTimestamp, up.LastFailure = "", 0, ""

@@ -356,3 +356,136 @@ func TestGateReportsAHeldUpgradeOnce(t *testing.T) {
 	in.Status.Error = first.Hold
 	assert.Empty(t, reasons(Decide(in)))
 }
+
+// withFormat is spec with kubernetes.operator.savepoint.format.type set to
+// format (and the directories a savepoint upgrade needs).
+func withFormat(spec *v1beta1.FlinkDeploymentSpec, format string) *v1beta1.FlinkDeploymentSpec {
+	out := spec.DeepCopy()
+	out.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{
+		"state.savepoints.dir": "s3://b/sp", "state.checkpoints.dir": "s3://b/cp",
+		"kubernetes.operator.savepoint.format.type": format,
+	})
+	return out
+}
+
+func TestGateUpgradeSavepointFormat(t *testing.T) {
+	savepointMode := appSpec(v1beta1.UpgradeModeSavepoint)
+	tests := []struct {
+		name     string
+		deployed *v1beta1.FlinkDeploymentSpec
+		desired  func(deployed *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec
+		// triggerIDs is false for a running Flink < 1.15.
+		noTriggerIDs       bool
+		wantSent, wantInfo string
+	}{{
+		name: "unset: CANONICAL", deployed: savepointMode,
+		desired:  func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec { return withImage(d, "flink:1.20.1") },
+		wantSent: "CANONICAL", wantInfo: "CANONICAL",
+	}, {
+		name: "NATIVE configured: sent and recorded", deployed: withFormat(savepointMode, "NATIVE"),
+		desired:  func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec { return withImage(d, "flink:1.20.1") },
+		wantSent: "NATIVE", wantInfo: "NATIVE",
+	}, {
+		name: "read ignoring case, as Flink reads enum options", deployed: withFormat(savepointMode, "native"),
+		desired:  func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec { return withImage(d, "flink:1.20.1") },
+		wantSent: "NATIVE", wantInfo: "NATIVE",
+	}, {
+		name: "suspend of a NATIVE job", deployed: withFormat(savepointMode, "NATIVE"),
+		desired: func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
+			out := d.DeepCopy()
+			out.Job.State = v1beta1.JobStateSuspended
+			return out
+		},
+		wantSent: "NATIVE", wantInfo: "NATIVE",
+	}, {
+		name: "last-state across Flink versions: the savepoint in the running job's format", deployed: withFormat(appSpec(v1beta1.UpgradeModeLastState), "NATIVE"),
+		desired: func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
+			out := d.DeepCopy()
+			out.FlinkVersion = "v2_0"
+			return out
+		},
+		wantSent: "NATIVE", wantInfo: "NATIVE",
+	}, {
+		name: "upgrade turning NATIVE on: this savepoint is still CANONICAL (the deployed spec's)", deployed: withFormat(savepointMode, "CANONICAL"),
+		desired: func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
+			return withFormat(withImage(d, "flink:1.20.1"), "NATIVE")
+		},
+		wantSent: "CANONICAL", wantInfo: "CANONICAL",
+	}, {
+		name: "upgrade turning NATIVE off: this savepoint is still NATIVE (the deployed spec's)", deployed: withFormat(savepointMode, "NATIVE"),
+		desired: func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
+			return withFormat(withImage(d, "flink:1.20.1"), "CANONICAL")
+		},
+		wantSent: "NATIVE", wantInfo: "NATIVE",
+	}, {
+		name: "Flink 1.14 upgraded to 1.15 with NATIVE: the 1.14 job is asked for no format", deployed: func() *v1beta1.FlinkDeploymentSpec {
+			out := savepointMode.DeepCopy()
+			out.FlinkVersion = "v1_14"
+			return out
+		}(),
+		desired: func(d *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
+			out := withFormat(d, "NATIVE")
+			out.FlinkVersion = "v1_15"
+			return out
+		},
+		noTriggerIDs: true, wantSent: "", wantInfo: "CANONICAL",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := upgradeInput(t, tc.deployed, tc.desired(tc.deployed), runningObs(flinkrest.JobRunning))
+			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
+			in.TriggerIDs = !tc.noTriggerIDs
+			d := Decide(in)
+			require.Equal(t, ActionStopWithSavepoint, d.Action, d.Hold)
+			assert.Equal(t, flinkrest.SavepointFormat(tc.wantSent), d.FormatType, "sent to Flink")
+			assert.Equal(t, tc.wantInfo, d.Status.JobStatus.SavepointInfo.FormatType, "recorded for the attempt in flight")
+			assert.Equal(t, "UPGRADE", d.Status.JobStatus.SavepointInfo.TriggerType)
+		})
+	}
+
+	t.Run("completed: lastSavepoint and history carry the format requested", func(t *testing.T) {
+		old := withFormat(savepointMode, "NATIVE")
+		in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
+		in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
+			TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: in.Now.UnixMilli() - 1000}
+		ts := in.Status.Upgrade.TriggerTimestamp
+		in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "UPGRADE", FormatType: "NATIVE",
+			SavepointHistory: []v1beta1.Savepoint{{Location: "s3://b/sp/older", TriggerType: "MANUAL", FormatType: "CANONICAL"}}}
+		in.Savepoint = SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-1"}
+		d := Decide(in)
+		info := d.Status.JobStatus.SavepointInfo
+		require.NotNil(t, info.LastSavepoint)
+		assert.Equal(t, v1beta1.Savepoint{TimeStamp: in.Now.UnixMilli(), Location: "s3://b/sp/savepoint-1", TriggerType: "UPGRADE", FormatType: "NATIVE"}, *info.LastSavepoint)
+		assert.Equal(t, []v1beta1.Savepoint{{Location: "s3://b/sp/older", TriggerType: "MANUAL", FormatType: "CANONICAL"}, *info.LastSavepoint}, info.SavepointHistory)
+		assert.Empty(t, info.FormatType, "no attempt in flight any more")
+		assert.Equal(t, "s3://b/sp/savepoint-1", d.Status.JobStatus.UpgradeSavepointPath)
+	})
+
+	t.Run("unknown to Flink: sent again with the recorded format", func(t *testing.T) {
+		old := withFormat(savepointMode, "CANONICAL")
+		in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
+		in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
+			TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: in.Now.UnixMilli() - 1000}
+		ts := in.Status.Upgrade.TriggerTimestamp
+		// Recorded by the attempt as it was first sent (write-ahead): the
+		// same trigger id must ask for the same savepoint.
+		in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "UPGRADE", FormatType: "NATIVE"}
+		in.Savepoint = SavepointObservation{State: SavepointUnknown}
+		d := Decide(in)
+		assert.Equal(t, ActionStopWithSavepoint, d.Action)
+		assert.Equal(t, trigger, d.TriggerID)
+		assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
+	})
+
+	t.Run("a change of the format key alone restarts nothing and applies from the next savepoint", func(t *testing.T) {
+		old := withFormat(savepointMode, "CANONICAL")
+		in := upgradeInput(t, old, withFormat(old, "NATIVE"), runningObs(flinkrest.JobRunning))
+		d := Decide(in)
+		assert.Equal(t, ActionApply, d.Action)
+		assert.Nil(t, d.Status.Upgrade)
+		require.NotNil(t, d.After)
+		deployed, err := lastReconciledSpec(d.After)
+		require.NoError(t, err)
+		assert.Equal(t, "NATIVE", configStrings(deployed)["kubernetes.operator.savepoint.format.type"])
+	})
+}

@@ -45,10 +45,64 @@ import (
 // consumed by the upgrade (markReconciled keeps the consumed nonce), so its
 // savepoint is taken once the upgraded job runs.
 
-// savepointFormat is the format every operator savepoint is taken in (the
-// reference operator's default, kubernetes.operator.savepoint.format.type
-// CANONICAL).
-const savepointFormat = flinkrest.SavepointFormatCanonical
+// savepointFormat is the format of the savepoints the operator takes of the
+// running job, upgrade and suspend stop-with-savepoints as well as manual
+// and periodic savepoints: kubernetes.operator.savepoint.format.type
+// (CANONICAL by default, or NATIVE) of the deployed spec, the one the
+// running job was started with, not of the desired one.
+//
+// This matters for an upgrade whose spec change also changes the format
+// key (alone the key is an operator setting that restarts nothing, and is
+// recorded as deployed at once). The savepoint is taken by the running
+// Flink, so its version decides whether a format can be asked for at all
+// (an upgrade from 1.14 to 1.15 that turns NATIVE on must not send NATIVE
+// to the 1.14 JobManager). The reference operator does the same: it reads
+// the key from its observe configuration, built from the last reconciled
+// spec, when it stops the job for an upgrade, records the upgrade
+// savepoint, and triggers manual and periodic ones. The savepoint directory
+// and the trigger id support come from the deployed spec for the same
+// reason. The new setting applies from the next savepoint on. A NATIVE
+// savepoint can only be restored by the state backend that wrote it; an
+// upgrade that switches the state backend while NATIVE is deployed is not
+// refused here (yet).
+//
+// Before Flink 1.15 (in.TriggerIDs false) no format can be sent and Flink
+// writes CANONICAL savepoints, which is what status then records;
+// validation rejects NATIVE for those versions.
+func (g *gate) savepointFormat() flinkrest.SavepointFormat {
+	if !g.in.TriggerIDs {
+		return flinkrest.SavepointFormatCanonical
+	}
+	spec := g.in.Deployed
+	if spec == nil {
+		spec = g.in.Spec
+	}
+	// The spec is validated: an unreadable value cannot get here.
+	format, err := validation.SavepointFormatType(configStrings(spec))
+	if err != nil {
+		return flinkrest.SavepointFormatCanonical
+	}
+	return flinkrest.SavepointFormat(format)
+}
+
+// requestedFormat is the format of the attempt in flight as status records
+// it (a re-sent trigger must ask for the same savepoint), else the one
+// configured now.
+func (g *gate) requestedFormat(info *v1beta1.SavepointInfo) flinkrest.SavepointFormat {
+	if info != nil && info.FormatType != "" {
+		return flinkrest.SavepointFormat(info.FormatType)
+	}
+	return g.savepointFormat()
+}
+
+// formatToSend is what goes into the request body: nothing before Flink
+// 1.15, whose strict parsers reject the field.
+func (g *gate) formatToSend(format flinkrest.SavepointFormat) flinkrest.SavepointFormat {
+	if !g.in.TriggerIDs {
+		return ""
+	}
+	return format
+}
 
 // snapshotSettings are the savepoint settings of the desired spec.
 type snapshotSettings struct {
@@ -175,16 +229,14 @@ func (g *gate) sendAttempt(triggerID string) {
 		}
 		ts := in.Now.UnixMilli()
 		info.TriggerID, info.TriggerTimestamp = triggerID, &ts
-		info.TriggerType, info.FormatType = string(tr.TriggerType), string(savepointFormat)
+		info.TriggerType, info.FormatType = string(tr.TriggerType), string(g.savepointFormat())
 		tr.RetryAfter = 0
-		g.event(false, ReasonSavepoint, "Triggering a %s savepoint of job %s%s", tr.TriggerType, in.Obs.Job.ID, describeTrigger(tr))
+		g.event(false, ReasonSavepoint, "Triggering a %s savepoint (%s) of job %s%s", tr.TriggerType, info.FormatType, in.Obs.Job.ID, describeTrigger(tr))
 	}
 	g.d.Action = ActionTriggerSavepoint
 	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, triggerID
 	g.d.SavepointDir = validation.SavepointDirectory(configStrings(in.Deployed), in.Deployed.FlinkVersion)
-	if in.TriggerIDs {
-		g.d.FormatType = savepointFormat
-	}
+	g.d.FormatType = g.formatToSend(g.requestedFormat(info))
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
 }
 
@@ -336,10 +388,7 @@ func (g *gate) triggerDone(location string) {
 	st := g.st()
 	tr := st.SavepointTrigger
 	info := g.savepointInfo()
-	format := info.FormatType
-	if format == "" {
-		format = string(savepointFormat)
-	}
+	format := string(g.requestedFormat(info))
 	// Stamped with its trigger time: the point in time the state is of.
 	ts := g.in.Now.UnixMilli()
 	if info.TriggerTimestamp != nil {

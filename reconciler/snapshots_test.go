@@ -112,6 +112,42 @@ func TestGateSnapshots(t *testing.T) {
 			assert.NotNil(t, d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 		},
 	}, {
+		name: "NATIVE configured: the manual savepoint asks for NATIVE and records it",
+		in: func(t *testing.T) GateInput {
+			return snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "NATIVE"})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
+			assert.Equal(t, "NATIVE", d.Status.JobStatus.SavepointInfo.FormatType)
+			assert.True(t, hasEvent(d, false, ReasonSavepoint, "Triggering a MANUAL savepoint (NATIVE)"))
+		},
+	}, {
+		name: "NATIVE read ignoring case, for a periodic savepoint too",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.savepoint.format.type": "native", "kubernetes.operator.periodic.savepoint.interval": "1 h"})
+			in.Created = in.Now.Add(-3 * time.Hour)
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
+			assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
+			assert.Equal(t, "NATIVE", d.Status.JobStatus.SavepointInfo.FormatType)
+		},
+	}, {
+		name: "CANONICAL on Flink < 1.15: recorded, nothing sent",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "CANONICAL"})
+			in.TriggerIDs = false
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Empty(t, d.FormatType)
+			assert.Equal(t, "CANONICAL", d.Status.JobStatus.SavepointInfo.FormatType)
+		},
+	}, {
 		name: "nonce changed, job restarting: waits",
 		in: func(t *testing.T) GateInput {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
@@ -156,6 +192,36 @@ func TestGateSnapshots(t *testing.T) {
 			assert.Equal(t, int64(2), d.Status.ObservedGeneration)
 			assert.Empty(t, d.Status.JobStatus.UpgradeSavepointPath, "not an upgrade's restore path")
 			assert.True(t, hasEvent(d, false, ReasonSavepoint, "completed at s3://b/sp/savepoint-1"))
+		},
+	}, {
+		name: "completed NATIVE attempt: lastSavepoint and history say NATIVE",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "NATIVE"})
+			in = inFlight(in, time.Second, SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-n"})
+			in.Status.JobStatus.SavepointInfo.FormatType = "NATIVE"
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			info := d.Status.JobStatus.SavepointInfo
+			require.NotNil(t, info.LastSavepoint)
+			assert.Equal(t, "NATIVE", info.LastSavepoint.FormatType)
+			require.Len(t, info.SavepointHistory, 1)
+			assert.Equal(t, "NATIVE", info.SavepointHistory[0].FormatType)
+			assert.Empty(t, info.FormatType)
+		},
+	}, {
+		name: "the format of the attempt as recorded wins over the configured one",
+		in: func(t *testing.T) GateInput {
+			// Recorded CANONICAL, then the key changed to NATIVE: the
+			// attempt in flight is still the CANONICAL savepoint.
+			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "NATIVE"})
+			return inFlight(in, time.Second, SavepointObservation{State: SavepointUnknown})
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, trigger, d.TriggerID, "sent again")
+			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.FormatType)
+			assert.Equal(t, "CANONICAL", d.Status.JobStatus.SavepointInfo.FormatType)
 		},
 	}, {
 		name: "failed within the grace period: retried later, the nonce stays pending",

@@ -89,6 +89,7 @@ func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config map[string]string, 
 	errs = append(errs, validateHighAvailability(fd, config)...)
 	errs = append(errs, validateOperatorConfig(config)...)
 	errs = append(errs, validateSnapshotConfig(config)...)
+	errs = append(errs, validateSavepointFormat(s.FlinkVersion, config)...)
 	errs = append(errs, validateJob(fd, config, opts)...)
 	errs = append(errs, validateJobManager(fd, config)...)
 	errs = append(errs, validateTaskManager(fd)...)

@@ -24,6 +24,7 @@ type Cluster struct {
 	jobs     map[string]*job
 	jobOrder []string
 	ops      map[opKey]*operation
+	opLog    []*operation     // ops in the order they were created
 	byClient map[opKey]string // (job, client triggerId) -> request id, 1.15+
 
 	behavior    OperationBehavior

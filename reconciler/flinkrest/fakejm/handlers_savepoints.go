@@ -61,7 +61,7 @@ func (c *Cluster) handleSavepoint(req *request) response {
 	if bad != nil {
 		return *bad
 	}
-	op := &operation{kind: opSavepoint, jobID: id, dir: target, cancelJob: deref(cancelJob)}
+	op := &operation{kind: opSavepoint, jobID: id, dir: target, cancelJob: deref(cancelJob), format: deref(async.format)}
 	return reply(http.StatusAccepted, map[string]any{"request-id": c.startOperation(op, deref(async.trigger))})
 }
 
@@ -85,7 +85,7 @@ func (c *Cluster) handleStop(req *request) response {
 	if bad != nil {
 		return *bad
 	}
-	op := &operation{kind: opStop, jobID: id, dir: target}
+	op := &operation{kind: opStop, jobID: id, dir: target, format: deref(async.format)}
 	return reply(http.StatusAccepted, map[string]any{"request-id": c.startOperation(op, deref(async.trigger))})
 }
 

@@ -41,7 +41,8 @@ type operation struct {
 	jobID     string
 	requestID string
 	dir       string
-	cancelJob bool // savepoint with cancel-job
+	cancelJob bool   // savepoint with cancel-job
+	format    string // formatType as requested, "" when the body had none
 	pollsLeft int
 	fail      bool
 	failMsg   string
@@ -84,6 +85,39 @@ func (c *Cluster) FailOperation(requestID, message string) error {
 	op.fail, op.failMsg = true, message
 	c.finish(op)
 	return nil
+}
+
+// Operation is one savepoint or stop-with-savepoint operation as the
+// cluster created it, for tests to check what was asked of Flink.
+type Operation struct {
+	RequestID string
+	JobID     string
+	// Stop: POST /jobs/:jobid/stop; otherwise POST /jobs/:jobid/savepoints.
+	Stop bool
+	// TargetDirectory is the directory the savepoint is written to (the
+	// requested one, or the cluster's default).
+	TargetDirectory string
+	// FormatType is the formatType the request carried, as sent; empty when
+	// it had none (always before Flink 1.15, which knows no such field;
+	// from 1.15 Flink then takes a CANONICAL savepoint).
+	FormatType string
+	// Done and Location: the operation completed, with this savepoint
+	// location when it succeeded.
+	Done     bool
+	Location string
+}
+
+// Operations lists the savepoint and stop operations created so far, oldest
+// first; a trigger deduplicated by its triggerId adds none.
+func (c *Cluster) Operations() []Operation {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Operation, len(c.opLog))
+	for i, op := range c.opLog {
+		out[i] = Operation{RequestID: op.requestID, JobID: op.jobID, Stop: op.kind == opStop, TargetDirectory: op.dir,
+			FormatType: op.format, Done: op.done, Location: op.location}
+	}
+	return out
 }
 
 // PendingOperations lists the request ids of operations still in progress,
@@ -143,6 +177,7 @@ func (c *Cluster) startOperation(op *operation, clientTrigger string) string {
 	op.pollsLeft = c.behavior.PendingPolls
 	op.fail, op.failMsg = c.behavior.Fail, c.behavior.FailureMessage
 	c.ops[opKey{op.jobID, op.requestID}] = op
+	c.opLog = append(c.opLog, op)
 	// Flink accepts the trigger and reports an unknown or not running job
 	// through the operation result (unverified against a real cluster).
 	if j, ok := c.jobs[op.jobID]; !ok || j.state != flinkrest.JobRunning {

@@ -134,3 +134,36 @@ func TestSeedMakesIDsDeterministic(t *testing.T) {
 	assert.Equal(t, ida, idb)
 	assert.Regexp(t, "^[0-9a-f]{32}$", ida)
 }
+
+func TestOperationsRecordTheRequestedFormat(t *testing.T) {
+	const tid = "0123456789abcdef0123456789abcdef"
+	c, r, id := start(t, "v1_15", fakejm.WithDefaultSavepointDir("/sp"))
+	c.SetOperationBehavior(fakejm.OperationBehavior{PendingPolls: fakejm.Forever})
+	for range 2 { // the repeated trigger id is the same operation
+		code, _ := r.do(http.MethodPost, "/jobs/"+id+"/savepoints", `{"target-directory":"/other","formatType":"NATIVE","triggerId":"`+tid+`"}`)
+		require.Equal(t, http.StatusAccepted, code)
+	}
+	code, body := r.do(http.MethodPost, "/jobs/"+id+"/stop", `{"drain":false}`)
+	require.Equal(t, http.StatusAccepted, code)
+	stopID := body["request-id"].(string)
+	code, _ = r.do(http.MethodPost, "/jobs/"+id+"/savepoints", `{"formatType":"native"}`)
+	assert.Equal(t, http.StatusBadRequest, code, "Flink's enum is upper case on the wire")
+	require.NoError(t, c.CompleteOperation(stopID))
+
+	ops := c.Operations()
+	require.Len(t, ops, 2)
+	assert.Equal(t, fakejm.Operation{RequestID: tid, JobID: id, TargetDirectory: "/other", FormatType: "NATIVE"}, ops[0])
+	assert.True(t, ops[1].Stop)
+	assert.Empty(t, ops[1].FormatType, "none sent: Flink takes CANONICAL")
+	assert.Equal(t, "/sp", ops[1].TargetDirectory)
+	assert.True(t, ops[1].Done)
+	assert.Regexp(t, "^/sp/savepoint-", ops[1].Location)
+
+	c14, r14, id14 := start(t, "v1_14", fakejm.WithDefaultSavepointDir("/sp"))
+	code, _ = r14.do(http.MethodPost, "/jobs/"+id14+"/savepoints", `{"formatType":"CANONICAL"}`)
+	assert.Equal(t, http.StatusBadRequest, code, "unknown before 1.15")
+	code, _ = r14.do(http.MethodPost, "/jobs/"+id14+"/savepoints", `{}`)
+	require.Equal(t, http.StatusAccepted, code)
+	require.Len(t, c14.Operations(), 1)
+	assert.Empty(t, c14.Operations()[0].FormatType)
+}
