@@ -63,6 +63,13 @@ var (
 		Help:      "Upgrades applied to running Flink clusters, by upgrade mode (stateless, savepoint, last-state).",
 	}, []string{"mode"})
 
+	savepoints = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: namespace,
+		Name:      "savepoints_total",
+		Help: "Savepoints the operator asked for, by trigger (upgrade, manual, periodic) and result " +
+			"(completed; abandoned: a manual or periodic request given up after its grace period or dropped because the job stopped).",
+	}, []string{"trigger", "result"})
+
 	restErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace,
 		Name:      "flink_rest_errors_total",
@@ -72,7 +79,7 @@ var (
 )
 
 func init() {
-	ctrlmetrics.Registry.MustRegister(reconcileDuration, renderDuration, savepointDuration, upgrades, restErrors)
+	ctrlmetrics.Registry.MustRegister(reconcileDuration, renderDuration, savepointDuration, savepoints, upgrades, restErrors)
 }
 
 // ObserveReconcile records how long one reconcile took and how it ended;
@@ -90,6 +97,26 @@ func ObserveRender(d time.Duration) {
 // completion.
 func ObserveSavepoint(d time.Duration) {
 	savepointDuration.Observe(d.Seconds())
+}
+
+// Savepoint results for CountSavepoint.
+const (
+	SavepointCompleted = "completed"
+	SavepointAbandoned = "abandoned"
+)
+
+// savepointTriggers are the trigger label's values; anything else is
+// counted as "unknown" so the label stays bounded.
+var savepointTriggers = map[string]bool{"upgrade": true, "manual": true, "periodic": true}
+
+// CountSavepoint counts one savepoint request that ended: trigger is
+// upgrade, manual or periodic; result is SavepointCompleted or
+// SavepointAbandoned.
+func CountSavepoint(trigger, result string) {
+	if !savepointTriggers[trigger] {
+		trigger = "unknown"
+	}
+	savepoints.WithLabelValues(trigger, result).Inc()
 }
 
 // CountUpgrade counts one upgrade applied with the given upgrade mode

@@ -65,6 +65,15 @@ func TestCountersAndHistograms(t *testing.T) {
 		}
 	}
 
+	for trigger, label := range map[string]string{"manual": "manual", "periodic": "periodic", "upgrade": "upgrade", "MANUAL": "unknown"} {
+		l := map[string]string{"trigger": label, "result": SavepointAbandoned}
+		before := counterValue(t, g, "flink_operator_savepoints_total", l)
+		CountSavepoint(trigger, SavepointAbandoned)
+		if got := counterValue(t, g, "flink_operator_savepoints_total", l); got != before+1 {
+			t.Errorf("CountSavepoint(%q): savepoints_total{trigger=%q} = %v, want %v", trigger, label, got, before+1)
+		}
+	}
+
 	labels := map[string]string{"method": "POST", "endpoint": "/jobs/:jobid/savepoints", "code": "409"}
 	before2 := counterValue(t, g, "flink_operator_flink_rest_errors_total", labels)
 	CountRESTError("POST", "/jobs/00000000000000000000000000000000/savepoints", 409)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -78,6 +79,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 		if up := p.fd.Status.Upgrade; up != nil {
 			before = up.DeepCopy()
 		}
+		savepointsBefore := snapshotSavepoints(&p.fd.Status)
 		d = Decide(in)
 		p.triggerError = ""
 		p.held = d.Hold
@@ -98,6 +100,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 			}
 		}
 		countProgress(before, p, in.Now)
+		countSavepoints(savepointsBefore, snapshotSavepoints(&p.fd.Status))
 		again, err := r.act(ctx, p, d)
 		if err != nil || !again {
 			return d, err
@@ -243,6 +246,37 @@ func countProgress(before *v1beta1.UpgradeProgress, p *gatePass, now time.Time) 
 	case before != nil && before.Phase == v1beta1.PhaseSavepointing && before.TriggerTimestamp > 0 &&
 		(after == nil || after.Phase != v1beta1.PhaseSavepointing) && p.fd.Status.JobStatus.UpgradeSavepointPath != "":
 		metrics.ObserveSavepoint(now.Sub(time.UnixMilli(before.TriggerTimestamp)))
+	}
+}
+
+// savepointState is what countSavepoints compares across a decision.
+type savepointState struct {
+	last    v1beta1.Savepoint // zero when none
+	trigger v1beta1.SavepointTriggerType
+}
+
+func snapshotSavepoints(st *v1beta1.FlinkDeploymentStatus) savepointState {
+	var s savepointState
+	if info := st.JobStatus.SavepointInfo; info != nil && info.LastSavepoint != nil {
+		s.last = *info.LastSavepoint
+		s.last.TriggerNonce = nil // compared by value below
+	}
+	if tr := st.SavepointTrigger; tr != nil {
+		s.trigger = tr.TriggerType
+	}
+	return s
+}
+
+// countSavepoints counts a savepoint the decision recorded as completed
+// (a new lastSavepoint) and a manual or periodic request it ended without
+// one.
+func countSavepoints(before, after savepointState) {
+	completed := after.last != before.last && after.last.Location != ""
+	if completed {
+		metrics.CountSavepoint(strings.ToLower(after.last.TriggerType), metrics.SavepointCompleted)
+	}
+	if before.trigger != "" && after.trigger == "" && !completed {
+		metrics.CountSavepoint(strings.ToLower(string(before.trigger)), metrics.SavepointAbandoned)
 	}
 }
 

@@ -398,6 +398,29 @@ func TestUpgradeMetrics(t *testing.T) {
 	assert.Positive(t, metricValue(t, "flink_operator_render_duration_seconds", nil))
 }
 
+func TestSavepointCounts(t *testing.T) {
+	count := func(trigger, result string) float64 {
+		return metricValue(t, "flink_operator_savepoints_total", map[string]string{"trigger": trigger, "result": result})
+	}
+	upgrade, manual, abandoned := count("upgrade", "completed"), count("manual", "completed"), count("manual", "abandoned")
+	d := deployRunning(t, "spcount", "v1_20", statefulSpec("spcount", "savepoint", "    kubernetes.operator.savepoint.trigger.grace-period: 300 ms"))
+
+	updateFD(t, d.sim.ns, "spcount", setNonce(1))
+	d.until("manual savepoint recorded", 20, served(1))
+	assert.Equal(t, manual+1, count("manual", "completed"))
+
+	updateFD(t, d.sim.ns, "spcount", newImage)
+	d.until("upgraded", 40, func(fd *v1beta1.FlinkDeployment) bool { return running(fd) && len(d.sim.starts) == 2 })
+	assert.Equal(t, upgrade+1, count("upgrade", "completed"))
+
+	// A manual request whose savepoints keep failing is given up.
+	d.sim.cluster.SetOperationBehavior(fakejm.OperationBehavior{Fail: true, FailureMessage: "Checkpoint was declined"})
+	updateFD(t, d.sim.ns, "spcount", setNonce(2))
+	d.until("manual request given up", 200, settled)
+	assert.Equal(t, abandoned+1, count("manual", "abandoned"))
+	assert.Equal(t, manual+1, count("manual", "completed"))
+}
+
 func TestUnreachableJobManagerDuringUpgradeAppliesNothing(t *testing.T) {
 	d := deployRunning(t, "spdown", "v1_20", statefulSpec("spdown", "savepoint", ""))
 	// The JobManager stops answering before the upgrade begins.
