@@ -118,6 +118,18 @@ func writeNestedYAML(entries []v1beta1.ConfigEntry) (string, field.ErrorList) {
 	if len(errs) > 0 {
 		return "", errs
 	}
+	if file, ok := writeSimpleNestedYAML(entries); ok {
+		return file, nil
+	}
+	file, err := encodeNestedYAML(entries)
+	if err != nil {
+		return "", field.ErrorList{field.InternalError(field.NewPath("spec", "flinkConfiguration"), err)}
+	}
+	return file, nil
+}
+
+// encodeNestedYAML writes the nested file with the YAML encoder.
+func encodeNestedYAML(entries []v1beta1.ConfigEntry) (string, error) {
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	for _, e := range entries {
 		node := root
@@ -131,9 +143,111 @@ func writeNestedYAML(entries []v1beta1.ConfigEntry) (string, field.ErrorList) {
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(root); err != nil {
-		return "", field.ErrorList{field.InternalError(field.NewPath("spec", "flinkConfiguration"), err)}
+		return "", err
 	}
 	return buf.String(), nil
+}
+
+// writeSimpleNestedYAML writes config.yaml directly when every key part
+// and value is one the YAML encoder writes as a plain scalar, or a decimal
+// it double-quotes, which covers most configurations; it reports false for
+// anything else, which then goes through the encoder. The encoder is most
+// of a 2.x render's Go time, and TestSimpleNestedYAMLMatchesTheEncoder
+// checks that both write the same bytes.
+//
+// Entries are sorted, so the keys below one prefix are contiguous and each
+// nested mapping is written once, in the order the encoder's tree would
+// hold it.
+func writeSimpleNestedYAML(entries []v1beta1.ConfigEntry) (string, bool) {
+	if len(entries) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	var open []string // the mappings the previous key is inside
+	for _, e := range entries {
+		parts := strings.Split(e.Key, ".")
+		for _, p := range parts {
+			// Longer keys are written as complex keys ("? key").
+			if !plainSafe(p) || len(p) > 128 {
+				return "", false
+			}
+		}
+		value, ok := simpleScalar(e.Value)
+		if !ok {
+			return "", false
+		}
+		shared := 0
+		for shared < len(open) && shared < len(parts)-1 && open[shared] == parts[shared] {
+			shared++
+		}
+		open = open[:shared]
+		for _, p := range parts[shared : len(parts)-1] {
+			b.WriteString(strings.Repeat("  ", len(open)))
+			b.WriteString(p)
+			b.WriteString(":\n")
+			open = append(open, p)
+		}
+		b.WriteString(strings.Repeat("  ", len(open)))
+		b.WriteString(parts[len(parts)-1])
+		b.WriteString(": ")
+		b.WriteString(value)
+		b.WriteByte('\n')
+	}
+	return b.String(), true
+}
+
+// simpleScalar is a value as the encoder writes it (see valueNode), for
+// the values writeSimpleNestedYAML takes.
+func simpleScalar(v any) (string, bool) {
+	switch t := v.(type) {
+	case json.Number:
+		return t.String(), true
+	case bool:
+		return strconv.FormatBool(t), true
+	}
+	s := fmt.Sprint(v)
+	switch {
+	case plainSafe(s), sizeWithUnit(s), dottedNumbers(s):
+		return s, true
+	case unsignedDecimal(s):
+		return `"` + s + `"`, true
+	}
+	return "", false
+}
+
+// dottedNumbers reports whether s is three or more dot-separated runs of
+// digits (0.0.0.0, 1.20.1): no YAML number, so written plain.
+func dottedNumbers(s string) bool {
+	groups := strings.Split(s, ".")
+	if len(groups) < 3 {
+		return false
+	}
+	for _, g := range groups {
+		if !allDigits(g) {
+			return false
+		}
+	}
+	return true
+}
+
+// sizeWithUnit reports whether s is digits followed by letters (2048m,
+// 1g), which YAML reads as a string, so the encoder writes it plain; 0x,
+// 0o and 0b prefixes, which YAML may read as numbers, are left to the
+// encoder.
+func sizeWithUnit(s string) bool {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == 0 || i == len(s) || s[0] == '0' && i == 1 && strings.ContainsRune("xXoObB", rune(s[1])) {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if !isLetter(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func child(m *yaml.Node, key string) *yaml.Node {
@@ -182,17 +296,18 @@ func valueNode(v any) *yaml.Node {
 }
 
 // plainSafe reports whether s certainly reads back as the same string when
-// written as a plain YAML scalar: letters, digits and "._-/" only, starting
-// with a letter or a slash, and not one of the words YAML (1.1 or 1.2)
-// reads as a boolean or null. Anything else goes through the encoder,
-// which quotes what needs it.
+// written as a plain YAML scalar, and is written so by the encoder: letters,
+// digits and "._-/$" only, plus ":" anywhere but at the end (URIs such as
+// local:///opt/flink/usrlib/job.jar), starting with a letter, a slash or
+// "$", and not one of the words YAML (1.1 or 1.2) reads as a boolean or
+// null. Anything else goes through the encoder, which quotes what needs it.
 func plainSafe(s string) bool {
-	if s == "" || !(isLetter(s[0]) || s[0] == '/') {
+	if s == "" || !(isLetter(s[0]) || s[0] == '/' || s[0] == '$') || s[len(s)-1] == ':' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(isLetter(c) || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/') {
+		if !(isLetter(c) || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '/' || c == '$' || c == ':') {
 			return false
 		}
 	}

@@ -1,11 +1,15 @@
 package renderer
 
 import (
+	"encoding/json"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // valueNode writes strings as plain scalars without the encoder when that
@@ -20,6 +24,8 @@ func TestValueNodeWritesStringsAsTheEncoderDoes(t *testing.T) {
 		"multi\nline", " leading", "trailing ", "tab\there", "quote'd", `dq"d`, "ünïcode", "/",
 		"a-b_c.d/e", "A", "x.y-", "_underscore", "-dash", ".dot", "N/A", "inf", "NaN", "nan",
 		"0", "8081", "0123", "089", "1.0", "10.25", "0.0.0.0", "1.", ".5", "1.2.3", "١٢٣",
+		"local:///opt/flink/usrlib/job.jar", "s3://b/k", "a:b", "a:", ":a", "a::b", "$internal", "$internal.pipeline.job-id",
+		"a$b", "$", "$1", "y:", "on:off", "http://x:8081/p", "a:1", "true:x",
 	} {
 		viaEncoder := &yaml.Node{}
 		require.NoError(t, viaEncoder.Encode(s))
@@ -37,4 +43,44 @@ func marshalNode(t *testing.T, n *yaml.Node) string {
 	b, err := yaml.Marshal(doc)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// writeSimpleNestedYAML must write exactly what the encoder writes whenever
+// it takes a configuration: over many random configurations made of keys
+// that nest, share prefixes, sort around the dot, and of tricky values.
+func TestSimpleNestedYAMLMatchesTheEncoder(t *testing.T) {
+	parts := []string{"a", "b", "ab", "a-b", "a_b", "b0", "Z", "high-availability", "type", "x/y", "1", "on", "k8s", "$internal", "a:b"}
+	values := []any{
+		"rocksdb", "2048m", "/opt/flink", "8081", "1.5", "0.0.0.0", "true", "yes", "s3://bucket/ha", "a b", "",
+		"local:///opt/flink/usrlib/job.jar", "kubernetes-application", "$x", "x:",
+		"2048m", "1g", "0xff", "0b1", "0o7", "0x", "1e", "1e3", "10s", "00x", "1_000", "12ab",
+		"0.0.0.0", "1.20.1", "1..2", "1.2.", "01.02.03", "1.2.3e4",
+		json.Number("2"), json.Number("-1"), json.Number("1.25"), json.Number("1e3"), true, false,
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	simple := 0
+	for range 10000 {
+		config := map[string]any{}
+		for range 1 + rnd.IntN(8) {
+			key := parts[rnd.IntN(len(parts))]
+			for range rnd.IntN(3) {
+				key += "." + parts[rnd.IntN(len(parts))]
+			}
+			config[key] = values[rnd.IntN(len(values))]
+		}
+		entries, err := v1beta1.NewConfigObject(config).Flatten()
+		require.NoError(t, err)
+		if _, overlapping := writeNestedYAML(entries); overlapping != nil {
+			continue // an error either way
+		}
+		got, ok := writeSimpleNestedYAML(entries)
+		if !ok {
+			continue
+		}
+		simple++
+		want, err := encodeNestedYAML(entries)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "%v", config)
+	}
+	assert.Greater(t, simple, 800, "the direct writer took too few configurations to mean anything")
 }
