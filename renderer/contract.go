@@ -16,7 +16,8 @@ var (
 // versionsPackage holds the version table, keyed by flinkVersion.
 const versionsPackage = "./templates/versions"
 
-// templateOutput mirrors output in templates/<mode>/output.cue.
+// templateOutput mirrors output in templates/<mode>/output.cue; decode.go
+// reads it (the json tags name the CUE fields).
 type templateOutput struct {
 	Objects      []map[string]any `json:"objects"`
 	FlinkConfig  flinkConfigPlan  `json:"flinkConfig"`
@@ -26,8 +27,8 @@ type templateOutput struct {
 }
 
 // flinkConfigPlan says where the Flink configuration file goes and which
-// keys the spec decides; Go merges it with the user's keys. Decoding into
-// map[string]string is also what checks that the templates wrote strings
+// keys the spec decides; Go merges it with the user's keys. Decoding is
+// also what checks that the templates wrote strings
 // (templates/common/cluster.cue leaves the maps open for speed).
 type flinkConfigPlan struct {
 	ConfigMap string            `json:"configMap"`

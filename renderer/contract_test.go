@@ -179,20 +179,50 @@ func meetsSchema(schema cue.Value, goValue any) error {
 	return schema.Unify(schema.Context().Encode(goValue)).Validate(cue.Concrete(true))
 }
 
-// A template whose output is incomplete or conflicting is an error, never
-// objects with holes: the output is decoded without a separate Validate.
+// A template whose output is incomplete or conflicting is an error naming
+// the value, never objects with holes: cue.Value.Decode would turn a value
+// that is not concrete inside a list or map into nil (decode.go).
 func TestIncompleteOutputIsAnError(t *testing.T) {
 	require.NoError(t, templates.load())
-	for name, src := range map[string]string{
-		"incomplete":  `input: _, output: objects: [{kind: "ConfigMap", data: input.missing}]`,
-		"conflicting": `input: _, output: objects: [{kind: "ConfigMap", metadata: name: input.name & "other"}]`,
+	const flinkConfig = `flinkConfig: {configMap: "c", file: "f", format: "flat", defaults: {}, overrides: {}}`
+	for name, tc := range map[string]struct{ src, mentions string }{
+		"incomplete": {`input: _, output: objects: [{kind: "ConfigMap", data: input.missing}]`, "output.objects.0.data"},
+		"conflicting": {`input: _, output: objects: [{kind: "ConfigMap", metadata: name: input.name & "other"}]`,
+			"output.objects.0.metadata.name"},
+		"incomplete in a list": {`input: _, output: objects: [{kind: "Deployment", spec: template: spec: containers: [{name: input.missing}]}]`,
+			"output.objects.0.spec.template.spec.containers.0.name"},
+		"a type, not a value":            {`input: _, output: objects: [{kind: "Deployment", spec: replicas: int}]`, "output.objects.0.spec.replicas"},
+		"an object that is not a struct": {`input: _, output: objects: ["ConfigMap"]`, "output.objects[0]: want a struct"},
+		"a configuration value that is not a string": {`input: _, output: {objects: [], ` + flinkConfig + `, flinkConfig: defaults: "parallelism.default": 2}`,
+			`output.flinkConfig.defaults."parallelism.default"`},
+		"no configuration": {`input: _, output: objects: []`, "output.flinkConfig: missing"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			tmpl := templates.ctx.CompileString(src)
+			tmpl := templates.ctx.CompileString(tc.src)
 			require.NoError(t, tmpl.Err())
 			_, err := evaluate(tmpl, &templateInput{Name: "basic"}, nil)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "evaluate template")
+			assert.Contains(t, err.Error(), tc.mentions)
 		})
 	}
+}
+
+// The output decodes into the types unstructured objects hold, with a
+// default taken for a disjunction.
+func TestOutputDecodesToUnstructuredTypes(t *testing.T) {
+	require.NoError(t, templates.load())
+	tmpl := templates.ctx.CompileString(`input: _, output: {
+	objects: [{kind: "ConfigMap", metadata: name: input.name, data: {a: *"default" | string}, n: 3, f: 1.5, b: true, z: null, l: [1, "x"], e: {}}]
+	flinkConfig: {configMap: "c", file: "f", format: "flat", defaults: {"k": "v"}, overrides: {}}
+}`)
+	require.NoError(t, tmpl.Err())
+	out, err := evaluate(tmpl, &templateInput{Name: "basic"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []map[string]any{{
+		"kind": "ConfigMap", "metadata": map[string]any{"name": "basic"}, "data": map[string]any{"a": "default"},
+		"n": int64(3), "f": 1.5, "b": true, "z": nil, "l": []any{int64(1), "x"}, "e": map[string]any{},
+	}}, out.Objects)
+	assert.Equal(t, flinkConfigPlan{ConfigMap: "c", File: "f", Format: "flat", Defaults: map[string]string{"k": "v"}, Overrides: map[string]string{}}, out.FlinkConfig)
+	assert.Nil(t, out.PodTemplates.TaskManager)
 }

@@ -160,20 +160,9 @@ func evaluate(tmpl cue.Value, input *templateInput, fetched *artifactInput) (*te
 	if fetched != nil {
 		v = v.FillPath(pathArtifact, fetched)
 	}
-	// Validate first: Decode turns an incomplete value inside a list or map
-	// into nil without an error, and objects with holes must never reach
-	// the API server. Decoding is still cheaper than MarshalJSON followed
-	// by json.Unmarshal (no JSON text in between), and it gives integers as
-	// int64, the way unstructured objects hold them.
-	output := v.LookupPath(pathOutput)
-	if err := output.Validate(cue.Concrete(true)); err != nil {
-		return nil, fmt.Errorf("evaluate template: %w", err)
-	}
-	var out templateOutput
-	if err := output.Decode(&out); err != nil {
-		return nil, fmt.Errorf("decode template output: %w", err)
-	}
-	return &out, nil
+	// decodeOutput fails on the first value that is not concrete, so no
+	// separate Validate pass is needed (decode.go).
+	return decodeOutput(v.LookupPath(pathOutput))
 }
 
 // finish does what templates leave to Go: the Flink configuration file, the
