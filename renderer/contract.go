@@ -85,6 +85,7 @@ type jobInput struct {
 	Parallelism           int64    `json:"parallelism"`
 	EntryClass            string   `json:"entryClass,omitempty"`
 	Args                  []string `json:"args"`
+	ProgramArgs           string   `json:"programArgs,omitempty"`
 	State                 string   `json:"state"`
 	RestorePath           string   `json:"restorePath,omitempty"`
 	AllowNonRestoredState *bool    `json:"allowNonRestoredState,omitempty"`

@@ -172,10 +172,6 @@ func writeSimpleNestedYAML(entries []v1beta1.ConfigEntry) (string, bool) {
 				return "", false
 			}
 		}
-		value, ok := simpleScalar(e.Value)
-		if !ok {
-			return "", false
-		}
 		shared := 0
 		for shared < len(open) && shared < len(parts)-1 && open[shared] == parts[shared] {
 			shared++
@@ -187,8 +183,13 @@ func writeSimpleNestedYAML(entries []v1beta1.ConfigEntry) (string, bool) {
 			b.WriteString(":\n")
 			open = append(open, p)
 		}
+		leaf := parts[len(parts)-1]
+		value, ok := simpleScalar(e.Value, 2*len(open)+len(leaf)+2)
+		if !ok {
+			return "", false
+		}
 		b.WriteString(strings.Repeat("  ", len(open)))
-		b.WriteString(parts[len(parts)-1])
+		b.WriteString(leaf)
 		b.WriteString(": ")
 		b.WriteString(value)
 		b.WriteByte('\n')
@@ -196,9 +197,9 @@ func writeSimpleNestedYAML(entries []v1beta1.ConfigEntry) (string, bool) {
 	return b.String(), true
 }
 
-// simpleScalar is a value as the encoder writes it (see valueNode), for
-// the values writeSimpleNestedYAML takes.
-func simpleScalar(v any) (string, bool) {
+// simpleScalar is a value as the encoder writes it (see valueNode) when
+// the value starts at column, for the values writeSimpleNestedYAML takes.
+func simpleScalar(v any, column int) (string, bool) {
 	switch t := v.(type) {
 	case json.Number:
 		return t.String(), true
@@ -212,7 +213,29 @@ func simpleScalar(v any) (string, bool) {
 	case unsignedDecimal(s):
 		return `"` + s + `"`, true
 	}
-	return "", false
+	return encodedScalar(s, column)
+}
+
+// encodedScalar lets the encoder quote any other string that stays on one
+// line: program arguments, JVM options, Flink's "k1:v1,k2:v2" maps. The
+// encoder writes a scalar the same way wherever it stands, except that it
+// folds a line at a space once it runs past column 80, and a line break
+// makes it a block scalar: those go through the whole-file encoder.
+func encodedScalar(s string, column int) (string, bool) {
+	if strings.ContainsAny(s, "\n\r\u0085\u2028\u2029") {
+		return "", false
+	}
+	out, err := yaml.Marshal(s)
+	if err != nil || len(out) == 0 || out[len(out)-1] != '\n' {
+		return "", false
+	}
+	out = out[:len(out)-1]
+	// One line here; and in the file it ends by column 80, so no space in
+	// it comes late enough to fold at.
+	if bytes.IndexByte(out, '\n') >= 0 || strings.ContainsAny(s, " \t") && column+len(out) > 80 {
+		return "", false
+	}
+	return string(out), true
 }
 
 // dottedNumbers reports whether s is three or more dot-separated runs of

@@ -3,6 +3,7 @@ package renderer
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -57,16 +58,31 @@ func TestSimpleNestedYAMLMatchesTheEncoder(t *testing.T) {
 		"0.0.0.0", "1.20.1", "1..2", "1.2.", "01.02.03", "1.2.3e4",
 		json.Number("2"), json.Number("-1"), json.Number("1.25"), json.Number("1e3"), true, false,
 	}
+	// Strings the encoder quotes (encodedScalar), or writes over several
+	// lines (then the direct writer must refuse the configuration).
+	quoted := []any{
+		"--mode;streaming", "-XX:+UseG1GC -Dfoo=bar", "a:b,c:d", "'quoted'", `say "hi"`, "- x", "-", "#x", "x #y",
+		"a: b", "--- x", "...", "@x", "`x", "%x", "!x", "&x", "*x", "? x", "|x", ">x", "{a: b}", "[a]", " lead",
+		"trail ", "tab\tin", "é ü", "\x01ctrl", "null", "~", "Yes", "1:20", "2024-01-01", "1e10", ".inf", "-.5", "+1",
+		"line\nbreak", "crlf\r\n", "a\u2028b", strings.Repeat("word ", 20), strings.Repeat("x", 120),
+		"-Dkey=value -Dother=" + strings.Repeat("y", 40), "k1:v1,k2:v2 with space",
+	}
 	rnd := rand.New(rand.NewPCG(1, 2))
-	simple := 0
-	for range 10000 {
+	simple, simpleQuoted := 0, 0
+	for range 20000 {
 		config := map[string]any{}
+		withQuoted := false
 		for range 1 + rnd.IntN(8) {
 			key := parts[rnd.IntN(len(parts))]
 			for range rnd.IntN(3) {
 				key += "." + parts[rnd.IntN(len(parts))]
 			}
-			config[key] = values[rnd.IntN(len(values))]
+			if rnd.IntN(4) == 0 {
+				config[key] = quoted[rnd.IntN(len(quoted))]
+				withQuoted = true
+			} else {
+				config[key] = values[rnd.IntN(len(values))]
+			}
 		}
 		entries, err := v1beta1.NewConfigObject(config).Flatten()
 		require.NoError(t, err)
@@ -78,9 +94,35 @@ func TestSimpleNestedYAMLMatchesTheEncoder(t *testing.T) {
 			continue
 		}
 		simple++
+		if withQuoted {
+			simpleQuoted++
+		}
 		want, err := encodeNestedYAML(entries)
 		require.NoError(t, err)
 		require.Equal(t, want, got, "%v", config)
 	}
-	assert.Greater(t, simple, 800, "the direct writer took too few configurations to mean anything")
+	assert.Greater(t, simple, 1600, "the direct writer took too few configurations to mean anything")
+	assert.Greater(t, simpleQuoted, 800, "the direct writer took too few configurations with quoted values")
+}
+
+// Program arguments with ';', quotes or outer whitespace reach the job
+// whole: Flink splits $internal.application.program-args as a list.
+func TestProgramArgsAreEscaped(t *testing.T) {
+	args := []string{"--sql", "INSERT INTO t SELECT 'a'; SELECT 2", " padded", `"quoted"`}
+	for _, version := range []v1beta1.FlinkVersion{"v1_20", "v2_2"} {
+		fd := loadExample(t, "../examples/basic.yaml")
+		fd.Spec.FlinkVersion = version
+		fd.Spec.Job.Args = args
+		res, err := Render(fd, RenderContext{})
+		require.NoError(t, err)
+		var value string
+		for _, e := range res.FlinkConfiguration {
+			if e.Key == "$internal.application.program-args" {
+				value = e.String()
+			}
+		}
+		back, err := splitEscaped(value, ';')
+		require.NoError(t, err, "%s: %q", version, value)
+		assert.Equal(t, args, back, "%s: %q", version, value)
+	}
 }

@@ -271,3 +271,47 @@ func mappingEntries(n *yaml.Node) ([]mapEntry, bool) {
 func isScalar(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag != "!!null"
 }
+
+// joinEscaped writes items as a Flink list value that splitEscaped, and
+// Flink, read back as exactly these items. As Flink's own writer does
+// (StructuredOptionsSplitter.escapeWithSingleQuote), an item is
+// single-quoted, with its single quotes doubled, when it holds the
+// delimiter or a quote; so is an item that is empty or has whitespace at
+// either end, which an unquoted item would lose. With yamlFirst (Flink 2.x
+// reads the value as YAML first), a result that would read as a YAML
+// sequence is written with every item quoted, which no YAML parser reads
+// as one.
+func joinEscaped(items []string, delim byte, yamlFirst bool) string {
+	joined := joinItems(items, delim, false)
+	if yamlFirst {
+		if _, isSequence := yamlSequence(joined); isSequence {
+			joined = joinItems(items, delim, true)
+		}
+	}
+	return joined
+}
+
+func joinItems(items []string, delim byte, quoteAll bool) string {
+	var b strings.Builder
+	for i, item := range items {
+		if i > 0 {
+			b.WriteByte(delim)
+		}
+		if !quoteAll && item != "" && javaTrim(item) == item && !startsWithJavaWhitespace(item) &&
+			!strings.ContainsAny(item, `'"`) && strings.IndexByte(item, delim) < 0 {
+			b.WriteString(item)
+			continue
+		}
+		b.WriteByte('\'')
+		b.WriteString(strings.ReplaceAll(item, "'", "''"))
+		b.WriteByte('\'')
+	}
+	return b.String()
+}
+
+// startsWithJavaWhitespace: splitEscaped skips such characters before an
+// item even when String.trim would keep them (U+2028, for one).
+func startsWithJavaWhitespace(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return javaWhitespace(r)
+}

@@ -1,6 +1,7 @@
 package renderer
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -159,4 +160,54 @@ func FuzzSplitEscaped(f *testing.F) {
 		_, _ = parseMapListValue(s, true)
 		_, _ = parseStringListValue(s, true)
 	})
+}
+
+// joinEscaped writes what Flink's own writer writes when nothing needs
+// quoting, and otherwise quotes so that the items come back unchanged.
+func TestJoinEscaped(t *testing.T) {
+	for _, tc := range []struct {
+		items     []string
+		yamlFirst bool
+		want      string
+	}{
+		{[]string{"--mode", "streaming"}, false, "--mode;streaming"},
+		{[]string{"--query", "SELECT 1; SELECT 2"}, false, "--query;'SELECT 1; SELECT 2'"},
+		{[]string{"it's", `say "hi"`}, false, `'it''s';'say "hi"'`},
+		{[]string{"", " padded "}, false, "'';' padded '"},
+		// Flink 2.x would read "[a, b]" as a YAML sequence of two items.
+		{[]string{"[a, b]"}, true, "'[a, b]'"},
+		{[]string{"[a, b]"}, false, "[a, b]"},
+		{[]string{"- x", "y"}, true, "'- x';'y'"},
+		{[]string{"--mode", "streaming"}, true, "--mode;streaming"},
+	} {
+		got := joinEscaped(tc.items, ';', tc.yamlFirst)
+		assert.Equal(t, tc.want, got, "%q", tc.items)
+	}
+}
+
+// Whatever the arguments, they come back as they were: split as Flink
+// splits, and, for Flink 2.x, never read as a YAML sequence instead.
+func TestJoinEscapedRoundTrips(t *testing.T) {
+	alphabet := []rune{'a', 'Z', '0', ';', '\'', '"', ' ', '\t', '\n', '-', '[', ']', '{', '}', ':', ',', '#', 'é', '\u2028', '\u00a0'}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		items := make([]string, 1+rng.IntN(4))
+		for i := range items {
+			r := make([]rune, rng.IntN(6))
+			for j := range r {
+				r[j] = alphabet[rng.IntN(len(alphabet))]
+			}
+			items[i] = string(r)
+		}
+		for _, yamlFirst := range []bool{false, true} {
+			joined := joinEscaped(items, ';', yamlFirst)
+			back, err := splitEscaped(joined, ';')
+			require.NoError(t, err, "%q → %q", items, joined)
+			require.Equal(t, items, back, "%q → %q", items, joined)
+			if yamlFirst {
+				_, isSequence := yamlSequence(joined)
+				require.False(t, isSequence, "%q → %q reads as a YAML sequence", items, joined)
+			}
+		}
+	}
 }

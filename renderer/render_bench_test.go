@@ -51,6 +51,15 @@ func BenchmarkRenderStandalone(b *testing.B) {
 	benchRender(b, fd)
 }
 
+// BenchmarkRenderNative is the warm render of a native application cluster
+// with Kubernetes HA, program arguments and an Ingress
+// (golden/native-application-v1_20-ha).
+func BenchmarkRenderNative(b *testing.B) {
+	fd := loadExample(b, "../golden/native-application-v1_20-ha/input.yaml")
+	fd.Spec.Ingress = &v1beta1.IngressSpec{Template: "{{name}}.{{namespace}}.example.com"}
+	benchRender(b, fd)
+}
+
 // BenchmarkRenderPerKey renders examples/basic.yaml through every template
 // key (mode × flinkVersion), so a template or CUE change that slows one key
 // shows up (BENCHMARKS.md).
