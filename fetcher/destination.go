@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -26,8 +27,11 @@ func checkFileName(name string) error {
 // writeAtomically copies body to dest/name through a temporary file in the
 // same folder, renamed into place only when the size and the checksum are
 // right: a reader of dest/name sees no file or the whole file, never part
-// of one. Nothing is left behind on failure.
-func writeAtomically(dest, name string, body io.Reader, maxBytes int64, wantSHA256 string) (_ *Result, err error) {
+// of one. Nothing is left behind on failure. Nor is anything renamed into
+// place once ctx is done: the timeout bounds the fetch up to the rename,
+// and an HTTP response can still arrive, complete and empty, after its
+// request was cancelled.
+func writeAtomically(ctx context.Context, dest, name string, body io.Reader, maxBytes int64, wantSHA256 string) (_ *Result, err error) {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, fmt.Errorf("create destination folder: %w", err)
 	}
@@ -66,6 +70,9 @@ func writeAtomically(dest, name string, body io.Reader, maxBytes int64, wantSHA2
 	// another user than the fetcher.
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return nil, fmt.Errorf("make %s readable: %w", tmp.Name(), err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("download: %w", err)
 	}
 	final := filepath.Join(dest, name)
 	if err := os.Rename(tmp.Name(), final); err != nil {

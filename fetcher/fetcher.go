@@ -150,5 +150,5 @@ func fetch(ctx context.Context, ref *artifact.Ref, o Options) (*Result, error) {
 	if d.size > o.MaxBytes {
 		return nil, fmt.Errorf("%w: %d bytes announced, the limit is %d (--max-bytes)", ErrTooLarge, d.size, o.MaxBytes)
 	}
-	return writeAtomically(o.Dest, o.FileName, d.body, o.MaxBytes, ref.SHA256)
+	return writeAtomically(ctx, o.Dest, o.FileName, d.body, o.MaxBytes, ref.SHA256)
 }
