@@ -55,31 +55,34 @@ const (
 
 // processKeys are the keys for one kind of Flink process.
 type processKeys struct {
-	labels, annotations, nodeSelector, tolerations string
+	labels, annotations, nodeSelector, tolerations, serviceAccount string
 	// envPrefix + NAME sets the variable NAME.
 	envPrefix string
 }
 
 var (
 	jobManagerKeys = processKeys{
-		labels:       "kubernetes.jobmanager.labels",
-		annotations:  "kubernetes.jobmanager.annotations",
-		nodeSelector: "kubernetes.jobmanager.node-selector",
-		tolerations:  "kubernetes.jobmanager.tolerations",
-		envPrefix:    "containerized.master.env.",
+		labels:         "kubernetes.jobmanager.labels",
+		annotations:    "kubernetes.jobmanager.annotations",
+		nodeSelector:   "kubernetes.jobmanager.node-selector",
+		tolerations:    "kubernetes.jobmanager.tolerations",
+		serviceAccount: "kubernetes.jobmanager.service-account",
+		envPrefix:      "containerized.master.env.",
 	}
 	taskManagerKeys = processKeys{
-		labels:       "kubernetes.taskmanager.labels",
-		annotations:  "kubernetes.taskmanager.annotations",
-		nodeSelector: "kubernetes.taskmanager.node-selector",
-		tolerations:  "kubernetes.taskmanager.tolerations",
-		envPrefix:    "containerized.taskmanager.env.",
+		labels:         "kubernetes.taskmanager.labels",
+		annotations:    "kubernetes.taskmanager.annotations",
+		nodeSelector:   "kubernetes.taskmanager.node-selector",
+		tolerations:    "kubernetes.taskmanager.tolerations",
+		serviceAccount: "kubernetes.taskmanager.service-account",
+		envPrefix:      "containerized.taskmanager.env.",
 	}
 	// decoratorOptions are the keys above that are not prefixes.
 	decoratorOptions = []string{
 		keyRestServiceType, keyRestServiceAnnotations, keyImagePullSecrets, keySecrets, keyEnvSecretKeyRef,
-		jobManagerKeys.labels, jobManagerKeys.annotations, jobManagerKeys.nodeSelector, jobManagerKeys.tolerations,
-		taskManagerKeys.labels, taskManagerKeys.annotations, taskManagerKeys.nodeSelector, taskManagerKeys.tolerations,
+		jobManagerKeys.labels, jobManagerKeys.annotations, jobManagerKeys.nodeSelector, jobManagerKeys.tolerations, jobManagerKeys.serviceAccount,
+		taskManagerKeys.labels, taskManagerKeys.annotations, taskManagerKeys.nodeSelector, taskManagerKeys.tolerations, taskManagerKeys.serviceAccount,
+		keyEntryPath, keyFlinkLogDir, keyJobManagerEntrypointArgs, keyHostNetwork,
 	}
 )
 
@@ -107,6 +110,8 @@ type flinkDecorations struct {
 	// secretVolumes are sorted by secret name.
 	secretVolumes []secretVolume
 	secretEnv     []secretEnvVar
+	// start is how the main containers start (flinkstart.go).
+	start startDecorations
 	// standaloneJobManager: in standalone mode the reference operator puts
 	// kubernetes.jobmanager.labels over the JobManager's selector labels
 	// (StandaloneKubernetesJobManagerParameters#getLabels), so one that
@@ -121,6 +126,8 @@ type processDecorations struct {
 	tolerations  []any
 	// env is sorted by name.
 	env []envVar
+	// serviceAccount replaces the pod's service account when set.
+	serviceAccount string
 }
 
 // origin is the configuration key and value something was read from.
@@ -177,6 +184,7 @@ func parseFlinkDecorations(config map[string]string, yamlFirst func() bool, stan
 	d.imagePullSecrets = p.pullSecrets()
 	d.secretVolumes = p.secretVolumes()
 	d.secretEnv = p.secretEnv()
+	d.start = p.start()
 	return d, p.errs
 }
 
@@ -279,6 +287,7 @@ func (p *decoratorParser) process(keys processKeys, reservedEnv string) processD
 	d.nodeSelector, _ = p.mapOption(keys.nodeSelector, formMap, nodeSelectorProblem)
 	d.tolerations = p.tolerations(keys.tolerations)
 	d.env = p.env(keys.envPrefix, reservedEnv)
+	d.serviceAccount = p.serviceAccount(keys.serviceAccount)
 	return d
 }
 
@@ -638,6 +647,7 @@ func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured) fiel
 
 	containers, _ := pod["containers"].([]any)
 	main := namedItem(containers, mainContainerName)
+	d.decorateStart(pod, main, proc, !d.standaloneJobManager && proc == &d.jobManager)
 	if main == nil {
 		return nil
 	}
