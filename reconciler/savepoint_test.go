@@ -208,6 +208,27 @@ func TestPeriodicSavepoints(t *testing.T) {
 	assertJobKeptRunning(t, d)
 }
 
+// TestPeriodicSavepointsByCron: a Quartz cron expression (every second)
+// schedules periodic savepoints too, at most one per fire time.
+func TestPeriodicSavepointsByCron(t *testing.T) {
+	doc := statefulSpec("cron", "savepoint", `    kubernetes.operator.periodic.savepoint.interval: "* * * * * ?"`)
+	d := deployRunning(t, "cron", "v1_20", doc)
+	fd := d.until("two periodic savepoints", 600, func(fd *v1beta1.FlinkDeployment) bool {
+		info := fd.Status.JobStatus.SavepointInfo
+		return info != nil && len(info.SavepointHistory) >= 2 && fd.Status.SavepointTrigger == nil
+	})
+	info := fd.Status.JobStatus.SavepointInfo
+	for _, sp := range info.SavepointHistory {
+		assert.Equal(t, "PERIODIC", sp.TriggerType)
+	}
+	// At most one trigger per fire time: whole seconds since the resource
+	// was created (its timestamp is in whole seconds), counting both ends.
+	fireTimes := int(time.Since(fd.CreationTimestamp.Time)/time.Second) + 1
+	assert.LessOrEqual(t, d.sim.savepointTriggers(), fireTimes)
+	assert.Equal(t, len(info.SavepointHistory), d.sim.savepointTriggers())
+	assertJobKeptRunning(t, d)
+}
+
 // TestUpgradeWaitsForTheSavepointInFlight: an upgrade arriving while a
 // manual savepoint is in flight waits for it, records it, then upgrades
 // with its own savepoint.

@@ -106,19 +106,20 @@ func (g *gate) formatToSend(format flinkrest.SavepointFormat) flinkrest.Savepoin
 
 // snapshotSettings are the savepoint settings of the desired spec.
 type snapshotSettings struct {
-	interval, grace time.Duration
+	periodic validation.SavepointSchedule
+	grace    time.Duration
 }
 
 func (g *gate) snapshotSettings() snapshotSettings {
 	config := configStrings(g.in.Spec)
 	// The spec is validated: a value that does not parse cannot get here,
 	// and would mean "off" / the default.
-	interval, _ := validation.PeriodicSavepointInterval(config)
+	periodic, _ := validation.PeriodicSavepointSchedule(config)
 	grace, err := validation.SavepointTriggerGracePeriod(config)
 	if err != nil {
 		grace = validation.DefaultSavepointTriggerGracePeriod
 	}
-	return snapshotSettings{interval: interval, grace: grace}
+	return snapshotSettings{periodic: periodic, grace: grace}
 }
 
 // jobRunning: the job is observed RUNNING on a ready JobManager.
@@ -181,14 +182,17 @@ func (g *gate) snapshots() {
 		return
 	}
 	set := g.snapshotSettings()
-	if set.interval <= 0 {
+	if !set.periodic.Enabled() {
 		return
 	}
 	last := in.Created.UnixMilli()
 	if info := st.JobStatus.SavepointInfo; info != nil {
 		last = max(last, info.LastPeriodicSavepointTimestamp)
 	}
-	next := time.UnixMilli(last).Add(set.interval)
+	next, ok := set.periodic.Next(time.UnixMilli(last))
+	if !ok {
+		return
+	}
 	if in.Now.Before(next) {
 		g.d.RequeueAfter = next.Sub(in.Now)
 		return

@@ -354,6 +354,33 @@ func TestGateSnapshots(t *testing.T) {
 			assert.Equal(t, 50*time.Minute, d.RequeueAfter)
 		},
 	}, {
+		// Now is 1970-01-01T00:16:40Z.
+		name: "periodic by Quartz cron, due: its first time after the last trigger has passed",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "0 0/30 * * * ?"})
+			in.Created = in.Now.Add(-3 * time.Hour)
+			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-20 * time.Minute).UnixMilli()}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
+			assert.Equal(t, int64(1_000_000), d.Status.JobStatus.SavepointInfo.LastPeriodicSavepointTimestamp)
+		},
+	}, {
+		name: "periodic by Quartz cron, not due: wakes up at its next time",
+		in: func(t *testing.T) GateInput {
+			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "0 0/30 * * * ?"})
+			in.Created = in.Now.Add(-3 * time.Hour)
+			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-10 * time.Minute).UnixMilli()}
+			return in
+		},
+		check: func(t *testing.T, d GateDecision) {
+			assert.Equal(t, ActionApply, d.Action)
+			assert.Nil(t, d.Status.SavepointTrigger)
+			assert.Equal(t, 13*time.Minute+20*time.Second, d.RequeueAfter, "00:30:00 from 00:16:40")
+		},
+	}, {
 		name: "first periodic: an interval after the resource was created",
 		in: func(t *testing.T) GateInput {
 			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})

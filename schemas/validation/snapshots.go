@@ -54,14 +54,15 @@ func SavepointDirectory(config map[string]string, v v1beta1.FlinkVersion) string
 	return strings.TrimSpace(config[savepointDir.oldKey])
 }
 
-// PeriodicSavepointInterval reads kubernetes.operator.periodic.savepoint.interval;
-// 0 means off (unset, empty or 0). Validation rejects any other value that
-// is not a duration, so the caller of a validated spec can ignore err.
-func PeriodicSavepointInterval(config map[string]string) (time.Duration, error) {
+// PeriodicSavepointSchedule reads kubernetes.operator.periodic.savepoint.interval:
+// a duration (unset, empty or 0 means off) or a Quartz cron expression.
+// Validation rejects any other value, so the caller of a validated spec can
+// ignore err.
+func PeriodicSavepointSchedule(config map[string]string) (SavepointSchedule, error) {
 	if !configured(config, keyPeriodicSavepoint) {
-		return 0, nil
+		return SavepointSchedule{}, nil
 	}
-	return parseSnapshotDuration(config[keyPeriodicSavepoint])
+	return parseSavepointSchedule(config[keyPeriodicSavepoint])
 }
 
 // SavepointTriggerGracePeriod reads
@@ -94,25 +95,11 @@ func SavepointFormatType(config map[string]string) (string, error) {
 	return "", fmt.Errorf("must be %s or %s", SavepointFormatCanonical, SavepointFormatNative)
 }
 
-// parseSnapshotDuration is ParseFlinkDuration with a clear answer for the
-// Quartz cron expressions the reference operator also accepts here: this
-// operator does not schedule by cron, and says so rather than ignore it.
-func parseSnapshotDuration(v string) (time.Duration, error) {
-	d, err := ParseFlinkDuration(v)
-	if err == nil {
-		return d, nil
-	}
-	if len(strings.Fields(v)) >= 6 {
-		return 0, fmt.Errorf("Quartz cron expressions are not supported by this operator; use a duration such as 1 h or 30 min")
-	}
-	return 0, err
-}
-
 // validateSnapshotConfig checks the savepoint settings' values (the need for
 // a savepoint directory is validateStateDirectories').
 func validateSnapshotConfig(config map[string]string) field.ErrorList {
 	var errs field.ErrorList
-	if _, err := PeriodicSavepointInterval(config); err != nil {
+	if _, err := PeriodicSavepointSchedule(config); err != nil {
 		errs = append(errs, field.Invalid(configPath(keyPeriodicSavepoint), config[keyPeriodicSavepoint], err.Error()))
 	}
 	if _, err := SavepointTriggerGracePeriod(config); err != nil {
