@@ -392,7 +392,15 @@ func (g *gate) resume(up *v1beta1.UpgradeProgress) {
 			g.hold(fmt.Sprintf("cannot resume: the job was suspended with upgradeMode savepoint but status.jobStatus.upgradeSavepointPath is empty. Manual restore required: set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce, or set spec.job.upgradeMode: stateless to start empty"))
 			return
 		}
+		if from, to, changed := g.stateBackendChange(); changed && savepointFormatOf(st, up.RestorePath) != string(flinkrest.SavepointFormatCanonical) {
+			g.hold(fmt.Sprintf("cannot resume with state backend %s: the job was suspended with a %s savepoint (%s), which only %s can restore. Resume with state backend %s first; changing it then takes a CANONICAL savepoint", to, savepointFormatOf(st, up.RestorePath), up.RestorePath, from, from))
+			return
+		}
 	default: // last-state
+		if from, to, changed := g.stateBackendChange(); changed {
+			g.hold(fmt.Sprintf("cannot resume with last-state and state backend %s: the job's checkpoints can be restored only by %s. Resume with state backend %s first; changing it then takes a CANONICAL savepoint", to, from, from))
+			return
+		}
 		if deployed.FlinkVersion != spec.FlinkVersion {
 			g.hold(fmt.Sprintf("cannot resume with last-state from %s to %s: Kubernetes HA metadata is not compatible across Flink versions. Resume on %s first and upgrade with upgradeMode savepoint", deployed.FlinkVersion, spec.FlinkVersion, deployed.FlinkVersion))
 			return
@@ -465,14 +473,19 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 	deployed, spec, st, in := g.in.Deployed, g.in.Spec, g.st(), g.in
 	up.Mode = spec.Job.UpgradeMode
 	versionChanged := deployed.FlinkVersion != spec.FlinkVersion
-	if up.Mode == v1beta1.UpgradeModeLastState && versionChanged {
-		// HA metadata is never trusted across Flink versions.
+	fromBackend, toBackend, backendChanged := g.stateBackendChange()
+	if up.Mode == v1beta1.UpgradeModeLastState && (versionChanged || backendChanged) {
+		// HA metadata is never trusted across Flink versions, and a
+		// checkpoint cannot move to another state backend
+		// (statebackend.go).
 		up.Mode = v1beta1.UpgradeModeSavepoint
 	}
 	job := in.Obs.Job
 	ready := in.Obs.JobManager == v1beta1.JMReady && job != nil
 	running := ready && job.State == flinkrest.JobRunning
-	haCheckpoint := in.HA.Enabled && in.HA.MetadataAvailable && in.HA.LatestCheckpointID > 0 && !versionChanged
+	haHasCheckpoint := in.HA.Enabled && in.HA.MetadataAvailable && in.HA.LatestCheckpointID > 0
+	terminalWithCheckpoint := ready && terminal(string(job.State)) && in.LatestCheckpoint != ""
+	haCheckpoint := haHasCheckpoint && !versionChanged && !backendChanged
 
 	switch {
 	case up.Mode == v1beta1.UpgradeModeStateless:
@@ -498,7 +511,9 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 		up.JobID = g.deployedJobID()
 		up.RestorePath = LastStateRestorePath
 		g.begin(up, v1beta1.PhaseTakingDown, "The job is not running; upgrading from the latest checkpoint in Kubernetes HA")
-	case ready && terminal(string(job.State)) && in.LatestCheckpoint != "":
+	case backendChanged && (haHasCheckpoint || terminalWithCheckpoint):
+		g.hold(fmt.Sprintf("upgrade held: the state backend changes from %s to %s, which needs a CANONICAL savepoint of the running job, but the job is %s; its checkpoints can be restored only by %s. The job keeps its state: let it run again, or undo the state backend change", fromBackend, toBackend, jobStateOf(in.Obs), fromBackend))
+	case terminalWithCheckpoint:
 		up.JobID = in.NewJobID
 		up.RestorePath = in.LatestCheckpoint
 		g.begin(up, v1beta1.PhaseTakingDown, "The job is %s; upgrading from its latest checkpoint %s", job.State, in.LatestCheckpoint)
@@ -577,7 +592,7 @@ func (g *gate) savepointing() {
 		// Flink does not know the trigger: it was never sent (the
 		// operator stopped between recording and sending it), or the
 		// JobManager restarted, or (Flink < 1.15) its id was lost.
-		if in.LatestCheckpoint != "" && in.LatestCheckpointTime >= up.TriggerTimestamp {
+		if _, _, backendChanged := g.stateBackendChange(); in.LatestCheckpoint != "" && in.LatestCheckpointTime >= up.TriggerTimestamp && !backendChanged {
 			g.savepointDone(up, in.LatestCheckpoint)
 			return
 		}
@@ -638,9 +653,13 @@ func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
 		st.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
 	}
 	info := st.JobStatus.SavepointInfo
-	format := g.savepointFormat()
+	format := g.upgradeSavepointFormat()
 	info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = up.TriggerID, &ts, "UPGRADE", string(format)
-	g.event(false, ReasonSavepoint, "Stopping job %s with a %s savepoint before the %s", in.Obs.Job.ID, format, upgradeOrSuspend(up))
+	why := ""
+	if from, to, changed := g.stateBackendChange(); changed {
+		why = fmt.Sprintf(" (the state backend changes from %s to %s)", from, to)
+	}
+	g.event(false, ReasonSavepoint, "Stopping job %s with a %s savepoint before the %s%s", in.Obs.Job.ID, format, upgradeOrSuspend(up), why)
 	g.d.Action = ActionStopWithSavepoint
 	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
 	g.d.FormatType = g.formatToSend(format)

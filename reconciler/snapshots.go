@@ -62,9 +62,9 @@ import (
 // savepoint, and triggers manual and periodic ones. The savepoint directory
 // and the trigger id support come from the deployed spec for the same
 // reason. The new setting applies from the next savepoint on. A NATIVE
-// savepoint can only be restored by the state backend that wrote it; an
-// upgrade that switches the state backend while NATIVE is deployed is not
-// refused here (yet).
+// savepoint can only be restored by the state backend that wrote it, so an
+// upgrade that switches the state backend takes a CANONICAL one
+// (statebackend.go).
 //
 // Before Flink 1.15 (in.TriggerIDs false) no format can be sent and Flink
 // writes CANONICAL savepoints, which is what status then records;
