@@ -191,7 +191,19 @@ func TestManualSavepointIsDroppedWhenTheJobStops(t *testing.T) {
 func TestPeriodicSavepoints(t *testing.T) {
 	doc := statefulSpec("periodic", "savepoint", "    kubernetes.operator.periodic.savepoint.interval: 400 ms")
 	d := deployRunning(t, "periodic", "v1_20", doc)
-	fd := d.until("two periodic savepoints", 300, func(fd *v1beta1.FlinkDeployment) bool {
+	fd, info := twoPeriodicSavepoints(t, d, 300)
+	gap := time.UnixMilli(info.SavepointHistory[1].TimeStamp).Sub(time.UnixMilli(info.SavepointHistory[0].TimeStamp))
+	assert.GreaterOrEqual(t, gap, 400*time.Millisecond, "at the interval, not faster")
+	assert.GreaterOrEqual(t, info.LastPeriodicSavepointTimestamp, fd.CreationTimestamp.UnixMilli()+400)
+	assert.Equal(t, len(info.SavepointHistory), d.sim.savepointTriggers())
+	assertJobKeptRunning(t, d)
+}
+
+// twoPeriodicSavepoints drives passes until two savepoints are recorded
+// and checks that both are periodic ones in the configured directory.
+func twoPeriodicSavepoints(t *testing.T, d *driver, passes int) (*v1beta1.FlinkDeployment, *v1beta1.SavepointInfo) {
+	t.Helper()
+	fd := d.until("two periodic savepoints", passes, func(fd *v1beta1.FlinkDeployment) bool {
 		info := fd.Status.JobStatus.SavepointInfo
 		return info != nil && len(info.SavepointHistory) >= 2 && fd.Status.SavepointTrigger == nil
 	})
@@ -201,11 +213,7 @@ func TestPeriodicSavepoints(t *testing.T) {
 		assert.Nil(t, sp.TriggerNonce)
 		assert.True(t, strings.HasPrefix(sp.Location, "s3://bucket/savepoints/"), sp.Location)
 	}
-	gap := time.UnixMilli(info.SavepointHistory[1].TimeStamp).Sub(time.UnixMilli(info.SavepointHistory[0].TimeStamp))
-	assert.GreaterOrEqual(t, gap, 400*time.Millisecond, "at the interval, not faster")
-	assert.GreaterOrEqual(t, info.LastPeriodicSavepointTimestamp, fd.CreationTimestamp.UnixMilli()+400)
-	assert.Equal(t, len(info.SavepointHistory), d.sim.savepointTriggers())
-	assertJobKeptRunning(t, d)
+	return fd, info
 }
 
 // TestPeriodicSavepointsByCron: a Quartz cron expression (every second)
@@ -213,14 +221,7 @@ func TestPeriodicSavepoints(t *testing.T) {
 func TestPeriodicSavepointsByCron(t *testing.T) {
 	doc := statefulSpec("cron", "savepoint", `    kubernetes.operator.periodic.savepoint.interval: "* * * * * ?"`)
 	d := deployRunning(t, "cron", "v1_20", doc)
-	fd := d.until("two periodic savepoints", 600, func(fd *v1beta1.FlinkDeployment) bool {
-		info := fd.Status.JobStatus.SavepointInfo
-		return info != nil && len(info.SavepointHistory) >= 2 && fd.Status.SavepointTrigger == nil
-	})
-	info := fd.Status.JobStatus.SavepointInfo
-	for _, sp := range info.SavepointHistory {
-		assert.Equal(t, "PERIODIC", sp.TriggerType)
-	}
+	fd, info := twoPeriodicSavepoints(t, d, 600)
 	// At most one trigger per fire time: whole seconds since the resource
 	// was created (its timestamp is in whole seconds), counting both ends.
 	fireTimes := int(time.Since(fd.CreationTimestamp.Time)/time.Second) + 1

@@ -39,6 +39,15 @@ func snapshotInput(t *testing.T, nonce *int64, config map[string]any) GateInput 
 	return in
 }
 
+// periodicInput is a running job created three hours ago with the periodic
+// savepoint setting value, whose last periodic savepoint was triggered ago.
+func periodicInput(t *testing.T, value string, ago time.Duration) GateInput {
+	in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": value})
+	in.Created = in.Now.Add(-3 * time.Hour)
+	in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-ago).UnixMilli()}
+	return in
+}
+
 // inFlight records a MANUAL request for nonce 2 whose attempt was triggered
 // ago.
 func inFlight(in GateInput, ago time.Duration, sp SavepointObservation) GateInput {
@@ -327,12 +336,7 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "periodic due: triggered and the trigger time recorded",
-		in: func(t *testing.T) GateInput {
-			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
-			in.Created = in.Now.Add(-3 * time.Hour)
-			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-61 * time.Minute).UnixMilli()}
-			return in
-		},
+		in:   func(t *testing.T) GateInput { return periodicInput(t, "1 h", 61*time.Minute) },
 		check: func(t *testing.T, d GateDecision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
@@ -342,12 +346,7 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "periodic not due: wakes up when it is",
-		in: func(t *testing.T) GateInput {
-			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
-			in.Created = in.Now.Add(-3 * time.Hour)
-			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-10 * time.Minute).UnixMilli()}
-			return in
-		},
+		in:   func(t *testing.T) GateInput { return periodicInput(t, "1 h", 10*time.Minute) },
 		check: func(t *testing.T, d GateDecision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Nil(t, d.Status.SavepointTrigger)
@@ -356,12 +355,7 @@ func TestGateSnapshots(t *testing.T) {
 	}, {
 		// Now is 1970-01-01T00:16:40Z.
 		name: "periodic by Quartz cron, due: its first time after the last trigger has passed",
-		in: func(t *testing.T) GateInput {
-			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "0 0/30 * * * ?"})
-			in.Created = in.Now.Add(-3 * time.Hour)
-			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-20 * time.Minute).UnixMilli()}
-			return in
-		},
+		in:   func(t *testing.T) GateInput { return periodicInput(t, "0 0/30 * * * ?", 20*time.Minute) },
 		check: func(t *testing.T, d GateDecision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
@@ -369,12 +363,7 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "periodic by Quartz cron, not due: wakes up at its next time",
-		in: func(t *testing.T) GateInput {
-			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "0 0/30 * * * ?"})
-			in.Created = in.Now.Add(-3 * time.Hour)
-			in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-10 * time.Minute).UnixMilli()}
-			return in
-		},
+		in:   func(t *testing.T) GateInput { return periodicInput(t, "0 0/30 * * * ?", 10*time.Minute) },
 		check: func(t *testing.T, d GateDecision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Nil(t, d.Status.SavepointTrigger)
