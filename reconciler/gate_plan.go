@@ -1,0 +1,289 @@
+package reconciler
+
+import (
+	"fmt"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Planning: which restart a spec change needs, and how the running job's
+// state is carried over to the new one.
+
+// deployedContext is how the running cluster was rendered. Clusters
+// deployed before status.deployedWith existed were rendered with the zero
+// context.
+func deployedContext(st *v1beta1.FlinkDeploymentStatus) renderer.RenderContext {
+	if st.DeployedWith == nil {
+		return renderer.RenderContext{}
+	}
+	return renderer.RenderContext{RestorePath: st.DeployedWith.RestorePath, StartEmpty: true, JobID: st.DeployedWith.JobID}
+}
+
+// applyDeployed keeps the running cluster as it is (correcting drift).
+func (g *gate) applyDeployed() {
+	g.d.Action = ActionApply
+	g.d.Target = g.in.Deployed
+	g.d.Context = deployedContext(g.st())
+}
+
+// recordInPlace applies a change that does not restart the JobManager.
+func (g *gate) recordInPlace() {
+	after := g.st().DeepCopy()
+	g.markReconciled(after, g.in.Spec, false)
+	g.d.Action = ActionApply
+	g.d.Target = g.in.Spec
+	g.d.Context = deployedContext(g.st())
+	g.d.After = after
+}
+
+// markReconciled records spec as the deployed one in st.
+func (g *gate) markReconciled(st *v1beta1.FlinkDeploymentStatus, spec *v1beta1.FlinkDeploymentSpec, first bool) {
+	spec = withConsumedNonce(g.in.Deployed, spec)
+	encoded, err := encodeReconciledSpec(*spec, first)
+	if err != nil {
+		// Cannot happen for a spec that decoded; never record a wrong one.
+		g.d.Hold = err.Error()
+		return
+	}
+	st.ReconciliationStatus.LastReconciledSpec = encoded
+	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+	st.ReconciliationStatus.ReconciliationTimestamp = g.in.Now.UnixMilli()
+	st.ObservedGeneration = g.in.Generation
+}
+
+func (g *gate) firstDeploy() {
+	spec := g.in.Spec
+	up := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseDeploying, Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation}
+	if spec.Job != nil {
+		up.Mode = spec.Job.UpgradeMode
+		up.RestorePath = spec.Job.InitialSavepointPath
+		up.JobID = g.in.NewJobID
+		if spec.Job.State == v1beta1.JobStateSuspended {
+			up.RestorePath, up.JobID = "", ""
+		}
+	}
+	g.st().Upgrade = up
+	g.deploying()
+}
+
+func suspended(spec *v1beta1.FlinkDeploymentSpec) bool {
+	return spec.Job != nil && spec.Job.State == v1beta1.JobStateSuspended
+}
+
+// startUpgrade begins rolling out a change that restarts the JobManager.
+func (g *gate) startUpgrade(diff SpecDiff) {
+	deployed, spec := g.in.Deployed, g.in.Spec
+	st := g.st()
+	up := &v1beta1.UpgradeProgress{Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation, Suspend: suspended(spec)}
+	switch {
+	case spec.Job == nil || deployed.Job == nil:
+		// A session cluster has no job state: take it down (Flink's HA
+		// data stays) and deploy the new one.
+		up.Phase = v1beta1.PhaseTakingDown
+	case diff.Type == DiffSavepointRedeploy:
+		// Redeploy from initialSavepointPath, whatever runs now.
+		up.Phase = v1beta1.PhaseTakingDown
+		up.RestorePath = spec.Job.InitialSavepointPath
+		up.JobID = g.in.NewJobID
+		g.event(false, ReasonSavepointRedeploy, "Redeploying from %s (savepointRedeployNonce changed)", up.RestorePath)
+	case suspended(deployed) && suspended(spec):
+		// Nothing runs; just record the edit.
+		g.recordInPlace()
+		return
+	case suspended(deployed):
+		g.resume(up)
+		return
+	default:
+		g.takeDownRunningJob(up)
+		return
+	}
+	st.Upgrade = up
+	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+	g.takingDown()
+}
+
+// resume starts a suspended job again, from where its suspension left it.
+func (g *gate) resume(up *v1beta1.UpgradeProgress) {
+	deployed, spec, st := g.in.Deployed, g.in.Spec, g.st()
+	// The mode recorded at suspend time decides, unless the user now asks
+	// for a stateless start.
+	up.Mode = deployed.Job.UpgradeMode
+	if spec.Job.UpgradeMode == v1beta1.UpgradeModeStateless {
+		up.Mode = v1beta1.UpgradeModeStateless
+	}
+	up.JobID = g.in.NewJobID
+	neverRan := g.in.FirstDeployment && st.JobStatus.JobID == ""
+	switch {
+	case neverRan:
+		up.RestorePath = spec.Job.InitialSavepointPath
+	case up.Mode == v1beta1.UpgradeModeStateless:
+	case up.Mode == v1beta1.UpgradeModeSavepoint:
+		up.RestorePath = st.JobStatus.UpgradeSavepointPath
+		if up.RestorePath == "" {
+			g.hold(fmt.Sprintf("cannot resume: the job was suspended with upgradeMode savepoint but status.jobStatus.upgradeSavepointPath is empty. Manual restore required: set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce, or set spec.job.upgradeMode: stateless to start empty"))
+			return
+		}
+		if from, to, changed := g.stateBackendChange(); changed && savepointFormatOf(st, up.RestorePath) != string(flinkrest.SavepointFormatCanonical) {
+			g.hold(fmt.Sprintf("cannot resume with state backend %s: the job was suspended with a %s savepoint (%s), which only %s can restore. Resume with state backend %s first; changing it then takes a CANONICAL savepoint", to, savepointFormatOf(st, up.RestorePath), up.RestorePath, from, from))
+			return
+		}
+	default: // last-state
+		if from, to, changed := g.stateBackendChange(); changed {
+			g.hold(fmt.Sprintf("cannot resume with last-state and state backend %s: the job's checkpoints can be restored only by %s. Resume with state backend %s first; changing it then takes a CANONICAL savepoint", to, from, from))
+			return
+		}
+		if deployed.FlinkVersion != spec.FlinkVersion {
+			g.hold(fmt.Sprintf("cannot resume with last-state from %s to %s: Kubernetes HA metadata is not compatible across Flink versions. Resume on %s first and upgrade with upgradeMode savepoint", deployed.FlinkVersion, spec.FlinkVersion, deployed.FlinkVersion))
+			return
+		}
+		if !g.in.HA.MetadataAvailable {
+			g.hold(haMissing)
+			return
+		}
+		up.JobID = g.deployedJobID()
+		up.RestorePath = g.lastStateRestorePath()
+	}
+	up.Phase = v1beta1.PhaseDeploying
+	st.Upgrade = up
+	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+	g.event(false, ReasonResume, "Resuming the job (%s) %s", up.Mode, describeRestore(up.RestorePath))
+	g.deploying()
+}
+
+const haMissing = "HA metadata is not available to restore from last state. It is possible that the job has finished or terminally failed, or the configmaps have been deleted. Manual restore required: set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce"
+
+func describeRestore(path string) string {
+	switch path {
+	case "":
+		return "without state"
+	case LastStateRestorePath:
+		return "from the latest checkpoint in Kubernetes HA"
+	}
+	return "from " + path
+}
+
+// deployedJobID is the job id the running cluster was given.
+func (g *gate) deployedJobID() string {
+	st := g.st()
+	if st.DeployedWith != nil && st.DeployedWith.JobID != "" {
+		return st.DeployedWith.JobID
+	}
+	return st.JobStatus.JobID
+}
+
+// lastStateRestorePath restores from HA when it holds a checkpoint, else
+// from where the job started (it has written no checkpoint since).
+func (g *gate) lastStateRestorePath() string {
+	if g.in.HA.LatestCheckpointID > 0 {
+		return LastStateRestorePath
+	}
+	if st := g.st(); st.DeployedWith != nil {
+		return st.DeployedWith.RestorePath
+	}
+	return ""
+}
+
+// hold keeps the running cluster as it is and says why nothing progresses.
+func (g *gate) hold(reason string) {
+	g.applyDeployedUnlessTakingDown()
+	g.d.Hold = reason
+	g.d.RequeueAfter = g.in.Policy.WaitInterval
+}
+
+func (g *gate) applyDeployedUnlessTakingDown() {
+	if up := g.st().Upgrade; up != nil && up.Phase != v1beta1.PhaseSavepointing {
+		g.d.Action = ActionWait
+		return
+	}
+	g.applyDeployed()
+}
+
+// takeDownRunningJob picks how the running job's state is kept: savepoint,
+// HA metadata, or (only when the user asked for it) none.
+func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
+	deployed, spec, st, in := g.in.Deployed, g.in.Spec, g.st(), g.in
+	up.Mode = spec.Job.UpgradeMode
+	versionChanged := deployed.FlinkVersion != spec.FlinkVersion
+	fromBackend, toBackend, backendChanged := g.stateBackendChange()
+	if up.Mode == v1beta1.UpgradeModeLastState && (versionChanged || backendChanged) {
+		// HA metadata is never trusted across Flink versions, and a
+		// checkpoint cannot move to another state backend
+		// (statebackend.go).
+		up.Mode = v1beta1.UpgradeModeSavepoint
+	}
+	job := in.Obs.Job
+	ready := in.Obs.JobManager == v1beta1.JMReady && job != nil
+	running := ready && job.State == flinkrest.JobRunning
+	haHasCheckpoint := in.HA.Enabled && in.HA.MetadataAvailable && in.HA.LatestCheckpointID > 0
+	terminalWithCheckpoint := ready && terminal(string(job.State)) && in.LatestCheckpoint != ""
+	haCheckpoint := haHasCheckpoint && !versionChanged && !backendChanged
+
+	switch {
+	case up.Mode == v1beta1.UpgradeModeStateless:
+		up.JobID = in.NewJobID
+		g.begin(up, v1beta1.PhaseTakingDown, "Upgrading statelessly (upgradeMode stateless): the job restarts without state")
+	case running && up.Mode == v1beta1.UpgradeModeSavepoint:
+		up.Phase = v1beta1.PhaseSavepointing
+		st.Upgrade = up
+		st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+		g.savepointing()
+	case running: // last-state
+		if !in.HA.MetadataAvailable {
+			g.hold("last-state upgrade held: " + haMissing)
+			return
+		}
+		up.JobID = g.deployedJobID()
+		up.RestorePath = g.lastStateRestorePath()
+		g.begin(up, v1beta1.PhaseTakingDown, "Upgrading with last-state: the job restarts %s", describeRestore(up.RestorePath))
+	case haCheckpoint:
+		// The job is not running (restarting, failing, JobManager down)
+		// but Flink's HA holds its latest checkpoint: restore from that.
+		up.Mode = v1beta1.UpgradeModeLastState
+		up.JobID = g.deployedJobID()
+		up.RestorePath = LastStateRestorePath
+		g.begin(up, v1beta1.PhaseTakingDown, "The job is not running; upgrading from the latest checkpoint in Kubernetes HA")
+	case backendChanged && (haHasCheckpoint || terminalWithCheckpoint):
+		g.hold(fmt.Sprintf("upgrade held: the state backend changes from %s to %s, which needs a CANONICAL savepoint of the running job, but the job is %s; its checkpoints can be restored only by %s. The job keeps its state: let it run again, or undo the state backend change", fromBackend, toBackend, jobStateOf(in.Obs), fromBackend))
+	case terminalWithCheckpoint:
+		up.JobID = in.NewJobID
+		up.RestorePath = in.LatestCheckpoint
+		g.begin(up, v1beta1.PhaseTakingDown, "The job is %s; upgrading from its latest checkpoint %s", job.State, in.LatestCheckpoint)
+	case neverStarted(st):
+		// No job of the deployed spec ever ran, so there is no new state
+		// to lose: start again from where the deployed one was to start.
+		up.JobID = in.NewJobID
+		up.RestorePath = deployedContext(st).RestorePath
+		if st.DeployedWith == nil {
+			up.RestorePath = deployed.Job.InitialSavepointPath
+		}
+		g.begin(up, v1beta1.PhaseTakingDown, "The deployed job never started; redeploying %s", describeRestore(up.RestorePath))
+	case ready && !terminal(string(job.State)):
+		g.hold(fmt.Sprintf("upgrade waiting: the job is %s; a %s upgrade needs it RUNNING to take a savepoint", job.State, up.Mode))
+	case in.Obs.RESTError != nil:
+		g.hold(fmt.Sprintf("upgrade waiting: the JobManager's REST API does not answer (%v); a %s upgrade needs it to take a savepoint. The job keeps running", in.Obs.RESTError, up.Mode))
+	case in.Obs.JobManager == v1beta1.JMDeploying || in.Obs.JobManager == v1beta1.JMDeployedNotReady:
+		g.hold(fmt.Sprintf("upgrade waiting: the JobManager is starting (%s); a %s upgrade needs its job RUNNING to take a savepoint", in.Obs.JobManager, up.Mode))
+	default:
+		state := "unknown"
+		if job != nil {
+			state = string(job.State)
+		}
+		g.hold(fmt.Sprintf("upgrade held: the job is %s (JobManager %s) and neither a savepoint nor Kubernetes HA metadata is available to restore from, so a restart would lose its state. Manual restore required: set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce, or set spec.job.upgradeMode: stateless", state, in.Obs.JobManager))
+	}
+}
+
+// neverStarted: the job deployed last has not been seen running.
+func neverStarted(st *v1beta1.FlinkDeploymentStatus) bool {
+	return st.JobStatus.StartTime == "" && (st.JobStatus.State == "" || st.JobStatus.State == string(flinkrest.JobReconciling))
+}
+
+func (g *gate) begin(up *v1beta1.UpgradeProgress, phase v1beta1.UpgradePhase, format string, args ...any) {
+	up.Phase = phase
+	st := g.st()
+	st.Upgrade = up
+	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+	g.event(false, ReasonUpgrade, format, args...)
+	g.takingDown()
+}

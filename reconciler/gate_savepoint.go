@@ -1,0 +1,189 @@
+package reconciler
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// The stop-with-savepoint of an upgrade or suspend: trigger, poll, retry.
+
+// savepointing drives the stop-with-savepoint of an upgrade or suspend.
+func (g *gate) savepointing() {
+	in, st := g.in, g.st()
+	up := st.Upgrade
+	now := in.Now.UnixMilli()
+	if up.Failures >= in.Policy.MaxSavepointAttempts {
+		if in.Generation == up.TargetGeneration {
+			// Abandoned; a new spec edit starts over.
+			g.hold(abandonedMessage(up, in.Policy.MaxSavepointAttempts))
+			g.d.RequeueAfter = 0
+			return
+		}
+		st.Upgrade = nil
+		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+		g.decide()
+		return
+	}
+	if up.TriggerID == "" && up.TriggerTimestamp == 0 {
+		g.trigger(up, now)
+		return
+	}
+	sp := in.Savepoint
+	if sp.TriggerError != "" {
+		g.savepointFailed(up, now, "Flink refused the stop-with-savepoint: "+sp.TriggerError)
+		return
+	}
+	switch sp.State {
+	case SavepointSucceeded:
+		g.savepointDone(up, sp.Location)
+		return
+	case SavepointFailed:
+		g.savepointFailed(up, now, sp.Failure)
+		return
+	case SavepointUnknown:
+		// Flink does not know the trigger: it was never sent (the
+		// operator stopped between recording and sending it), or the
+		// JobManager restarted, or (Flink < 1.15) its id was lost.
+		if _, _, backendChanged := g.stateBackendChange(); in.LatestCheckpoint != "" && in.LatestCheckpointTime >= up.TriggerTimestamp && !backendChanged {
+			g.savepointDone(up, in.LatestCheckpoint)
+			return
+		}
+		if in.Obs.JobManager == v1beta1.JMReady && in.Obs.Job != nil && in.Obs.Job.State == flinkrest.JobRunning {
+			g.d.Action = ActionStopWithSavepoint
+			g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
+			g.d.FormatType = g.formatToSend(g.requestedFormat(st.JobStatus.SavepointInfo))
+			g.d.RequeueAfter = in.Policy.SavepointPollInterval
+			return
+		}
+		g.savepointFailed(up, now, fmt.Sprintf("the job stopped (%s) without the requested savepoint", jobStateOf(in.Obs)))
+		return
+	}
+	// In progress, or the REST API did not answer.
+	if elapsed := in.Now.Sub(time.UnixMilli(up.TriggerTimestamp)); elapsed > in.Policy.SavepointTimeout {
+		g.savepointFailed(up, now, fmt.Sprintf("the savepoint did not complete within %s; raise execution.checkpointing.timeout if savepoints of this job take longer", in.Policy.SavepointTimeout))
+		return
+	}
+	g.applyDeployed()
+	g.d.RequeueAfter = in.Policy.SavepointPollInterval
+}
+
+func jobStateOf(obs Observation) string {
+	if obs.Job == nil {
+		return "job unknown, JobManager " + string(obs.JobManager)
+	}
+	return string(obs.Job.State)
+}
+
+func abandonedMessage(up *v1beta1.UpgradeProgress, attempts int32) string {
+	return fmt.Sprintf("upgrade to generation %d abandoned after %d failed savepoints (last: %s); the job keeps running the previous spec. Fix the cause and edit the spec (for example change spec.restartNonce) to try again", up.TargetGeneration, attempts, up.LastFailure)
+}
+
+// trigger records a new savepoint trigger; the call follows once it is
+// recorded.
+func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
+	in, st := g.in, g.st()
+	if now < up.RetryAfter {
+		g.hold(fmt.Sprintf("savepoint attempt %d failed: %s; retrying at %s", up.Failures, up.LastFailure, time.UnixMilli(up.RetryAfter).UTC().Format(time.RFC3339)))
+		g.d.RequeueAfter = time.UnixMilli(up.RetryAfter).Sub(in.Now)
+		return
+	}
+	if in.Obs.JobManager != v1beta1.JMReady || in.Obs.Job == nil || in.Obs.Job.State != flinkrest.JobRunning {
+		// The job stopped running meanwhile: choose again how to keep
+		// its state (HA, its last checkpoint), or wait.
+		failures, lastFailure := up.Failures, up.LastFailure
+		st.Upgrade = nil
+		next := &v1beta1.UpgradeProgress{TargetGeneration: up.TargetGeneration, Suspend: up.Suspend, Failures: failures, LastFailure: lastFailure}
+		g.takeDownRunningJobNotRunning(next)
+		return
+	}
+	up.TriggerTimestamp = now
+	if in.TriggerIDs {
+		up.TriggerID = in.NewTriggerID
+	}
+	ts := now
+	if st.JobStatus.SavepointInfo == nil {
+		st.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
+	}
+	info := st.JobStatus.SavepointInfo
+	format := g.upgradeSavepointFormat()
+	info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = up.TriggerID, &ts, "UPGRADE", string(format)
+	why := ""
+	if from, to, changed := g.stateBackendChange(); changed {
+		why = fmt.Sprintf(" (the state backend changes from %s to %s)", from, to)
+	}
+	g.event(false, ReasonSavepoint, "Stopping job %s with a %s savepoint before the %s%s", in.Obs.Job.ID, format, upgradeOrSuspend(up), why)
+	g.d.Action = ActionStopWithSavepoint
+	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
+	g.d.FormatType = g.formatToSend(format)
+	g.d.RequeueAfter = in.Policy.SavepointPollInterval
+}
+
+// takeDownRunningJobNotRunning re-plans a savepoint upgrade whose job
+// stopped running before the savepoint could be taken.
+func (g *gate) takeDownRunningJobNotRunning(up *v1beta1.UpgradeProgress) {
+	g.takeDownRunningJob(up)
+	if g.d.Hold != "" {
+		// Keep waiting in the savepoint phase so the attempt count holds.
+		st := g.st()
+		up.Phase = v1beta1.PhaseSavepointing
+		up.Mode = v1beta1.UpgradeModeSavepoint
+		st.Upgrade = up
+		st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+		g.d.Action = ActionApply
+		g.d.Target, g.d.Context = g.in.Deployed, deployedContext(st)
+	}
+}
+
+func upgradeOrSuspend(up *v1beta1.UpgradeProgress) string {
+	if up.Suspend {
+		return "suspend"
+	}
+	return "upgrade"
+}
+
+// savepointDone records a completed savepoint and moves on to the
+// take-down: the state is safe now.
+func (g *gate) savepointDone(up *v1beta1.UpgradeProgress, location string) {
+	st, now := g.st(), g.in.Now.UnixMilli()
+	st.JobStatus.UpgradeSavepointPath = location
+	if st.JobStatus.SavepointInfo == nil {
+		st.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
+	}
+	info := st.JobStatus.SavepointInfo
+	sp := v1beta1.Savepoint{TimeStamp: now, Location: location, TriggerType: "UPGRADE", FormatType: string(g.requestedFormat(info))}
+	recordSavepoint(info, sp)
+	up.RestorePath = location
+	up.JobID = g.in.NewJobID
+	up.TriggerID, up.TriggerTimestamp, up.LastFailure = "", 0, ""
+	up.Phase = v1beta1.PhaseTakingDown
+	g.event(false, ReasonSavepoint, "Savepoint completed at %s", location)
+	g.takingDown()
+}
+
+// savepointFailed records a failed attempt; the job keeps running and the
+// attempt is retried with a growing delay, up to the policy's limit.
+func (g *gate) savepointFailed(up *v1beta1.UpgradeProgress, now int64, cause string) {
+	st, p := g.st(), g.in.Policy
+	up.Failures++
+	up.LastFailure = cause
+	up.TriggerID, up.TriggerTimestamp = "", 0
+	if info := st.JobStatus.SavepointInfo; info != nil {
+		info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = "", nil, "", ""
+	}
+	if up.Failures >= p.MaxSavepointAttempts {
+		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+		g.event(true, ReasonUpgradeFailed, "%s", abandonedMessage(up, p.MaxSavepointAttempts))
+		g.hold(abandonedMessage(up, p.MaxSavepointAttempts))
+		g.d.RequeueAfter = 0
+		return
+	}
+	backoff := p.RetryBackoff << (up.Failures - 1)
+	up.RetryAfter = now + backoff.Milliseconds()
+	msg := fmt.Sprintf("savepoint for the %s failed (attempt %d of %d), retrying in %s; the job keeps running: %s", upgradeOrSuspend(up), up.Failures, p.MaxSavepointAttempts, backoff, cause)
+	g.event(true, ReasonSavepointError, "%s", msg)
+	g.hold(msg)
+	g.d.RequeueAfter = backoff
+}
