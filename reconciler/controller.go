@@ -153,6 +153,11 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 		}
 	}
 
+	if obs.JobManagerRan == EvidenceYes && st.DeployedWith != nil {
+		// Recorded with the pass's first status write, before any step
+		// that may depend on it.
+		st.DeployedWith.JobManagerStarted = true
+	}
 	p := &gatePass{fd: fd, persisted: *persisted, desired: desired, deployed: deployed, first: first, obs: &obs}
 	decision, err := r.drive(ctx, p)
 	*persisted = p.persisted

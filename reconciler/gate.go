@@ -262,6 +262,10 @@ func (g *gate) decide() {
 		g.snapshots()
 	case DiffIgnore, DiffScale:
 		g.event(false, ReasonSpecChanged, "%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))
+		if suspended(g.in.Deployed) {
+			g.editSuspended(diff)
+			return
+		}
 		g.recordInPlace()
 	default:
 		changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}

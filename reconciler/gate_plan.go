@@ -82,16 +82,21 @@ func (g *gate) startUpgrade(diff SpecDiff) {
 		// A session cluster has no job state: take it down (Flink's HA
 		// data stays) and deploy the new one.
 		up.Phase = v1beta1.PhaseTakingDown
+	case suspended(deployed) && suspended(spec):
+		g.editSuspended(diff)
+		return
 	case diff.Type == DiffSavepointRedeploy:
 		// Redeploy from initialSavepointPath, whatever runs now.
 		up.Phase = v1beta1.PhaseTakingDown
 		up.RestorePath = spec.Job.InitialSavepointPath
 		up.JobID = g.in.NewJobID
+		if up.Suspend {
+			// Nothing is deployed yet: the suspension records savepoint
+			// mode with the new restore point, and Flink's HA data stays
+			// until a deploy actually happens.
+			up.Mode = v1beta1.UpgradeModeSavepoint
+		}
 		g.event(false, ReasonSavepointRedeploy, "Redeploying from %s (savepointRedeployNonce changed)", up.RestorePath)
-	case suspended(deployed) && suspended(spec):
-		// Nothing runs; just record the edit.
-		g.recordInPlace()
-		return
 	case suspended(deployed):
 		g.resume(up)
 		return
@@ -102,6 +107,35 @@ func (g *gate) startUpgrade(diff SpecDiff) {
 	st.Upgrade = up
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 	g.takingDown()
+}
+
+// editSuspended records an edit of a suspended job. Nothing runs, so
+// nothing restarts; what the suspension recorded (the upgradeMode it was
+// suspended with, where a resume restores from, whether the job ever ran)
+// stays as it was until the resume uses it. Only a savepoint redeploy moves
+// the restore point: the job then resumes in savepoint mode from
+// initialSavepointPath.
+func (g *gate) editSuspended(diff SpecDiff) {
+	deployed, spec := g.in.Deployed, g.in.Spec
+	target := spec.DeepCopy()
+	after := g.st().DeepCopy()
+	first := g.in.FirstDeployment
+	if target.Job != nil && deployed.Job != nil {
+		target.Job.UpgradeMode = deployed.Job.UpgradeMode
+		if diff.Type == DiffSavepointRedeploy {
+			path := spec.Job.InitialSavepointPath
+			target.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
+			after.JobStatus.UpgradeSavepointPath = path
+			after.DeployedWith = &v1beta1.DeployedWith{RestorePath: path}
+			first = false
+			g.event(false, ReasonSavepointRedeploy, "The suspended job will resume from %s (savepointRedeployNonce changed)", path)
+		}
+	}
+	g.markReconciled(after, target, first)
+	g.d.Action = ActionApply
+	g.d.Target = target
+	g.d.Context = deployedContext(g.st())
+	g.d.After = after
 }
 
 // resume starts a suspended job again, from where its suspension left it.
@@ -250,7 +284,7 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 		up.JobID = in.NewJobID
 		up.RestorePath = in.LatestCheckpoint
 		g.begin(up, v1beta1.PhaseTakingDown, "The job is %s; upgrading from its latest checkpoint %s", job.State, in.LatestCheckpoint)
-	case neverStarted(st):
+	case neverStarted(st, in.Obs):
 		// No job of the deployed spec ever ran, so there is no new state
 		// to lose: start again from where the deployed one was to start.
 		up.JobID = in.NewJobID
@@ -274,9 +308,20 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 	}
 }
 
-// neverStarted: the job deployed last has not been seen running.
-func neverStarted(st *v1beta1.FlinkDeploymentStatus) bool {
-	return st.JobStatus.StartTime == "" && (st.JobStatus.State == "" || st.JobStatus.State == string(flinkrest.JobReconciling))
+// neverStarted: no JobManager of the deployment last made ever ran, so
+// the job it was to run has no state of its own yet. This is decided from
+// the cluster (status.deployedWith.jobManagerStarted, the Deployment and
+// its pods), never from the REST API not answering: a JobManager whose REST
+// API the operator cannot reach (a NetworkPolicy, DNS, TLS) may well run
+// the job. Without evidence either way the job counts as started.
+func neverStarted(st *v1beta1.FlinkDeploymentStatus, obs Observation) bool {
+	if st.DeployedWith != nil && st.DeployedWith.JobManagerStarted {
+		return false
+	}
+	if st.JobStatus.StartTime != "" {
+		return false // the REST API has seen it
+	}
+	return obs.JobManagerRan == EvidenceNo
 }
 
 func (g *gate) begin(up *v1beta1.UpgradeProgress, phase v1beta1.UpgradePhase, format string, args ...any) {

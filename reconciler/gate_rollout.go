@@ -1,6 +1,9 @@
 package reconciler
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -34,6 +37,10 @@ func (g *gate) deploying() {
 		// Resume restores with the mode the job was suspended with.
 		target.Job.UpgradeMode = up.Mode
 	}
+	if reason := g.restoreMismatch(up, target); reason != "" && !susp {
+		g.hold(reason)
+		return
+	}
 	after := st.DeepCopy()
 	after.Upgrade = nil
 	g.markReconciled(after, target, in.Deployed == nil)
@@ -42,7 +49,9 @@ func (g *gate) deploying() {
 	if target.Job != nil {
 		if susp {
 			after.JobStatus.State = string(flinkrest.JobSuspended)
-			if up.Mode == v1beta1.UpgradeModeLastState {
+			// Where the resume restores from: the suspend's savepoint,
+			// Flink's HA data (last-state) or a redeploy's savepoint.
+			if up.RestorePath != "" {
 				after.JobStatus.UpgradeSavepointPath = up.RestorePath
 			}
 		} else {
@@ -61,4 +70,25 @@ func (g *gate) deploying() {
 	g.d.Context = renderer.RenderContext{RestorePath: up.RestorePath, StartEmpty: true, JobID: up.JobID}
 	g.d.StripHAJobGraphs = up.Mode == v1beta1.UpgradeModeLastState && !susp && target.Job != nil
 	g.d.After = after
+}
+
+// restoreMismatch says why target cannot restore from what the upgrade
+// kept, or "". The planner (takeDownRunningJob, resume) applies the Flink
+// version and state backend rules to the spec it planned for; a spec edited
+// while the upgrade was under way is checked again here, before anything
+// starts from the kept state.
+func (g *gate) restoreMismatch(up *v1beta1.UpgradeProgress, target *v1beta1.FlinkDeploymentSpec) string {
+	deployed := g.in.Deployed
+	if deployed == nil || deployed.Job == nil || target.Job == nil || up.RestorePath == "" {
+		return ""
+	}
+	fromHA := up.Mode == v1beta1.UpgradeModeLastState || up.RestorePath == LastStateRestorePath
+	from, to, backendChanged := g.stateBackendChange()
+	switch {
+	case fromHA && deployed.FlinkVersion != target.FlinkVersion:
+		return fmt.Sprintf("upgrade held before deploying: spec.flinkVersion changed from %s to %s while a last-state upgrade was under way, and Kubernetes HA metadata is not compatible across Flink versions. The job's state is kept in HA: set spec.flinkVersion back to %s to finish this upgrade, then change the version with upgradeMode savepoint", deployed.FlinkVersion, target.FlinkVersion, deployed.FlinkVersion)
+	case backendChanged && (fromHA || savepointFormatOf(g.st(), up.RestorePath) != string(flinkrest.SavepointFormatCanonical)):
+		return fmt.Sprintf("upgrade held before deploying: the state backend changed from %s to %s while the upgrade was under way, and the job's state, kept at %s, can be restored only by %s. Set the state backend back to %s to finish this upgrade; changing it afterwards takes a CANONICAL savepoint", from, to, strings.TrimPrefix(describeRestore(up.RestorePath), "from "), from, from)
+	}
+	return ""
 }

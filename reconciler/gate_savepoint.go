@@ -15,19 +15,25 @@ func (g *gate) savepointing() {
 	in, st := g.in, g.st()
 	up := st.Upgrade
 	now := in.Now.UnixMilli()
-	if up.Failures >= in.Policy.MaxSavepointAttempts {
-		if in.Generation == up.TargetGeneration {
-			// Abandoned; a new spec edit starts over.
-			g.hold(abandonedMessage(up, in.Policy.MaxSavepointAttempts))
-			g.d.RequeueAfter = 0
-			return
-		}
+	inFlight := up.TriggerID != "" || up.TriggerTimestamp != 0
+	if !inFlight && in.Generation != up.TargetGeneration {
+		// The spec changed while no savepoint is in flight (a revert, a
+		// new savepointRedeployNonce, another fix): plan again for the
+		// spec as it is now rather than keep waiting for the old plan.
+		// A savepoint in flight is seen through first: it may stop the
+		// job.
 		st.Upgrade = nil
 		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
 		g.decide()
 		return
 	}
-	if up.TriggerID == "" && up.TriggerTimestamp == 0 {
+	if up.Failures >= in.Policy.MaxSavepointAttempts {
+		// Abandoned; a new spec edit starts over (above).
+		g.hold(abandonedMessage(up, in.Policy.MaxSavepointAttempts))
+		g.d.RequeueAfter = 0
+		return
+	}
+	if !inFlight {
 		g.trigger(up, now)
 		return
 	}
@@ -51,6 +57,10 @@ func (g *gate) savepointing() {
 			g.savepointDone(up, in.LatestCheckpoint)
 			return
 		}
+		if g.savepointTimedOut(up, now) {
+			// Re-sending the same trigger is bounded like waiting for it.
+			return
+		}
 		if in.Obs.JobManager == v1beta1.JMReady && in.Obs.Job != nil && in.Obs.Job.State == flinkrest.JobRunning {
 			g.d.Action = ActionStopWithSavepoint
 			g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
@@ -62,12 +72,23 @@ func (g *gate) savepointing() {
 		return
 	}
 	// In progress, or the REST API did not answer.
-	if elapsed := in.Now.Sub(time.UnixMilli(up.TriggerTimestamp)); elapsed > in.Policy.SavepointTimeout {
-		g.savepointFailed(up, now, fmt.Sprintf("the savepoint did not complete within %s; raise execution.checkpointing.timeout if savepoints of this job take longer", in.Policy.SavepointTimeout))
+	if g.savepointTimedOut(up, now) {
 		return
 	}
 	g.applyDeployed()
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
+}
+
+// savepointTimedOut fails the attempt in flight once the operator's
+// --savepoint-timeout has passed since it was triggered. The message names
+// that flag: it is the limit that fired, not Flink's checkpoint timeout.
+func (g *gate) savepointTimedOut(up *v1beta1.UpgradeProgress, now int64) bool {
+	limit := g.in.Policy.SavepointTimeout
+	if g.in.Now.Sub(time.UnixMilli(up.TriggerTimestamp)) <= limit {
+		return false
+	}
+	g.savepointFailed(up, now, fmt.Sprintf("the savepoint did not complete within the operator's --savepoint-timeout (%s); raise that flag if savepoints of this job take longer", limit))
+	return true
 }
 
 func jobStateOf(obs Observation) string {
@@ -78,7 +99,7 @@ func jobStateOf(obs Observation) string {
 }
 
 func abandonedMessage(up *v1beta1.UpgradeProgress, attempts int32) string {
-	return fmt.Sprintf("upgrade to generation %d abandoned after %d failed savepoints (last: %s); the job keeps running the previous spec. Fix the cause and edit the spec (for example change spec.restartNonce) to try again", up.TargetGeneration, attempts, up.LastFailure)
+	return fmt.Sprintf("upgrade to generation %d abandoned after %d failed savepoints (the operator's --max-savepoint-attempts; last: %s); the job keeps running the previous spec. Fix the cause and edit the spec (for example change spec.restartNonce) to try again", up.TargetGeneration, attempts, up.LastFailure)
 }
 
 // trigger records a new savepoint trigger; the call follows once it is

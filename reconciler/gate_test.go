@@ -135,7 +135,7 @@ func TestGateGates(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d GateDecision) {
-			assert.Contains(t, d.Hold, "did not complete within 10m0s")
+			assert.Contains(t, d.Hold, "--savepoint-timeout (10m0s)")
 			assert.Equal(t, "flink:1.20", d.Target.Image)
 		},
 	}, {

@@ -29,7 +29,22 @@ type Observation struct {
 	RESTURL string
 	// RESTError is set when the REST API should have answered but did not.
 	RESTError error
+	// JobManagerRan is what the Deployment and its pods show of whether a
+	// JobManager ever ran.
+	JobManagerRan Evidence
 }
+
+// Evidence is what the cluster shows of a fact the operator cannot see
+// directly.
+type Evidence int
+
+// Evidence values. Unknown is the zero value: without evidence either way
+// the gate assumes the worst for the job's state.
+const (
+	EvidenceUnknown Evidence = iota
+	EvidenceYes
+	EvidenceNo
+)
 
 // waitingFailures are container states that will not heal by waiting
 // (reference operator, DeploymentFailedException).
@@ -52,20 +67,16 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 		return obs, fmt.Errorf("Deployment/%s/%s: get: %w", fd.Namespace, fd.Name, err)
 	}
 	obs.DeploymentGeneration = dep.Generation
+	if dep.Status.AvailableReplicas > 0 || everAvailable(dep) {
+		obs.JobManagerRan = EvidenceYes
+	}
 	if problem := deploymentProblem(dep); problem != "" {
 		obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem
-		return obs, nil
+		return obs, r.observePods(ctx, fd, &obs)
 	}
 	if dep.Status.AvailableReplicas < 1 || dep.Status.ObservedGeneration < dep.Generation {
 		obs.JobManager = v1beta1.JMDeploying
-		problem, err := r.podProblem(ctx, fd)
-		if err != nil {
-			return obs, err
-		}
-		if problem != "" {
-			obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem
-		}
-		return obs, nil
+		return obs, r.observePods(ctx, fd, &obs)
 	}
 	// Available pods are not yet a JobManager: READY means its REST API answers.
 	obs.JobManager = v1beta1.JMDeployedNotReady
@@ -94,25 +105,72 @@ func deploymentProblem(dep *appsv1.Deployment) string {
 	return ""
 }
 
-// podProblem finds a JobManager container that is failing for good.
-func (r *Reconciler) podProblem(ctx context.Context, fd *v1beta1.FlinkDeployment) (string, error) {
+// everAvailable: the Deployment's rollout completed once, so its pods were
+// available at some time. The Deployment controller keeps this reason on
+// the Progressing condition after the pods go away again.
+func everAvailable(dep *appsv1.Deployment) bool {
+	for _, c := range dep.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing && c.Reason == "NewReplicaSetAvailable" {
+			return true
+		}
+	}
+	return false
+}
+
+// observePods looks at the JobManager pods of a Deployment that is not
+// available: a container failing for good makes the JobManager ERROR, and
+// whether any JobManager container ever ran is recorded as evidence.
+func (r *Reconciler) observePods(ctx context.Context, fd *v1beta1.FlinkDeployment, obs *Observation) error {
 	pods := &corev1.PodList{}
 	if err := r.Client.List(ctx, pods, client.InNamespace(fd.Namespace),
 		client.MatchingLabels{labelApp: fd.Name, labelComponent: "jobmanager"}); err != nil {
-		return "", fmt.Errorf("list JobManager pods of %s/%s: %w", fd.Namespace, fd.Name, err)
+		return fmt.Errorf("list JobManager pods of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
 	}
-	for _, pod := range pods.Items {
+	if problem := podProblem(pods.Items); problem != "" {
+		obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem
+	}
+	if obs.JobManagerRan == EvidenceUnknown {
+		obs.JobManagerRan = jobManagerRan(pods.Items)
+	}
+	return nil
+}
+
+// podProblem finds a JobManager container that is failing for good.
+func podProblem(pods []corev1.Pod) string {
+	for _, pod := range pods {
 		statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
 		for _, cs := range statuses {
 			if w := cs.State.Waiting; w != nil && waitingFailures[w.Reason] {
-				return fmt.Sprintf("pod %s container %s: %s: %s", pod.Name, cs.Name, w.Reason, w.Message), nil
+				return fmt.Sprintf("pod %s container %s: %s: %s", pod.Name, cs.Name, w.Reason, w.Message)
 			}
 			if t := cs.LastTerminationState.Terminated; t != nil && t.Reason == "OOMKilled" {
-				return fmt.Sprintf("pod %s container %s: OOMKilled", pod.Name, cs.Name), nil
+				return fmt.Sprintf("pod %s container %s: OOMKilled", pod.Name, cs.Name)
 			}
 		}
 	}
-	return "", nil
+	return ""
+}
+
+// jobManagerRan tells from the pods of a Deployment that was never
+// available whether a JobManager container ever ran. "No" needs pods that
+// all report their containers and none that started, restarted or ended:
+// with no pod at all (deleted, not created yet) nothing is known.
+func jobManagerRan(pods []corev1.Pod) Evidence {
+	if len(pods) == 0 {
+		return EvidenceUnknown
+	}
+	for _, pod := range pods {
+		if len(pod.Status.ContainerStatuses) == 0 && pod.Status.Phase != corev1.PodPending {
+			return EvidenceUnknown
+		}
+		for _, cs := range pod.Status.ContainerStatuses {
+			if cs.State.Running != nil || cs.State.Terminated != nil || cs.LastTerminationState.Terminated != nil ||
+				cs.RestartCount > 0 || (cs.Started != nil && *cs.Started) {
+				return EvidenceYes
+			}
+		}
+	}
+	return EvidenceNo
 }
 
 // pickJob returns the job the status already follows, else the newest.

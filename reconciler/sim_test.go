@@ -47,6 +47,13 @@ type sim struct {
 	// haCheckpoint is the checkpoint id Flink's HA data gets when a job
 	// starts with Kubernetes HA.
 	haCheckpoint int64
+	// restDown: JobManagers started from now on run, but their REST API
+	// cannot be reached (a NetworkPolicy, DNS, TLS).
+	restDown bool
+	// neverStarts: JobManager Deployments never become available; their
+	// pod waits with ErrImagePull, so no JobManager container ever runs.
+	neverStarts bool
+	podMade     bool
 }
 
 // jobStart is one job submission seen by the fake JobManager.
@@ -73,6 +80,10 @@ func (s *sim) sync() {
 	dep := &appsv1.Deployment{}
 	err := k8s.Get(ctx, client.ObjectKey{Namespace: s.ns, Name: s.name}, dep)
 	if apierrors.IsNotFound(err) {
+		if s.podMade {
+			s.deleteJobManagerPods()
+			s.podMade = false
+		}
 		if s.cluster != nil {
 			jobs.Remove(s.prefix())
 			s.cluster, s.depUID = nil, ""
@@ -81,6 +92,10 @@ func (s *sim) sync() {
 	}
 	if err != nil {
 		s.t.Fatalf("sim: get Deployment: %v", err)
+	}
+	if s.neverStarts {
+		s.imagePullFailing()
+		return
 	}
 	if dep.UID != s.depUID || dep.Generation != s.depGen {
 		s.startJobManager()
@@ -160,8 +175,10 @@ func (s *sim) startJobManager() {
 		s.writeHA(start.JobID)
 	}
 	jobs.Remove(s.prefix())
-	if err := jobs.Add(s.prefix(), c); err != nil {
-		s.t.Fatalf("sim: %v", err)
+	if !s.restDown {
+		if err := jobs.Add(s.prefix(), c); err != nil {
+			s.t.Fatalf("sim: %v", err)
+		}
 	}
 	s.cluster = c
 	s.clusters = append(s.clusters, c)
@@ -314,4 +331,47 @@ func running(fd *v1beta1.FlinkDeployment) bool {
 func suspendedDone(fd *v1beta1.FlinkDeployment) bool {
 	return fd != nil && fd.Status.Upgrade == nil && fd.Status.LifecycleState == v1beta1.LifecycleSuspended &&
 		fd.Status.ObservedGeneration == fd.Generation
+}
+
+// restUp makes the running JobManager's REST API reachable again.
+func (s *sim) restUp() {
+	s.t.Helper()
+	s.restDown = false
+	jobs.Remove(s.prefix())
+	if err := jobs.Add(s.prefix(), s.cluster); err != nil {
+		s.t.Fatalf("sim: %v", err)
+	}
+}
+
+// imagePullFailing plays a kubelet that cannot pull the JobManager's
+// image: one pod, its container waiting with ErrImagePull.
+func (s *sim) imagePullFailing() {
+	s.t.Helper()
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: s.ns, Name: s.name + "-jm",
+		Labels: map[string]string{"app": s.name, "component": "jobmanager", "type": "flink-native-kubernetes"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "flink-main-container", Image: "flink:missing"}}}}
+	if err := k8s.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
+		s.t.Fatalf("sim: create JobManager pod: %v", err)
+	}
+	s.podMade = true
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(pod), pod); err != nil {
+		s.t.Fatalf("sim: get JobManager pod: %v", err)
+	}
+	pod.Status = corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{
+		Name: "flink-main-container", Image: "flink:missing",
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull", Message: "not found"}},
+	}}}
+	if err := k8s.Status().Update(ctx, pod); err != nil && !apierrors.IsConflict(err) {
+		s.t.Fatalf("sim: JobManager pod status: %v", err)
+	}
+}
+
+// deleteJobManagerPods removes the pods imagePullFailing made, as a
+// kubelet would once their Deployment is gone.
+func (s *sim) deleteJobManagerPods() {
+	s.t.Helper()
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: s.ns, Name: s.name + "-jm"}}
+	if err := k8s.Delete(ctx, pod, client.GracePeriodSeconds(0)); err != nil && !apierrors.IsNotFound(err) {
+		s.t.Fatalf("sim: delete JobManager pod: %v", err)
+	}
 }

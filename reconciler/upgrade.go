@@ -345,8 +345,14 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	switch {
 	case up != nil && up.Phase == v1beta1.PhaseSavepointing:
 		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp, reachable)
-		if in.Savepoint.State == SavepointUnknown && reachable {
+		switch {
+		case in.Savepoint.State == SavepointUnknown && reachable:
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
+		case reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)):
+			// The job failed, or a stop-with-savepoint finished it after
+			// the attempt was given up: the upgrade goes on from the
+			// newest checkpoint or savepoint Flink reports.
+			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestCheckpoint(ctx, p)
 		}
 	case up != nil && up.Phase == v1beta1.PhaseTakingDown:
 		if in.ClusterGone, err = r.clusterGone(ctx, fd); err != nil {

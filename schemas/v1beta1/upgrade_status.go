@@ -76,6 +76,13 @@ type DeployedWith struct {
 	// JobID the job was started with.
 	// +optional
 	JobID string `json:"jobId,omitempty"`
+	// JobManagerStarted is set once the operator has seen a JobManager of
+	// this deployment run: its Deployment was available, or a JobManager
+	// container started. The deployed job counts as never started only
+	// while this is unset and the cluster shows that no JobManager ever
+	// ran; only then may a change redeploy it without a savepoint.
+	// +optional
+	JobManagerStarted bool `json:"jobManagerStarted,omitempty"`
 }
 
 // HAStatus is what the operator read from Flink's Kubernetes HA
