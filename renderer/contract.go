@@ -55,6 +55,7 @@ type templateInput struct {
 	ServiceAccount             string            `json:"serviceAccount"`
 	HighAvailability           bool              `json:"highAvailability"`
 	KubernetesHighAvailability bool              `json:"kubernetesHighAvailability,omitempty"`
+	HAStorageDir               string            `json:"haStorageDir,omitempty"`
 	TaskSlots                  int64             `json:"taskSlots"`
 	LogConfiguration           map[string]string `json:"logConfiguration"`
 	JobManager                 processInput      `json:"jobManager"`
@@ -86,6 +87,7 @@ type jobInput struct {
 	EntryClass            string   `json:"entryClass,omitempty"`
 	Args                  []string `json:"args"`
 	ProgramArgs           string   `json:"programArgs,omitempty"`
+	UpgradeMode           string   `json:"upgradeMode"`
 	State                 string   `json:"state"`
 	RestorePath           string   `json:"restorePath,omitempty"`
 	AllowNonRestoredState *bool    `json:"allowNonRestoredState,omitempty"`

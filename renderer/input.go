@@ -1,6 +1,8 @@
 package renderer
 
 import (
+	"strings"
+
 	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -42,6 +44,7 @@ func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc Render
 		ServiceAccount:             s.ServiceAccount,
 		HighAvailability:           haType != "",
 		KubernetesHighAvailability: haType == "kubernetes",
+		HAStorageDir:               haStorageDir(haType, config),
 		TaskSlots:                  slots,
 		LogConfiguration:           logConfiguration(s.LogConfiguration),
 		JobManager:                 jm,
@@ -107,11 +110,21 @@ func buildJob(fd *v1beta1.FlinkDeployment, rc RenderContext, slots int64, yamlFi
 		EntryClass:            job.EntryClass,
 		Args:                  args,
 		ProgramArgs:           programArgs,
+		UpgradeMode:           string(job.UpgradeMode),
 		State:                 string(state),
 		RestorePath:           restore,
 		AllowNonRestoredState: job.AllowNonRestoredState,
 		JobID:                 rc.JobID,
 	}
+}
+
+// haStorageDir is high-availability.storageDir when high availability is
+// on, without a trailing slash so that paths below it read cleanly.
+func haStorageDir(haType string, config map[string]string) string {
+	if haType == "" {
+		return ""
+	}
+	return strings.TrimSuffix(strings.TrimSpace(config[validation.KeyHAStorageDir]), "/")
 }
 
 // logConfiguration passes the two log files Flink reads; validation has

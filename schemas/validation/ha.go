@@ -16,6 +16,10 @@ const (
 	keyHAStorageDir = "high-availability.storageDir"
 )
 
+// KeyHAStorageDir is where Flink keeps high availability data, which the
+// renderer puts the job result store under.
+const KeyHAStorageDir = keyHAStorageDir
+
 // kubernetesHAFactory is the factory class name of Kubernetes high
 // availability, which every Flink version accepts as the type.
 const kubernetesHAFactory = "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory"
