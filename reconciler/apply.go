@@ -158,6 +158,9 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 // Headless_ClusterIP) cannot be updated in place: it is deleted and
 // created again. Services hold no state, and clients resolve them anew.
 func (r *Reconciler) applyOne(ctx context.Context, key objectKey, obj *unstructured.Unstructured) error {
+	if err := beforeSideEffect(ctx); err != nil {
+		return err
+	}
 	apply := func() error {
 		return r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership)
 	}
@@ -254,6 +257,9 @@ func (r *Reconciler) prune(ctx context.Context, fd *v1beta1.FlinkDeployment, kee
 		key := objectKey{gvk: obj.GetObjectKind().GroupVersionKind(), namespace: obj.GetNamespace(), name: obj.GetName()}
 		if wanted[key] {
 			continue
+		}
+		if err := beforeSideEffect(ctx); err != nil {
+			return deleted, err
 		}
 		if err := r.Client.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
 			return deleted, fmt.Errorf("%s: prune: %w", key, err)

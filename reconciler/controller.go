@@ -17,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
@@ -74,15 +75,21 @@ type Reconciler struct {
 
 	memo        applyMemo
 	renders     renderMemo
-	restBackoff sync.Map // types.UID -> time.Duration
+	fresh       freshness // stale reads: see fence.go
+	restBackoff sync.Map  // types.UID -> time.Duration
 }
 
 // Reconcile runs one pass for one FlinkDeployment.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	fd := &v1beta1.FlinkDeployment{}
-	if err := r.Client.Get(ctx, req.NamespacedName, fd); err != nil {
+	err := r.Client.Get(ctx, req.NamespacedName, fd)
+	if err == nil {
+		fd, err = r.readLatest(ctx, fd)
+	}
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			r.renders.forget(req.NamespacedName)
+			r.fresh.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -95,14 +102,21 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err := r.Client.Patch(ctx, fd, patch); err != nil {
 			return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: add finalizer: %w", fd.Namespace, fd.Name, err)
 		}
+		r.fresh.remember(fd)
 	}
 	original := fd.DeepCopy()
 	result, reconcileErr := r.reconcile(ctx, fd, &original)
-	if errors.Is(reconcileErr, errStopped) {
+	switch {
+	case errors.Is(reconcileErr, errStopped):
 		return ctrl.Result{}, reconcileErr
+	case errors.Is(reconcileErr, errStale):
+		// The pass decided on an outdated copy and did nothing; start over
+		// from the API server's version (fence.go).
+		log.FromContext(ctx).V(1).Info("FlinkDeployment changed since it was read; starting over", "reason", reconcileErr.Error())
+		return ctrl.Result{Requeue: true}, nil
 	}
 	if err := r.writeStatus(ctx, original, fd); err != nil {
-		if apierrors.IsConflict(err) {
+		if errors.Is(err, errStale) {
 			// Someone wrote the CR meanwhile; start over from the new version.
 			return ctrl.Result{Requeue: true}, nil
 		}
@@ -162,7 +176,7 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 	decision, err := r.drive(ctx, p)
 	*persisted = p.persisted
 	if err != nil {
-		if !errors.Is(err, errStopped) {
+		if !errors.Is(err, errStopped) && !errors.Is(err, errStale) {
 			st.Error = err.Error()
 			r.event(fd, "Warning", ReasonError, actionReconcile, err.Error())
 		}
@@ -317,14 +331,19 @@ func (r *Reconciler) requeue(fd *v1beta1.FlinkDeployment, obs Observation, d Gat
 
 // writeStatus writes status when it changed, guarded by the resourceVersion
 // read at the start of the pass so a concurrent writer is never overwritten.
+// A conflict is errStale, and the next read goes to the API server.
 func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.FlinkDeployment) error {
 	if apiequality.Semantic.DeepEqual(original.Status, fd.Status) {
 		return nil
 	}
 	patch := client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})
 	if err := r.Client.Status().Patch(ctx, fd, patch); err != nil {
-		return fmt.Errorf("FlinkDeployment/%s/%s: write status: %w", fd.Namespace, fd.Name, err)
+		if apierrors.IsConflict(err) {
+			r.fresh.outdated(original)
+		}
+		return fmt.Errorf("FlinkDeployment/%s/%s: write status: %w", fd.Namespace, fd.Name, staleIfConflict(err))
 	}
+	r.fresh.remember(fd)
 	return nil
 }
 

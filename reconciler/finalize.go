@@ -59,6 +59,7 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 	}
 	r.restBackoff.Delete(fd.UID)
 	r.renders.forget(client.ObjectKeyFromObject(fd))
+	r.fresh.forget(client.ObjectKeyFromObject(fd))
 	return ctrl.Result{}, nil
 }
 

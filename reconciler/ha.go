@@ -92,6 +92,9 @@ func (r *Reconciler) stripJobGraphs(ctx context.Context, fd *v1beta1.FlinkDeploy
 		if !changed {
 			continue
 		}
+		if err := beforeSideEffect(ctx); err != nil {
+			return err
+		}
 		// Update carries the resourceVersion read above, so a concurrent
 		// writer (a JobManager still alive) makes this fail, not lose data.
 		if err := r.Client.Update(ctx, cm); err != nil {
@@ -110,6 +113,9 @@ func (r *Reconciler) deleteHA(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 	var errs []error
 	for i := range cms {
 		cm := &cms[i]
+		if err := beforeSideEffect(ctx); err != nil {
+			return err
+		}
 		if err := r.Client.Delete(ctx, cm); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("ConfigMap/%s/%s: delete HA data: %w", cm.Namespace, cm.Name, err))
 		}

@@ -15,6 +15,9 @@ import (
 // failure; a lost answer is found out by the next poll, and a repeated
 // trigger with the same id is the same savepoint on Flink 1.15+.
 func (r *Reconciler) triggerSavepoint(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
+	if err := beforeSideEffect(ctx); err != nil {
+		return false, err
+	}
 	rest := r.runningRESTClient(p)
 	id, err := rest.TriggerSavepoint(ctx, d.JobID, flinkrest.SavepointRequest{
 		TargetDirectory: d.SavepointDir, FormatType: d.FormatType, TriggerID: d.TriggerID,

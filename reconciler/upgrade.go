@@ -65,12 +65,19 @@ type gatePass struct {
 	triggerError string
 	// held is the last decision's hold reason.
 	held string
+	// confirmed: in this step, a status write or a fence proved persisted
+	// the FlinkDeployment's latest version (fence.go).
+	confirmed bool
 }
 
 // drive runs the gate's decisions for a FlinkDeployment until one waits.
 func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, error) {
 	var d GateDecision
+	// No side effect without proof that the status it was decided on is
+	// the latest (fence.go).
+	ctx = withSideEffectGuard(ctx, func(ctx context.Context) error { return r.confirmLatest(ctx, p) })
 	for step := 0; step < maxStepsPerPass; step++ {
+		p.confirmed = false
 		in, err := r.gateInput(ctx, p)
 		if err != nil {
 			return d, err
@@ -207,6 +214,9 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 // failure; a lost answer is retried with the same trigger id on the next
 // poll, which Flink 1.15+ deduplicates.
 func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
+	if err := beforeSideEffect(ctx); err != nil {
+		return false, err
+	}
 	rest := r.runningRESTClient(p)
 	id, err := rest.StopWithSavepoint(ctx, d.JobID, flinkrest.StopRequest{FormatType: d.FormatType, TriggerID: d.TriggerID})
 	var apiErr *flinkrest.APIError
@@ -287,6 +297,7 @@ func (r *Reconciler) persist(ctx context.Context, p *gatePass, step Step) error 
 			return err
 		}
 		p.persisted = p.fd.DeepCopy()
+		p.confirmed = true
 	}
 	if step != "" {
 		return r.stepHook(step)
@@ -469,6 +480,9 @@ func (r *Reconciler) takeDown(ctx context.Context, fd *v1beta1.FlinkDeployment, 
 		dep := &deps.Items[i]
 		if !ownedBy(dep, fd.UID) {
 			continue
+		}
+		if err := beforeSideEffect(ctx); err != nil {
+			return err
 		}
 		if err := r.Client.Delete(ctx, dep, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("Deployment/%s/%s: delete for upgrade: %w", dep.Namespace, dep.Name, err)
