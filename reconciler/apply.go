@@ -99,11 +99,17 @@ type applyResult struct {
 	Keys []objectKey
 	// Applied objects, and the ones among them whose live state had drifted.
 	Applied, Drifted []objectKey
+	// HeldBack are Deployments not applied because that would have
+	// changed their pod template (guardPodTemplates).
+	HeldBack []objectKey
 }
 
 // apply server-side-applies the rendered objects in order, each owned by the
-// FlinkDeployment, skipping those the memo proves unchanged.
-func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, objs []*unstructured.Unstructured) (applyResult, error) {
+// FlinkDeployment, skipping those the memo proves unchanged. With
+// guardPodTemplates, an existing Deployment whose pod template the apply
+// would change, which restarts its pods, is held back instead (see
+// podTemplateChanges).
+func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, objs []*unstructured.Unstructured, guardPodTemplates bool) (applyResult, error) {
 	var res applyResult
 	owner := metav1.OwnerReference{
 		APIVersion:         v1beta1.GroupVersion.String(),
@@ -129,6 +135,16 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		memo, known := r.memo.get(key)
 		if memo.hash == hash && memo.vouchesFor(known, liveRV) {
 			continue
+		}
+		if guardPodTemplates && liveRV != "" && key.gvk == deploymentGVK {
+			changes, err := r.podTemplateChanges(ctx, key, obj)
+			if err != nil {
+				return res, err
+			}
+			if changes {
+				res.HeldBack = append(res.HeldBack, key)
+				continue
+			}
 		}
 		if err := r.applyOne(ctx, key, obj); err != nil {
 			return res, err
