@@ -62,6 +62,8 @@ type applyMemo struct {
 type memoEntry struct {
 	hash            [sha256.Size]byte
 	resourceVersion string
+	// generation the apply left the object at (0 for kinds without one).
+	generation int64
 }
 
 // vouchesFor reports whether the entry proves that the live object is the
@@ -136,7 +138,10 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		if memo.hash == hash && memo.vouchesFor(known, liveRV) {
 			continue
 		}
-		if guardPodTemplates && liveRV != "" && key.gvk == deploymentGVK {
+		// A Deployment whose spec nobody changed since the same render was
+		// applied (only its status moved) has its pod template still.
+		specUntouched := known && memo.hash == hash && memo.generation != 0 && liveGen == memo.generation
+		if guardPodTemplates && liveRV != "" && key.gvk == deploymentGVK && !specUntouched {
 			changes, err := r.podTemplateChanges(ctx, key, obj)
 			if err != nil {
 				return res, err
@@ -164,7 +169,7 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 				res.Drifted = append(res.Drifted, key)
 			}
 		}
-		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion()})
+		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion(), generation: obj.GetGeneration()})
 	}
 	return res, nil
 }
