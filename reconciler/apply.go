@@ -62,6 +62,8 @@ type applyMemo struct {
 type memoEntry struct {
 	hash            [sha256.Size]byte
 	resourceVersion string
+	// generation the apply left the object at (0 for kinds without one).
+	generation int64
 }
 
 // vouchesFor reports whether the entry proves that the live object is the
@@ -99,11 +101,17 @@ type applyResult struct {
 	Keys []objectKey
 	// Applied objects, and the ones among them whose live state had drifted.
 	Applied, Drifted []objectKey
+	// HeldBack are Deployments not applied because that would have
+	// changed their pod template (guardPodTemplates).
+	HeldBack []objectKey
 }
 
 // apply server-side-applies the rendered objects in order, each owned by the
-// FlinkDeployment, skipping those the memo proves unchanged.
-func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, objs []*unstructured.Unstructured) (applyResult, error) {
+// FlinkDeployment, skipping those the memo proves unchanged. With
+// guardPodTemplates, an existing Deployment whose pod template the apply
+// would change, which restarts its pods, is held back instead (see
+// podTemplateChanges).
+func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, objs []*unstructured.Unstructured, guardPodTemplates bool) (applyResult, error) {
 	var res applyResult
 	owner := metav1.OwnerReference{
 		APIVersion:         v1beta1.GroupVersion.String(),
@@ -130,6 +138,19 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		if memo.hash == hash && memo.vouchesFor(known, liveRV) {
 			continue
 		}
+		// A Deployment whose spec nobody changed since the same render was
+		// applied (only its status moved) has its pod template still.
+		specUntouched := known && memo.hash == hash && memo.generation != 0 && liveGen == memo.generation
+		if guardPodTemplates && liveRV != "" && key.gvk == deploymentGVK && !specUntouched {
+			changes, err := r.podTemplateChanges(ctx, key, obj)
+			if err != nil {
+				return res, err
+			}
+			if changes {
+				res.HeldBack = append(res.HeldBack, key)
+				continue
+			}
+		}
 		if err := r.applyOne(ctx, key, obj); err != nil {
 			return res, err
 		}
@@ -148,7 +169,7 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 				res.Drifted = append(res.Drifted, key)
 			}
 		}
-		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion()})
+		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion(), generation: obj.GetGeneration()})
 	}
 	return res, nil
 }

@@ -27,6 +27,8 @@ const (
 	ReasonSuspended         = "Suspended"
 	ReasonResume            = "Resume"
 	ReasonSavepointRedeploy = "SavepointRedeploy"
+	// ReasonRecoverDeployment: a lost JobManager Deployment is re-created.
+	ReasonRecoverDeployment = "RecoverDeployment"
 )
 
 // Event actions (events.k8s.io/v1 requires one).

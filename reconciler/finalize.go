@@ -31,8 +31,25 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 		fd.Status.LifecycleState = v1beta1.LifecycleDeleting
 	}
 
-	cleanupErr := r.deleteCluster(ctx, fd)
-	if cleanupErr != nil {
+	waiting, cleanupErr := r.deleteCluster(ctx, fd)
+	if cleanupErr == nil && waiting != "" {
+		elapsed := r.now().Sub(fd.DeletionTimestamp.Time)
+		if elapsed < r.cleanupTimeout() {
+			if fd.Status.Error != waiting {
+				r.event(fd, "Normal", ReasonCleanup, actionDelete, waiting)
+			}
+			fd.Status.Error = waiting
+			if err := r.writeStatus(ctx, original, fd); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+				return ctrl.Result{}, err
+			}
+			return ctrl.Result{RequeueAfter: r.GatePolicy.withDefaults().TakeDownPollInterval}, nil
+		}
+		// Deleting HA data under a live JobManager would only let it
+		// write it again; a FlinkDeployment created later with this name
+		// removes what is left before it deploys.
+		r.event(fd, "Warning", ReasonCleanupFailed, actionDelete,
+			fmt.Sprintf("giving up cleanup after %s: JobManager pods of the cluster are still there, so Flink's HA ConfigMaps (%s) are left behind; delete them once the pods are gone", elapsed.Round(1e9), haSelector(fd.Name)))
+	} else if cleanupErr != nil {
 		elapsed := r.now().Sub(fd.DeletionTimestamp.Time)
 		if elapsed < r.cleanupTimeout() {
 			fd.Status.Error = "cleanup failed, retrying: " + cleanupErr.Error()
@@ -63,11 +80,14 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 	return ctrl.Result{}, nil
 }
 
-// deleteCluster deletes every object of the cluster and its HA ConfigMaps.
-func (r *Reconciler) deleteCluster(ctx context.Context, fd *v1beta1.FlinkDeployment) error {
+// deleteCluster deletes every object of the cluster and then its HA
+// ConfigMaps, once no JobManager pod is left: a JobManager still shutting
+// down could write them again, and a later FlinkDeployment of the same
+// name would recover its job from them. It returns what it waits for.
+func (r *Reconciler) deleteCluster(ctx context.Context, fd *v1beta1.FlinkDeployment) (string, error) {
 	owned, err := r.ownedObjects(ctx, fd)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var errs []error
 	for _, obj := range owned {
@@ -76,10 +96,21 @@ func (r *Reconciler) deleteCluster(ctx context.Context, fd *v1beta1.FlinkDeploym
 		}
 		r.memo.forget(objectKey{gvk: obj.GetObjectKind().GroupVersionKind(), namespace: obj.GetNamespace(), name: obj.GetName()})
 	}
+	if len(errs) > 0 {
+		return "", errors.Join(errs...)
+	}
 	// HA ConfigMaps are Flink's, owned by nobody; the caches do not hold
 	// them.
-	if err := r.deleteHA(ctx, fd); err != nil {
-		errs = append(errs, err)
+	cms, err := r.haConfigMaps(ctx, fd)
+	if err != nil || len(cms) == 0 {
+		return "", err
 	}
-	return errors.Join(errs...)
+	gone, err := r.jobManagerGone(ctx, fd)
+	if err != nil {
+		return "", err
+	}
+	if !gone {
+		return "waiting for the JobManager pods to terminate before deleting Flink's HA ConfigMaps", nil
+	}
+	return "", r.deleteHA(ctx, fd)
 }

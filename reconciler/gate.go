@@ -141,6 +141,16 @@ type GateInput struct {
 	HA                   HAObservation
 	// ClusterGone: no Deployment or pod of the cluster is left.
 	ClusterGone bool
+	// JobManagerLost: the JobManager Deployment of the deployed, not
+	// suspended, cluster is absent from the API server (a direct read,
+	// not the cache), and JobManagerPodsLeft says whether pods of the
+	// JobManager still exist (gate_recover.go).
+	JobManagerLost, JobManagerPodsLeft bool
+	// PodTemplateDrift names the Deployments whose pod template was
+	// changed outside the operator and which an apply guarded by
+	// GuardPodTemplates held back, because putting them back restarts
+	// the job.
+	PodTemplateDrift []string
 	// TriggerIDs: the running Flink accepts client-chosen trigger ids.
 	TriggerIDs bool
 	Now        time.Time
@@ -181,13 +191,22 @@ type GateDecision struct {
 	// Target and Context are what ActionApply renders.
 	Target  *v1beta1.FlinkDeploymentSpec
 	Context renderer.RenderContext
-	// StripHAJobGraphs removes job graphs from the HA ConfigMaps before a
-	// last-state deploy, so the new JobManager runs the new job with the
-	// old checkpoints instead of recovering the old job graph.
+	// StripHAJobGraphs removes job graphs from the HA ConfigMaps before an
+	// application deploy with Kubernetes HA, so the new JobManager runs
+	// the job it is given (with the checkpoints of its job id) instead of
+	// recovering an old job graph next to it.
 	StripHAJobGraphs bool
 	// DeleteHA goes with ActionTakeDown: a stateless take-down must not
 	// leave HA data the new JobManager would recover the old job from.
+	// With ActionApply it deletes the HA data before a stateless deploy.
+	// Either HA step of an apply is taken only while no JobManager of the
+	// cluster exists, so it never touches a live JobManager's data.
 	DeleteHA bool
+	// GuardPodTemplates goes with ActionApply: a Deployment whose pod
+	// template the apply would change is not applied (putting it back
+	// would restart a stateful job outside the gate) but reported back as
+	// PodTemplateDrift.
+	GuardPodTemplates bool
 	// JobID and TriggerID go with ActionStopWithSavepoint and
 	// ActionTriggerSavepoint.
 	JobID, TriggerID string
@@ -258,6 +277,9 @@ func (g *gate) decide() {
 	diff := Classify(g.in.Deployed, g.in.Spec)
 	switch diff.Type {
 	case DiffNone:
+		if g.driftRestartsJob() {
+			return
+		}
 		g.applyDeployed()
 		g.snapshots()
 	case DiffIgnore, DiffScale:
@@ -268,16 +290,21 @@ func (g *gate) decide() {
 		}
 		g.recordInPlace()
 	default:
-		changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
-		if !g.settleTriggerBeforeUpgrade() {
-			g.startUpgrade(diff)
-		}
-		switch {
-		case g.d.Hold == "" || g.st().Upgrade != nil:
-			g.d.Events = append([]GateEvent{changed}, g.d.Events...)
-		case g.d.Hold != g.in.Status.Error:
-			// Held before it started: say so once, not on every retry.
-			g.d.Events = append(g.d.Events, changed, GateEvent{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})
-		}
+		g.upgrade(diff)
+	}
+}
+
+// upgrade starts rolling out a change that restarts the JobManager.
+func (g *gate) upgrade(diff SpecDiff) {
+	changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
+	if !g.settleTriggerBeforeUpgrade() {
+		g.startUpgrade(diff)
+	}
+	switch {
+	case g.d.Hold == "" || g.st().Upgrade != nil:
+		g.d.Events = append([]GateEvent{changed}, g.d.Events...)
+	case g.d.Hold != g.in.Status.Error:
+		// Held before it started: say so once, not on every retry.
+		g.d.Events = append(g.d.Events, changed, GateEvent{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})
 	}
 }

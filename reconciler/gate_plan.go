@@ -21,11 +21,16 @@ func deployedContext(st *v1beta1.FlinkDeploymentStatus) renderer.RenderContext {
 	return renderer.RenderContext{RestorePath: st.DeployedWith.RestorePath, StartEmpty: true, JobID: st.DeployedWith.JobID}
 }
 
-// applyDeployed keeps the running cluster as it is (correcting drift).
+// applyDeployed keeps the running cluster as it is (correcting drift). A
+// drift whose correction would restart a stateful job is held back for
+// the gate (driftRestartsJob), and a lost JobManager Deployment is
+// re-created only when that keeps the job's state (recoverJobManager).
 func (g *gate) applyDeployed() {
 	g.d.Action = ActionApply
 	g.d.Target = g.in.Deployed
 	g.d.Context = deployedContext(g.st())
+	g.d.GuardPodTemplates = statefulJob(g.in.Deployed)
+	g.recoverJobManager()
 }
 
 // recordInPlace applies a change that does not restart the JobManager.
@@ -36,6 +41,7 @@ func (g *gate) recordInPlace() {
 	g.d.Target = g.in.Spec
 	g.d.Context = deployedContext(g.st())
 	g.d.After = after
+	g.recoverJobManager()
 }
 
 // markReconciled records spec as the deployed one in st.

@@ -68,7 +68,14 @@ func (g *gate) deploying() {
 	g.d.Action = ActionApply
 	g.d.Target = target
 	g.d.Context = renderer.RenderContext{RestorePath: up.RestorePath, StartEmpty: true, JobID: up.JobID}
-	g.d.StripHAJobGraphs = up.Mode == v1beta1.UpgradeModeLastState && !susp && target.Job != nil
+	if target.Job != nil && !susp && kubernetesHA(target) {
+		// Before every application deploy with HA: Flink recovers any job
+		// graph it finds in HA next to the job it is given (a zombie job
+		// of an earlier spec, or of a deleted FlinkDeployment of the same
+		// name). A stateless deploy starts from no HA data at all.
+		g.d.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless
+		g.d.StripHAJobGraphs = !g.d.DeleteHA
+	}
 	g.d.After = after
 }
 

@@ -84,6 +84,10 @@ func lifecycleState(fd *v1beta1.FlinkDeployment) v1beta1.ResourceLifecycleState 
 	if st.JobStatus.State == "FAILED" {
 		return v1beta1.LifecycleFailed
 	}
+	if jm := st.JobManagerDeploymentStatus; (jm == v1beta1.JMMissing || jm == v1beta1.JMError) && strings.Contains(st.Error, "Manual restore required") {
+		// A lost JobManager that waits for the user (reference rule).
+		return v1beta1.LifecycleFailed
+	}
 	if st.ReconciliationStatus.State == v1beta1.ReconciliationRolledBack {
 		return v1beta1.LifecycleRolledBack
 	}

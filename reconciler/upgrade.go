@@ -68,6 +68,9 @@ type gatePass struct {
 	// confirmed: in this step, a status write or a fence proved persisted
 	// the FlinkDeployment's latest version (fence.go).
 	confirmed bool
+	// templateDrift carries the Deployments an apply held back
+	// (GateDecision.GuardPodTemplates) to the next decision.
+	templateDrift []string
 }
 
 // drive runs the gate's decisions for a FlinkDeployment until one waits.
@@ -138,8 +141,8 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 		return gone && err == nil, err
 	}
 
-	if d.StripHAJobGraphs {
-		if err := r.stripJobGraphs(ctx, fd); err != nil {
+	if d.StripHAJobGraphs || d.DeleteHA {
+		if err := r.clearHAForDeploy(ctx, fd, d.DeleteHA); err != nil {
 			return false, err
 		}
 		if err := r.stepHook(StepHAStripped); err != nil {
@@ -148,11 +151,19 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 	}
 	target := fd.DeepCopy()
 	target.Spec = *d.Target
-	if err := r.deploy(ctx, fd, target, r.withSettings(d.Context)); err != nil {
+	heldBack, err := r.deploy(ctx, fd, target, r.withSettings(d.Context), d.GuardPodTemplates)
+	if err != nil {
 		return false, err
 	}
 	if err := r.stepHook(StepApplied); err != nil {
 		return false, err
+	}
+	if len(heldBack) > 0 && len(p.templateDrift) == 0 {
+		// Putting these back restarts the job: let the gate plan it.
+		for _, k := range heldBack {
+			p.templateDrift = append(p.templateDrift, k.String())
+		}
+		return true, nil
 	}
 	if d.After != nil {
 		redeployed := d.Status.Upgrade != nil
@@ -173,32 +184,34 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 
 // deploy renders target (fd with the spec to deploy), applies the objects
 // and prunes what the render no longer contains. A pass that would change
-// nothing skips all of it (see renderMemo).
-func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeployment, rc renderer.RenderContext) error {
+// nothing skips all of it (see renderMemo). With guardPodTemplates, a
+// Deployment whose pod template the apply would change is left as it is
+// and returned.
+func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeployment, rc renderer.RenderContext, guardPodTemplates bool) ([]objectKey, error) {
 	name := client.ObjectKeyFromObject(fd)
 	inputs, err := renderInputs(target, rc)
 	if err != nil {
-		return fmt.Errorf("FlinkDeployment/%s/%s: digest render inputs: %w", fd.Namespace, fd.Name, err)
+		return nil, fmt.Errorf("FlinkDeployment/%s/%s: digest render inputs: %w", fd.Namespace, fd.Name, err)
 	}
 	if unchanged, err := r.renderedAndUntouched(ctx, name, inputs); err != nil || unchanged {
-		return err
+		return nil, err
 	}
 	start := time.Now()
 	res, err := r.render(target, rc)
 	metrics.ObserveRender(time.Since(start))
 	if err != nil {
-		return fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
+		return nil, fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
 	}
-	applied, err := r.apply(ctx, fd, res.Objects)
+	applied, err := r.apply(ctx, fd, res.Objects, guardPodTemplates)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, k := range applied.Drifted {
 		r.event(fd, "Normal", ReasonDriftCorrected, actionApply, k.String()+" was changed outside the operator and has been put back")
 	}
 	pruned, err := r.prune(ctx, fd, res.Objects)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, k := range pruned {
 		r.event(fd, "Normal", ReasonPruned, actionDelete, k.String()+" is no longer part of the spec and was deleted")
@@ -207,7 +220,7 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 		log.FromContext(ctx).Info("applied", "applied", len(applied.Applied), "pruned", len(pruned), "drifted", len(applied.Drifted))
 	}
 	r.renders.put(name, renderMemoEntry{inputs: inputs, objects: slices.Clone(applied.Keys)})
-	return nil
+	return applied.HeldBack, nil
 }
 
 // stopWithSavepoint calls Flink. A refusal (4xx) is the savepoint's
@@ -334,6 +347,15 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	}
 	if v, err := flinkrest.ParseVersion(string(running.FlinkVersion)); err == nil {
 		in.TriggerIDs = v.SupportsTriggerID()
+	}
+
+	in.PodTemplateDrift = p.templateDrift
+	if p.obs.JobManager == v1beta1.JMMissing && p.deployed != nil && !suspended(p.deployed) {
+		// The cache may not have seen a Deployment just created: ask the
+		// API server before calling it lost.
+		if in.JobManagerLost, in.JobManagerPodsLeft, err = r.jobManagerAbsent(ctx, fd); err != nil {
+			return in, err
+		}
 	}
 
 	if kubernetesHA(running) {

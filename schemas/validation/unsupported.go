@@ -40,11 +40,6 @@ func Unsupported(fd *v1beta1.FlinkDeployment, config map[string]string) []Unsupp
 		b, err := parseFlinkBool(config[key])
 		return err == nil && b
 	}
-	disabled := func(key string) bool {
-		v, set := config[key]
-		b, err := parseFlinkBool(v)
-		return set && err == nil && !b
-	}
 	note := func(key, detail string) {
 		out = append(out, UnsupportedSetting{Field: configPath(key), Detail: detail})
 	}
@@ -59,9 +54,6 @@ func Unsupported(fd *v1beta1.FlinkDeployment, config map[string]string) []Unsupp
 	}
 	if enabled(keyRestartFailed) {
 		note(keyRestartFailed, "restarting FAILED jobs is not supported by this operator; a failed job stays failed until the spec changes")
-	}
-	if disabled(keyDeploymentRecovery) {
-		note(keyDeploymentRecovery, "this operator always recreates a missing JobManager Deployment (as it puts back any change to the objects it manages)")
 	}
 	if _, set := config[keyPeriodicCheckpoint]; set {
 		note(keyPeriodicCheckpoint, "periodic checkpoints triggered by the operator are not supported; Flink's own execution.checkpointing.interval is")

@@ -31,12 +31,14 @@ func TestUnsupportedSettings(t *testing.T) {
 		"execution.checkpointing.interval":                   "10 s",
 	}))
 
+	// Turning JobManager deployment recovery off is supported.
+	assert.Empty(t, fields(app, map[string]string{"kubernetes.operator.jm-deployment-recovery.enabled": "false"}))
+
 	assert.Equal(t, []string{
 		"spec.flinkConfiguration[job.autoscaler.enabled]",
 		"spec.flinkConfiguration[kubernetes.operator.deployment.rollback.enabled]",
 		"spec.flinkConfiguration[kubernetes.operator.cluster.health-check.enabled]",
 		"spec.flinkConfiguration[kubernetes.operator.job.restart.failed]",
-		"spec.flinkConfiguration[kubernetes.operator.jm-deployment-recovery.enabled]",
 		"spec.flinkConfiguration[kubernetes.operator.periodic.checkpoint.interval]",
 		"spec.flinkConfiguration[kubernetes.operator.snapshot.resource.enabled]",
 		"spec.flinkConfiguration[kubernetes.operator.savepoint.history.max.count]",

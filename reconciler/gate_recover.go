@@ -1,0 +1,118 @@
+package reconciler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Restarts nobody asked the gate for: a JobManager Deployment that was
+// deleted or lost, and drift correction that would put back an edited pod
+// template. Either restarts the JobManager, so a stateful job goes through
+// the gate like any other restart.
+
+// keyJMDeploymentRecovery turns the re-creation of a lost JobManager
+// Deployment off, as in the reference operator (default true).
+const keyJMDeploymentRecovery = "kubernetes.operator.jm-deployment-recovery.enabled"
+
+// statefulJob: spec runs a job whose state a restart must carry over.
+func statefulJob(spec *v1beta1.FlinkDeploymentSpec) bool {
+	return spec != nil && spec.Job != nil && !suspended(spec) && spec.Job.UpgradeMode != v1beta1.UpgradeModeStateless
+}
+
+// jmRecoveryEnabled reads kubernetes.operator.jm-deployment-recovery.enabled
+// (validation refuses a value that is not a boolean).
+func jmRecoveryEnabled(spec *v1beta1.FlinkDeploymentSpec) bool {
+	return !strings.EqualFold(strings.TrimSpace(configStrings(spec)[keyJMDeploymentRecovery]), "false")
+}
+
+// recoverJobManager decides, for the apply about to be made of g.d.Target,
+// what happens to a lost JobManager Deployment. Re-creating it restarts
+// the job from the restore path of the last deploy, so it is done only
+// when that loses nothing (as the reference operator does): a session
+// cluster, a job whose Kubernetes HA metadata exists (Flink then recovers
+// its latest checkpoint), or a stateless job. Otherwise nothing is applied
+// and the user is told how to restore the job.
+func (g *gate) recoverJobManager() {
+	in := g.in
+	if !in.JobManagerLost || in.Deployed == nil || suspended(in.Deployed) {
+		return
+	}
+	spec := g.d.Target
+	if why := g.unrecoverable(spec); why != "" {
+		msg := fmt.Sprintf("the JobManager Deployment is missing (deleted or lost) and is not re-created: %s", why)
+		g.d.Action, g.d.Target, g.d.After, g.d.GuardPodTemplates = ActionWait, nil, nil, false
+		if g.d.Hold == "" {
+			g.d.Hold = msg
+		}
+		if in.Status.JobManagerDeploymentStatus != v1beta1.JMMissing {
+			g.event(true, ReasonMissing, "%s", msg)
+		}
+		return
+	}
+	if in.JobManagerPodsLeft {
+		// Never two JobManagers of one cluster at once.
+		g.d.Action, g.d.Target, g.d.After, g.d.GuardPodTemplates = ActionWait, nil, nil, false
+		if g.d.Hold == "" {
+			g.d.Hold = "the JobManager Deployment is missing; waiting for its JobManager pods to terminate before re-creating it"
+		}
+		g.d.RequeueAfter = in.Policy.TakeDownPollInterval
+		return
+	}
+	how := "the session cluster"
+	if spec.Job != nil {
+		how = "the job " + describeRestore(g.d.Context.RestorePath)
+		if in.HA.Enabled && in.HA.MetadataAvailable {
+			how = "the job from its Kubernetes HA metadata"
+		}
+		// An application deploy: no job graph but this job's is recovered.
+		g.d.StripHAJobGraphs = kubernetesHA(spec)
+	}
+	g.event(true, ReasonRecoverDeployment, "Recovering lost JobManager deployment: re-creating it restarts %s", how)
+}
+
+// unrecoverable says why re-creating the lost JobManager Deployment of
+// spec would lose state, or is turned off; "" when it may be re-created.
+func (g *gate) unrecoverable(spec *v1beta1.FlinkDeploymentSpec) string {
+	in := g.in
+	if !jmRecoveryEnabled(spec) {
+		return fmt.Sprintf("spec.flinkConfiguration[%s] is false. Set it to true to re-create it, or change the spec to redeploy", keyJMDeploymentRecovery)
+	}
+	if spec.Job == nil {
+		return ""
+	}
+	if state := in.Status.JobStatus.State; terminal(state) {
+		return fmt.Sprintf("the job had reached %s, and re-creating the JobManager would run it again. Manual restore required: to run it again set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce, or change the spec (for example spec.restartNonce)", state)
+	}
+	if in.HA.Enabled && in.HA.MetadataAvailable {
+		return ""
+	}
+	if spec.Job.UpgradeMode == v1beta1.UpgradeModeStateless {
+		return ""
+	}
+	lost := "Kubernetes HA is off"
+	if in.HA.Enabled {
+		lost = "its Kubernetes HA metadata is gone"
+	}
+	return fmt.Sprintf("%s, so re-creating it would restart the %s job %s and lose the state it has built since. "+
+		"Manual restore required: set spec.job.initialSavepointPath to the job's latest savepoint or retained checkpoint and change spec.job.savepointRedeployNonce; "+
+		"or set spec.job.upgradeMode: stateless to accept re-creating it %s",
+		lost, spec.Job.UpgradeMode, describeRestore(g.d.Context.RestorePath), describeRestore(g.d.Context.RestorePath))
+}
+
+// driftRestartsJob plans, as an upgrade of the deployed spec, the
+// correction of a pod template changed outside the operator, when putting
+// it back would restart a stateful job: its state is made safe first
+// (savepoint, or HA metadata for last-state), like for any other restart.
+func (g *gate) driftRestartsJob() bool {
+	if len(g.in.PodTemplateDrift) == 0 || !statefulJob(g.in.Deployed) {
+		return false
+	}
+	fields := make([]string, len(g.in.PodTemplateDrift))
+	for i, k := range g.in.PodTemplateDrift {
+		fields[i] = k + ": pod template changed outside the operator"
+	}
+	g.upgrade(SpecDiff{Type: DiffUpgrade, Fields: fields})
+	return true
+}
