@@ -90,9 +90,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return r.finalize(ctx, fd)
 	}
 	if !controllerutil.ContainsFinalizer(fd, Finalizer) {
-		patch := client.MergeFrom(fd.DeepCopy())
+		// A merge patch replaces the whole finalizer list: without the
+		// resourceVersion check a stale read would drop a finalizer someone
+		// else added meanwhile.
+		patch := client.MergeFromWithOptions(fd.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(fd, Finalizer)
 		if err := r.Client.Patch(ctx, fd, patch); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{Requeue: true}, nil
+			}
 			return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: add finalizer: %w", fd.Namespace, fd.Name, err)
 		}
 	}
