@@ -65,6 +65,7 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 		return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: remove finalizer: %w", fd.Namespace, fd.Name, err)
 	}
 	r.restBackoff.Delete(fd.UID)
+	r.forgetStrict(fd.UID)
 	r.renders.forget(client.ObjectKeyFromObject(fd))
 	return ctrl.Result{}, nil
 }
