@@ -208,7 +208,7 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 // poll, which Flink 1.15+ deduplicates.
 func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
 	rest := r.runningRESTClient(p)
-	id, err := rest.StopWithSavepoint(ctx, d.JobID, flinkrest.StopRequest{FormatType: d.FormatType, TriggerID: d.TriggerID})
+	id, err := rest.StopWithSavepoint(ctx, d.JobID, flinkrest.StopRequest{TargetDirectory: d.SavepointDir, FormatType: d.FormatType, TriggerID: d.TriggerID})
 	var apiErr *flinkrest.APIError
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !flinkrest.IsNotFound(err):
