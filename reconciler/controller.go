@@ -77,6 +77,9 @@ type Reconciler struct {
 	renders     renderMemo
 	fresh       freshness // stale reads: see fence.go
 	restBackoff sync.Map  // types.UID -> time.Duration
+	// strictChecked remembers the strict decoding of each generation
+	// (strict.go): types.UID -> strictResult.
+	strictChecked sync.Map
 }
 
 // Reconcile runs one pass for one FlinkDeployment.
@@ -97,9 +100,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return r.finalize(ctx, fd)
 	}
 	if !controllerutil.ContainsFinalizer(fd, Finalizer) {
-		patch := client.MergeFrom(fd.DeepCopy())
+		// A merge patch replaces the whole finalizer list: without the
+		// resourceVersion check a stale read would drop a finalizer someone
+		// else added meanwhile.
+		patch := client.MergeFromWithOptions(fd.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(fd, Finalizer)
 		if err := r.Client.Patch(ctx, fd, patch); err != nil {
+			if apierrors.IsConflict(err) {
+				return ctrl.Result{Requeue: true}, nil
+			}
 			return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: add finalizer: %w", fd.Namespace, fd.Name, err)
 		}
 		r.fresh.remember(fd)
@@ -145,9 +154,19 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 	// A spec that differs from the deployed one must be valid before the
 	// gate may act on it; an invalid one leaves the last valid spec
 	// running (and drift-corrected) and says why.
+	// A new generation is decoded strictly even when the typed spec did not
+	// change: a typo is all that changed, and the user must hear of it.
 	_, noncePending := pendingNonce(deployed, desired)
-	if deployed == nil || noncePending || Classify(deployed, desired).Type != DiffNone {
-		if problem, err := r.validate(fd, deployed); err != nil {
+	specChanged := deployed == nil || noncePending || Classify(deployed, desired).Type != DiffNone
+	if specChanged || fd.Generation != st.ObservedGeneration {
+		problem, err := r.strictProblem(ctx, fd)
+		if errors.Is(err, errStaleRead) {
+			return ctrl.Result{Requeue: true}, nil
+		}
+		if err == nil && problem == "" && specChanged {
+			problem, err = r.validate(fd, deployed)
+		}
+		if err != nil {
 			st.Error = err.Error()
 			r.event(fd, "Warning", ReasonError, actionReconcile, err.Error())
 			return ctrl.Result{}, err

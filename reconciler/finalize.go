@@ -69,12 +69,20 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 		return ctrl.Result{}, err
 	}
 
-	patch := client.MergeFrom(fd.DeepCopy())
+	// Guarded by the resourceVersion read: a merge patch replaces the whole
+	// finalizer list, so a stale copy would put back or drop others'
+	// finalizers. A conflict means a newer version exists; the next pass
+	// reads it and finishes.
+	patch := client.MergeFromWithOptions(fd.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(fd, Finalizer)
 	if err := r.Client.Patch(ctx, fd, patch); err != nil && !apierrors.IsNotFound(err) {
+		if apierrors.IsConflict(err) {
+			return ctrl.Result{Requeue: true}, nil
+		}
 		return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: remove finalizer: %w", fd.Namespace, fd.Name, err)
 	}
 	r.restBackoff.Delete(fd.UID)
+	r.forgetStrict(fd.UID)
 	r.renders.forget(client.ObjectKeyFromObject(fd))
 	r.fresh.forget(client.ObjectKeyFromObject(fd))
 	return ctrl.Result{}, nil

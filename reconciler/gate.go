@@ -210,7 +210,8 @@ type GateDecision struct {
 	// JobID and TriggerID go with ActionStopWithSavepoint and
 	// ActionTriggerSavepoint.
 	JobID, TriggerID string
-	// SavepointDir goes with ActionTriggerSavepoint.
+	// SavepointDir goes with ActionTriggerSavepoint and
+	// ActionStopWithSavepoint.
 	SavepointDir string
 	// FormatType goes with ActionStopWithSavepoint and
 	// ActionTriggerSavepoint: kubernetes.operator.savepoint.format.type of

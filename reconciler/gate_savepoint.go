@@ -64,6 +64,7 @@ func (g *gate) savepointing() {
 		if in.Obs.JobManager == v1beta1.JMReady && in.Obs.Job != nil && in.Obs.Job.State == flinkrest.JobRunning {
 			g.d.Action = ActionStopWithSavepoint
 			g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
+			g.d.SavepointDir = g.upgradeSavepointDir()
 			g.d.FormatType = g.formatToSend(g.requestedFormat(st.JobStatus.SavepointInfo))
 			g.d.RequeueAfter = in.Policy.SavepointPollInterval
 			return
@@ -138,6 +139,7 @@ func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
 	g.event(false, ReasonSavepoint, "Stopping job %s with a %s savepoint before the %s%s", in.Obs.Job.ID, format, upgradeOrSuspend(up), why)
 	g.d.Action = ActionStopWithSavepoint
 	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
+	g.d.SavepointDir = g.upgradeSavepointDir()
 	g.d.FormatType = g.formatToSend(format)
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
 }

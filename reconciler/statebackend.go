@@ -20,9 +20,24 @@ func (g *gate) stateBackendChange() (from, to string, changed bool) {
 	if g.in.Deployed == nil || g.in.Spec == nil {
 		return "", "", false
 	}
-	from = validation.StateBackend(configStrings(g.in.Deployed))
-	to = validation.StateBackend(configStrings(g.in.Spec))
-	return from, to, from != to
+	return validation.StateBackendChange(g.in.Deployed, g.in.Spec)
+}
+
+// upgradeSavepointDir is where an upgrade's or suspend's stop-with-savepoint
+// writes: the running job's savepoint directory, else the new spec's.
+// Validation (validateStateMigration) requires one of them when a
+// last-state upgrade is made through a savepoint, so a user can add the
+// directory in the same edit that changes the version or the backend.
+func (g *gate) upgradeSavepointDir() string {
+	if g.in.Deployed != nil {
+		if dir := validation.SavepointDirectory(configStrings(g.in.Deployed), g.in.Deployed.FlinkVersion); dir != "" {
+			return dir
+		}
+	}
+	if g.in.Spec != nil {
+		return validation.SavepointDirectory(configStrings(g.in.Spec), g.in.Spec.FlinkVersion)
+	}
+	return ""
 }
 
 // upgradeSavepointFormat is the format of an upgrade's or suspend's

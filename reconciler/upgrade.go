@@ -231,7 +231,7 @@ func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d GateD
 		return false, err
 	}
 	rest := r.runningRESTClient(p)
-	id, err := rest.StopWithSavepoint(ctx, d.JobID, flinkrest.StopRequest{FormatType: d.FormatType, TriggerID: d.TriggerID})
+	id, err := rest.StopWithSavepoint(ctx, d.JobID, flinkrest.StopRequest{TargetDirectory: d.SavepointDir, FormatType: d.FormatType, TriggerID: d.TriggerID})
 	var apiErr *flinkrest.APIError
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !flinkrest.IsNotFound(err):

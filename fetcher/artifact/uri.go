@@ -149,21 +149,57 @@ func FileName(p string) string {
 
 // Redact shows a URI without secrets: its user info (a token may be the
 // user name) and the values of its query (pre-signed URLs carry signatures
-// there) are replaced. A URI that does not parse is not shown at all.
+// there) are replaced. Every place that reports a URI (validation and
+// render errors, fetcher errors, status, events) shows it through Redact.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "(unparseable URI)"
+		return redactText(raw)
 	}
 	if u.User != nil {
-		u.User = url.User("xxxxx")
+		u.User = url.User(redacted)
+	}
+	// user:token@host/job.jar (no "//") parses as an opaque URI whose
+	// scheme is the user; token@host/job.jar as a relative path.
+	if at := strings.LastIndex(u.Opaque, "@"); at >= 0 {
+		return redacted + u.Opaque[at:]
+	}
+	if at := strings.LastIndex(u.Path, "@"); u.Scheme == "" && u.Host == "" && at >= 0 && !strings.HasPrefix(u.Path, "/") {
+		return redacted + u.Path[at:]
 	}
 	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{"xxxxx"}
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			u.RawQuery = redacted
+		} else {
+			for k := range q {
+				q[k] = []string{redacted}
+			}
+			u.RawQuery = q.Encode()
 		}
-		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+const redacted = "xxxxx"
+
+// redactText redacts a URI that does not parse, as text, so the error
+// about it can still show what is wrong: everything from the first "?" is
+// replaced, and so is whatever precedes an "@" in the authority.
+func redactText(raw string) string {
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw = raw[:i+1] + redacted
+	}
+	if i := strings.Index(raw, "://"); i >= 0 {
+		authority := raw[i+3:]
+		if end := strings.IndexAny(authority, "/?#"); end >= 0 {
+			authority = authority[:end]
+		}
+		if at := strings.LastIndex(authority, "@"); at >= 0 {
+			raw = raw[:i+3] + redacted + raw[i+3+at:]
+		}
+	} else if at := strings.LastIndex(raw, "@"); at >= 0 {
+		raw = redacted + raw[at:]
+	}
+	return raw
 }

@@ -103,7 +103,13 @@ func TestRedact(t *testing.T) {
 		"https://ghp_token@repo.example.com/job.jar":                          "https://xxxxx@repo.example.com/job.jar",
 		"https://b.s3.amazonaws.com/job.jar?X-Amz-Signature=abc&X-Amz-Date=1": "https://b.s3.amazonaws.com/job.jar?X-Amz-Date=xxxxx&X-Amz-Signature=xxxxx",
 		"s3://bucket/job.jar#sha256=" + digest:                                "s3://bucket/job.jar#sha256=" + digest,
-		"https://repo.example.com/a%zz.jar?sig=s3cret":                        "(unparseable URI)",
+		"https://repo.example.com/a%zz.jar?sig=s3cret":                        "https://repo.example.com/a%zz.jar?xxxxx",
+		"https://alice:s3cret@repo.example.com/%zz/job.jar":                   "https://xxxxx@repo.example.com/%zz/job.jar",
+		"ftp//alice:s3cret@repo/%zz":                                          "xxxxx@repo/%zz",
+		"https://repo.example.com/job.jar?sig=%zzs3cret":                      "https://repo.example.com/job.jar?xxxxx",
+		"alice:s3cret@repo.example.com/job.jar":                               "xxxxx@repo.example.com/job.jar",
+		"ghp_token@repo.example.com/job.jar":                                  "xxxxx@repo.example.com/job.jar",
+		"/opt/flink/usrlib/job@1.jar":                                         "/opt/flink/usrlib/job@1.jar",
 	} {
 		assert.Equal(t, want, Redact(uri), uri)
 	}

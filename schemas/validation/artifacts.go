@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 )
 
 // Job jar URI schemes. local:// and file:// name a file already in the
@@ -26,8 +28,11 @@ func JarURISchemes(opts Options) []string {
 }
 
 // validateJarURI checks that the job jar is somewhere the cluster can read
-// it from: in the image, or at a URI the artifact fetcher supports.
+// it from: in the image, or at a URI the artifact fetcher supports. Errors
+// show the URI as artifact.Redact does: a pre-signed URL's signature and
+// any user info must not reach status, events or logs.
 func validateJarURI(path *field.Path, uri string, opts Options) *field.Error {
+	shown := artifact.Redact(uri)
 	allowed := "allowed: " + schemeList(JarURISchemes(opts))
 	u, err := url.Parse(uri)
 	if err != nil {
@@ -35,28 +40,28 @@ func validateJarURI(path *field.Path, uri string, opts Options) *field.Error {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return field.Invalid(path, uri, "is not a URI ("+err.Error()+"); for example local:///opt/flink/usrlib/job.jar")
+		return field.Invalid(path, shown, "is not a URI ("+err.Error()+"); for example local:///opt/flink/usrlib/job.jar")
 	}
 	switch scheme := u.Scheme; {
 	case scheme == "":
-		return field.Invalid(path, uri, "needs a scheme, for example local:///opt/flink/usrlib/job.jar for a jar in the image; "+allowed)
+		return field.Invalid(path, shown, "needs a scheme, for example local:///opt/flink/usrlib/job.jar for a jar in the image; "+allowed)
 	case scheme == "http" && !opts.AllowHTTPArtifacts:
-		return field.Invalid(path, uri, "http:// is not allowed by this operator (a jar fetched without TLS can be replaced on the way): use https://, or run the operator with --allow-http-artifacts; "+allowed)
+		return field.Invalid(path, shown, "http:// is not allowed by this operator (a jar fetched without TLS can be replaced on the way): use https://, or run the operator with --allow-http-artifacts; "+allowed)
 	case !contains(JarURISchemes(opts), scheme):
-		return field.Invalid(path, uri, "the scheme "+scheme+":// is not supported; "+allowed)
+		return field.Invalid(path, shown, "the scheme "+scheme+":// is not supported; "+allowed)
 	case u.User != nil:
-		return field.Invalid(path, "<redacted>", "must not hold credentials (they would be copied into the cluster's configuration); give the fetcher credentials through a Secret in the pod template")
+		return field.Invalid(path, shown, "must not hold credentials (they would be copied into the cluster's configuration); give the fetcher credentials through a Secret in the pod template")
 	case contains(imageJarSchemes, scheme):
 		if u.Host != "" || !strings.HasPrefix(u.Path, "/") || strings.HasSuffix(u.Path, "/") {
-			return field.Invalid(path, uri, "must name a file in the image by its absolute path, with three slashes: "+scheme+":///opt/flink/usrlib/job.jar")
+			return field.Invalid(path, shown, "must name a file in the image by its absolute path, with three slashes: "+scheme+":///opt/flink/usrlib/job.jar")
 		}
 	default:
 		if u.Host == "" {
-			return field.Invalid(path, uri, "needs a host (https) or bucket (s3, gs), for example "+scheme+"://bucket/jobs/job.jar")
+			return field.Invalid(path, shown, "needs a host (https) or bucket (s3, gs), for example "+scheme+"://bucket/jobs/job.jar")
 		}
 		if u.Path == "" || strings.HasSuffix(u.Path, "/") {
 			folder := strings.TrimSuffix(u.Path, "/") + "/"
-			return field.Invalid(path, uri, "must name a file, not a folder, for example "+scheme+"://"+u.Host+folder+"job.jar")
+			return field.Invalid(path, shown, "must name a file, not a folder, for example "+scheme+"://"+u.Host+folder+"job.jar")
 		}
 	}
 	return nil

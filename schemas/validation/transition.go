@@ -52,7 +52,63 @@ func validateJobTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorL
 		errs = append(errs, field.Invalid(field.NewPath("spec", "flinkVersion"), next.FlinkVersion,
 			fmt.Sprintf("cannot change from %s while the job is suspended with upgradeMode last-state: its state is in high availability metadata of the old version; resume it on %s and change the version with upgradeMode savepoint, or set upgradeMode stateless to start without state", last.FlinkVersion, last.FlinkVersion)))
 	}
+	errs = append(errs, validateStateMigration(last, next)...)
 	return errs
+}
+
+// validateStateMigration refuses a last-state upgrade that can only be
+// made through a savepoint when no savepoint can be written. The operator
+// never restores Kubernetes HA metadata across Flink versions, and a
+// checkpoint cannot move to another state backend (reconciler
+// statebackend.go), so such an upgrade stops the running job with a
+// savepoint instead; without a savepoint directory Flink refuses every
+// attempt and the upgrade is abandoned. The running job's directory is
+// used, else the new spec's (the operator passes it to the stop).
+func validateStateMigration(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorList {
+	if last.Job.State == v1beta1.JobStateSuspended || upgradeModeOf(next.Job) != v1beta1.UpgradeModeLastState {
+		return nil
+	}
+	var why string
+	from, to, backendChanged := StateBackendChange(last, next)
+	switch {
+	case next.FlinkVersion != last.FlinkVersion:
+		why = fmt.Sprintf("the Flink version changes from %s to %s", last.FlinkVersion, next.FlinkVersion)
+	case backendChanged:
+		why = fmt.Sprintf("the state backend changes from %s to %s", from, to)
+	default:
+		return nil
+	}
+	lastConfig, nextConfig := flatConfig(last), flatConfig(next)
+	if SavepointDirectory(lastConfig, last.FlinkVersion) != "" || SavepointDirectory(nextConfig, next.FlinkVersion) != "" {
+		return nil
+	}
+	reason := "an upgrade with upgradeMode last-state where " + why +
+		" is made through a savepoint (high availability metadata is not restored across versions, nor a checkpoint by another state backend); it"
+	if !next.FlinkVersion.IsSupported() {
+		return field.ErrorList{field.Required(configPath(savepointDir.oldKey), reason+" needs a savepoint directory: set "+savepointDir.oldKey)}
+	}
+	return field.ErrorList{savepointDir.missing(next.FlinkVersion, nextConfig, reason)}
+}
+
+// StateBackendChange returns the state backends (see StateBackend) of the
+// deployed and the new spec, and whether they differ.
+func StateBackendChange(last, next *v1beta1.FlinkDeploymentSpec) (from, to string, changed bool) {
+	from, to = StateBackend(flatConfig(last)), StateBackend(flatConfig(next))
+	return from, to, from != to
+}
+
+// flatConfig is spec.flinkConfiguration flattened, every value as text; an
+// unreadable configuration (reported by Validate) reads as empty.
+func flatConfig(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
+	entries, err := spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return map[string]string{}
+	}
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		out[e.Key] = e.String()
+	}
+	return out
 }
 
 func upgradeModeOf(job *v1beta1.JobSpec) v1beta1.UpgradeMode {

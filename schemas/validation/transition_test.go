@@ -33,6 +33,10 @@ func TestValidateTransition(t *testing.T) {
 		s.Job.State = v1beta1.JobStateSuspended
 		s.Job.UpgradeMode = v1beta1.UpgradeModeLastState
 	}
+	lastState := func(s *v1beta1.FlinkDeploymentSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeLastState }
+	withConfig := func(s *v1beta1.FlinkDeploymentSpec, key, value string) {
+		s.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{key: value})
+	}
 	cases := []struct {
 		name       string
 		last, next *v1beta1.FlinkDeploymentSpec
@@ -96,6 +100,42 @@ func TestValidateTransition(t *testing.T) {
 				s.Job.State, s.Job.UpgradeMode = v1beta1.JobStateSuspended, v1beta1.UpgradeModeSavepoint
 			}),
 			next: app(func(s *v1beta1.FlinkDeploymentSpec) { s.FlinkVersion = "v2_0" }),
+		},
+		{
+			name: "last-state across versions without a savepoint directory", last: app(lastState),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) { lastState(s); s.FlinkVersion = "v2_0" }),
+			want: []string{`spec.flinkConfiguration[execution.checkpointing.savepoint-dir]: Required value: an upgrade with upgradeMode last-state where the Flink version changes from v1_20 to v2_0 is made through a savepoint (high availability metadata is not restored across versions, nor a checkpoint by another state backend); it needs a savepoint directory: set execution.checkpointing.savepoint-dir (or its older name state.savepoints.dir)`},
+		},
+		{
+			name: "last-state across versions before 1.20 names the old key", last: app(func(s *v1beta1.FlinkDeploymentSpec) { lastState(s); s.FlinkVersion = "v1_18" }),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) { lastState(s); s.FlinkVersion = "v1_19" }),
+			want: []string{`spec.flinkConfiguration[state.savepoints.dir]: Required value: an upgrade with upgradeMode last-state where the Flink version changes from v1_18 to v1_19 is made through a savepoint (high availability metadata is not restored across versions, nor a checkpoint by another state backend); it needs a savepoint directory: set state.savepoints.dir`},
+		},
+		{
+			name: "last-state across state backends without a savepoint directory", last: app(lastState),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) { lastState(s); withConfig(s, "state.backend.type", "rocksdb") }),
+			want: []string{`spec.flinkConfiguration[execution.checkpointing.savepoint-dir]: Required value: an upgrade with upgradeMode last-state where the state backend changes from hashmap to rocksdb is made through a savepoint (high availability metadata is not restored across versions, nor a checkpoint by another state backend); it needs a savepoint directory: set execution.checkpointing.savepoint-dir (or its older name state.savepoints.dir)`},
+		},
+		{
+			name: "last-state across versions, the running job has a savepoint directory",
+			last: app(func(s *v1beta1.FlinkDeploymentSpec) { lastState(s); withConfig(s, "state.savepoints.dir", "s3://b/sp") }),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) { lastState(s); s.FlinkVersion = "v2_0" }),
+		},
+		{
+			name: "last-state across versions, the new spec names a savepoint directory", last: app(lastState),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) {
+				lastState(s)
+				s.FlinkVersion = "v2_0"
+				withConfig(s, "execution.checkpointing.savepoint-dir", "s3://b/sp")
+			}),
+		},
+		{
+			name: "last-state, same version and backend", last: app(lastState),
+			next: app(func(s *v1beta1.FlinkDeploymentSpec) {
+				lastState(s)
+				s.Image = "flink:1.20.1"
+				withConfig(s, "state.backend.type", "hashmap")
+			}),
 		},
 	}
 	for _, c := range cases {
