@@ -489,3 +489,18 @@ func TestGateUpgradeSavepointFormat(t *testing.T) {
 		assert.Equal(t, "NATIVE", configStrings(deployed)["kubernetes.operator.savepoint.format.type"])
 	})
 }
+
+// A trigger Flink does not know is sent again, but only until the
+// operator's --savepoint-timeout has passed since it was first recorded.
+func TestGateResendsAnUnknownTriggerOnlyWithinTheTimeout(t *testing.T) {
+	in := savepointingInput(t, SavepointObservation{State: SavepointUnknown})
+	d := Decide(in)
+	assert.Equal(t, ActionStopWithSavepoint, d.Action, "within the timeout the same trigger is sent again")
+
+	in = savepointingInput(t, SavepointObservation{State: SavepointUnknown})
+	in.Status.Upgrade.TriggerTimestamp = in.Now.Add(-11 * time.Minute).UnixMilli()
+	d = Decide(in)
+	assert.NotEqual(t, ActionStopWithSavepoint, d.Action)
+	assert.Equal(t, int32(1), d.Status.Upgrade.Failures)
+	assert.Contains(t, d.Hold, "--savepoint-timeout")
+}
