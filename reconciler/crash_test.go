@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/reconciler"
@@ -101,6 +102,40 @@ var crashPaths = []crashPath{
 			assert.Equal(t, info.LastSavepoint.Location, info.SavepointHistory[0].Location)
 			assert.NotEmpty(t, info.LastSavepoint.Location)
 			assert.Nil(t, fd.Status.SavepointTrigger)
+		},
+	},
+	{
+		name: "resume after a redeploy while suspended", mode: "savepoint", extraConfig: haConfig,
+		prepare: func(d *driver) {
+			suspend(d.t, d.sim.ns, d.sim.name)
+			d.until("suspended", 40, suspendedDone)
+			updateFD(d.t, d.sim.ns, d.sim.name, func(fd *v1beta1.FlinkDeployment) {
+				fd.Spec.Job.InitialSavepointPath = externalSavepoint
+				fd.Spec.Job.SavepointRedeployNonce = ptr.To[int64](1)
+			})
+			d.until("redeploy recorded", 30, suspendedDone)
+		},
+		change: resume, done: running,
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			require.Len(t, d.sim.starts, 2, "exactly one new job submission")
+			assert.Equal(t, externalSavepoint, d.sim.starts[1].RestorePath)
+			assert.False(t, d.sim.starts[1].JobGraphInHA, "no job graph of the old job left in HA")
+		},
+	},
+	{
+		name: "stateless resume after a last-state suspend", mode: "last-state", extraConfig: haConfig,
+		prepare: func(d *driver) {
+			suspend(d.t, d.sim.ns, d.sim.name)
+			d.until("suspended", 40, suspendedDone)
+			updateFD(d.t, d.sim.ns, d.sim.name, func(fd *v1beta1.FlinkDeployment) { fd.Spec.Job.UpgradeMode = v1beta1.UpgradeModeStateless })
+			d.until("mode recorded", 30, suspendedDone)
+		},
+		change: resume, done: running,
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			require.Len(t, d.sim.starts, 2, "exactly one new job submission")
+			assert.Empty(t, d.sim.starts[1].RestorePath)
+			assert.Zero(t, d.sim.starts[1].FromHA, "no checkpoint of the old job recovered")
+			assert.False(t, d.sim.starts[1].JobGraphInHA, "no zombie job graph")
 		},
 	},
 	{
