@@ -65,6 +65,8 @@ type gatePass struct {
 	triggerError string
 	// held is the last decision's hold reason.
 	held string
+	// diff is the classified spec change, once specDiff computed it.
+	diff *SpecDiff
 }
 
 // drive runs the gate's decisions for a FlinkDeployment until one waits.
@@ -333,6 +335,12 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	}
 
 	up := st.Upgrade
+	if up == nil && p.deployed != nil {
+		// Only then does the gate classify the spec change.
+		if in.Diff, err = r.specDiff(p); err != nil {
+			return in, err
+		}
+	}
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
 	if savepointInFlight(st) {
 		// A manual or periodic savepoint (snapshots.go).
@@ -353,7 +361,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 			return in, err
 		}
 	case up == nil && reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)) && p.deployed != nil:
-		if Classify(p.deployed, p.desired).Type >= DiffUpgrade {
+		if in.Diff.Type >= DiffUpgrade {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestCheckpoint(ctx, p)
 		}
 	}
