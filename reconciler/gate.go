@@ -130,8 +130,13 @@ type GateInput struct {
 	Deployed *v1beta1.FlinkDeploymentSpec
 	// FirstDeployment: Deployed was recorded by the first deployment.
 	FirstDeployment bool
-	Obs             Observation
-	Savepoint       SavepointObservation
+	// Diff classifies the change from Deployed to Spec. The reconciler
+	// passes classifyRendered's answer, which escalates an IGNORE or SCALE
+	// change that would alter a rendered pod to an UPGRADE (diff_render.go);
+	// nil means Classify's field table alone.
+	Diff      *SpecDiff
+	Obs       Observation
+	Savepoint SavepointObservation
 	// LatestCheckpoint is the newest restorable savepoint or checkpoint the
 	// REST API reports, when it was asked (job terminal, or a savepoint
 	// trigger Flink does not know); LatestCheckpointTime is its trigger
@@ -275,7 +280,7 @@ func (g *gate) decide() {
 		g.firstDeploy()
 		return
 	}
-	diff := Classify(g.in.Deployed, g.in.Spec)
+	diff := g.specDiff()
 	switch diff.Type {
 	case DiffNone:
 		if g.driftRestartsJob() {
@@ -308,4 +313,12 @@ func (g *gate) upgrade(diff SpecDiff) {
 		// Held before it started: say so once, not on every retry.
 		g.d.Events = append(g.d.Events, changed, GateEvent{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})
 	}
+}
+
+// specDiff is the classified change from the deployed spec to the desired one.
+func (g *gate) specDiff() SpecDiff {
+	if g.in.Diff != nil {
+		return *g.in.Diff
+	}
+	return Classify(g.in.Deployed, g.in.Spec)
 }

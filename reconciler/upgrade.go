@@ -71,6 +71,8 @@ type gatePass struct {
 	// templateDrift carries the Deployments an apply held back
 	// (GateDecision.GuardPodTemplates) to the next decision.
 	templateDrift []string
+	// diff is the classified spec change, once specDiff computed it.
+	diff *SpecDiff
 }
 
 // drive runs the gate's decisions for a FlinkDeployment until one waits.
@@ -366,6 +368,12 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	}
 
 	up := st.Upgrade
+	if up == nil && p.deployed != nil {
+		// Only then does the gate classify the spec change.
+		if in.Diff, err = r.specDiff(p); err != nil {
+			return in, err
+		}
+	}
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
 	if savepointInFlight(st) {
 		// A manual or periodic savepoint (snapshots.go).
@@ -392,7 +400,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 			return in, err
 		}
 	case up == nil && reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)) && p.deployed != nil:
-		if Classify(p.deployed, p.desired).Type >= DiffUpgrade {
+		if in.Diff.Type >= DiffUpgrade {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestCheckpoint(ctx, p)
 		}
 	}
