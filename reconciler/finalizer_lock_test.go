@@ -66,13 +66,16 @@ func TestFinalizerRemovalFromAStaleReadIsRetried(t *testing.T) {
 	// operator's read.
 	updateFD(t, ns, "fin", func(fd *v1beta1.FlinkDeployment) { fd.Finalizers = []string{reconciler.Finalizer} })
 
+	// Both readers serve the old copy, as a lagging cache and an API
+	// server read racing the other controller's write would.
 	d.r.Client = &staleReads{Client: k8s, stale: stale}
+	d.r.APIReader = d.r.Client
 	res, err := d.r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stale)})
 	require.NoError(t, err, "a conflict is retried, not reported")
 	assert.True(t, res.Requeue) //nolint:staticcheck // Requeue is what Reconcile returns on conflicts
 	assert.Equal(t, []string{reconciler.Finalizer}, getFD(t, ns, "fin").Finalizers, "the stale list is not written back")
 
-	d.r.Client = k8s
+	d.r.Client, d.r.APIReader = k8s, k8s
 	_, err = d.r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(stale)})
 	require.NoError(t, err)
 	err = k8s.Get(ctx, client.ObjectKeyFromObject(stale), &v1beta1.FlinkDeployment{})

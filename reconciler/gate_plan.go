@@ -259,6 +259,12 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 	haHasCheckpoint := in.HA.Enabled && in.HA.MetadataAvailable && in.HA.LatestCheckpointID > 0
 	terminalWithCheckpoint := ready && terminal(string(job.State)) && in.LatestCheckpoint != ""
 	haCheckpoint := haHasCheckpoint && !versionChanged && !backendChanged
+	if up.Mode == v1beta1.UpgradeModeLastState && running && in.HA.MetadataAvailable && !haHasCheckpoint {
+		// HA holds no checkpoint of the running job (checkpointing off, or
+		// none completed yet): a restore from HA would rewind it to where it
+		// last started. Stop it with a savepoint instead.
+		up.Mode = v1beta1.UpgradeModeSavepoint
+	}
 
 	switch {
 	case up.Mode == v1beta1.UpgradeModeStateless:

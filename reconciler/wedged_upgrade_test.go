@@ -6,7 +6,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
@@ -126,4 +128,28 @@ func TestVersionEditDuringLastStateUpgradeIsHeldBeforeDeploying(t *testing.T) {
 	require.Len(t, d.sim.starts, 2)
 	assert.Equal(t, int64(42), d.sim.starts[1].FromHA, "restored from HA on the same version")
 	assert.Equal(t, d.sim.starts[0].JobID, d.sim.starts[1].JobID)
+}
+
+// TestLastStateUpgradeWithoutACheckpointInHATakesASavepoint: a last-state
+// job whose HA data holds no checkpoint yet (checkpointing off, or none
+// completed) would restart from where it last started; the upgrade stops it
+// with a savepoint instead.
+func TestLastStateUpgradeWithoutACheckpointInHATakesASavepoint(t *testing.T) {
+	d := deployRunning(t, "ls-nocp", "v1_20", statefulSpec("ls-nocp", "last-state", haConfig))
+	cm := &corev1.ConfigMap{}
+	key := client.ObjectKey{Namespace: d.sim.ns, Name: d.sim.name + "-" + d.sim.starts[0].JobID + "-config-map"}
+	require.NoError(t, k8s.Get(ctx, key, cm))
+	for k := range cm.Data {
+		if strings.HasPrefix(k, "checkpointID-") {
+			delete(cm.Data, k)
+		}
+	}
+	require.NoError(t, k8s.Update(ctx, cm))
+
+	upgradeImage(t, d.sim.ns, d.sim.name)
+	fd := d.until("upgraded", 40, running)
+	require.Len(t, d.sim.starts, 2)
+	assert.Equal(t, 1, d.sim.stopTriggers(), "the state is kept in a savepoint")
+	assert.Equal(t, fd.Status.JobStatus.UpgradeSavepointPath, d.sim.starts[1].RestorePath)
+	assert.NotEmpty(t, d.sim.starts[1].RestorePath)
 }
