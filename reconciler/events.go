@@ -27,6 +27,9 @@ const (
 	ReasonSuspended         = "Suspended"
 	ReasonResume            = "Resume"
 	ReasonSavepointRedeploy = "SavepointRedeploy"
+	// ReasonTakeDownStuck: the old cluster's pods outlived the take-down
+	// timeout (gate_rollout.go).
+	ReasonTakeDownStuck = "TakeDownStuck"
 )
 
 // Event actions (events.k8s.io/v1 requires one).

@@ -349,7 +349,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
 		}
 	case up != nil && up.Phase == v1beta1.PhaseTakingDown:
-		if in.ClusterGone, err = r.clusterGone(ctx, fd); err != nil {
+		if in.ClusterGone, in.ClusterLeft, err = r.observeTakeDown(ctx, fd, up, in.Now); err != nil {
 			return in, err
 		}
 	case up == nil && reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)) && p.deployed != nil:
