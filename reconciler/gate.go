@@ -248,7 +248,7 @@ func (g *gate) event(warning bool, reason, format string, args ...any) {
 
 func (g *gate) decide() {
 	if up := g.st().Upgrade; up != nil {
-		if g.st().SavepointTrigger != nil {
+		if g.st().SavepointTrigger != nil && !upgradeAbandoned(g.st(), g.in.Policy.MaxSavepointAttempts) {
 			// Not started by this operator (settleTriggerBeforeUpgrade
 			// ends requests first); never left behind either.
 			g.dropTrigger("an upgrade of the job is in progress")
@@ -277,7 +277,7 @@ func (g *gate) decide() {
 		g.recordInPlace()
 	default:
 		changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
-		if !g.settleTriggerBeforeUpgrade() {
+		if !g.heldBeforeStart(diff) && !g.settleTriggerBeforeUpgrade() {
 			g.startUpgrade(diff)
 		}
 		switch {

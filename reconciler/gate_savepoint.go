@@ -17,9 +17,11 @@ func (g *gate) savepointing() {
 	now := in.Now.UnixMilli()
 	if up.Failures >= in.Policy.MaxSavepointAttempts {
 		if in.Generation == up.TargetGeneration {
-			// Abandoned; a new spec edit starts over.
+			// Abandoned; a new spec edit starts over. The old job
+			// keeps running: its savepoints go on.
 			g.hold(abandonedMessage(up, in.Policy.MaxSavepointAttempts))
 			g.d.RequeueAfter = 0
+			g.snapshotsWhileHeld()
 			return
 		}
 		st.Upgrade = nil

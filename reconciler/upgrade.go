@@ -334,7 +334,8 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 
 	up := st.Upgrade
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
-	if savepointInFlight(st) {
+	abandoned := upgradeAbandoned(st, r.GatePolicy.withDefaults().MaxSavepointAttempts)
+	if savepointInFlight(st, r.GatePolicy.withDefaults().MaxSavepointAttempts) {
 		// A manual or periodic savepoint (snapshots.go).
 		info := st.JobStatus.SavepointInfo
 		in.Savepoint = r.pollSavepoint(ctx, p, info.TriggerID, *info.TriggerTimestamp, reachable)
@@ -343,7 +344,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 		}
 	}
 	switch {
-	case up != nil && up.Phase == v1beta1.PhaseSavepointing:
+	case up != nil && up.Phase == v1beta1.PhaseSavepointing && !abandoned:
 		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp, reachable)
 		if in.Savepoint.State == SavepointUnknown && reachable {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
