@@ -43,6 +43,10 @@ var (
 	jobManagerDesc = prometheus.NewDesc(namespace+"_flinkdeployments_jobmanager_status",
 		"FlinkDeployments this operator instance reconciles, by namespace and status.jobManagerDeploymentStatus (UNKNOWN: not observed yet).",
 		[]string{"namespace", "status"}, nil)
+	takeDownStuckDesc = prometheus.NewDesc(namespace+"_flinkdeployments_take_down_stuck",
+		"FlinkDeployments whose upgrade or suspend has waited longer than --take-down-timeout for the old cluster's pods to go "+
+			"(status.upgrade.takeDownOverdue); the job stays down until they are gone, so look at status.error.",
+		[]string{"namespace"}, nil)
 )
 
 // FleetCollector reports the FlinkDeployments in the manager's cache by
@@ -72,6 +76,7 @@ func RegisterFleetCollector(mgr ctrl.Manager) error {
 func (c *FleetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lifecycleDesc
 	ch <- jobManagerDesc
+	ch <- takeDownStuckDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -93,13 +98,29 @@ func (c *FleetCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	lifecycle := map[string]map[string]int{}
 	jobManager := map[string]map[string]int{}
+	stuck := map[string]int{}
 	for i := range list.Items {
 		fd := &list.Items[i]
 		count(lifecycle, fd.Namespace, string(fd.Status.LifecycleState))
 		count(jobManager, fd.Namespace, string(fd.Status.JobManagerDeploymentStatus))
+		n := stuck[fd.Namespace] // zero included, like the states
+		if takeDownStuck(&fd.Status) {
+			n++
+		}
+		stuck[fd.Namespace] = n
 	}
 	emit(ch, lifecycleDesc, lifecycle, lifecycleStates)
 	emit(ch, jobManagerDesc, jobManager, jobManagerStatuses)
+	for ns, n := range stuck {
+		ch <- prometheus.MustNewConstMetric(takeDownStuckDesc, prometheus.GaugeValue, float64(n), ns)
+	}
+}
+
+// takeDownStuck: the upgrade gate reported the take-down of the old
+// cluster overdue and is still waiting for it.
+func takeDownStuck(st *v1beta1.FlinkDeploymentStatus) bool {
+	up := st.Upgrade
+	return up != nil && up.Phase == v1beta1.PhaseTakingDown && up.TakeDownOverdue
 }
 
 func count(byNamespace map[string]map[string]int, ns, state string) {

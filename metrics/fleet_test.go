@@ -44,14 +44,19 @@ func TestFleetCollectorCountsTheCache(t *testing.T) {
 		ns, name  string
 		lifecycle v1beta1.ResourceLifecycleState
 		jm        v1beta1.JobManagerDeploymentStatus
+		upgrade   *v1beta1.UpgradeProgress
 	}
+	stuck := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: 1, TakeDownOverdue: true}
+	waiting := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: 1}
 	for _, c := range []cr{
-		{"team-a", "one", v1beta1.LifecycleStable, v1beta1.JMReady},
-		{"team-a", "two", v1beta1.LifecycleStable, v1beta1.JMReady},
-		{"team-a", "three", v1beta1.LifecycleDeployed, v1beta1.JMDeployedNotReady},
-		{"team-a", "four", "", ""},
-		{"team-b", "five", v1beta1.LifecycleFailed, v1beta1.JMError},
-		{"unwatched", "six", v1beta1.LifecycleStable, v1beta1.JMReady},
+		{"team-a", "one", v1beta1.LifecycleStable, v1beta1.JMReady, nil},
+		{"team-a", "two", v1beta1.LifecycleStable, v1beta1.JMReady, nil},
+		{"team-a", "three", v1beta1.LifecycleDeployed, v1beta1.JMDeployedNotReady, nil},
+		{"team-a", "four", "", "", nil},
+		{"team-b", "five", v1beta1.LifecycleFailed, v1beta1.JMError, nil},
+		{"team-b", "seven", v1beta1.LifecycleUpgrading, v1beta1.JMMissing, stuck},
+		{"team-b", "eight", v1beta1.LifecycleUpgrading, v1beta1.JMMissing, waiting},
+		{"unwatched", "six", v1beta1.LifecycleStable, v1beta1.JMReady, stuck},
 	} {
 		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.ns}}); client.IgnoreAlreadyExists(err) != nil {
 			t.Fatal(err)
@@ -62,6 +67,7 @@ func TestFleetCollectorCountsTheCache(t *testing.T) {
 		}
 		if c.lifecycle != "" {
 			fd.Status.LifecycleState, fd.Status.JobManagerDeploymentStatus = c.lifecycle, c.jm
+			fd.Status.Upgrade = c.upgrade
 			if err := k8s.Status().Update(ctx, fd); err != nil {
 				t.Fatalf("write status of %s/%s: %v", c.ns, c.name, err)
 			}
@@ -103,6 +109,8 @@ func TestFleetCollectorCountsTheCache(t *testing.T) {
 		{"flink_operator_flinkdeployments_jobmanager_status", map[string]string{"namespace": "team-a", "status": "READY"}, 2},
 		{"flink_operator_flinkdeployments_jobmanager_status", map[string]string{"namespace": "team-a", "status": "DEPLOYED_NOT_READY"}, 1},
 		{"flink_operator_flinkdeployments_jobmanager_status", map[string]string{"namespace": "team-b", "status": "ERROR"}, 1},
+		{"flink_operator_flinkdeployments_take_down_stuck", map[string]string{"namespace": "team-a"}, 0},
+		{"flink_operator_flinkdeployments_take_down_stuck", map[string]string{"namespace": "team-b"}, 1},
 	} {
 		m := find(t, reg, tc.name, tc.labels)
 		if m == nil {

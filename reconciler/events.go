@@ -29,6 +29,9 @@ const (
 	ReasonSavepointRedeploy = "SavepointRedeploy"
 	// ReasonRecoverDeployment: a lost JobManager Deployment is re-created.
 	ReasonRecoverDeployment = "RecoverDeployment"
+	// ReasonTakeDownStuck: the old cluster's pods outlived the take-down
+	// timeout (gate_rollout.go).
+	ReasonTakeDownStuck = "TakeDownStuck"
 )
 
 // Event actions (events.k8s.io/v1 requires one).

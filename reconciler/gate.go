@@ -49,6 +49,11 @@ type GatePolicy struct {
 	WaitInterval time.Duration
 	// TakeDownPollInterval is how often a cluster being deleted is checked.
 	TakeDownPollInterval time.Duration
+	// TakeDownTimeout is how long a take-down waits for the old cluster's
+	// pods before it reports them (status.error, a TakeDownStuck event, a
+	// metric). It keeps waiting: a new JobManager never starts while the
+	// old one may still run (gate_rollout.go).
+	TakeDownTimeout time.Duration
 }
 
 // DefaultGatePolicy is used for zero fields of Reconciler.GatePolicy.
@@ -59,6 +64,7 @@ var DefaultGatePolicy = GatePolicy{
 	RetryBackoff:          10 * time.Second,
 	WaitInterval:          5 * time.Second,
 	TakeDownPollInterval:  250 * time.Millisecond,
+	TakeDownTimeout:       5 * time.Minute,
 }
 
 func (p GatePolicy) withDefaults() GatePolicy {
@@ -80,6 +86,9 @@ func (p GatePolicy) withDefaults() GatePolicy {
 	}
 	if p.TakeDownPollInterval > 0 {
 		d.TakeDownPollInterval = p.TakeDownPollInterval
+	}
+	if p.TakeDownTimeout > 0 {
+		d.TakeDownTimeout = p.TakeDownTimeout
 	}
 	return d
 }
@@ -156,6 +165,9 @@ type GateInput struct {
 	// GuardPodTemplates held back, because putting them back restarts
 	// the job.
 	PodTemplateDrift []string
+	// ClusterLeft lists what is left of the cluster being taken down; it
+	// is only observed once the take-down is overdue (gate_rollout.go).
+	ClusterLeft []LeftOver
 	// TriggerIDs: the running Flink accepts client-chosen trigger ids.
 	TriggerIDs bool
 	Now        time.Time
@@ -261,7 +273,7 @@ func (g *gate) event(warning bool, reason, format string, args ...any) {
 
 func (g *gate) decide() {
 	if up := g.st().Upgrade; up != nil {
-		if g.st().SavepointTrigger != nil {
+		if g.st().SavepointTrigger != nil && !upgradeAbandoned(g.st(), g.in.Policy.MaxSavepointAttempts) {
 			// Not started by this operator (settleTriggerBeforeUpgrade
 			// ends requests first); never left behind either.
 			g.dropTrigger("an upgrade of the job is in progress")
@@ -303,7 +315,7 @@ func (g *gate) decide() {
 // upgrade starts rolling out a change that restarts the JobManager.
 func (g *gate) upgrade(diff SpecDiff) {
 	changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
-	if !g.settleTriggerBeforeUpgrade() {
+	if !g.heldBeforeStart(diff) && !g.settleTriggerBeforeUpgrade() {
 		g.startUpgrade(diff)
 	}
 	switch {

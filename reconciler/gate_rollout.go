@@ -2,7 +2,9 @@ package reconciler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/renderer"
@@ -11,18 +13,116 @@ import (
 
 // Rolling out: taking the old cluster down and deploying the target.
 
-// takingDown deletes the old cluster once its state is safe.
+// takingDown deletes the old cluster once its state is safe, and waits
+// until none of its pods is left: a new JobManager never starts while the
+// old one may still run, because two JobManagers of one job would write
+// the same checkpoints and HA data. A pod on a lost node stays Terminating
+// until its node is deleted or the pod is force-deleted, so after
+// Policy.TakeDownTimeout the wait is reported (takeDownStuck) and goes on.
 func (g *gate) takingDown() {
+	in := g.in
 	up := g.st().Upgrade
-	if g.in.ClusterGone {
+	if in.ClusterGone {
+		if up.TakeDownOverdue {
+			g.event(false, ReasonUpgrade, "The old cluster is gone after %s; deploying", in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp)).Round(time.Second))
+		}
 		up.Phase = v1beta1.PhaseDeploying
 		g.deploying()
 		return
 	}
 	up.Phase = v1beta1.PhaseTakingDown
 	g.d.Action = ActionTakeDown
-	g.d.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless && g.in.Spec.Job != nil
-	g.d.RequeueAfter = g.in.Policy.TakeDownPollInterval
+	g.d.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless && in.Spec.Job != nil
+	g.d.RequeueAfter = in.Policy.TakeDownPollInterval
+	if up.TakeDownTimestamp == 0 {
+		// Write-ahead: recorded before the first delete, so the timeout
+		// survives a restart of the operator.
+		up.TakeDownTimestamp = in.Now.UnixMilli()
+	}
+	if takeDownOverdue(up, in.Now, in.Policy) {
+		g.takeDownStuck(up)
+	}
+}
+
+// takeDownOverdue: the take-down has waited TakeDownTimeout or longer.
+func takeDownOverdue(up *v1beta1.UpgradeProgress, now time.Time, p GatePolicy) bool {
+	return up.TakeDownTimestamp > 0 && now.Sub(time.UnixMilli(up.TakeDownTimestamp)) >= p.TakeDownTimeout
+}
+
+// takeDownStuck reports an overdue take-down in status.error, and once in
+// a Warning event, with what is left and what the user can do.
+func (g *gate) takeDownStuck(up *v1beta1.UpgradeProgress) {
+	in := g.in
+	msg := takeDownStuckMessage(up, in.ClusterLeft, in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp)), in.Policy.TakeDownTimeout)
+	g.d.Hold = msg
+	if !up.TakeDownOverdue {
+		up.TakeDownOverdue = true
+		g.event(true, ReasonTakeDownStuck, "%s", msg)
+	}
+	// Stuck for minutes already: look less often.
+	g.d.RequeueAfter = in.Policy.WaitInterval
+}
+
+// LeftOver is an object of a cluster being taken down that is still there.
+type LeftOver struct {
+	Kind, Namespace, Name string
+	// Node is the node a pod is bound to, empty when unknown.
+	Node string
+	// Terminating: deletion has begun (a pod's kubelet has not confirmed
+	// that its containers stopped).
+	Terminating bool
+}
+
+// maxLeftOversNamed bounds the list in the message.
+const maxLeftOversNamed = 5
+
+func takeDownStuckMessage(up *v1beta1.UpgradeProgress, left []LeftOver, waited, timeout time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s held: the old cluster has not gone %s after its take-down began (take-down timeout %s, the operator's --take-down-timeout)", upgradeOrSuspend(up), waited.Round(time.Second), timeout)
+	var names, nodes []string
+	ns := ""
+	for i, l := range left {
+		if l.Kind == "Pod" && l.Terminating {
+			names = append(names, l.Name)
+			ns = l.Namespace
+			if l.Node != "" && !slices.Contains(nodes, l.Node) {
+				nodes = append(nodes, l.Node)
+			}
+		}
+		if i >= maxLeftOversNamed {
+			continue
+		}
+		sep := ", "
+		if i == 0 {
+			sep = "; still there: "
+		}
+		where, state := "", ""
+		if l.Kind == "Pod" {
+			where = " on node " + l.Node
+			if l.Node == "" {
+				where = " (not bound to a node)"
+			}
+		}
+		if l.Terminating {
+			state = " (Terminating)"
+		}
+		fmt.Fprintf(&b, "%s%s %s%s%s", sep, strings.ToLower(l.Kind), l.Name, where, state)
+	}
+	if n := len(left) - maxLeftOversNamed; n > 0 {
+		fmt.Fprintf(&b, " and %d more", n)
+	}
+	b.WriteString(". The new JobManager is not started while the old one may still run, so the job stays down")
+	if len(names) > 0 {
+		if len(nodes) > 0 {
+			fmt.Fprintf(&b, ". Terminating pods on a lost node are only removed once the node is deleted or the pods are force-deleted: if node %s is gone for good (kubectl get node %s), delete the Node object, or force-delete the pods", strings.Join(nodes, ", "), strings.Join(nodes, " "))
+		} else {
+			b.WriteString(". If their kubelet can no longer confirm that they stopped, force-delete the pods")
+		}
+		fmt.Fprintf(&b, ": kubectl delete pod -n %s %s --force --grace-period=0 (only once their containers can no longer run). The %s then continues by itself", ns, strings.Join(names, " "), upgradeOrSuspend(up))
+	} else {
+		fmt.Fprintf(&b, "; it continues by itself once they are gone")
+	}
+	return b.String()
 }
 
 // deploying applies the target spec with the recorded restore path and

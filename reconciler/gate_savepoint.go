@@ -28,9 +28,11 @@ func (g *gate) savepointing() {
 		return
 	}
 	if up.Failures >= in.Policy.MaxSavepointAttempts {
-		// Abandoned; a new spec edit starts over (above).
+		// Abandoned; a new spec edit starts over (above). The old job
+		// keeps running: its savepoints go on.
 		g.hold(abandonedMessage(up, in.Policy.MaxSavepointAttempts))
 		g.d.RequeueAfter = 0
+		g.snapshotsWhileHeld()
 		return
 	}
 	if !inFlight {

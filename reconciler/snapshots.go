@@ -104,14 +104,21 @@ func (g *gate) formatToSend(format flinkrest.SavepointFormat) flinkrest.Savepoin
 	return format
 }
 
-// snapshotSettings are the savepoint settings of the desired spec.
+// snapshotSettings are the savepoint settings of the deployed spec, the
+// one the running job was started with (the same as the desired one's
+// unless an upgrade is held: kubernetes.operator.* keys are recorded as
+// deployed at once).
 type snapshotSettings struct {
 	periodic validation.SavepointSchedule
 	grace    time.Duration
 }
 
 func (g *gate) snapshotSettings() snapshotSettings {
-	config := configStrings(g.in.Spec)
+	spec := g.in.Deployed
+	if spec == nil {
+		spec = g.in.Spec
+	}
+	config := configStrings(spec)
 	// The spec is validated: a value that does not parse cannot get here,
 	// and would mean "off" / the default.
 	periodic, _ := validation.PeriodicSavepointSchedule(config)
@@ -154,10 +161,11 @@ func pendingNonce(deployed, desired *v1beta1.FlinkDeploymentSpec) (*int64, bool)
 }
 
 // savepointInFlight: an attempt of a manual or periodic savepoint is
-// recorded (and maybe sent).
-func savepointInFlight(st *v1beta1.FlinkDeploymentStatus) bool {
+// recorded (and maybe sent). maxAttempts is the policy's
+// MaxSavepointAttempts (see upgradeAbandoned).
+func savepointInFlight(st *v1beta1.FlinkDeploymentStatus, maxAttempts int32) bool {
 	info := st.JobStatus.SavepointInfo
-	return st.Upgrade == nil && st.SavepointTrigger != nil && info != nil && info.TriggerTimestamp != nil
+	return (st.Upgrade == nil || upgradeAbandoned(st, maxAttempts)) && st.SavepointTrigger != nil && info != nil && info.TriggerTimestamp != nil
 }
 
 // snapshots starts, follows or ends a manual or periodic savepoint of the
@@ -256,7 +264,7 @@ func (g *gate) followTrigger() {
 	in, st := g.in, g.st()
 	tr := st.SavepointTrigger
 	now := in.Now.UnixMilli()
-	if !savepointInFlight(st) {
+	if !savepointInFlight(st, in.Policy.MaxSavepointAttempts) {
 		switch {
 		case jobStopped(in.Obs):
 			g.dropTrigger(fmt.Sprintf("the job stopped running (%s)", jobStateOf(in.Obs)))
@@ -319,7 +327,7 @@ func (g *gate) settleTriggerBeforeUpgrade() bool {
 	if tr == nil {
 		return false
 	}
-	if !savepointInFlight(st) {
+	if !savepointInFlight(st, in.Policy.MaxSavepointAttempts) {
 		g.dropTrigger("an upgrade of the job comes first")
 		return false
 	}

@@ -375,7 +375,8 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 		}
 	}
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
-	if savepointInFlight(st) {
+	abandoned := upgradeAbandoned(st, r.GatePolicy.withDefaults().MaxSavepointAttempts)
+	if savepointInFlight(st, r.GatePolicy.withDefaults().MaxSavepointAttempts) {
 		// A manual or periodic savepoint (snapshots.go).
 		info := st.JobStatus.SavepointInfo
 		in.Savepoint = r.pollSavepoint(ctx, p, info.TriggerID, *info.TriggerTimestamp, reachable)
@@ -384,7 +385,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 		}
 	}
 	switch {
-	case up != nil && up.Phase == v1beta1.PhaseSavepointing:
+	case up != nil && up.Phase == v1beta1.PhaseSavepointing && !abandoned:
 		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp, reachable)
 		switch {
 		case in.Savepoint.State == SavepointUnknown && reachable:
@@ -396,7 +397,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestCheckpoint(ctx, p)
 		}
 	case up != nil && up.Phase == v1beta1.PhaseTakingDown:
-		if in.ClusterGone, err = r.clusterGone(ctx, fd); err != nil {
+		if in.ClusterGone, in.ClusterLeft, err = r.observeTakeDown(ctx, fd, up, in.Now); err != nil {
 			return in, err
 		}
 	case up == nil && reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)) && p.deployed != nil:

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"time"
 
 	"github.com/flinkops/flink-operator/reconciler"
 )
@@ -21,4 +22,13 @@ func bindGateFlags(fs *flag.FlagSet, p *reconciler.GatePolicy) {
 		return nil
 	})
 	fs.DurationVar(&p.RetryBackoff, "savepoint-retry-backoff", d.RetryBackoff, "wait after the first failed savepoint attempt; it doubles with each further one")
+	p.TakeDownTimeout = d.TakeDownTimeout
+	fs.Func("take-down-timeout", fmt.Sprintf("how long an upgrade or suspend waits for the old cluster's pods to go before it reports them (status.error, a TakeDownStuck event, the take_down_stuck metric); it keeps waiting, since a new JobManager never starts while the old one may still run (default %s)", d.TakeDownTimeout), func(s string) error {
+		v, err := time.ParseDuration(s)
+		if err != nil || v <= 0 {
+			return fmt.Errorf("want a positive duration such as 5m, got %q", s)
+		}
+		p.TakeDownTimeout = v
+		return nil
+	})
 }

@@ -64,6 +64,17 @@ type UpgradeProgress struct {
 	// last-state upgrade, a new one otherwise.
 	// +optional
 	JobID string `json:"jobId,omitempty"`
+	// TakeDownTimestamp (epoch ms) is when the take-down of the old
+	// cluster began: recorded before its Deployments are deleted, so the
+	// take-down timeout counts from it across operator restarts.
+	// +optional
+	TakeDownTimestamp int64 `json:"takeDownTimestamp,omitempty"`
+	// TakeDownOverdue is set once the take-down has waited longer than the
+	// operator's take-down timeout for the old cluster's pods to go
+	// (status.error names them); the Warning event was emitted then. The
+	// new JobManager still waits for them.
+	// +optional
+	TakeDownOverdue bool `json:"takeDownOverdue,omitempty"`
 }
 
 // DeployedWith records the run-time choices the running cluster was
