@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -21,8 +22,10 @@ type crashPath struct {
 	prepare func(d *driver)
 	// change starts the path.
 	change func(t *testing.T, ns, name string)
-	// done says the path has converged.
-	done func(fd *v1beta1.FlinkDeployment) bool
+	// done says the path has converged; doneWith, when set, is used
+	// instead, for paths whose end shows only in the fake world.
+	done     func(fd *v1beta1.FlinkDeployment) bool
+	doneWith func(d *driver, fd *v1beta1.FlinkDeployment) bool
 	// check asserts the path's invariants after convergence.
 	check func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment)
 }
@@ -139,6 +142,22 @@ var crashPaths = []crashPath{
 		},
 	},
 	{
+		name: "lost JobManager with HA", mode: "last-state", extraConfig: haConfig,
+		change: func(t *testing.T, ns, name string) {
+			dep := &appsv1.Deployment{}
+			require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, dep))
+			require.NoError(t, k8s.Delete(ctx, dep))
+		},
+		doneWith: func(d *driver, fd *v1beta1.FlinkDeployment) bool { return running(fd) && len(d.sim.starts) == 2 },
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			require.Len(t, d.sim.starts, 2, "re-created exactly once")
+			assert.Equal(t, d.sim.starts[0].JobID, d.sim.starts[1].JobID)
+			assert.Equal(t, int64(42), d.sim.starts[1].FromHA, "Flink recovers the latest checkpoint from HA")
+			assert.False(t, d.sim.starts[1].JobGraphInHA)
+			assert.Equal(t, 0, d.sim.stopTriggers())
+		},
+	},
+	{
 		name: "delete", mode: "last-state", extraConfig: haConfig,
 		change: func(t *testing.T, ns, name string) {
 			fd := &v1beta1.FlinkDeployment{}
@@ -187,6 +206,10 @@ func crashOnce(t *testing.T, path crashPath, stopAt int) bool {
 	if path.prepare != nil {
 		path.prepare(d)
 	}
+	isDone := path.done
+	if path.doneWith != nil {
+		isDone = func(fd *v1beta1.FlinkDeployment) bool { return path.doneWith(d, fd) }
+	}
 	before := clusterObjects(t, d.sim.ns, name)
 	path.change(t, d.sim.ns, name)
 
@@ -207,7 +230,7 @@ func crashOnce(t *testing.T, path crashPath, stopAt int) bool {
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: d.sim.ns, Name: name}, fd); err != nil {
 			fd = nil
 		}
-		if path.done(fd) {
+		if isDone(fd) {
 			converged = true
 			break
 		}
@@ -221,7 +244,7 @@ func crashOnce(t *testing.T, path crashPath, stopAt int) bool {
 
 	// A new operator: no memory of the old one.
 	d.r = newDirectReconciler(nil)
-	fd := d.until("converged after restart", 80, path.done)
+	fd := d.until("converged after restart", 80, isDone)
 	path.check(t, d, fd)
 	if fd != nil && fd.Spec.Job.State == v1beta1.JobStateRunning && path.prepare == nil {
 		assert.Equal(t, before, clusterObjects(t, d.sim.ns, name), "the same objects, none orphaned")
