@@ -8,6 +8,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // DiffType classifies a spec change by what it takes to roll it out, as the
@@ -189,19 +190,10 @@ func (c *classifier) job(a, b *v1beta1.JobSpec) {
 }
 
 // configStrings is the flattened flinkConfiguration with every value as
-// text, the way Flink compares configuration.
+// text, the way Flink compares configuration; an unreadable configuration
+// (rejected by validation before it is deployed) compares as empty.
 func configStrings(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
-	entries, err := spec.FlinkConfiguration.Flatten()
-	if err != nil {
-		// Validation rejects such a spec before it is deployed; an
-		// unreadable configuration compares as empty.
-		return map[string]string{}
-	}
-	out := make(map[string]string, len(entries))
-	for _, e := range entries {
-		out[e.Key] = e.String()
-	}
-	return out
+	return validation.FlatConfig(spec)
 }
 
 // isReactive reports standalone reactive mode, where TaskManagers may come

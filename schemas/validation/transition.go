@@ -78,7 +78,7 @@ func validateStateMigration(last, next *v1beta1.FlinkDeploymentSpec) field.Error
 	default:
 		return nil
 	}
-	lastConfig, nextConfig := flatConfig(last), flatConfig(next)
+	lastConfig, nextConfig := FlatConfig(last), FlatConfig(next)
 	if SavepointDirectory(lastConfig, last.FlinkVersion) != "" || SavepointDirectory(nextConfig, next.FlinkVersion) != "" {
 		return nil
 	}
@@ -93,13 +93,13 @@ func validateStateMigration(last, next *v1beta1.FlinkDeploymentSpec) field.Error
 // StateBackendChange returns the state backends (see StateBackend) of the
 // deployed and the new spec, and whether they differ.
 func StateBackendChange(last, next *v1beta1.FlinkDeploymentSpec) (from, to string, changed bool) {
-	from, to = StateBackend(flatConfig(last)), StateBackend(flatConfig(next))
+	from, to = StateBackend(FlatConfig(last)), StateBackend(FlatConfig(next))
 	return from, to, from != to
 }
 
-// flatConfig is spec.flinkConfiguration flattened, every value as text; an
+// FlatConfig is spec.flinkConfiguration flattened, every value as text; an
 // unreadable configuration (reported by Validate) reads as empty.
-func flatConfig(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
+func FlatConfig(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
 	entries, err := spec.FlinkConfiguration.Flatten()
 	if err != nil {
 		return map[string]string{}
