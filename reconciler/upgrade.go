@@ -375,8 +375,9 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 		}
 	}
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
-	abandoned := upgradeAbandoned(st, r.GatePolicy.withDefaults().MaxSavepointAttempts)
-	if savepointInFlight(st, r.GatePolicy.withDefaults().MaxSavepointAttempts) {
+	maxAttempts := r.GatePolicy.withDefaults().MaxSavepointAttempts
+	abandoned := upgradeAbandoned(st, maxAttempts)
+	if savepointInFlight(st, maxAttempts) {
 		// A manual or periodic savepoint (snapshots.go).
 		info := st.JobStatus.SavepointInfo
 		in.Savepoint = r.pollSavepoint(ctx, p, info.TriggerID, *info.TriggerTimestamp, reachable)
