@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/reconciler"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -155,6 +156,35 @@ var crashPaths = []crashPath{
 			assert.Equal(t, int64(42), d.sim.starts[1].FromHA, "Flink recovers the latest checkpoint from HA")
 			assert.False(t, d.sim.starts[1].JobGraphInHA)
 			assert.Equal(t, 0, d.sim.stopTriggers())
+		},
+	},
+	{
+		name: "job fails during a savepoint upgrade", mode: "savepoint",
+		prepare: func(d *driver) {
+			d.sim.cluster.SetOperationBehavior(fakejm.OperationBehavior{PendingPolls: fakejm.Forever})
+			_, err := d.sim.cluster.AddCheckpoint(d.sim.starts[0].JobID, fakejm.CheckpointSpec{Directory: "s3://bucket/checkpoints"})
+			require.NoError(d.t, err)
+			d.sim.failJobOnStop = true
+		},
+		change:   upgradeImage,
+		doneWith: func(d *driver, fd *v1beta1.FlinkDeployment) bool { return running(fd) && len(d.sim.starts) == 2 },
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			require.Len(t, d.sim.starts, 2, "exactly one new job submission")
+			assert.Equal(t, "s3://bucket/checkpoints/"+d.sim.starts[0].JobID+"/chk-1", d.sim.starts[1].RestorePath, "from the failed job's latest checkpoint")
+			assert.Equal(t, 1, d.sim.stopTriggers())
+		},
+	},
+	{
+		name: "pod template edited outside the operator", mode: "savepoint",
+		change: func(t *testing.T, ns, name string) { setImage(t, ns, name, "evil:latest") },
+		doneWith: func(d *driver, fd *v1beta1.FlinkDeployment) bool {
+			return running(fd) && len(d.sim.starts) == 3 && jmImage(d.t, d.sim.ns, d.sim.name) == "flink:1.20"
+		},
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			assert.Equal(t, 1, d.sim.stopTriggers(), "a savepoint before the operator restarts the JobManager")
+			require.Len(t, d.sim.starts, 3)
+			assert.Equal(t, fd.Status.JobStatus.UpgradeSavepointPath, d.sim.starts[2].RestorePath)
+			assert.NotEmpty(t, d.sim.starts[2].RestorePath)
 		},
 	},
 	{

@@ -54,6 +54,9 @@ type sim struct {
 	// pod waits with ErrImagePull, so no JobManager container ever runs.
 	neverStarts bool
 	podMade     bool
+	// failJobOnStop: once a stop-with-savepoint is pending, the job fails
+	// for good, and Flink fails the savepoint with it.
+	failJobOnStop bool
 }
 
 // jobStart is one job submission seen by the fake JobManager.
@@ -101,6 +104,7 @@ func (s *sim) sync() {
 		s.startJobManager()
 		s.depUID, s.depGen = dep.UID, dep.Generation
 	}
+	s.failDuringStop()
 	if dep.Status.AvailableReplicas < 1 || dep.Status.ObservedGeneration < dep.Generation {
 		dep.Status = appsv1.DeploymentStatus{ObservedGeneration: dep.Generation, Replicas: 1, ReadyReplicas: 1, AvailableReplicas: 1, UpdatedReplicas: 1}
 		if err := k8s.Status().Update(ctx, dep); err != nil && !apierrors.IsConflict(err) {
@@ -373,5 +377,24 @@ func (s *sim) deleteJobManagerPods() {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: s.ns, Name: s.name + "-jm"}}
 	if err := k8s.Delete(ctx, pod, client.GracePeriodSeconds(0)); err != nil && !apierrors.IsNotFound(err) {
 		s.t.Fatalf("sim: delete JobManager pod: %v", err)
+	}
+}
+
+// failDuringStop plays failJobOnStop.
+func (s *sim) failDuringStop() {
+	s.t.Helper()
+	if !s.failJobOnStop || s.cluster == nil {
+		return
+	}
+	pending := s.cluster.PendingOperations()
+	if len(pending) == 0 {
+		return
+	}
+	s.failJobOnStop = false
+	if err := s.cluster.FailJob(s.starts[len(s.starts)-1].JobID, "java.lang.RuntimeException", "boom"); err != nil {
+		s.t.Fatalf("sim: fail job: %v", err)
+	}
+	if err := s.cluster.FailOperation(pending[0], "Job failed"); err != nil {
+		s.t.Fatalf("sim: fail savepoint: %v", err)
 	}
 }
