@@ -188,6 +188,20 @@ var crashPaths = []crashPath{
 		},
 	},
 	{
+		name: "take-down stuck on a lost node", mode: "savepoint",
+		prepare: func(d *driver) {
+			d.sim.lingering = terminatingPod(d.t, d.sim.ns, d.sim.name, d.sim.name+"-tm-lost", "node-lost-1")
+		},
+		change: upgradeImage, done: running,
+		check: func(t *testing.T, d *driver, fd *v1beta1.FlinkDeployment) {
+			assert.Nil(t, d.sim.lingering, "the operator reported the take-down overdue before the pod went")
+			assert.Equal(t, 1, d.sim.stopTriggers(), "exactly one savepoint")
+			require.Len(t, d.sim.starts, 2, "the new JobManager started once the old pods were gone")
+			assert.Equal(t, fd.Status.JobStatus.UpgradeSavepointPath, d.sim.starts[1].RestorePath)
+			assert.Empty(t, fd.Status.Error)
+		},
+	},
+	{
 		name: "delete", mode: "last-state", extraConfig: haConfig,
 		change: func(t *testing.T, ns, name string) {
 			fd := &v1beta1.FlinkDeployment{}

@@ -57,6 +57,9 @@ type sim struct {
 	// failJobOnStop: once a stop-with-savepoint is pending, the job fails
 	// for good, and Flink fails the savepoint with it.
 	failJobOnStop bool
+	// lingering is a pod of the cluster kept Terminating (its node is
+	// lost) until the operator reports the take-down overdue.
+	lingering *corev1.Pod
 }
 
 // jobStart is one job submission seen by the fake JobManager.
@@ -80,6 +83,7 @@ func (s *sim) prefix() string { return "/" + s.ns + "/" + s.name }
 // sync brings the fake world in line with the JobManager Deployment.
 func (s *sim) sync() {
 	s.t.Helper()
+	s.releaseLingering()
 	dep := &appsv1.Deployment{}
 	err := k8s.Get(ctx, client.ObjectKey{Namespace: s.ns, Name: s.name}, dep)
 	if apierrors.IsNotFound(err) {
@@ -282,6 +286,7 @@ func newDirectReconciler(hook func(reconciler.Step) bool) *reconciler.Reconciler
 var fastGatePolicy = reconciler.GatePolicy{
 	SavepointPollInterval: 10 * time.Millisecond, SavepointTimeout: time.Second, MaxSavepointAttempts: 3,
 	RetryBackoff: 50 * time.Millisecond, WaitInterval: 50 * time.Millisecond, TakeDownPollInterval: 10 * time.Millisecond,
+	TakeDownTimeout: 300 * time.Millisecond,
 }
 
 func sleepBriefly() { time.Sleep(20 * time.Millisecond) }
@@ -323,7 +328,7 @@ func (d *driver) until(what string, max int, cond func(*v1beta1.FlinkDeployment)
 	}
 	fd := &v1beta1.FlinkDeployment{}
 	_ = k8s.Get(ctx, client.ObjectKey{Namespace: d.sim.ns, Name: d.sim.name}, fd)
-	d.t.Fatalf("%s: not reached after %d passes (last error %v); status: %+v", what, max, last, fd.Status)
+	d.t.Fatalf("%s: not reached after %d passes (last error %v); upgrade: %+v; status: %+v", what, max, last, fd.Status.Upgrade, fd.Status)
 	return nil
 }
 
@@ -397,4 +402,32 @@ func (s *sim) failDuringStop() {
 	if err := s.cluster.FailOperation(pending[0], "Job failed"); err != nil {
 		s.t.Fatalf("sim: fail savepoint: %v", err)
 	}
+}
+
+// releaseLingering lets the lingering pod go once the operator reported
+// the take-down overdue: the user force-deletes it, as the report says.
+func (s *sim) releaseLingering() {
+	s.t.Helper()
+	if s.lingering == nil {
+		return
+	}
+	fd := &v1beta1.FlinkDeployment{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: s.ns, Name: s.name}, fd); err != nil {
+		return
+	}
+	if fd.Status.Upgrade == nil || !fd.Status.Upgrade.TakeDownOverdue {
+		return
+	}
+	pod := &corev1.Pod{}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(s.lingering), pod); err == nil {
+		pod.Finalizers = nil
+		if err := k8s.Update(ctx, pod); err != nil {
+			s.t.Fatalf("sim: release lingering pod: %v", err)
+		}
+		// No kubelet ends the graceful deletion: force it.
+		if err := k8s.Delete(ctx, pod, client.GracePeriodSeconds(0)); client.IgnoreNotFound(err) != nil {
+			s.t.Fatalf("sim: force-delete lingering pod: %v", err)
+		}
+	}
+	s.lingering = nil
 }
