@@ -56,8 +56,13 @@ func TestLastStateSuspendResumedAsSavepointLeavesNoOldJobGraph(t *testing.T) {
 	updateFD(t, d.sim.ns, "zsp", func(fd *v1beta1.FlinkDeployment) { fd.Spec.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint })
 	d.until("edit recorded", 10, func(fd *v1beta1.FlinkDeployment) bool { return fd.Status.ObservedGeneration == fd.Generation })
 	updateFD(t, d.sim.ns, "zsp", func(fd *v1beta1.FlinkDeployment) { fd.Spec.Job.State = v1beta1.JobStateRunning })
-	d.until("a job started again", 40, func(*v1beta1.FlinkDeployment) bool { return len(d.sim.starts) == 2 })
+	d.until("resumed", 40, running)
+	require.Len(t, d.sim.starts, 2)
 	assert.False(t, d.sim.starts[1].JobGraphInHA, "the old job graph was removed before the JobManager started")
+	// The suspend recorded last-state: the resume restores the latest
+	// checkpoint from HA under the same job id, never an empty start.
+	assert.Equal(t, d.sim.starts[0].JobID, d.sim.starts[1].JobID)
+	assert.Equal(t, int64(42), d.sim.starts[1].FromHA)
 }
 
 func TestNewFlinkDeploymentDoesNotRecoverTheJobOfADeletedOneWithTheSameName(t *testing.T) {
