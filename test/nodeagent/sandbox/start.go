@@ -107,7 +107,10 @@ func exitCode(state *os.ProcessState, err error) int {
 // Pid is the container's main process, which is also its process group id.
 func (p *Process) Pid() int { return p.pid }
 
-// Signal sends sig to every process of the container (its process group).
+// Signal sends sig to every process of the container (its process group). After Done it still
+// reaches the container's processes that outlived the main one; once they are all gone the id
+// could in theory be reused by a new group (after the kernel's pids wrap around), so do not keep
+// signalling a container long after it ended.
 func (p *Process) Signal(sig syscall.Signal) error {
 	if err := syscall.Kill(-p.pid, sig); err != nil {
 		return fmt.Errorf("send %v to process group %d: %w", sig, p.pid, err)
@@ -118,13 +121,14 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // Done is closed when the main process has exited and been reaped.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
-// ExitCode is valid after Done: the exit status, or 128+signal when killed by a signal.
+// ExitCode waits for Done, then reports the exit status, or 128+signal when killed by a signal
+// (as a kubelet reports it: 143 for SIGTERM, 137 for SIGKILL).
 func (p *Process) ExitCode() int {
 	<-p.done
 	return p.exitCode
 }
 
-// SetupError is valid after Done: the reason the command never ran (also written to the log, and
+// SetupError waits for Done, then reports the reason the command never ran (also written to the log, and
 // the exit code is ExitCommandNotFound or ExitSetupFailed), or "" when the command was executed.
 func (p *Process) SetupError() string {
 	<-p.done
