@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # A local control plane to try the operator on and to run `make e2e` against,
 # without Docker: etcd, kube-apiserver, kube-controller-manager and
-# kube-scheduler built from Go modules (hack/envtest.sh --all); kwok, which
-# simulates a node and gives the pods scheduled on it a Running, Ready status;
-# and dev-jobmanager (test/e2e/devjm), a fake Flink JobManager service that
-# plays every Flink cluster the operator deploys.
+# kube-scheduler built from Go modules (hack/envtest.sh --all), and a node:
+#
+#   DEV_FLINK=real (the default): the node agent (test/nodeagent), whose pods
+#     really run: each container is a local process, Flink images run real
+#     Flink from the distributions hack/flink-dist.sh fetches (versions in
+#     DEV_FLINK_VERSIONS, default "1.20 2.2"), and the operator reaches each
+#     JobManager's REST API through the agent.
+#   DEV_FLINK=fake: kwok, which gives the pods scheduled on its node a
+#     Running, Ready status without running anything, and dev-jobmanager
+#     (test/e2e/devjm), a fake JobManager that plays every Flink cluster. It
+#     starts in seconds and can fail on cue.
 #
 #   hack/dev-cluster.sh up       start it (or reuse a running one); the last
 #                                line printed is `export KUBECONFIG=...`
@@ -31,11 +38,23 @@ apiserver_port=$((base + 2))
 kcm_port=$((base + 3))
 scheduler_port=$((base + 4))
 devjm_port=$((base + 5))
+agent_port=$((base + 6))
 kwok_version=v0.8.0
 node=kwok-node-0
+agent_node=flink-node-0
+mode=${DEV_FLINK:-real}
+flink_versions=${DEV_FLINK_VERSIONS:-1.20 2.2}
+case $mode in real | fake) ;; *) echo "dev-cluster: DEV_FLINK=$mode: want real or fake" >&2; exit 1 ;; esac
 
-# Start order; `down` stops in reverse.
-processes=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok dev-jobmanager)
+# Start order; `down` stops in reverse. A running cluster's mode is kept in
+# $state/mode, so that `down`, `status` and `env` know its processes.
+control_plane=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+if [ -f "$state/mode" ] && [ "${1:-}" != up ]; then mode=$(cat "$state/mode"); fi
+if [ "$mode" = real ]; then
+  processes=("${control_plane[@]}" nodeagent)
+else
+  processes=("${control_plane[@]}" kwok dev-jobmanager)
+fi
 
 log() { echo "dev-cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -115,9 +134,25 @@ print_env() {
   cat <<EOF
 export KUBECONFIG=$run/kubeconfig
 export KUBECTL=$bin/kubectl
-export DEV_JOBMANAGER_URL=http://127.0.0.1:$devjm_port
-export FLINK_OPERATOR_REST_URL_TEMPLATE='http://127.0.0.1:$devjm_port/{{namespace}}/{{name}}'
+export DEV_FLINK=$mode
+export FLINK_OPERATOR_REST_URL_TEMPLATE='$(rest_template)'
 EOF
+  if [ "$mode" = real ]; then
+    cat <<EOF
+export DEV_NODEAGENT_URL=http://127.0.0.1:$agent_port
+export DEV_CLUSTER_LOGS=$logs
+EOF
+  else
+    echo "export DEV_JOBMANAGER_URL=http://127.0.0.1:$devjm_port"
+  fi
+}
+
+rest_template() {
+  if [ "$mode" = real ]; then
+    echo "http://127.0.0.1:$agent_port/{{namespace}}/{{name}}"
+  else
+    echo "http://127.0.0.1:$devjm_port/{{namespace}}/{{name}}"
+  fi
 }
 
 # build_tools: the control plane and kubectl (hack/envtest.sh --all), kwok
@@ -134,9 +169,22 @@ build_tools() {
   kwok_src=$(cd "$root/hack/tools/kwok" && go mod download sigs.k8s.io/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
   [ -d "$kwok_src/kustomize/stage" ] || die "kwok's Stage configs not found in the module cache ($kwok_src)"
   mkdir -p "$state/bin"
-  # Built aside and renamed: a running dev-jobmanager keeps its old binary.
-  (cd "$root" && go build -o "$state/bin/dev-jobmanager.tmp" ./test/e2e/cmd/dev-jobmanager)
-  mv "$state/bin/dev-jobmanager.tmp" "$state/bin/dev-jobmanager"
+  # Built aside and renamed: a running process keeps its old binary.
+  local cmd
+  for cmd in test/e2e/cmd/dev-jobmanager test/nodeagent/cmd/nodeagent test/nodeagent/cmd/flink-image cmd/flink-operator; do
+    (cd "$root" && CGO_ENABLED=0 go build -o "$state/bin/${cmd##*/}.tmp" "./$cmd")
+    mv "$state/bin/${cmd##*/}.tmp" "$state/bin/${cmd##*/}"
+  done
+  agent_flags=()
+  if [ "$mode" = real ]; then
+    local v dist version jar
+    for v in $flink_versions; do
+      dist=$("$root/hack/flink-dist.sh" "$v" | tail -n 1)
+      version=$(basename "$dist")
+      jar=$("$root/hack/flink-testjob.sh" "$version" | tail -n 1)
+      agent_flags+=(--flink "$v=$dist" --example-jar "$v=$jar")
+    done
+  fi
 }
 
 # write_config: keys, the admin token and the kubeconfig every process uses.
@@ -185,14 +233,14 @@ kubectl() { "$bin/kubectl" --kubeconfig "$run/kubeconfig" "$@"; }
 up() {
   mkdir -p "$state" "$logs"
   build_tools
-  if [ -f "$state/env" ] && all_alive && kubectl get --raw /readyz >/dev/null 2>&1; then
+  if [ -f "$state/env" ] && [ "$(cat "$state/mode" 2>/dev/null)" = "$mode" ] && all_alive && kubectl get --raw /readyz >/dev/null 2>&1; then
     log "already running"
     print_env
     return
   fi
   down_quiet
   local port
-  for port in $etcd_port $etcd_peer_port $apiserver_port $kcm_port $scheduler_port $devjm_port; do
+  for port in $etcd_port $etcd_peer_port $apiserver_port $kcm_port $scheduler_port $devjm_port $agent_port; do
     port_free "$port" || die "port 127.0.0.1:$port is taken; set DEV_CLUSTER_PORT_BASE to use other ports"
   done
   mkdir -p "$run"
@@ -228,6 +276,47 @@ up() {
   wait_for kube-controller-manager 60 curl -ksf "https://127.0.0.1:$kcm_port/healthz"
   wait_for kube-scheduler 60 curl -ksf "https://127.0.0.1:$scheduler_port/healthz"
 
+  if [ "$mode" = real ]; then
+    start_nodeagent
+  else
+    start_kwok
+  fi
+
+  kubectl apply --server-side -f "$root/charts/flink-operator/crds/" >/dev/null
+  # (kubectl wait fails rather than waits while a new CRD has no conditions.)
+  wait_for kube-apiserver 60 kubectl wait --for=condition=Established crd --all --timeout=1s
+  # The examples run their Flink pods as service account "flink", with the
+  # permissions the chart gives it (native mode: TaskManager pods, HA
+  # ConfigMaps).
+  job_rbac default | kubectl apply -f - >/dev/null
+  echo "$mode" >"$state/mode"
+  up_done=1
+  print_env >"$state/env"
+  log "running ($mode Flink); logs in $logs. Run the operator against it with:"
+  log "  KUBECONFIG=$run/kubeconfig go run ./cmd/flink-operator --rest-url-template '$(rest_template)' --leader-elect=false --metrics-bind-address=0 --health-probe-bind-address=0"
+  log "stop it with: make dev-cluster-down"
+  print_env
+}
+
+# job_rbac NAMESPACE: the chart's ServiceAccount "flink" and its Role, for
+# one namespace.
+job_rbac() {
+  local helm
+  helm=$(make -s -C "$root" helm | tail -n 1)
+  "$helm" template flink-operator "$root/charts/flink-operator" --namespace "$1" \
+    --set "watchNamespaces={$1}" --show-only templates/job-serviceaccount.yaml
+}
+
+start_nodeagent() {
+  start nodeagent "$state/bin/nodeagent" --kubeconfig "$run/kubeconfig" --node-name "$agent_node" \
+    --state-dir "$run/node" --log-dir "$logs/pods" --listen "127.0.0.1:$agent_port" \
+    --flink-image-binary "$state/bin/flink-image" --operator-binary "$state/bin/flink-operator" "${agent_flags[@]}"
+  wait_for nodeagent 60 kubectl wait --for=condition=Ready "node/$agent_node" --timeout=1s
+  wait_for nodeagent 30 curl -sf "http://127.0.0.1:$agent_port/_agent/healthz"
+}
+
+start_kwok() {
+  local kc=$run/kubeconfig
   # kwok renews the node's Lease: without heartbeats the node lifecycle
   # controller marks the node NotReady after its grace period (about 50 s),
   # and with it every pod on it.
@@ -254,24 +343,13 @@ EOF
 
   start dev-jobmanager "$state/bin/dev-jobmanager" --kubeconfig "$kc" --listen "127.0.0.1:$devjm_port"
   wait_for dev-jobmanager 60 curl -sf "http://127.0.0.1:$devjm_port/_devjm/healthz"
-
-  kubectl apply --server-side -f "$root/charts/flink-operator/crds/" >/dev/null
-  # (kubectl wait fails rather than waits while a new CRD has no conditions.)
-  wait_for kube-apiserver 60 kubectl wait --for=condition=Established crd --all --timeout=1s
-  # The examples run their Flink pods as service account "flink".
-  kubectl create serviceaccount flink -n default --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-  up_done=1
-  print_env >"$state/env"
-  log "running; logs in $logs. Run the operator against it with:"
-  log "  KUBECONFIG=$run/kubeconfig go run ./cmd/flink-operator --rest-url-template 'http://127.0.0.1:$devjm_port/{{namespace}}/{{name}}' --leader-elect=false --metrics-bind-address=0 --health-probe-bind-address=0"
-  log "stop it with: make dev-cluster-down"
-  print_env
 }
 
 down_quiet() {
-  local i
-  for ((i = ${#processes[@]} - 1; i >= 0; i--)); do stop "${processes[$i]}"; done
-  rm -rf "$run" "$state/env"
+  # Whichever mode last ran: stopping a process that never started is a no-op.
+  local all=("${control_plane[@]}" kwok dev-jobmanager nodeagent) i
+  for ((i = ${#all[@]} - 1; i >= 0; i--)); do stop "${all[$i]}"; done
+  rm -rf "$run" "$state/env" "$state/mode"
 }
 
 down() {

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
-	"github.com/flinkops/flink-operator/test/e2e/devjm"
 )
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}
@@ -41,25 +41,12 @@ func getJSON(url string, into any) error {
 	return nil
 }
 
-// jobManager is what the fake JobManager service runs for a Flink
-// cluster: which pod it plays, the job it started and what it restored from.
-func jobManager(ns, name string) (*devjm.JobManagerInfo, error) {
-	var all []devjm.JobManagerInfo
-	if err := getJSON(env.devjmURL+devjm.DebugPrefix+"jobmanagers", &all); err != nil {
-		return nil, err
-	}
-	for i := range all {
-		if all[i].Namespace == ns && all[i].Name == name {
-			return &all[i], nil
-		}
-	}
-	return nil, fmt.Errorf("no JobManager runs for %s/%s", ns, name)
-}
-
-// restUrl is a path of the cluster's Flink REST API, where the operator
-// reaches it too.
+// restURL is a path of the cluster's Flink REST API, where the operator
+// reaches it too (--rest-url-template): the fake JobManager, or the node
+// agent's way in to a real one.
 func restURL(ns, name, path string) string {
-	return fmt.Sprintf("%s/%s/%s%s", env.devjmURL, ns, name, path)
+	base := strings.NewReplacer("{{namespace}}", ns, "{{name}}", name).Replace(env.restTemplate)
+	return base + path
 }
 
 // restoreInfo is latest.restored of GET /jobs/:jobid/checkpoints: how

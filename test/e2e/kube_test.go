@@ -29,9 +29,9 @@ import (
 // Timeouts of the waits. Everything is simulated, so these are generous
 // bounds for a loaded 2-core machine, not expected durations.
 const (
-	deployTimeout  = 90 * time.Second
-	upgradeTimeout = 120 * time.Second
-	deleteTimeout  = 90 * time.Second
+	deployTimeout  = 90 * time.Second * timeScale
+	upgradeTimeout = 120 * time.Second * timeScale
+	deleteTimeout  = 90 * time.Second * timeScale
 	pollInterval   = 250 * time.Millisecond
 )
 
@@ -76,7 +76,15 @@ func newNamespace(t *testing.T, scenario string) string {
 	ns := "e2e-" + env.runID + "-" + scenario
 	mustKubectl(t, "", "create", "namespace", ns)
 	mustKubectl(t, "", "label", "namespace", ns, runLabel+"="+env.runID)
-	mustKubectl(t, "", "create", "serviceaccount", "flink", "-n", ns)
+	// The service account the examples run Flink as, with the Role the
+	// chart gives it: real Flink in native mode creates its TaskManager
+	// pods and HA ConfigMaps with it.
+	rbac, err := exec.Command(env.helm, "template", "flink-operator", filepath.Join(repoRoot, "charts", "flink-operator"),
+		"--namespace", ns, "--set", "watchNamespaces={"+ns+"}", "--show-only", "templates/job-serviceaccount.yaml").Output()
+	if err != nil {
+		t.Fatalf("helm template the job service account: %v", err)
+	}
+	mustKubectl(t, string(rbac), "apply", "-n", ns, "-f", "-")
 	t.Cleanup(func() { dumpOnceIfFailed(t, ns) })
 	return ns
 }
@@ -112,8 +120,10 @@ func dumpNamespace(t *testing.T, ns string) {
 			fmt.Fprintf(&b, "%v\n", err)
 		}
 	}
-	out, err := getURL(env.devjmURL + "/_devjm/jobmanagers")
-	fmt.Fprintf(&b, "$ GET %s/_devjm/jobmanagers\n%s%v\n", env.devjmURL, out, errOrEmpty(err))
+	if env.devjmURL != "" {
+		out, err := getURL(env.devjmURL + "/_devjm/jobmanagers")
+		fmt.Fprintf(&b, "$ GET %s/_devjm/jobmanagers\n%s%v\n", env.devjmURL, out, errOrEmpty(err))
+	}
 	t.Log(b.String())
 }
 

@@ -22,7 +22,9 @@ import (
 var env struct {
 	kubeconfig   string
 	kubectl      string
-	devjmURL     string
+	devjmURL     string // the fake JobManager (DEV_FLINK=fake)
+	agentURL     string // the node agent (DEV_FLINK=real)
+	helm         string
 	restTemplate string
 	// runID labels every namespace and FlinkDeployment of this run (label
 	// runLabel); the operator only reconciles FlinkDeployments carrying it,
@@ -52,8 +54,17 @@ func run(m *testing.M) int {
 	}
 	env.kubeconfig = lookup("KUBECONFIG")
 	env.kubectl = lookup("KUBECTL")
-	env.devjmURL = lookup("DEV_JOBMANAGER_URL")
 	env.restTemplate = lookup("FLINK_OPERATOR_REST_URL_TEMPLATE")
+	env.helm = lookup("HELM")
+	if realFlink {
+		env.agentURL = lookup("DEV_NODEAGENT_URL")
+	} else {
+		env.devjmURL = lookup("DEV_JOBMANAGER_URL")
+	}
+	if mode := os.Getenv("DEV_FLINK"); mode != "" && (mode == "real") != realFlink {
+		fmt.Fprintf(os.Stderr, "e2e: the dev cluster runs DEV_FLINK=%s; these tests are built for real=%v (build tag realflink)\n", mode, realFlink)
+		return 1
+	}
 	if len(missing) > 0 {
 		fmt.Fprintf(os.Stderr, "e2e: %s not set: run `make e2e`, or `make dev-cluster` and then `eval \"$(hack/dev-cluster.sh env)\"`\n", strings.Join(missing, ", "))
 		return 1

@@ -60,6 +60,11 @@ func Start(spec Spec) (*Process, error) {
 			Cloneflags: syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS,
 			// Its own process group, so that a signal reaches every process of the container.
 			Setpgid: true,
+			// A container dies with the agent that started it, even when the
+			// agent is killed and cannot stop it: a dev cluster torn down
+			// with SIGKILL must not leave JVMs holding its addresses. (It is
+			// kept across exec, so it reaches the container's main process.)
+			Pdeathsig: syscall.SIGKILL,
 		},
 	}
 	startErr := cmd.Start()
