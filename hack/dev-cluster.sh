@@ -135,6 +135,7 @@ print_env() {
 export KUBECONFIG=$run/kubeconfig
 export KUBECTL=$bin/kubectl
 export DEV_FLINK=$mode
+export KUBE_VERSION=$(kube_version)
 export FLINK_OPERATOR_REST_URL_TEMPLATE='$(rest_template)'
 EOF
   if [ "$mode" = real ]; then
@@ -304,8 +305,14 @@ job_rbac() {
   local helm
   helm=$(make -s -C "$root" helm | tail -n 1)
   "$helm" template flink-operator "$root/charts/flink-operator" --namespace "$1" \
+    --kube-version "$(kube_version)" \
     --set "watchNamespaces={$1}" --show-only templates/job-serviceaccount.yaml
 }
+
+# kube_version: the control plane's version, from its build folder's name
+# (its binaries, built from source, report v0.0.0): helm checks the chart's
+# kubeVersion against it.
+kube_version() { basename "$bin" | sed -n 's/^k8s-\([0-9.]*\)-.*/\1/p'; }
 
 start_nodeagent() {
   start nodeagent "$state/bin/nodeagent" --kubeconfig "$run/kubeconfig" --node-name "$agent_node" \

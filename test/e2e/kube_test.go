@@ -80,7 +80,7 @@ func newNamespace(t *testing.T, scenario string) string {
 	// chart gives it: real Flink in native mode creates its TaskManager
 	// pods and HA ConfigMaps with it.
 	rbac, err := exec.Command(env.helm, "template", "flink-operator", filepath.Join(repoRoot, "charts", "flink-operator"),
-		"--namespace", ns, "--set", "watchNamespaces={"+ns+"}", "--show-only", "templates/job-serviceaccount.yaml").Output()
+		"--namespace", ns, "--kube-version", env.kubeVersion, "--set", "watchNamespaces={"+ns+"}", "--show-only", "templates/job-serviceaccount.yaml").Output()
 	if err != nil {
 		t.Fatalf("helm template the job service account: %v", err)
 	}

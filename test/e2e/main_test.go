@@ -25,6 +25,7 @@ var env struct {
 	devjmURL     string // the fake JobManager (DEV_FLINK=fake)
 	agentURL     string // the node agent (DEV_FLINK=real)
 	helm         string
+	kubeVersion  string // of the dev cluster, for helm's kubeVersion check
 	restTemplate string
 	// runID labels every namespace and FlinkDeployment of this run (label
 	// runLabel); the operator only reconciles FlinkDeployments carrying it,
@@ -56,6 +57,7 @@ func run(m *testing.M) int {
 	env.kubectl = lookup("KUBECTL")
 	env.restTemplate = lookup("FLINK_OPERATOR_REST_URL_TEMPLATE")
 	env.helm = lookup("HELM")
+	env.kubeVersion = lookup("KUBE_VERSION")
 	if realFlink {
 		env.agentURL = lookup("DEV_NODEAGENT_URL")
 	} else {
