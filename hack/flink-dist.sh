@@ -22,13 +22,13 @@
 # Versions (PyPI apache-flink-libraries; every minor below was served in
 # December 2026, and the newest patch of each is pinned):
 #
-#   | minor | release | PyPI archive | files under |
-#   |-------|---------|--------------|-------------|
-#   | 1.20  | 1.20.5  | sdist        | deps/       |
-#   | 2.0   | 2.0.2   | sdist        | deps/       |
-#   | 2.1   | 2.1.3   | sdist        | deps/       |
-#   | 2.2   | 2.2.1   | wheel        | pyflink/    |
-#   | 2.3   | 2.3.0   | wheel        | pyflink/    |
+#   | minor | release | PyPI archive      | files under | unpacked |
+#   |-------|---------|-------------------|-------------|----------|
+#   | 1.20  | 1.20.5  | sdist, 232 MB     | deps/       | 237 MB   |
+#   | 2.0   | 2.0.2   | sdist             | deps/       | 311 MB   |
+#   | 2.1   | 2.1.3   | sdist             | deps/       | 312 MB   |
+#   | 2.2   | 2.2.1   | wheel, 313 MB     | pyflink/    | 315 MB   |
+#   | 2.3   | 2.3.0   | wheel, 329 MB     | pyflink/    | 331 MB   |
 set -euo pipefail
 
 cache=${FLINK_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flink-operator}

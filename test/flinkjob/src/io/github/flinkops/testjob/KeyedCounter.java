@@ -24,7 +24,9 @@ import org.apache.flink.util.Collector;
  * key. After every increment the counter is fed into the accumulator {@value #ACCUMULATOR} (a
  * maximum), shown by {@code GET /jobs/:id/accumulators}, and into the gauge of the same name.
  * Accumulators are not restored from a savepoint, but the counters are: after a restore the
- * accumulator carries on from the value the stopped job reported, instead of from 1.
+ * accumulator carries on from the value the stopped job reported, instead of from 1. TaskManagers
+ * send accumulators to the JobManager with their heartbeat (heartbeat.interval, 10 s by default),
+ * so for the first seconds of a run REST lists no user accumulator at all: poll, do not expect it.
  *
  * <p>The source is slow on purpose: it costs no CPU to speak of and the discarding sink never
  * backpressures, so a savepoint never waits behind buffered records.
