@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -18,8 +17,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
-	discoverylisters "k8s.io/client-go/listers/discovery/v1"
 	"k8s.io/client-go/tools/cache"
+	"sort"
 )
 
 // Config is what the agent needs to know about the machine and the cluster.
@@ -52,7 +51,6 @@ type Agent struct {
 	cfg      Config
 	pods     corelisters.PodLister
 	services corelisters.ServiceLister
-	slices   discoverylisters.EndpointSliceLister
 	net      *network
 
 	mu      sync.Mutex
@@ -95,10 +93,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	clusterInformers := informers.NewSharedInformerFactory(a.cfg.Client, 10*time.Minute)
 	podInformer := podInformers.Core().V1().Pods()
 	svcInformer := clusterInformers.Core().V1().Services()
-	sliceInformer := clusterInformers.Discovery().V1().EndpointSlices()
 	a.pods = podInformer.Lister()
 	a.services = svcInformer.Lister()
-	a.slices = sliceInformer.Lister()
 
 	onPod := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(obj any) { a.podChanged(ctx, obj) },
@@ -108,14 +104,14 @@ func (a *Agent) Run(ctx context.Context) error {
 	if _, err := podInformer.Informer().AddEventHandler(onPod); err != nil {
 		return fmt.Errorf("node agent: watch pods: %w", err)
 	}
-	// Every Service or endpoint change may change a name in some pod's
-	// /etc/hosts.
+	// Every Service change, and every pod change (readiness, address), may
+	// change a name in some pod's /etc/hosts.
 	onNames := cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { a.net.namesChanged() },
 		UpdateFunc: func(any, any) { a.net.namesChanged() },
 		DeleteFunc: func(any) { a.net.namesChanged() },
 	}
-	for _, inf := range []cache.SharedIndexInformer{svcInformer.Informer(), sliceInformer.Informer()} {
+	for _, inf := range []cache.SharedIndexInformer{svcInformer.Informer(), podInformer.Informer()} {
 		if _, err := inf.AddEventHandler(onNames); err != nil {
 			return fmt.Errorf("node agent: watch services: %w", err)
 		}
@@ -193,29 +189,43 @@ func (a *Agent) podDir(uid types.UID) string {
 	return filepath.Join(a.cfg.StateDir, "pods", string(uid))
 }
 
-// endpointIPs lists the ready addresses of a Service, as cluster DNS would
-// publish them for a headless Service, and kube-proxy would route to for a
-// ClusterIP one.
-func (a *Agent) endpointIPs(namespace, service string) []string {
-	slices, err := a.slices.EndpointSlices(namespace).List(labelsForService(service))
+// endpoint is a ready pod behind a Service.
+type endpoint struct {
+	ip  string
+	pod *corev1.Pod
+}
+
+// endpoints lists the ready pods a Service selects, as the EndpointSlice
+// controller would. The agent cannot read them from EndpointSlices: the
+// API server refuses loopback addresses in them (and the controller's
+// updates fail), so it does the controller's selection itself.
+func (a *Agent) endpoints(svc *corev1.Service) []endpoint {
+	if len(svc.Spec.Selector) == 0 {
+		return nil
+	}
+	pods, err := a.pods.Pods(svc.Namespace).List(labels.SelectorFromSet(svc.Spec.Selector))
 	if err != nil {
 		return nil
 	}
-	var ips []string
-	for _, s := range slices {
-		if s.AddressType != discoveryv1.AddressTypeIPv4 {
+	var out []endpoint
+	for _, p := range pods {
+		if p.Status.PodIP == "" || p.DeletionTimestamp != nil || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			continue
 		}
-		for _, ep := range s.Endpoints {
-			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
-				continue
-			}
-			ips = append(ips, ep.Addresses...)
+		if !svc.Spec.PublishNotReadyAddresses && !podReady(p) {
+			continue
 		}
+		out = append(out, endpoint{ip: p.Status.PodIP, pod: p})
 	}
-	return ips
+	sort.Slice(out, func(i, j int) bool { return out[i].ip < out[j].ip })
+	return out
 }
 
-func labelsForService(service string) labels.Selector {
-	return labels.SelectorFromSet(labels.Set{discoveryv1.LabelServiceName: service})
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }

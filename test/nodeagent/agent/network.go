@@ -179,17 +179,16 @@ func (a *Agent) hostEntries(namespace string) []hostEntry {
 	})
 	var out []hostEntry
 	for _, svc := range services {
-		ips := a.endpointIPs(svc.Namespace, svc.Name)
-		if len(ips) == 0 {
+		eps := a.endpoints(svc)
+		if len(eps) == 0 {
 			continue
 		}
-		sort.Strings(ips)
 		fq := svc.Name + "." + svc.Namespace
 		names := []string{fq + ".svc.cluster.local", fq + ".svc", fq}
 		if svc.Namespace == namespace {
 			names = append(names, svc.Name)
 		}
-		out = append(out, hostEntry{ip: ips[0], names: names})
+		out = append(out, hostEntry{ip: eps[0].ip, names: names})
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Handler serves, on one loopback port:
@@ -61,30 +62,48 @@ func (a *Agent) proxyREST(w http.ResponseWriter, r *http.Request) {
 	proxy.ServeHTTP(w, r)
 }
 
-// serviceAddress is host:port of a ready endpoint of the Service's port of
-// the given name (or its only port).
+// serviceAddress is host:port of a ready pod behind the Service's port of
+// the given name (or its only port), with the target port resolved
+// against the pod's container ports as kube-proxy would.
 func (a *Agent) serviceAddress(namespace, service, portName string) (string, error) {
-	slices, err := a.slices.EndpointSlices(namespace).List(labelsForService(service))
+	svc, err := a.services.Services(namespace).Get(service)
 	if err != nil {
 		return "", err
 	}
-	for _, s := range slices {
-		port := int32(0)
-		for _, p := range s.Ports {
-			if p.Port != nil && (len(s.Ports) == 1 || (p.Name != nil && *p.Name == portName)) {
-				port = *p.Port
-			}
+	var port *corev1.ServicePort
+	for i := range svc.Spec.Ports {
+		if len(svc.Spec.Ports) == 1 || svc.Spec.Ports[i].Name == portName {
+			port = &svc.Spec.Ports[i]
 		}
-		if port == 0 {
-			continue
-		}
-		for _, ep := range s.Endpoints {
-			if (ep.Conditions.Ready == nil || *ep.Conditions.Ready) && len(ep.Addresses) > 0 {
-				return net.JoinHostPort(ep.Addresses[0], strconv.Itoa(int(port))), nil
-			}
+	}
+	if port == nil {
+		return "", fmt.Errorf("no port named %q", portName)
+	}
+	for _, ep := range a.endpoints(svc) {
+		if target, ok := targetPort(port, ep.pod); ok {
+			return net.JoinHostPort(ep.ip, strconv.Itoa(target)), nil
 		}
 	}
 	return "", fmt.Errorf("no ready endpoint")
+}
+
+// targetPort is the pod's port a Service port leads to.
+func targetPort(port *corev1.ServicePort, pod *corev1.Pod) (int, bool) {
+	tp := port.TargetPort
+	switch {
+	case tp.Type == intstr.Int && tp.IntVal != 0:
+		return int(tp.IntVal), true
+	case tp.Type == intstr.String && tp.StrVal != "":
+		for _, c := range pod.Spec.Containers {
+			for _, cp := range c.Ports {
+				if cp.Name == tp.StrVal {
+					return int(cp.ContainerPort), true
+				}
+			}
+		}
+		return 0, false
+	}
+	return int(port.Port), true
 }
 
 func (a *Agent) signalContainer(w http.ResponseWriter, r *http.Request) {
