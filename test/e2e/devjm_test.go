@@ -22,4 +22,3 @@ func jobManager(ns, name string) (*devjm.JobManagerInfo, error) {
 	}
 	return nil, fmt.Errorf("no JobManager runs for %s/%s", ns, name)
 }
-

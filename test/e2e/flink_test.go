@@ -4,12 +4,15 @@ package e2e
 
 import (
 	"encoding/json"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
-
 )
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}
@@ -106,4 +109,30 @@ func jobState(ns, name, jobID string) (string, error) {
 	}
 	err := getJSON(restURL(ns, name, "/jobs/"+jobID), &job)
 	return job.State, err
+}
+
+// savepointInStatus is the savepoint an upgrade or suspension recorded:
+// status.jobStatus.upgradeSavepointPath, else the legacy
+// status.jobStatus.savepointInfo.lastSavepoint.location.
+func savepointInStatus(fd *unstructured.Unstructured) string {
+	if p := statusString(fd, "jobStatus", "upgradeSavepointPath"); p != "" {
+		return p
+	}
+	return statusString(fd, "jobStatus", "savepointInfo", "lastSavepoint", "location")
+}
+
+// checkRestoredFromSavepoint asks the JobManager's REST API where the job
+// restored from, as Flink reports it: latest.restored of its checkpoint
+// statistics.
+func checkRestoredFromSavepoint(t *testing.T, ns, name, jobID, savepoint string) {
+	t.Helper()
+	restored, err := restoredFrom(ns, name, jobID)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case restored == nil:
+		t.Errorf("job %s started without state (latest.restored is null), want it restored from %s", jobID, savepoint)
+	case restored.ExternalPath != savepoint || !restored.IsSavepoint:
+		t.Errorf("job %s restored from %+v, want savepoint %s", jobID, *restored, savepoint)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -18,16 +17,6 @@ import (
 // be missing from status: the pass that applies the new Deployment writes
 // status at its end.
 const gateGrace = 15 * time.Second
-
-// savepointInStatus is the savepoint an upgrade or suspension recorded:
-// status.jobStatus.upgradeSavepointPath, else the legacy
-// status.jobStatus.savepointInfo.lastSavepoint.location.
-func savepointInStatus(fd *unstructured.Unstructured) string {
-	if p := statusString(fd, "jobStatus", "upgradeSavepointPath"); p != "" {
-		return p
-	}
-	return statusString(fd, "jobStatus", "savepointInfo", "lastSavepoint", "location")
-}
 
 // TestSavepointUpgrade changes the image of a job with upgradeMode
 // savepoint: the operator must take a savepoint before the JobManager is
@@ -100,20 +89,4 @@ func waitSavepointAndNewJobManager(t *testing.T, ns, name string, oldPod types.U
 		return nil
 	})
 	return savepoint
-}
-
-// checkRestoredFromSavepoint asks the JobManager's REST API where the job
-// restored from, as Flink reports it: latest.restored of its checkpoint
-// statistics.
-func checkRestoredFromSavepoint(t *testing.T, ns, name, jobID, savepoint string) {
-	t.Helper()
-	restored, err := restoredFrom(ns, name, jobID)
-	switch {
-	case err != nil:
-		t.Fatal(err)
-	case restored == nil:
-		t.Errorf("job %s started without state (latest.restored is null), want it restored from %s", jobID, savepoint)
-	case restored.ExternalPath != savepoint || !restored.IsSavepoint:
-		t.Errorf("job %s restored from %+v, want savepoint %s", jobID, *restored, savepoint)
-	}
 }
