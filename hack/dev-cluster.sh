@@ -141,6 +141,7 @@ EOF
   if [ "$mode" = real ]; then
     cat <<EOF
 export DEV_NODEAGENT_URL=http://127.0.0.1:$agent_port
+export DEV_NODE_ROOT=$run/node/node-root
 export DEV_CLUSTER_LOGS=$logs
 EOF
   else

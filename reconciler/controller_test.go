@@ -314,13 +314,21 @@ func TestDeleteRemovesClusterAndHAConfigMaps(t *testing.T) {
 	createFlinkDeployment(t, ns, basicSpec)
 	waitForChildren(t, ns, "basic")
 
-	// Flink's own HA ConfigMaps: labelled by Flink, owned by nobody.
+	// Flink's own HA ConfigMaps: labelled by Flink (app and type only, as
+	// real Flink 2.2 creates them), owned by nobody.
 	ha := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic-cluster-config-map",
-		Labels: map[string]string{"app": "basic", "type": "flink-native-kubernetes", "configmap-type": "high-availability"}}}
+		Labels: map[string]string{"app": "basic", "type": "flink-native-kubernetes"}}}
 	require.NoError(t, k8s.Create(ctx, ha))
+	jobHA := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic-0123456789abcdef0123456789abcdef-config-map",
+		Labels: map[string]string{"app": "basic", "type": "flink-native-kubernetes"}}}
+	require.NoError(t, k8s.Create(ctx, jobHA))
 	other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "unrelated",
 		Labels: map[string]string{"app": "other", "configmap-type": "high-availability"}}}
 	require.NoError(t, k8s.Create(ctx, other))
+	// The user's own ConfigMap with the cluster's app label is not Flink's.
+	users := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic-settings",
+		Labels: map[string]string{"app": "basic"}}}
+	require.NoError(t, k8s.Create(ctx, users))
 
 	require.NoError(t, k8s.Delete(ctx, getFD(t, ns, "basic")))
 	eventually(t, 15*time.Second, "FlinkDeployment gone", func() error {
@@ -330,7 +338,7 @@ func TestDeleteRemovesClusterAndHAConfigMaps(t *testing.T) {
 		}
 		return fmt.Errorf("still there: %v", err)
 	})
-	for _, obj := range append(children(ns, "basic"), ha) {
+	for _, obj := range append(children(ns, "basic"), ha, jobHA) {
 		err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), obj)
 		if err == nil {
 			assert.False(t, obj.GetDeletionTimestamp().IsZero(), "%s was not deleted", obj.GetName())
@@ -339,6 +347,7 @@ func TestDeleteRemovesClusterAndHAConfigMaps(t *testing.T) {
 		}
 	}
 	require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(other), other), "another cluster's HA data must survive")
+	require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(users), users), "a ConfigMap that is not Flink's HA data must survive")
 	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonCleanup)
 }
 

@@ -212,7 +212,7 @@ var crashPaths = []crashPath{
 		check: func(t *testing.T, d *driver, _ *v1beta1.FlinkDeployment) {
 			assert.Empty(t, clusterObjects(t, d.sim.ns, d.sim.name), "no orphaned objects")
 			ha := &corev1.ConfigMapList{}
-			require.NoError(t, k8s.List(ctx, ha, client.InNamespace(d.sim.ns), client.MatchingLabels{"configmap-type": "high-availability"}))
+			require.NoError(t, k8s.List(ctx, ha, client.InNamespace(d.sim.ns), client.MatchingLabels{simHALabel: "true"}))
 			assert.Empty(t, ha.Items, "HA data deleted with the FlinkDeployment")
 		},
 	},

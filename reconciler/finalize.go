@@ -48,7 +48,7 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 		// write it again; a FlinkDeployment created later with this name
 		// removes what is left before it deploys.
 		r.event(fd, "Warning", ReasonCleanupFailed, actionDelete,
-			fmt.Sprintf("giving up cleanup after %s: JobManager pods of the cluster are still there, so Flink's HA ConfigMaps (%s) are left behind; delete them once the pods are gone", elapsed.Round(1e9), haSelector(fd.Name)))
+			fmt.Sprintf("giving up cleanup after %s: JobManager pods of the cluster are still there, so Flink's HA ConfigMaps (%[2]s-cluster-config-map, %[2]s-<job id>-config-map) are left behind; delete them once the pods are gone", elapsed.Round(1e9), fd.Name))
 	} else if cleanupErr != nil {
 		elapsed := r.now().Sub(fd.DeletionTimestamp.Time)
 		if elapsed < r.cleanupTimeout() {

@@ -37,7 +37,7 @@ func (r *Reconciler) haConfigMaps(ctx context.Context, fd *v1beta1.FlinkDeployme
 	}
 	out := list.Items[:0]
 	for _, cm := range list.Items {
-		if cm.DeletionTimestamp.IsZero() {
+		if cm.DeletionTimestamp.IsZero() && isHAConfigMap(fd.Name, &cm) {
 			out = append(out, cm)
 		}
 	}

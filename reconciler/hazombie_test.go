@@ -18,7 +18,7 @@ func suspendJob(fd *v1beta1.FlinkDeployment) { fd.Spec.Job.State = v1beta1.JobSt
 func haConfigMaps(t *testing.T, ns, name string) []string {
 	t.Helper()
 	list := &corev1.ConfigMapList{}
-	require.NoError(t, k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{"app": name, "configmap-type": "high-availability"}))
+	require.NoError(t, k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{"app": name, simHALabel: "true"}))
 	var out []string
 	for _, cm := range list.Items {
 		out = append(out, cm.Name)

@@ -1,6 +1,10 @@
 package reconciler
 
 import (
+	"regexp"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 )
@@ -11,9 +15,7 @@ const (
 	labelApp          = "app"
 	labelComponent    = "component"
 	labelManagedBy    = "app.kubernetes.io/managed-by"
-	labelConfigMapHA  = "configmap-type"
 	managedByOperator = "flink-operator"
-	configMapTypeHA   = "high-availability"
 
 	// FieldManager owns every field the operator applies. It must never
 	// change: a new name would orphan the old one's fields.
@@ -42,9 +44,30 @@ func clusterSelector(name string) labels.Selector {
 	return labels.SelectorFromSet(labels.Set{labelApp: name, labelManagedBy: managedByOperator})
 }
 
-// haSelector selects the HA ConfigMaps Flink creates for a cluster.
+// haSelector narrows the search for the HA ConfigMaps Flink creates for a
+// cluster to its app label; isHAConfigMap picks them by name. Flink's own
+// "configmap-type: high-availability" label cannot be relied on: the HA
+// ConfigMaps real Flink 2.2 created on the dev cluster carried only app and
+// type (the leader elector creates them), so a selector on it found none and
+// every last-state upgrade was held for missing HA metadata.
 func haSelector(name string) labels.Selector {
-	return labels.SelectorFromSet(labels.Set{labelApp: name, labelConfigMapHA: configMapTypeHA})
+	return labels.SelectorFromSet(labels.Set{labelApp: name})
+}
+
+// haConfigMapName matches the names Flink gives a cluster's HA ConfigMaps
+// (flink-facts.md §4): <id>-cluster-config-map and <id>-<job>-config-map
+// from 1.15; <id>-{dispatcher,resourcemanager,restserver}-leader and
+// <id>-<job>-jobmanager-leader before.
+var haConfigMapName = regexp.MustCompile(`^-(cluster-config-map|[0-9a-f]{32}-config-map|(dispatcher|resourcemanager|restserver)-leader|[0-9a-f]{32}-jobmanager-leader)$`)
+
+// isHAConfigMap reports whether a ConfigMap of the cluster's app label is
+// one of Flink's HA ConfigMaps for the cluster with that name.
+func isHAConfigMap(cluster string, cm *corev1.ConfigMap) bool {
+	if cm.Labels[labelManagedBy] == managedByOperator {
+		return false // the operator's own (flink-config-<name>, pod-template-<name>)
+	}
+	suffix, ok := strings.CutPrefix(cm.Name, cluster)
+	return ok && haConfigMapName.MatchString(suffix)
 }
 
 // clusterPodSelector selects the JobManager and TaskManager pods of a

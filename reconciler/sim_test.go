@@ -193,9 +193,16 @@ func (s *sim) startJobManager() {
 	s.starts = append(s.starts, start)
 }
 
+// haLabels are the labels real Flink (2.2, seen on the dev cluster's real
+// Flink) puts on its HA ConfigMaps: app and type only, without the
+// "configmap-type: high-availability" that Flink's own cleanup selects
+// by. simHALabel marks them for the tests, which must find them.
 func (s *sim) haLabels() map[string]string {
-	return map[string]string{"app": s.name, "type": "flink-native-kubernetes", "configmap-type": "high-availability"}
+	return map[string]string{"app": s.name, "type": "flink-native-kubernetes", simHALabel: "true"}
 }
+
+// simHALabel is a test-only label on the sim's HA ConfigMaps.
+const simHALabel = "sim.flink-operator.dev/ha"
 
 // haCheckpointOf is the checkpoint Flink would recover from HA for a job.
 func (s *sim) haCheckpointOf(jobID string) int64 {

@@ -80,7 +80,7 @@ func TestPeriodicSavepointsContinueWhileAnUpgradeIsAbandoned(t *testing.T) {
 func TestSavepointsContinueWhileAnUpgradeIsHeldBeforeItStarts(t *testing.T) {
 	d := deployRunning(t, "lsheld", "v1_20", statefulSpec("lsheld", "last-state", haConfig+"\n"+periodicEvery400ms))
 	ns := d.sim.ns
-	require.NoError(t, k8s.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(ns), client.MatchingLabels{"configmap-type": "high-availability"}))
+	require.NoError(t, k8s.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(ns), client.MatchingLabels{simHALabel: "true"}))
 	updateFD(t, ns, "lsheld", func(fd *v1beta1.FlinkDeployment) {
 		newImage(fd)
 		fd.Spec.Job.SavepointTriggerNonce = ptrTo(int64(5))

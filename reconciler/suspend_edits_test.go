@@ -100,7 +100,7 @@ func TestRedeployNonceWhileSuspendedResumesFromTheNewSavepoint(t *testing.T) {
 func haConfigMapNames(t *testing.T, ns string) []string {
 	t.Helper()
 	list := &corev1.ConfigMapList{}
-	require.NoError(t, k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{"configmap-type": "high-availability"}))
+	require.NoError(t, k8s.List(ctx, list, client.InNamespace(ns), client.MatchingLabels{simHALabel: "true"}))
 	var names []string
 	for _, cm := range list.Items {
 		names = append(names, cm.Name)

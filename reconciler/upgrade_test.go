@@ -194,7 +194,7 @@ func TestLastStateUpgradeKeepsHAAndJobID(t *testing.T) {
 
 func TestLastStateWithoutHAMetadataHolds(t *testing.T) {
 	d := deployRunning(t, "lsgone", "v1_20", statefulSpec("lsgone", "last-state", haConfig))
-	require.NoError(t, k8s.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(d.sim.ns), client.MatchingLabels{"configmap-type": "high-availability"}))
+	require.NoError(t, k8s.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(d.sim.ns), client.MatchingLabels{simHALabel: "true"}))
 
 	updateFD(t, d.sim.ns, "lsgone", newImage)
 	fd := d.until("held", 10, func(fd *v1beta1.FlinkDeployment) bool {

@@ -33,6 +33,8 @@ var env struct {
 	runID    string
 	client   client.Client
 	operator *operatorProcess
+	// operatorBin is the binary the operator runs, for a restart.
+	operatorBin string
 }
 
 const runLabel = "flink-operator-e2e/run"
@@ -98,6 +100,7 @@ func run(m *testing.M) int {
 		}
 		fmt.Printf("e2e: built flink-operator in %s\n", time.Since(start).Round(time.Millisecond))
 	}
+	env.operatorBin = bin
 	env.operator, err = startOperator(bin, filepath.Join(work, "flink-operator.log"))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
@@ -145,7 +148,7 @@ type operatorProcess struct {
 }
 
 func startOperator(bin, logPath string) (*operatorProcess, error) {
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // appended across a restart
 	if err != nil {
 		return nil, fmt.Errorf("create operator log: %w", err)
 	}
@@ -182,6 +185,13 @@ func (p *operatorProcess) running() error {
 	default:
 		return nil
 	}
+}
+
+// kill ends the operator with SIGKILL, as a node failure or the OOM killer
+// would: no cleanup, no status write on the way out.
+func (p *operatorProcess) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // stop sends SIGTERM and waits for a clean exit.

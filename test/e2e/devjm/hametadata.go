@@ -39,7 +39,9 @@ type haMetadata struct {
 // haLabels are the labels Flink puts on every HA ConfigMap, in native and
 // standalone mode alike.
 func (h *haMetadata) labels() map[string]string {
-	return map[string]string{"app": h.clusterID, "type": "flink-native-kubernetes", "configmap-type": "high-availability"}
+	// As real Flink labels them (seen with Flink 2.2 on the dev cluster):
+	// no "configmap-type" label.
+	return map[string]string{"app": h.clusterID, "type": "flink-native-kubernetes"}
 }
 
 func (h *haMetadata) clusterConfigMap() string {

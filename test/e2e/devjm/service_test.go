@@ -314,7 +314,7 @@ func TestHighAvailabilityRecoversFromLatestCheckpoint(t *testing.T) {
 	clusterCM := &corev1.ConfigMap{}
 	require.NoError(t, k8s.Get(f.ctx, client.ObjectKey{Namespace: f.ns, Name: "cluster-cluster-config-map"}, clusterCM))
 	assert.Contains(t, clusterCM.Data, "executionPlan-"+id, "2.0 stores execution plans")
-	assert.Equal(t, map[string]string{"app": "cluster", "type": "flink-native-kubernetes", "configmap-type": "high-availability"}, clusterCM.Labels)
+	assert.Equal(t, map[string]string{"app": "cluster", "type": "flink-native-kubernetes"}, clusterCM.Labels)
 
 	// Wait for a checkpoint recorded in the job's HA ConfigMap.
 	jobCM := &corev1.ConfigMap{}
