@@ -24,6 +24,7 @@ var env struct {
 	kubectl      string
 	devjmURL     string // the fake JobManager (DEV_FLINK=fake)
 	agentURL     string // the node agent (DEV_FLINK=real)
+	nodeRoot     string // the node's own filesystem, where hostPath volumes live
 	helm         string
 	kubeVersion  string // of the dev cluster, for helm's kubeVersion check
 	restTemplate string
@@ -62,6 +63,7 @@ func run(m *testing.M) int {
 	env.kubeVersion = lookup("KUBE_VERSION")
 	if realFlink {
 		env.agentURL = lookup("DEV_NODEAGENT_URL")
+		env.nodeRoot = lookup("DEV_NODE_ROOT")
 	} else {
 		env.devjmURL = lookup("DEV_JOBMANAGER_URL")
 	}

@@ -45,7 +45,7 @@ func TestRealOperatorKilledDuringSavepointUpgrade(t *testing.T) {
 		t.Errorf("the counter went from %d to %d across the upgrade: the job's state was not restored", before, after)
 	}
 	// Savepoints are folders savepoint-<job>-<id> in the node's /flink-data.
-	dir := filepath.Join(os.Getenv("DEV_NODE_ROOT"), "flink-data", ns, "savepoints")
+	dir := filepath.Join(env.nodeRoot, "flink-data", ns, "savepoints")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
