@@ -60,9 +60,9 @@ func TestResolveFlinkImages(t *testing.T) {
 
 func TestResolveUnknownFlinkVersion(t *testing.T) {
 	im := testImages()
-	// 1.2 is not a prefix match of 1.20; untagged means latest, which names
-	// no version.
-	for _, ref := range []string{"flink:1.19", "flink:1.2", "apache/flink:2.3.0-java17", "flink", "flink:latest"} {
+	// 1.2 is not a prefix match of 1.20; 1.20rc1 is no release tag; untagged
+	// means latest, which names no version.
+	for _, ref := range []string{"flink:1.19", "flink:1.2", "flink:1.20rc1", "apache/flink:2.3.0-java17", "flink", "flink:latest"} {
 		_, err := im.Resolve(ref)
 		require.ErrorIs(t, err, ErrImagePull, ref)
 		assert.ErrorContains(t, err, ref)
