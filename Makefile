@@ -42,7 +42,7 @@ fmt: ## format Go and CUE sources
 envtest: ## build kube-apiserver and etcd for tests (cached); prints their folder
 	@hack/envtest.sh
 
-dev-cluster: ## start a local control plane (kwok nodes, fake JobManagers) and print its KUBECONFIG
+dev-cluster: ## start a local control plane whose node runs real Flink (DEV_FLINK=fake: kwok, fake JobManagers); prints its KUBECONFIG
 	@hack/dev-cluster.sh up
 
 dev-cluster-down: ## stop the local control plane and delete its data

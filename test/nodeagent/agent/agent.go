@@ -33,7 +33,7 @@ type Config struct {
 	// is gone, for post-mortems.
 	LogDir string
 	Images *Images
-	// PodNetwork is the first three octets of the pod addresses, e.g.
+	// PodNetwork is the first two octets of the pod addresses, e.g.
 	// "127.1"; each pod takes the next free 127.1.x.y.
 	PodNetwork string
 	// APIServerHost and APIServerPort are given to every container as

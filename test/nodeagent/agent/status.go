@@ -47,6 +47,17 @@ func newPodStatus(pod *corev1.Pod) *podStatus {
 		if p, ok := previous[c.Name]; ok && (p.State.Running != nil || p.State.Terminated != nil || p.RestartCount > 0) {
 			cs.RestartCount = p.RestartCount
 			cs.LastTerminationState = p.LastTerminationState
+			// The run the old status shows is now the last one. A run it
+			// shows as running ended with the agent (Pdeathsig): its exit
+			// was not seen, as a kubelet reports a container it lost.
+			switch {
+			case p.State.Terminated != nil:
+				cs.LastTerminationState = corev1.ContainerState{Terminated: p.State.Terminated}
+			case p.State.Running != nil:
+				cs.LastTerminationState = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+					ExitCode: 137, Reason: "ContainerStatusUnknown", StartedAt: p.State.Running.StartedAt,
+					Message: "The container could not be located when the pod was terminated"}}
+			}
 			s.ran[kind+c.Name] = p.RestartCount + 1
 		}
 		return cs
@@ -292,7 +303,9 @@ func (s *podStatus) publish(ctx context.Context, w *podWorker) {
 // flush writes the final status.
 func (s *podStatus) flush(ctx context.Context, w *podWorker) {
 	for i := 0; i < 5; i++ {
-		if err := s.write(ctx, w); err == nil || apierrors.IsNotFound(err) || ctx.Err() != nil {
+		// NotFound: the pod is gone. Invalid: the uid guard refused a pod
+		// of the same name created since (the API server answers 422).
+		if err := s.write(ctx, w); err == nil || apierrors.IsNotFound(err) || apierrors.IsInvalid(err) || ctx.Err() != nil {
 			return
 		}
 		sleepCtx(ctx, 200*time.Millisecond)

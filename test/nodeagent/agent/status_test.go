@@ -183,22 +183,41 @@ func TestStatusRestart(t *testing.T) {
 
 func TestStatusContinuesRestartCountOfPreviousAgent(t *testing.T) {
 	pod := statusPod(corev1.RestartPolicyAlways)
-	lastExit := &corev1.ContainerStateTerminated{ExitCode: 143, Reason: "Error"}
+	earlier := &corev1.ContainerStateTerminated{ExitCode: 143, Reason: "Error"}
+	lastExit := &corev1.ContainerStateTerminated{ExitCode: 137}
 	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
 		Name: "main", RestartCount: 2,
-		State:                corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137}},
-		LastTerminationState: corev1.ContainerState{Terminated: lastExit},
+		State:                corev1.ContainerState{Terminated: lastExit},
+		LastTerminationState: corev1.ContainerState{Terminated: earlier},
 	}}
 	s := startedStatus(pod)
 	assert.Equal(t, int32(3), s.runs("main", false), "runs 0, 1 and 2 were the previous agent's")
 	cs := s.build(pod).ContainerStatuses[0]
 	assert.Equal(t, int32(2), cs.RestartCount)
-	assert.Equal(t, lastExit, cs.LastTerminationState.Terminated)
+	assert.Equal(t, lastExit, cs.LastTerminationState.Terminated, "the exit the old status showed is now the last one")
 
 	s.running("main", false, testImage, "id-3", time.Now())
 	cs = s.build(pod).ContainerStatuses[0]
 	assert.Equal(t, int32(3), cs.RestartCount)
 	assert.NotNil(t, cs.State.Running)
+}
+
+// A container the old status shows running died with the previous agent;
+// its exit was never seen, and it is reported as a kubelet reports a
+// container it lost.
+func TestStatusReportsRunLostWithPreviousAgent(t *testing.T) {
+	pod := statusPod(corev1.RestartPolicyAlways)
+	started := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{
+		Name: "main", RestartCount: 1,
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: started}},
+	}}
+	s := startedStatus(pod)
+	cs := s.build(pod).ContainerStatuses[0]
+	require.NotNil(t, cs.LastTerminationState.Terminated)
+	assert.Equal(t, "ContainerStatusUnknown", cs.LastTerminationState.Terminated.Reason)
+	assert.Equal(t, int32(137), cs.LastTerminationState.Terminated.ExitCode)
+	assert.Equal(t, started, cs.LastTerminationState.Terminated.StartedAt)
 }
 
 func TestStatusKeepsConditionTransitionTimes(t *testing.T) {

@@ -62,6 +62,7 @@
 // The container's processes are one process group, led by the main process: Signal and Kill
 // reach all of them, including children that a shell started in the background. Process reaps
 // the main process only; children that outlive it are re-parented to the host's init (the agent
-// sets no subreaper), so none is left as a zombie of the agent. Containers outlive an agent that
-// dies, as they do with a real kubelet; the agent must Kill them on shutdown if that is wanted.
+// sets no subreaper), so none is left as a zombie of the agent. Unlike with a real kubelet,
+// a container's main process dies with the agent (Pdeathsig SIGKILL): a dev cluster torn down
+// hard must not leave JVMs holding its addresses.
 package sandbox
