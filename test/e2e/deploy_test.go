@@ -21,11 +21,11 @@ func TestDeployExamples(t *testing.T) {
 		version      string
 	}{
 		{file: "basic.yaml", application: true, version: "1.20"},
-		{file: "savepoint-upgrade.yaml", application: true, version: "1.18"},
-		{file: "last-state-ha.yaml", application: true, version: "2.0"},
-		{file: "session.yaml", version: "2.1"},
-		{file: "standalone-application.yaml", application: true, taskManagers: 1, version: "1.16"},
-		{file: "standalone-session.yaml", taskManagers: 2, version: "1.14"},
+		{file: "savepoint-upgrade.yaml", application: true, version: "2.2"},
+		{file: "last-state-ha.yaml", application: true, version: "2.2"},
+		{file: "session.yaml", version: "1.20"},
+		{file: "standalone-application.yaml", application: true, taskManagers: 1, version: "1.20"},
+		{file: "standalone-session.yaml", taskManagers: 2, version: "2.2"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {

@@ -27,7 +27,7 @@ func TestLastStateUpgradeWithHA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobCM := name + "-" + before.JobID + "-config-map" // Flink 2.0's per-job HA ConfigMap
+	jobCM := name + "-" + before.JobID + "-config-map" // Flink 2.2's per-job HA ConfigMap
 	var checkpointID int64
 	eventually(t, deployTimeout, "a checkpoint in the HA metadata", func(ctx context.Context) error {
 		cm, err := haCheckpointKeys(ctx, ns, jobCM)
@@ -41,7 +41,7 @@ func TestLastStateUpgradeWithHA(t *testing.T) {
 		return err
 	})
 
-	patch(t, ns, name, `{"spec":{"image":"flink:2.0.1"}}`)
+	patch(t, ns, name, `{"spec":{"image":"flink:2.2.2"}}`)
 	eventually(t, upgradeTimeout, "a new JobManager", func(context.Context) error {
 		jm, err := jobManager(ns, name)
 		if err != nil {

@@ -220,7 +220,7 @@ func TestApplicationRestoresFromConfiguredSavepoint(t *testing.T) {
 	for range 3 { // the fake completes operations after a poll
 		f.get(fmt.Sprintf("/jobs/%s/savepoints/%s", id, trigger["request-id"]), &op)
 	}
-	assert.True(t, strings.HasPrefix(op.Operation.Location, "file:///sp/savepoint-"), op.Operation.Location)
+	assert.True(t, strings.HasPrefix(op.Operation.Location, "file:/sp/savepoint-"), op.Operation.Location)
 
 	f.deletePod("jm-1")
 	assert.Equal(t, http.StatusNotFound, f.get("/config", nil), "no JobManager pod, no REST API")
