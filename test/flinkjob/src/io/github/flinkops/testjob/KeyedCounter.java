@@ -34,8 +34,10 @@ import org.apache.flink.util.Collector;
  * <p>Arguments, all optional (the job also stands in for the image's StateMachineExample, which
  * runs with none): {@code --rate N} records per second over all subtasks (default 20),
  * {@code --keys N} distinct keys (default 4), {@code --checkpoint-interval MS} used only when the
- * cluster's configuration enables no checkpointing (default 10000; 0 leaves it off). Other
- * arguments are ignored, as the real example ignores those it does not know.
+ * cluster's configuration enables no checkpointing (default 10000; 0 leaves it off),
+ * {@code --fail-at N} makes every attempt fail once a key's count reaches N (a job that fails for
+ * good when restarts are off; default 0, never). Other arguments are ignored, as the real example
+ * ignores those it does not know.
  *
  * <p>Only APIs present in both Flink 1.20 and 2.x are used ({@code open(OpenContext)}, the
  * sink.v2 DiscardingSink), so one source compiles against either.
@@ -59,10 +61,14 @@ public final class KeyedCounter {
     long rate = 20;
     long keys = 4;
     long checkpointInterval = 10_000;
+    long failAt = 0;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       boolean known =
-          flag.equals("--rate") || flag.equals("--keys") || flag.equals("--checkpoint-interval");
+          flag.equals("--rate")
+              || flag.equals("--keys")
+              || flag.equals("--checkpoint-interval")
+              || flag.equals("--fail-at");
       if (!known) {
         // Like the StateMachineExample it stands in for, which reads its arguments with
         // ParameterTool: arguments meant for the real example must not fail the job.
@@ -79,6 +85,9 @@ public final class KeyedCounter {
           break;
         case "--keys":
           keys = positive(flag, value);
+          break;
+        case "--fail-at":
+          failAt = positive(flag, value);
           break;
         default:
           checkpointInterval = Long.parseLong(value);
@@ -99,7 +108,7 @@ public final class KeyedCounter {
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "sequence")
         .uid(SOURCE_UID)
         .keyBy(new ModuloKey(keys), Types.LONG)
-        .process(new CountPerKey())
+        .process(new CountPerKey(failAt))
         .uid(COUNTER_UID)
         .name("count per key")
         .sinkTo(new DiscardingSink<>())
@@ -149,6 +158,11 @@ public final class KeyedCounter {
     private transient ValueState<Long> count;
     private transient LongMaximum highest;
     private transient volatile long lastReported;
+    private final long failAt;
+
+    CountPerKey(long failAt) {
+      this.failAt = failAt;
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -164,6 +178,9 @@ public final class KeyedCounter {
     public void processElement(Long value, Context ctx, Collector<Long> out) throws Exception {
       Long current = count.value();
       long next = current == null ? 1 : current + 1;
+      if (failAt > 0 && next >= failAt) {
+        throw new IllegalStateException(JOB_NAME + ": a count reached --fail-at " + failAt);
+      }
       count.update(next);
       highest.add(next);
       lastReported = highest.getLocalValuePrimitive();
