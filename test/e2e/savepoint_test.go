@@ -44,12 +44,13 @@ func TestSavepointUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRestoredFromSavepoint(t, ns, name, after.JobID, savepoint)
-	conf, err := configMapData(context.Background(), ns, "flink-config-"+name, "flink-conf.yaml")
+	// Flink 2.2: config.yaml, nested, execution.state-recovery.path.
+	conf, err := configMapData(context.Background(), ns, "flink-config-"+name, "config.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(conf, "execution.savepoint.path: "+savepoint+"\n") {
-		t.Errorf("flink-conf.yaml of the new JobManager does not restore from %s:\n%s", savepoint, conf)
+	if !strings.Contains(conf, "path: "+savepoint+"\n") || !strings.Contains(conf, "state-recovery:") {
+		t.Errorf("config.yaml of the new JobManager does not restore from %s (execution.state-recovery.path):\n%s", savepoint, conf)
 	}
 	deleteAndVerify(t, ns, name)
 }
