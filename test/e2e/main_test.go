@@ -149,16 +149,19 @@ type operatorProcess struct {
 	waitErr error
 }
 
-func startOperator(bin, logPath string) (*operatorProcess, error) {
+// startOperator runs the operator against the dev cluster; extra flags
+// go after the suite's own.
+func startOperator(bin, logPath string, extra ...string) (*operatorProcess, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) // appended across a restart
 	if err != nil {
 		return nil, fmt.Errorf("create operator log: %w", err)
 	}
-	cmd := exec.Command(bin,
+	args := []string{
 		"--kubeconfig", env.kubeconfig,
 		"--rest-url-template", env.restTemplate,
 		"--label-selector", runLabel+"="+env.runID,
-		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0")
+		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0"}
+	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		logFile.Close()

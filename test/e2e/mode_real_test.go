@@ -13,11 +13,11 @@ const realFlink = true
 const timeScale = 3
 
 // restartOperator kills the operator with SIGKILL and starts it again on
-// the same log (appended).
-func restartOperator(t *testing.T) {
+// the same log (appended), with extra flags if given.
+func restartOperator(t *testing.T, extra ...string) {
 	t.Helper()
 	env.operator.kill()
-	p, err := startOperator(env.operatorBin, env.operator.logPath)
+	p, err := startOperator(env.operatorBin, env.operator.logPath, extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
