@@ -159,7 +159,7 @@ func startOperator(bin, logPath string, extra ...string) (*operatorProcess, erro
 	args := []string{
 		"--kubeconfig", env.kubeconfig,
 		"--rest-url-template", env.restTemplate,
-		"--label-selector", runLabel+"="+env.runID,
+		"--label-selector", runLabel + "=" + env.runID,
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0"}
 	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
