@@ -181,6 +181,8 @@ build_tools() {
   if [ "$mode" = real ]; then
     local v dist version jar
     for v in $flink_versions; do
+      # The node serves images by minor (flink:1.20, flink:1.20.3 -> 1.20).
+      [[ $v =~ ^[0-9]+\.[0-9]+$ ]] || die "DEV_FLINK_VERSIONS: \"$v\" is not a Flink minor; want minors such as \"1.20 2.2\""
       dist=$("$root/hack/flink-dist.sh" "$v" | tail -n 1)
       version=$(basename "$dist")
       jar=$("$root/hack/flink-testjob.sh" "$version" | tail -n 1)

@@ -26,6 +26,8 @@ phase() {
     "$KUBECTL" apply --server-side --force-conflicts -f charts/flink-operator/crds/ >/dev/null
   else
     local start=$SECONDS
+    # A cluster of the other mode holds the same ports.
+    if hack/dev-cluster.sh status >/dev/null 2>&1; then echo "e2e: stopping the running dev cluster (another DEV_FLINK mode)" >&2; fi
     hack/dev-cluster.sh down >/dev/null 2>&1 || true
     started=1
     DEV_FLINK=$mode hack/dev-cluster.sh up >/dev/null

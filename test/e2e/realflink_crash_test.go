@@ -19,31 +19,19 @@ func TestRealOperatorKilledDuringSavepointUpgrade(t *testing.T) {
 	ns := newNamespace(t, "real-opkill")
 	name := "counter"
 	fd := keyedCounter(ns, name, "1.20", "savepoint")
-	applyManifest(t, ns, fd)
-	jobID := runningJob(t, ns, name)
-	oldPod := jobManagerPod(t, ns, name)
-	before := waitCounter(t, ns, name, jobID, 20)
-
-	fd["spec"].(map[string]any)["flinkConfiguration"].(map[string]any)["execution.checkpointing.interval"] = "6s"
-	applyManifest(t, ns, fd)
-	eventually(t, upgradeTimeout, "the upgrade's savepoint triggered and recorded", func(ctx context.Context) error {
-		fd, err := flinkDeployment(ctx, ns, name)
-		if err != nil {
-			return err
-		}
-		if statusString(fd, "upgrade", "triggerId") == "" {
-			return fmt.Errorf("status.upgrade.triggerId empty (phase %q)", statusString(fd, "upgrade", "phase"))
-		}
-		return nil
+	savepointUpgrade(t, ns, name, fd, func() {
+		eventually(t, upgradeTimeout, "the upgrade's savepoint triggered and recorded", func(ctx context.Context) error {
+			fd, err := flinkDeployment(ctx, ns, name)
+			if err != nil {
+				return err
+			}
+			if statusString(fd, "upgrade", "triggerId") == "" {
+				return fmt.Errorf("status.upgrade.triggerId empty (phase %q)", statusString(fd, "upgrade", "phase"))
+			}
+			return nil
+		})
+		restartOperator(t)
 	})
-	restartOperator(t)
-
-	savepoint := waitSavepointAndNewJobManagerPod(t, ns, name, oldPod)
-	newJob := runningJob(t, ns, name)
-	checkRestoredFromSavepoint(t, ns, name, newJob, savepoint)
-	if after := waitCounter(t, ns, name, newJob, 1); after < before {
-		t.Errorf("the counter went from %d to %d across the upgrade: the job's state was not restored", before, after)
-	}
 	// Savepoints are folders savepoint-<job>-<id> in the node's /flink-data.
 	dir := filepath.Join(env.nodeRoot, "flink-data", ns, "savepoints")
 	entries, err := os.ReadDir(dir)

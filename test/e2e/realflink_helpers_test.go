@@ -190,3 +190,51 @@ func killContainer(t *testing.T, ns, pod, container string) {
 		t.Fatalf("POST %s: %s", url, resp.Status)
 	}
 }
+
+// savepointUpgrade deploys fd, waits for its job to count, changes its
+// checkpoint interval (a configuration change, so an upgrade), calls
+// midway (if any) once the change is applied, and checks that the new job
+// restored from the upgrade's savepoint and its counter went on. It
+// returns the savepoint.
+func savepointUpgrade(t *testing.T, ns, name string, fd map[string]any, midway func()) string {
+	t.Helper()
+	applyManifest(t, ns, fd)
+	jobID := runningJob(t, ns, name)
+	oldPod := jobManagerPod(t, ns, name)
+	before := waitCounter(t, ns, name, jobID, 20)
+
+	fd["spec"].(map[string]any)["flinkConfiguration"].(map[string]any)["execution.checkpointing.interval"] = "6s"
+	applyManifest(t, ns, fd)
+	if midway != nil {
+		midway()
+	}
+	savepoint := waitSavepointAndNewJobManagerPod(t, ns, name, oldPod)
+	newJob := runningJob(t, ns, name)
+	checkRestoredFromSavepoint(t, ns, name, newJob, savepoint)
+	checkCounterWentOn(t, ns, name, newJob, before)
+	return savepoint
+}
+
+// checkCounterWentOn fails unless the job's counter is at least before: its
+// keyed state was restored rather than started again.
+func checkCounterWentOn(t *testing.T, ns, name, jobID string, before int64) {
+	t.Helper()
+	if after := waitCounter(t, ns, name, jobID, 1); after < before {
+		t.Errorf("the counter went from %d to %d across the restart: the job's state was not restored", before, after)
+	}
+}
+
+// checkRestoredFromCheckpoint fails unless Flink reports the job restored
+// from a checkpoint (not a savepoint, not nothing).
+func checkRestoredFromCheckpoint(t *testing.T, ns, name, jobID string) {
+	t.Helper()
+	restored, err := restoredFrom(ns, name, jobID)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case restored == nil:
+		t.Fatalf("job %s started without state (latest.restored is null), want its latest checkpoint", jobID)
+	case restored.IsSavepoint:
+		t.Errorf("job %s restored from savepoint %s, want the latest checkpoint", jobID, restored.ExternalPath)
+	}
+}

@@ -23,20 +23,7 @@ import (
 func TestRealSavepointUpgrade(t *testing.T) {
 	ns := newNamespace(t, "real-savepoint")
 	name := "counter"
-	fd := keyedCounter(ns, name, "1.20", "savepoint")
-	applyManifest(t, ns, fd)
-	jobID := runningJob(t, ns, name)
-	oldPod := jobManagerPod(t, ns, name)
-	before := waitCounter(t, ns, name, jobID, 20)
-
-	fd["spec"].(map[string]any)["flinkConfiguration"].(map[string]any)["execution.checkpointing.interval"] = "6s"
-	applyManifest(t, ns, fd)
-	savepoint := waitSavepointAndNewJobManagerPod(t, ns, name, oldPod)
-	newJob := runningJob(t, ns, name)
-	checkRestoredFromSavepoint(t, ns, name, newJob, savepoint)
-	if after := waitCounter(t, ns, name, newJob, 1); after < before {
-		t.Errorf("the counter went from %d to %d across the upgrade: the job's state was not restored", before, after)
-	}
+	savepointUpgrade(t, ns, name, keyedCounter(ns, name, "1.20", "savepoint"), nil)
 	deleteAndVerify(t, ns, name)
 }
 
@@ -76,18 +63,8 @@ func TestRealLastStateUpgradeWithHA(t *testing.T) {
 		return fmt.Errorf("JobManager pod not replaced yet")
 	})
 	newJob := runningJob(t, ns, name)
-	restored, err := restoredFrom(ns, name, newJob)
-	switch {
-	case err != nil:
-		t.Fatal(err)
-	case restored == nil:
-		t.Fatalf("job %s started without state after a last-state upgrade (latest.restored is null)", newJob)
-	case restored.IsSavepoint:
-		t.Errorf("job %s restored from savepoint %s; a last-state upgrade restores from the latest checkpoint", newJob, restored.ExternalPath)
-	}
-	if after := waitCounter(t, ns, name, newJob, 1); after < before {
-		t.Errorf("the counter went from %d to %d across the upgrade: the job's state was not restored", before, after)
-	}
+	checkRestoredFromCheckpoint(t, ns, name, newJob)
+	checkCounterWentOn(t, ns, name, newJob, before)
 	cm, err := configMap(context.Background(), ns, name+"-cluster-config-map")
 	if err != nil {
 		t.Fatal(err)
@@ -133,9 +110,7 @@ func TestRealSuspendResume(t *testing.T) {
 	patch(t, ns, name, `{"spec":{"job":{"state":"running"}}}`)
 	newJob := runningJob(t, ns, name)
 	checkRestoredFromSavepoint(t, ns, name, newJob, savepoint)
-	if after := waitCounter(t, ns, name, newJob, 1); after < before {
-		t.Errorf("the counter went from %d to %d across suspend and resume: the job's state was not restored", before, after)
-	}
+	checkCounterWentOn(t, ns, name, newJob, before)
 	deleteAndVerify(t, ns, name)
 }
 
@@ -185,18 +160,8 @@ func TestRealJobManagerKilledRecoversFromHA(t *testing.T) {
 	if recovered != jobID {
 		t.Errorf("after the JobManager restart the cluster runs job %s, want the same job %s recovered from HA", recovered, jobID)
 	}
-	restored, err := restoredFrom(ns, name, recovered)
-	switch {
-	case err != nil:
-		t.Fatal(err)
-	case restored == nil:
-		t.Fatalf("job %s started without state after the JobManager was killed", recovered)
-	case restored.IsSavepoint:
-		t.Errorf("job %s restored from savepoint %s, want Flink's own recovery from the latest checkpoint", recovered, restored.ExternalPath)
-	}
-	if after := waitCounter(t, ns, name, recovered, 1); after < before {
-		t.Errorf("the counter went from %d to %d across the JobManager's crash", before, after)
-	}
+	checkRestoredFromCheckpoint(t, ns, name, recovered)
+	checkCounterWentOn(t, ns, name, recovered, before)
 	fdAfter, err := flinkDeployment(ctx, ns, name)
 	if err != nil {
 		t.Fatal(err)

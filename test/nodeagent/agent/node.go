@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -39,7 +40,9 @@ func (a *Agent) registerNode(ctx context.Context) error {
 	if _, err := nodes.Create(ctx, node, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create Node/%s: %w", a.cfg.NodeName, err)
 	}
-	return a.reportNodeStatus(ctx)
+	// kube-controller-manager writes the new Node too (taints, CIDR): retry
+	// the status update on a conflict with a fresh read.
+	return retry.RetryOnConflict(retry.DefaultBackoff, func() error { return a.reportNodeStatus(ctx) })
 }
 
 func (a *Agent) reportNodeStatus(ctx context.Context) error {
