@@ -67,7 +67,9 @@ func TestGetJobNotFoundIsTypedAndSaysWhatWasAttempted(t *testing.T) {
 	assert.Equal(t, http.MethodGet, apiErr.Method)
 	assert.Equal(t, "/jobs/"+missing, apiErr.Path)
 	assert.Equal(t, 404, apiErr.StatusCode)
-	assert.Equal(t, "flink REST GET /jobs/"+missing+": 404: Job "+missing+" not found", err.Error())
+	assert.Equal(t, "flink REST GET /jobs/"+missing+": 404: org.apache.flink.runtime.rest.NotFoundException: Job "+missing+" not found",
+		err.Error(), "the first line of Flink's stack trace, not all of it")
+	assert.Contains(t, apiErr.Errors[0], "\n\tat ", "the whole trace is kept")
 	assert.Equal(t, 1, e.fake.Counters().Requests["GET /jobs/:jobid"], "4xx is not retried")
 }
 

@@ -24,9 +24,16 @@ type APIError struct {
 	Errors []string
 }
 
-// Error renders "flink REST <method> <path>: <status>: <messages>".
+// Error renders "flink REST <method> <path>: <status>: <messages>", with
+// the first line of each message: real Flink sends a whole Java stack
+// trace as the message, which would flood the status and the logs. Errors
+// keeps it in full.
 func (e *APIError) Error() string {
-	msg := strings.Join(e.Errors, "; ")
+	lines := make([]string, len(e.Errors))
+	for i, m := range e.Errors {
+		lines[i], _, _ = strings.Cut(m, "\n")
+	}
+	msg := strings.Join(lines, "; ")
 	if msg == "" {
 		msg = http.StatusText(e.StatusCode)
 	}

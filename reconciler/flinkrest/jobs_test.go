@@ -53,11 +53,12 @@ func TestJobTransitionsToFailed(t *testing.T) {
 	assert.Equal(t, flinkrest.JobFailed, job.State)
 	assert.NotZero(t, job.Timestamps[flinkrest.JobFailed])
 
-	// A savepoint on a failed job is accepted and reported as failed.
+	// A savepoint on a failed job is accepted and reported as failed: the
+	// dispatcher no longer knows the job (as real Flink answers).
 	reqID, err := e.client.TriggerSavepoint(ctx, e.jobID, flinkrest.SavepointRequest{TargetDirectory: savepointDir})
 	require.NoError(t, err)
 	st, err := e.client.GetSavepointStatus(ctx, e.jobID, reqID)
 	require.NoError(t, err)
 	require.NotNil(t, st.FailureCause)
-	assert.Contains(t, st.FailureCause.Summary(), "is not running")
+	assert.Contains(t, st.FailureCause.Summary(), "FlinkJobNotFoundException")
 }

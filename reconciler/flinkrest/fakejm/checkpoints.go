@@ -53,6 +53,7 @@ type cpEntry struct {
 	path        string
 	failTS      int64
 	failMsg     string
+	format      string // savepoints: CANONICAL or NATIVE
 }
 
 type restoredEntry struct {
@@ -205,6 +206,15 @@ func (c *Cluster) cpJSON(j *job, e *cpEntry) any {
 	}
 	if c.version.AtLeast(1, 15) {
 		m["checkpointed_size"] = e.size
+	}
+	// Seen on real 1.20, 2.2 and 2.3: null for checkpoints, the format for
+	// savepoints. That it came with savepoint formats (1.15, FLIP-203) is
+	// unverified, so the fake starts it where it was seen.
+	if c.version.AtLeast(1, 20) {
+		m["savepointFormat"] = nil
+		if e.isSavepoint {
+			m["savepointFormat"] = e.format
+		}
 	}
 	switch e.status {
 	case CheckpointCompleted:

@@ -28,8 +28,10 @@ func (c *Cluster) handleConfig(*request) response {
 	})
 }
 
-// handleOverview answers GET /overview. Blocklist fields appear from 1.16
-// (unverified exact version).
+// handleOverview answers GET /overview. The blocklist counts (1.16+,
+// slots-free-and-blocked and taskmanagers-blocked) are left out while they
+// are zero, as real Flink 1.20, 2.2 and 2.3 do; the fake never blocks a
+// TaskManager, so it never sends them.
 func (c *Cluster) handleOverview(*request) response {
 	var running, finished, cancelled, failed int
 	for _, j := range c.jobs {
@@ -61,10 +63,6 @@ func (c *Cluster) handleOverview(*request) response {
 		"jobs-failed":     failed,
 		"flink-version":   c.flinkVersion,
 		"flink-commit":    "fakejm",
-	}
-	if c.version.AtLeast(1, 16) {
-		out["slots-free-and-blocked"] = 0
-		out["taskmanagers-blocked"] = 0
 	}
 	return reply(http.StatusOK, out)
 }

@@ -103,9 +103,9 @@ func (c *Cluster) handleSavepointStatus(req *request) response {
 	}
 	op, found := c.ops[opKey{id, tid}]
 	if !found {
-		// Message unverified; the status (404) is documented.
-		return errorResponse(http.StatusNotFound,
-			fmt.Sprintf("Operation not found under key: (job %s, trigger %s)", id, tid))
+		// As real Flink 1.20, 2.2 and 2.3 answer an unknown trigger id.
+		return errorResponse(http.StatusNotFound, stackTrace("org.apache.flink.runtime.rest.handler.RestHandlerException",
+			fmt.Sprintf("There is no savepoint operation with triggerId=%s for job %s.", tid, id)))
 	}
 	return reply(http.StatusOK, c.poll(op))
 }

@@ -178,8 +178,8 @@ func (c *Cluster) startOperation(op *operation, clientTrigger string) string {
 	op.fail, op.failMsg = c.behavior.Fail, c.behavior.FailureMessage
 	c.ops[opKey{op.jobID, op.requestID}] = op
 	c.opLog = append(c.opLog, op)
-	// Flink accepts the trigger and reports an unknown or not running job
-	// through the operation result (unverified against a real cluster).
+	// Flink accepts the trigger and reports an unknown or finished job
+	// through the operation result (seen on real 1.20, 2.2 and 2.3).
 	if j, ok := c.jobs[op.jobID]; !ok || j.state != flinkrest.JobRunning {
 		c.finish(op)
 	}
@@ -211,7 +211,9 @@ func (c *Cluster) finish(op *operation) {
 	op.done = true
 	j, ok := c.jobs[op.jobID]
 	switch {
-	case !ok:
+	case !ok || j.state.IsGloballyTerminal():
+		// The dispatcher only knows jobs that still run: a finished job
+		// is as unknown as one that never was (seen on real Flink).
 		op.cause = failureCause("org.apache.flink.runtime.messages.FlinkJobNotFoundException",
 			fmt.Sprintf("Could not find Flink job (%s)", op.jobID))
 	case j.state != flinkrest.JobRunning:
@@ -234,8 +236,13 @@ func (c *Cluster) finish(op *operation) {
 	if op.kind == opStop && c.version.AtLeast(1, 15) {
 		cpType = "SYNC_SAVEPOINT"
 	}
+	format := op.format
+	if format == "" {
+		format = "CANONICAL" // Flink's default formatType
+	}
 	now := c.nowMillis()
-	j.cps.add(cpEntry{status: CheckpointCompleted, isSavepoint: true, cpType: cpType, trigger: now, ack: now, size: 1024, path: op.location})
+	j.cps.add(cpEntry{status: CheckpointCompleted, isSavepoint: true, cpType: cpType, trigger: now, ack: now, size: 1024,
+		path: op.location, format: format})
 	switch {
 	case op.kind == opStop:
 		c.setState(j, flinkrest.JobFinished)
@@ -248,10 +255,9 @@ func (c *Cluster) finish(op *operation) {
 // failures. serialized-throwable cannot be real Java serialization here; it
 // is base64 of the message so that it at least decodes.
 func failureCause(class, msg string) map[string]any {
-	trace := fmt.Sprintf("java.util.concurrent.CompletionException: %s: %s\n\tat java.util.concurrent.CompletableFuture.encodeThrowable(CompletableFuture.java:292)\n", class, msg)
 	return map[string]any{
 		"class":                "java.util.concurrent.CompletionException",
-		"stack-trace":          trace,
+		"stack-trace":          stackTrace("java.util.concurrent.CompletionException", class+": "+msg),
 		"serialized-throwable": base64.StdEncoding.EncodeToString([]byte(class + ": " + msg)),
 	}
 }
@@ -265,4 +271,10 @@ func flinkPath(dir string) string {
 		return "file:/" + rest
 	}
 	return dir
+}
+
+// stackTrace is a Java stack trace as Flink prints exceptions into REST
+// answers: "class: message", then frames. The fake gives one frame.
+func stackTrace(class, msg string) string {
+	return fmt.Sprintf("%s: %s\n\tat org.apache.flink.fakejm(fakejm.java:1)\n", class, msg)
 }
