@@ -15,8 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/flinkops/flink-operator/internal/testing/testenv"
 	"github.com/flinkops/flink-operator/reconciler"
-	"github.com/flinkops/flink-operator/reconciler/testenv"
 )
 
 // One API server serves every test of the package that needs one; it is

@@ -18,8 +18,8 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/testing/testenv"
 	"github.com/flinkops/flink-operator/reconciler"
-	"github.com/flinkops/flink-operator/reconciler/testenv"
 )
 
 // TestGoldenObjectsAreAcceptedByAPIServer server-side dry-run applies every

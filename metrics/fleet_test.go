@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler/testenv"
+	"github.com/flinkops/flink-operator/internal/testing/testenv"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 

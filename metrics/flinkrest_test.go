@@ -9,12 +9,14 @@ import (
 
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 )
 
 const restErrors = "flink_operator_flink_rest_errors_total"
 
-// TestFlinkRESTClientCountsErrors checks the hook in the Flink REST client:
+// TestFlinkRESTClientCountsErrors checks the metric the operator hooks into
+// the Flink REST client (flinkrest.WithErrorObserver, in the reconciler):
 // a failed call is counted once (after its retries) under its endpoint
 // template and status, never under the job or trigger id.
 func TestFlinkRESTClientCountsErrors(t *testing.T) {
@@ -27,7 +29,7 @@ func TestFlinkRESTClientCountsErrors(t *testing.T) {
 	const jobID, triggerID = "a1b2c3d4e5f60718293a4b5c6d7e8f90", "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 	before := countMatching(t, `code="404",endpoint="/jobs/:jobid/savepoints/:triggerid",method="GET"`)
-	c := flinkrest.New(jm.URL, "v1_20", flinkrest.WithRetry(3, 0))
+	c := flinkrest.New(jm.URL, "v1_20", flinkrest.WithRetry(3, 0), flinkrest.WithErrorObserver(metrics.CountRESTError))
 	if _, err := c.GetSavepointStatus(context.Background(), jobID, triggerID); err == nil {
 		t.Fatal("a 404 answer was not an error")
 	}
@@ -43,7 +45,7 @@ func TestFlinkRESTClientCountsErrors(t *testing.T) {
 	addr := l.Addr().String()
 	_ = l.Close()
 	before = countMatching(t, `code="none",endpoint="/overview",method="GET"`)
-	if _, err := flinkrest.New("http://"+addr, "v1_20", flinkrest.WithRetry(1, 0)).GetOverview(context.Background()); err == nil {
+	if _, err := flinkrest.New("http://"+addr, "v1_20", flinkrest.WithRetry(1, 0), flinkrest.WithErrorObserver(metrics.CountRESTError)).GetOverview(context.Background()); err == nil {
 		t.Fatal("a closed port answered")
 	}
 	if got := countMatching(t, `code="none",endpoint="/overview",method="GET"`); got != before+1 {

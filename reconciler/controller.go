@@ -391,7 +391,8 @@ func truncateNote(note string) string {
 }
 
 func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, url string) *flinkrest.Client {
-	opts := []flinkrest.Option{flinkrest.WithTimeout(5 * time.Second), flinkrest.WithRetry(1, 0)}
+	opts := []flinkrest.Option{flinkrest.WithTimeout(5 * time.Second), flinkrest.WithRetry(1, 0),
+		flinkrest.WithErrorObserver(metrics.CountRESTError)}
 	if r.HTTPClient != nil {
 		opts = append(opts, flinkrest.WithHTTPClient(r.HTTPClient))
 	}

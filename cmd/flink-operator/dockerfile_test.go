@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flinkops/flink-operator/reconciler/testenv"
+	"github.com/flinkops/flink-operator/internal/testing/testenv"
 )
 
 // dockerfileStage is one FROM ... stage of the Dockerfile.

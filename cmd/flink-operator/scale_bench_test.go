@@ -29,8 +29,8 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/testing/testenv"
 	"github.com/flinkops/flink-operator/reconciler"
-	"github.com/flinkops/flink-operator/reconciler/testenv"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 

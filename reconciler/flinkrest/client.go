@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/flinkops/flink-operator/metrics"
 )
 
 // Defaults chosen for a reconciler: a JobManager that does not answer within
@@ -39,6 +37,7 @@ type Client struct {
 	timeout    time.Duration
 	attempts   int
 	backoff    time.Duration
+	onError    func(method, path string, status int)
 }
 
 // Option configures a Client in New.
@@ -77,6 +76,14 @@ func WithRetry(attempts int, initialBackoff time.Duration) Option {
 			c.backoff = initialBackoff
 		}
 	}
+}
+
+// WithErrorObserver has f called for each failed call (not for a
+// cancelled one) with its method, path and HTTP status (0 when no answer
+// came), so the operator can count REST failures in its metrics without
+// this package depending on them.
+func WithErrorObserver(f func(method, path string, status int)) Option {
+	return func(c *Client) { c.onError = f }
 }
 
 // New returns a client for the JobManager at baseURL, which may carry a path
@@ -134,16 +141,16 @@ type call struct {
 }
 
 // do runs c and decodes a 2xx JSON body into out (when non-nil). A failure
-// is counted in the operator's metrics by endpoint and status code.
+// is reported to the error observer, if any.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	err := c.send(ctx, cl, out)
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && c.onError != nil && !errors.Is(err, context.Canceled) {
 		status := 0
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
 			status = apiErr.StatusCode
 		}
-		metrics.CountRESTError(cl.method, cl.path, status)
+		c.onError(cl.method, cl.path, status)
 	}
 	return err
 }

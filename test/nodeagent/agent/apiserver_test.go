@@ -14,7 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
-	"github.com/flinkops/flink-operator/reconciler/testenv"
+	"github.com/flinkops/flink-operator/internal/testing/testenv"
 )
 
 // TestAgainstAPIServer checks what only a real API server can judge: that

@@ -20,7 +20,7 @@ import (
 // RepoRoot is the repository root, found from this file's location.
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..")
 }
 
 // Assets returns the folder holding kube-apiserver and etcd.
