@@ -21,6 +21,7 @@ import (
 
 	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
@@ -55,8 +56,8 @@ type Reconciler struct {
 	FetcherImage       string
 	AllowHTTPArtifacts bool
 	// GatePolicy holds the upgrade gate's timings and limits; zero fields
-	// take DefaultGatePolicy's.
-	GatePolicy GatePolicy
+	// take gate.DefaultPolicy's.
+	GatePolicy gate.Policy
 	// StepHook, when set, is called at each step boundary of the upgrade
 	// path; returning true stops the pass there, as a crash would. Tests
 	// use it to prove that a restarted operator resumes correctly.
@@ -156,8 +157,8 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 	// running (and drift-corrected) and says why.
 	// A new generation is decoded strictly even when the typed spec did not
 	// change: a typo is all that changed, and the user must hear of it.
-	_, noncePending := pendingNonce(deployed, desired)
-	specChanged := deployed == nil || noncePending || Classify(deployed, desired).Type != DiffNone
+	_, noncePending := gate.PendingNonce(deployed, desired)
+	specChanged := deployed == nil || noncePending || gate.Classify(deployed, desired).Type != gate.DiffNone
 	if specChanged || fd.Generation != st.ObservedGeneration {
 		problem, err := r.strictProblem(ctx, fd)
 		if errors.Is(err, errStaleRead) {
@@ -186,7 +187,7 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 		}
 	}
 
-	if obs.JobManagerRan == EvidenceYes && st.DeployedWith != nil {
+	if obs.JobManagerRan == gate.EvidenceYes && st.DeployedWith != nil {
 		// Recorded with the pass's first status write, before any step
 		// that may depend on it.
 		st.DeployedWith.JobManagerStarted = true
@@ -260,10 +261,10 @@ func defaulted(spec *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
 }
 
 // observeInto records an observation in status.
-func (r *Reconciler) observeInto(fd *v1beta1.FlinkDeployment, obs Observation) {
+func (r *Reconciler) observeInto(fd *v1beta1.FlinkDeployment, obs gate.Observation) {
 	st := &fd.Status
 	if st.JobManagerDeploymentStatus != obs.JobManager && obs.JobManager == v1beta1.JMMissing && st.JobManagerDeploymentStatus == v1beta1.JMReady {
-		r.event(fd, "Warning", ReasonMissing, actionObserve, "Missing JobManager deployment")
+		r.event(fd, "Warning", gate.ReasonMissing, actionObserve, "Missing JobManager deployment")
 	}
 	st.JobManagerDeploymentStatus = obs.JobManager
 	if obs.JobManager == v1beta1.JMError && st.Error == "" {
@@ -322,7 +323,7 @@ func orUnknown(s string) string {
 // requeue picks when to look again: soon while the JobManager starts, with
 // a growing backoff while its REST API does not answer, otherwise after the
 // resync interval (watches on the Deployment wake the controller sooner).
-func (r *Reconciler) requeue(fd *v1beta1.FlinkDeployment, obs Observation, d GateDecision) ctrl.Result {
+func (r *Reconciler) requeue(fd *v1beta1.FlinkDeployment, obs gate.Observation, d gate.Decision) ctrl.Result {
 	if obs.RESTError != nil {
 		prev, _ := r.restBackoff.Load(fd.UID)
 		next := time.Second

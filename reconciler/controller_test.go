@@ -21,6 +21,7 @@ import (
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -107,7 +108,7 @@ func TestApplyCreatesClusterWithOwnershipAndStatus(t *testing.T) {
 	assert.Equal(t, v1beta1.ReconciliationDeployed, got.Status.ReconciliationStatus.State)
 	assert.Contains(t, got.Status.ReconciliationStatus.LastReconciledSpec, `"resource_metadata":{"apiVersion":"flink.apache.org/v1beta1","firstDeployment":true}`)
 	assert.Contains(t, got.Finalizers, reconciler.Finalizer)
-	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonSubmit)
+	assert.Contains(t, eventsFor(t, ns, "basic"), gate.ReasonSubmit)
 	eventually(t, 10*time.Second, "lifecycle transition event", func() error {
 		for _, note := range eventsFor(t, ns, "basic")[reconciler.ReasonLifecycle] {
 			if strings.Contains(note, "to DEPLOYED") {

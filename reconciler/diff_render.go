@@ -8,6 +8,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -48,9 +49,9 @@ type renderFunc func(*v1beta1.FlinkDeployment, renderer.RenderContext) (*rendere
 // the name, namespace and labels to render with, rc the context the
 // running cluster was rendered with. It renders only for IGNORE and SCALE
 // changes, so a pass without a spec change renders nothing.
-func classifyRendered(fd *v1beta1.FlinkDeployment, deployed, desired *v1beta1.FlinkDeploymentSpec, rc renderer.RenderContext, render renderFunc) (SpecDiff, error) {
-	diff := Classify(deployed, desired)
-	if diff.Type != DiffIgnore && diff.Type != DiffScale {
+func classifyRendered(fd *v1beta1.FlinkDeployment, deployed, desired *v1beta1.FlinkDeploymentSpec, rc renderer.RenderContext, render renderFunc) (gate.SpecDiff, error) {
+	diff := gate.Classify(deployed, desired)
+	if diff.Type != gate.DiffIgnore && diff.Type != gate.DiffScale {
 		return diff, nil
 	}
 	results := [2]*renderer.Result{}
@@ -63,7 +64,7 @@ func classifyRendered(fd *v1beta1.FlinkDeployment, deployed, desired *v1beta1.Fl
 		}
 		results[i] = res
 	}
-	changed := restartingChanges(results[0], results[1], diff.Type == DiffScale)
+	changed := restartingChanges(results[0], results[1], diff.Type == gate.DiffScale)
 	if len(changed) == 0 {
 		return diff, nil
 	}
@@ -73,9 +74,9 @@ func classifyRendered(fd *v1beta1.FlinkDeployment, deployed, desired *v1beta1.Fl
 // specDiff classifies the pass's spec change, with the render-based safety
 // net (diff_render.go), once per pass: deployed, desired and the deployed
 // render context do not change within it.
-func (r *Reconciler) specDiff(p *gatePass) (*SpecDiff, error) {
+func (r *Reconciler) specDiff(p *gatePass) (*gate.SpecDiff, error) {
 	if p.diff == nil {
-		diff, err := classifyRendered(p.fd, p.deployed, p.desired, r.withSettings(deployedContext(&p.fd.Status)), r.render)
+		diff, err := classifyRendered(p.fd, p.deployed, p.desired, r.withSettings(gate.DeployedContext(&p.fd.Status)), r.render)
 		if err != nil {
 			return nil, err
 		}
@@ -86,13 +87,13 @@ func (r *Reconciler) specDiff(p *gatePass) (*SpecDiff, error) {
 
 // escalate makes diff an UPGRADE and says, on each field the table let
 // through, what it changes.
-func escalate(diff SpecDiff, changed []string) SpecDiff {
+func escalate(diff gate.SpecDiff, changed []string) gate.SpecDiff {
 	why := fmt.Sprintf(" (changes %s, so the JobManager or TaskManagers restart)", strings.Join(changed, ", "))
-	out := SpecDiff{Type: DiffUpgrade, Fields: make([]string, 0, len(diff.Fields))}
+	out := gate.SpecDiff{Type: gate.DiffUpgrade, Fields: make([]string, 0, len(diff.Fields))}
 	for _, f := range diff.Fields {
 		path, t, _ := strings.Cut(f, ": ")
-		if t == DiffIgnore.String() || t == DiffScale.String() {
-			f = path + ": " + DiffUpgrade.String() + why
+		if t == gate.DiffIgnore.String() || t == gate.DiffScale.String() {
+			f = path + ": " + gate.DiffUpgrade.String() + why
 		}
 		out.Fields = append(out.Fields, f)
 	}

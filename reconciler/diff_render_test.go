@@ -11,10 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
@@ -389,7 +388,7 @@ func TestEverySpecFieldThatChangesAPodIsAnUpgrade(t *testing.T) {
 				if apiequality.Semantic.DeepEqual(desired.Spec, base.Spec) {
 					continue
 				}
-				if Classify(&base.Spec, &desired.Spec).Type >= DiffUpgrade {
+				if gate.Classify(&base.Spec, &desired.Spec).Type >= gate.DiffUpgrade {
 					// Goes through the gate whatever it renders; no
 					// need to spend a render on it.
 					exercised[m.leaf]++
@@ -420,7 +419,7 @@ func TestEverySpecFieldThatChangesAPodIsAnUpgrade(t *testing.T) {
 				diff, err := classifyRendered(base, &base.Spec, &desired.Spec, rc, reuse)
 				require.NoError(t, err)
 				var skip map[string]bool
-				if diff.Type == DiffScale {
+				if diff.Type == gate.DiffScale {
 					skip = scaleConfigKeys
 				}
 				a, b := viewOf(t, before, skip), viewOf(t, after, skip)
@@ -430,7 +429,7 @@ func TestEverySpecFieldThatChangesAPodIsAnUpgrade(t *testing.T) {
 					podChanges++
 				}
 				if podsChanged || configChanged {
-					assert.GreaterOrEqual(t, diff.Type, DiffUpgrade,
+					assert.GreaterOrEqual(t, diff.Type, gate.DiffUpgrade,
 						"%s: %s = %s changes a pod template (%v) or the Flink configuration (%v) but is classed %s (%v)",
 						baseName, m.leaf, m.name, podsChanged, configChanged, diff.Type, diff.Fields)
 				}
@@ -454,19 +453,19 @@ func TestClassifyRenderedKeepsChangesThatReachNoPod(t *testing.T) {
 		name   string
 		base   *v1beta1.FlinkDeployment
 		change func(*v1beta1.FlinkDeploymentSpec)
-		want   DiffType
+		want   gate.DiffType
 		field  string
 	}{
 		{"operator key", native, func(s *v1beta1.FlinkDeploymentSpec) {
 			require.NoError(t, editConfig(s, map[string]any{"kubernetes.operator.savepoint.history.max.count": 7}))
-		}, DiffIgnore, ""},
-		{"upgradeMode", standalone, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeStateless }, DiffIgnore, ""},
-		{"initialSavepointPath", standalone, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.InitialSavepointPath = "s3://x/y" }, DiffIgnore, ""},
-		{"reactive replicas", reactive, func(s *v1beta1.FlinkDeploymentSpec) { *s.TaskManager.Replicas = 5 }, DiffScale, ""},
-		{"reactive parallelism", reactive, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 8 }, DiffScale, ""},
-		{"standalone allowNonRestoredState", standalone, func(s *v1beta1.FlinkDeploymentSpec) { *s.Job.AllowNonRestoredState = true }, DiffUpgrade,
+		}, gate.DiffIgnore, ""},
+		{"upgradeMode", standalone, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeStateless }, gate.DiffIgnore, ""},
+		{"initialSavepointPath", standalone, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.InitialSavepointPath = "s3://x/y" }, gate.DiffIgnore, ""},
+		{"reactive replicas", reactive, func(s *v1beta1.FlinkDeploymentSpec) { *s.TaskManager.Replicas = 5 }, gate.DiffScale, ""},
+		{"reactive parallelism", reactive, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 8 }, gate.DiffScale, ""},
+		{"standalone allowNonRestoredState", standalone, func(s *v1beta1.FlinkDeploymentSpec) { *s.Job.AllowNonRestoredState = true }, gate.DiffUpgrade,
 			"spec.job.allowNonRestoredState: UPGRADE (changes the Flink configuration (execution.state-recovery.ignore-unclaimed-state), the JobManager Deployment f,"},
-		{"native allowNonRestoredState", native, func(s *v1beta1.FlinkDeploymentSpec) { *s.Job.AllowNonRestoredState = true }, DiffUpgrade,
+		{"native allowNonRestoredState", native, func(s *v1beta1.FlinkDeploymentSpec) { *s.Job.AllowNonRestoredState = true }, gate.DiffUpgrade,
 			"spec.job.allowNonRestoredState: UPGRADE (changes the Flink configuration (execution.state-recovery.ignore-unclaimed-state), so"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -482,23 +481,4 @@ func TestClassifyRenderedKeepsChangesThatReachNoPod(t *testing.T) {
 			}
 		})
 	}
-}
-
-// The gate acts on the diff the reconciler classified, not on the field
-// table alone.
-func TestGateActsOnTheClassifiedDiff(t *testing.T) {
-	deployed := appSpec(v1beta1.UpgradeModeSavepoint)
-	desired := deployed.DeepCopy()
-	desired.Job.AllowNonRestoredState = ptr.To(true)
-
-	in := upgradeInput(t, deployed, desired, runningObs(flinkrest.JobRunning))
-	assert.Equal(t, ActionApply, Decide(in).Action, "the field table alone applies it in place")
-
-	in.Diff = &SpecDiff{Type: DiffUpgrade, Fields: []string{"spec.job.allowNonRestoredState: UPGRADE (changes the JobManager Deployment f)"}}
-	d := Decide(in)
-	assert.Equal(t, ActionStopWithSavepoint, d.Action)
-	require.NotNil(t, d.Status.Upgrade)
-	assert.Equal(t, v1beta1.PhaseSavepointing, d.Status.Upgrade.Phase)
-	require.NotEmpty(t, d.Events)
-	assert.Contains(t, d.Events[0].Message, "spec.job.allowNonRestoredState: UPGRADE (changes the JobManager Deployment f)")
 }

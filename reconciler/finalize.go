@@ -42,7 +42,7 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 			if err := r.writeStatus(ctx, original, fd); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 				return ctrl.Result{}, err
 			}
-			return ctrl.Result{RequeueAfter: r.GatePolicy.withDefaults().TakeDownPollInterval}, nil
+			return ctrl.Result{RequeueAfter: r.GatePolicy.WithDefaults().TakeDownPollInterval}, nil
 		}
 		// Deleting HA data under a live JobManager would only let it
 		// write it again; a FlinkDeployment created later with this name

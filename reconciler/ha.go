@@ -11,8 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
-	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // Flink's Kubernetes HA ConfigMaps (flink-facts.md §4). The operator only
@@ -22,11 +22,6 @@ const (
 	haJobGraphKeyPrefix   = "jobGraph-"
 	haExecPlanKeyPrefix   = "executionPlan-"
 )
-
-// kubernetesHA reports whether spec runs with Kubernetes HA.
-func kubernetesHA(spec *v1beta1.FlinkDeploymentSpec) bool {
-	return validation.HighAvailabilityType(configStrings(spec)) == "kubernetes"
-}
 
 // haConfigMaps lists the HA ConfigMaps Flink keeps for the cluster, from
 // the API server: the caches hold only the operator's own objects.
@@ -46,8 +41,8 @@ func (r *Reconciler) haConfigMaps(ctx context.Context, fd *v1beta1.FlinkDeployme
 
 // observeHA reads whether job HA metadata exists and the latest checkpoint
 // id it holds, as the reference operator decides (FlinkUtils).
-func (r *Reconciler) observeHA(ctx context.Context, fd *v1beta1.FlinkDeployment) (HAObservation, error) {
-	obs := HAObservation{Enabled: true}
+func (r *Reconciler) observeHA(ctx context.Context, fd *v1beta1.FlinkDeployment) (gate.HAObservation, error) {
+	obs := gate.HAObservation{Enabled: true}
 	cms, err := r.haConfigMaps(ctx, fd)
 	if err != nil {
 		return obs, err

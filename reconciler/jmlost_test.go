@@ -13,7 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -58,7 +58,7 @@ func TestLostJobManagerOfStatefulJobWithoutHAWaitsForManualRestore(t *testing.T)
 	assert.Contains(t, fd.Status.Error, "Kubernetes HA is off")
 	assert.Contains(t, fd.Status.Error, "spec.job.savepointRedeployNonce")
 	assert.Equal(t, v1beta1.LifecycleFailed, fd.Status.LifecycleState)
-	assert.Len(t, events.matching("Warning "+reconciler.ReasonMissing, "Manual restore required"), 1, "one warning, not one per pass")
+	assert.Len(t, events.matching("Warning "+gate.ReasonMissing, "Manual restore required"), 1, "one warning, not one per pass")
 
 	// The way out the message names: restore from a savepoint the user picks.
 	updateFD(t, d.sim.ns, "jmlost", func(fd *v1beta1.FlinkDeployment) {
@@ -85,7 +85,7 @@ func TestLostJobManagerWithHAMetadataIsRecreatedAndRecoversFromHA(t *testing.T) 
 	assert.Equal(t, int64(42), next.FromHA, "restored from the latest checkpoint in HA")
 	assert.False(t, next.JobGraphInHA, "job graphs are removed before every application deploy")
 	assert.Equal(t, 0, d.sim.stopTriggers())
-	assert.NotEmpty(t, events.matching("Warning "+reconciler.ReasonRecoverDeployment, "Kubernetes HA"))
+	assert.NotEmpty(t, events.matching("Warning "+gate.ReasonRecoverDeployment, "Kubernetes HA"))
 }
 
 func TestLostJobManagerIsNotRecreatedWhenRecoveryIsOff(t *testing.T) {
@@ -119,7 +119,7 @@ func TestLostJobManagerOfStatelessJobIsRecreated(t *testing.T) {
 	fd := d.until("re-created and running", 20, func(fd *v1beta1.FlinkDeployment) bool { return running(fd) && len(d.sim.starts) == 2 })
 	assert.Empty(t, fd.Status.Error)
 	assert.Equal(t, d.sim.starts[0].JobID, d.sim.starts[1].JobID, "the same deploy, re-created")
-	assert.NotEmpty(t, events.matching("Warning "+reconciler.ReasonRecoverDeployment, "without state"), "the re-creation is not silent")
+	assert.NotEmpty(t, events.matching("Warning "+gate.ReasonRecoverDeployment, "without state"), "the re-creation is not silent")
 }
 
 func TestPodTemplateDriftOfStatefulJobIsPutBackThroughASavepoint(t *testing.T) {

@@ -11,39 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
-)
-
-// Observation is what the operator saw of a running cluster in one pass.
-type Observation struct {
-	// JobManager is the state of the JobManager Deployment.
-	JobManager v1beta1.JobManagerDeploymentStatus
-	// JobManagerProblem explains ERROR.
-	JobManagerProblem string
-	// DeploymentGeneration is the annotation-free generation of the
-	// JobManager Deployment, 0 when it does not exist.
-	DeploymentGeneration int64
-	// Job is the job the REST API reports; nil when unknown.
-	Job *flinkrest.JobOverview
-	// RESTURL is where the JobManager's REST API was looked for.
-	RESTURL string
-	// RESTError is set when the REST API should have answered but did not.
-	RESTError error
-	// JobManagerRan is what the Deployment and its pods show of whether a
-	// JobManager ever ran.
-	JobManagerRan Evidence
-}
-
-// Evidence is what the cluster shows of a fact the operator cannot see
-// directly.
-type Evidence int
-
-// Evidence values. Unknown is the zero value: without evidence either way
-// the gate assumes the worst for the job's state.
-const (
-	EvidenceUnknown Evidence = iota
-	EvidenceYes
-	EvidenceNo
 )
 
 // waitingFailures are container states that will not heal by waiting
@@ -56,8 +25,8 @@ var waitingFailures = map[string]bool{
 
 // observe reads the JobManager Deployment and pods from the cache and, when
 // the JobManager is available, asks its REST API about the job.
-func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (Observation, error) {
-	obs := Observation{JobManager: v1beta1.JMMissing, RESTURL: RESTURL(r.RESTURLTemplate, fd.Namespace, fd.Name)}
+func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (gate.Observation, error) {
+	obs := gate.Observation{JobManager: v1beta1.JMMissing, RESTURL: RESTURL(r.RESTURLTemplate, fd.Namespace, fd.Name)}
 	dep := &appsv1.Deployment{}
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: fd.Namespace, Name: fd.Name}, dep)
 	switch {
@@ -68,7 +37,7 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 	}
 	obs.DeploymentGeneration = dep.Generation
 	if dep.Status.AvailableReplicas > 0 || everAvailable(dep) {
-		obs.JobManagerRan = EvidenceYes
+		obs.JobManagerRan = gate.EvidenceYes
 	}
 	if problem := deploymentProblem(dep); problem != "" {
 		obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem
@@ -120,7 +89,7 @@ func everAvailable(dep *appsv1.Deployment) bool {
 // observePods looks at the JobManager pods of a Deployment that is not
 // available: a container failing for good makes the JobManager ERROR, and
 // whether any JobManager container ever ran is recorded as evidence.
-func (r *Reconciler) observePods(ctx context.Context, fd *v1beta1.FlinkDeployment, obs *Observation) error {
+func (r *Reconciler) observePods(ctx context.Context, fd *v1beta1.FlinkDeployment, obs *gate.Observation) error {
 	pods := &corev1.PodList{}
 	if err := r.Client.List(ctx, pods, client.InNamespace(fd.Namespace),
 		client.MatchingLabels{labelApp: fd.Name, labelComponent: "jobmanager"}); err != nil {
@@ -129,7 +98,7 @@ func (r *Reconciler) observePods(ctx context.Context, fd *v1beta1.FlinkDeploymen
 	if problem := podProblem(pods.Items); problem != "" {
 		obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem
 	}
-	if obs.JobManagerRan == EvidenceUnknown {
+	if obs.JobManagerRan == gate.EvidenceUnknown {
 		obs.JobManagerRan = jobManagerRan(pods.Items)
 	}
 	return nil
@@ -155,22 +124,22 @@ func podProblem(pods []corev1.Pod) string {
 // available whether a JobManager container ever ran. "No" needs pods that
 // all report their containers and none that started, restarted or ended:
 // with no pod at all (deleted, not created yet) nothing is known.
-func jobManagerRan(pods []corev1.Pod) Evidence {
+func jobManagerRan(pods []corev1.Pod) gate.Evidence {
 	if len(pods) == 0 {
-		return EvidenceUnknown
+		return gate.EvidenceUnknown
 	}
 	for _, pod := range pods {
 		if len(pod.Status.ContainerStatuses) == 0 && pod.Status.Phase != corev1.PodPending {
-			return EvidenceUnknown
+			return gate.EvidenceUnknown
 		}
 		for _, cs := range pod.Status.ContainerStatuses {
 			if cs.State.Running != nil || cs.State.Terminated != nil || cs.LastTerminationState.Terminated != nil ||
 				cs.RestartCount > 0 || (cs.Started != nil && *cs.Started) {
-				return EvidenceYes
+				return gate.EvidenceYes
 			}
 		}
 	}
-	return EvidenceNo
+	return gate.EvidenceNo
 }
 
 // pickJob returns the job the status already follows, else the newest.

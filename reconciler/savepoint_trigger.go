@@ -7,14 +7,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 )
 
 // triggerSavepoint carries out ActionTriggerSavepoint: a manual or periodic
-// savepoint that leaves the job running (snapshots.go decides it). The
+// savepoint that leaves the job running (gate/snapshots.go decides it). The
 // attempt is already recorded in status. A refusal (4xx) is the attempt's
 // failure; a lost answer is found out by the next poll, and a repeated
 // trigger with the same id is the same savepoint on Flink 1.15+.
-func (r *Reconciler) triggerSavepoint(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
+func (r *Reconciler) triggerSavepoint(ctx context.Context, p *gatePass, d gate.Decision) (bool, error) {
 	if err := beforeSideEffect(ctx); err != nil {
 		return false, err
 	}

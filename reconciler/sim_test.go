@@ -18,6 +18,7 @@ import (
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -172,7 +173,7 @@ func (s *sim) startJobManager() {
 		start.JobGraphInHA = s.haHoldsJobGraph()
 	}
 	state := flinkrest.JobRunning
-	if start.RestorePath == reconciler.LastStateRestorePath && start.FromHA == 0 {
+	if start.RestorePath == gate.LastStateRestorePath && start.FromHA == 0 {
 		// Flink finds neither HA data nor the placeholder path.
 		state = flinkrest.JobFailed
 	}
@@ -290,7 +291,7 @@ func newDirectReconciler(hook func(reconciler.Step) bool) *reconciler.Reconciler
 	}
 }
 
-var fastGatePolicy = reconciler.GatePolicy{
+var fastGatePolicy = gate.Policy{
 	SavepointPollInterval: 10 * time.Millisecond, SavepointTimeout: time.Second, MaxSavepointAttempts: 3,
 	RetryBackoff: 50 * time.Millisecond, WaitInterval: 50 * time.Millisecond, TakeDownPollInterval: 10 * time.Millisecond,
 	TakeDownTimeout: 300 * time.Millisecond,

@@ -1,35 +1,14 @@
 package reconciler
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
-
-// reconciledSpec is the format of status.reconciliationStatus.lastReconciledSpec,
-// the same JSON the reference operator writes, so tools reading it work.
-type reconciledSpec struct {
-	Spec     v1beta1.FlinkDeploymentSpec `json:"spec"`
-	Metadata reconciledMetadata          `json:"resource_metadata"`
-}
-
-type reconciledMetadata struct {
-	APIVersion      string `json:"apiVersion"`
-	FirstDeployment bool   `json:"firstDeployment"`
-}
-
-func encodeReconciledSpec(spec v1beta1.FlinkDeploymentSpec, first bool) (string, error) {
-	b, err := json.Marshal(reconciledSpec{Spec: spec, Metadata: reconciledMetadata{APIVersion: v1beta1.GroupVersion.String(), FirstDeployment: first}})
-	if err != nil {
-		return "", fmt.Errorf("encode lastReconciledSpec: %w", err)
-	}
-	return string(b), nil
-}
 
 // lastReconciled decodes the spec last applied, defaulted, and whether the
 // first deployment recorded it; nil when none.
@@ -38,11 +17,11 @@ func lastReconciled(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeployment
 	if raw == "" {
 		return nil, false, nil
 	}
-	var rs reconciledSpec
-	if err := json.Unmarshal([]byte(raw), &rs); err != nil {
-		return nil, false, fmt.Errorf("decode status.reconciliationStatus.lastReconciledSpec: %w", err)
+	spec, first, err := gate.DecodeReconciledSpec(raw)
+	if err != nil {
+		return nil, false, err
 	}
-	return defaulted(&rs.Spec), rs.Metadata.FirstDeployment, nil
+	return defaulted(spec), first, nil
 }
 
 // lastReconciledSpec decodes the spec last applied; nil when none.
@@ -51,11 +30,8 @@ func lastReconciledSpec(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploy
 	if raw == "" {
 		return nil, nil
 	}
-	var rs reconciledSpec
-	if err := json.Unmarshal([]byte(raw), &rs); err != nil {
-		return nil, fmt.Errorf("decode status.reconciliationStatus.lastReconciledSpec: %w", err)
-	}
-	return &rs.Spec, nil
+	spec, _, err := gate.DecodeReconciledSpec(raw)
+	return spec, err
 }
 
 // lifecycleState derives status.lifecycleState as the reference operator

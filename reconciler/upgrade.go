@@ -19,6 +19,7 @@ import (
 
 	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -44,7 +45,7 @@ const (
 )
 
 // StepSavepointTriggered: a manual or periodic savepoint was triggered
-// (snapshots.go); with StepStatusRecorded before it and StepApplied after.
+// (gate/snapshots.go); with StepStatusRecorded before it and StepApplied after.
 const StepSavepointTriggered Step = "savepoint-triggered"
 
 // errStopped is returned when StepHook stops a pass.
@@ -59,7 +60,7 @@ type gatePass struct {
 	desired   *v1beta1.FlinkDeploymentSpec
 	deployed  *v1beta1.FlinkDeploymentSpec
 	first     bool
-	obs       *Observation
+	obs       *gate.Observation
 	// triggerError carries a refused stop-with-savepoint to the next
 	// decision.
 	triggerError string
@@ -69,15 +70,15 @@ type gatePass struct {
 	// the FlinkDeployment's latest version (fence.go).
 	confirmed bool
 	// templateDrift carries the Deployments an apply held back
-	// (GateDecision.GuardPodTemplates) to the next decision.
+	// (gate.Decision.GuardPodTemplates) to the next decision.
 	templateDrift []string
 	// diff is the classified spec change, once specDiff computed it.
-	diff *SpecDiff
+	diff *gate.SpecDiff
 }
 
 // drive runs the gate's decisions for a FlinkDeployment until one waits.
-func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, error) {
-	var d GateDecision
+func (r *Reconciler) drive(ctx context.Context, p *gatePass) (gate.Decision, error) {
+	var d gate.Decision
 	// No side effect without proof that the status it was decided on is
 	// the latest (fence.go).
 	ctx = withSideEffectGuard(ctx, func(ctx context.Context) error { return r.confirmLatest(ctx, p) })
@@ -92,7 +93,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 			before = up.DeepCopy()
 		}
 		savepointsBefore := snapshotSavepoints(&p.fd.Status)
-		d = Decide(in)
+		d = gate.Decide(in)
 		p.triggerError = ""
 		p.held = d.Hold
 		p.fd.Status = d.Status
@@ -106,7 +107,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 		if d.Hold != "" {
 			p.fd.Status.Error = d.Hold
 		}
-		if d.Action != ActionWait && (d.After != nil || d.Action != ActionApply || d.Persist) {
+		if d.Action != gate.ActionWait && (d.After != nil || d.Action != gate.ActionApply || d.Persist) {
 			if err := r.persist(ctx, p, StepStatusRecorded); err != nil {
 				return d, err
 			}
@@ -123,16 +124,16 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (GateDecision, erro
 
 // act performs a decision's side effect. It reports whether the gate
 // should decide again at once.
-func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
+func (r *Reconciler) act(ctx context.Context, p *gatePass, d gate.Decision) (bool, error) {
 	fd := p.fd
 	switch d.Action {
-	case ActionWait:
+	case gate.ActionWait:
 		return false, nil
-	case ActionStopWithSavepoint:
+	case gate.ActionStopWithSavepoint:
 		return r.stopWithSavepoint(ctx, p, d)
-	case ActionTriggerSavepoint:
+	case gate.ActionTriggerSavepoint:
 		return r.triggerSavepoint(ctx, p, d)
-	case ActionTakeDown:
+	case gate.ActionTakeDown:
 		if err := r.takeDown(ctx, fd, d.DeleteHA); err != nil {
 			return false, err
 		}
@@ -175,7 +176,7 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d GateDecision) (bool
 		}
 		if redeployed {
 			// What was observed is the old cluster; the new one is starting.
-			*p.obs = Observation{JobManager: v1beta1.JMDeploying, RESTURL: p.obs.RESTURL}
+			*p.obs = gate.Observation{JobManager: v1beta1.JMDeploying, RESTURL: p.obs.RESTURL}
 			if err := r.persist(ctx, p, StepDeployedRecorded); err != nil {
 				return false, err
 			}
@@ -228,7 +229,7 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 // stopWithSavepoint calls Flink. A refusal (4xx) is the savepoint's
 // failure; a lost answer is retried with the same trigger id on the next
 // poll, which Flink 1.15+ deduplicates.
-func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d GateDecision) (bool, error) {
+func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d gate.Decision) (bool, error) {
 	if err := beforeSideEffect(ctx); err != nil {
 		return false, err
 	}
@@ -266,7 +267,7 @@ func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d GateD
 func countProgress(before *v1beta1.UpgradeProgress, p *gatePass, now time.Time) {
 	after := p.fd.Status.Upgrade
 	switch {
-	case before == nil && after != nil && p.deployed != nil && !suspended(p.deployed) && !after.Suspend:
+	case before == nil && after != nil && p.deployed != nil && !gate.Suspended(p.deployed) && !after.Suspend:
 		metrics.CountUpgrade(string(after.Mode))
 	case before != nil && before.Phase == v1beta1.PhaseSavepointing && before.TriggerTimestamp > 0 &&
 		(after == nil || after.Phase != v1beta1.PhaseSavepointing) && p.fd.Status.JobStatus.UpgradeSavepointPath != "":
@@ -328,10 +329,10 @@ func (r *Reconciler) stepHook(s Step) error {
 }
 
 // gateInput observes what the gate needs beyond the pass's observation.
-func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, error) {
+func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (gate.Input, error) {
 	fd := p.fd
 	st := &fd.Status
-	in := GateInput{
+	in := gate.Input{
 		Spec: p.desired, Generation: fd.Generation, Status: st,
 		Deployed: p.deployed, FirstDeployment: p.first, Obs: *p.obs,
 		Now: r.now(), Created: fd.CreationTimestamp.Time, Policy: r.GatePolicy,
@@ -352,7 +353,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	}
 
 	in.PodTemplateDrift = p.templateDrift
-	if p.obs.JobManager == v1beta1.JMMissing && p.deployed != nil && !suspended(p.deployed) {
+	if p.obs.JobManager == v1beta1.JMMissing && p.deployed != nil && !gate.Suspended(p.deployed) {
 		// The cache may not have seen a Deployment just created: ask the
 		// API server before calling it lost.
 		if in.JobManagerLost, in.JobManagerPodsLeft, err = r.jobManagerAbsent(ctx, fd); err != nil {
@@ -360,7 +361,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 		}
 	}
 
-	if kubernetesHA(running) {
+	if gate.KubernetesHA(running) {
 		if in.HA, err = r.observeHA(ctx, fd); err != nil {
 			return in, err
 		}
@@ -375,13 +376,13 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 		}
 	}
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
-	maxAttempts := r.GatePolicy.withDefaults().MaxSavepointAttempts
-	abandoned := upgradeAbandoned(st, maxAttempts)
-	if savepointInFlight(st, maxAttempts) {
-		// A manual or periodic savepoint (snapshots.go).
+	maxAttempts := r.GatePolicy.WithDefaults().MaxSavepointAttempts
+	abandoned := gate.UpgradeAbandoned(st, maxAttempts)
+	if gate.SavepointInFlight(st, maxAttempts) {
+		// A manual or periodic savepoint (gate/snapshots.go).
 		info := st.JobStatus.SavepointInfo
 		in.Savepoint = r.pollSavepoint(ctx, p, info.TriggerID, *info.TriggerTimestamp, reachable)
-		if in.Savepoint.State == SavepointUnknown && reachable {
+		if in.Savepoint.State == gate.SavepointUnknown && reachable {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
 		}
 	}
@@ -389,7 +390,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 	case up != nil && up.Phase == v1beta1.PhaseSavepointing && !abandoned:
 		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp, reachable)
 		switch {
-		case in.Savepoint.State == SavepointUnknown && reachable:
+		case in.Savepoint.State == gate.SavepointUnknown && reachable:
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
 		case reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)):
 			// The job failed, or a stop-with-savepoint finished it after
@@ -402,7 +403,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 			return in, err
 		}
 	case up == nil && reachable && p.obs.Job != nil && terminal(string(p.obs.Job.State)) && p.deployed != nil:
-		if in.Diff.Type >= DiffUpgrade {
+		if in.Diff.Type >= gate.DiffUpgrade {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestCheckpoint(ctx, p)
 		}
 	}
@@ -410,7 +411,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (GateInput, err
 }
 
 // recordHA notes what the HA ConfigMaps show, when it changed.
-func recordHA(st *v1beta1.FlinkDeploymentStatus, ha HAObservation, now int64) {
+func recordHA(st *v1beta1.FlinkDeploymentStatus, ha gate.HAObservation, now int64) {
 	prev := st.HighAvailability
 	if prev != nil && prev.MetadataAvailable == ha.MetadataAvailable && prev.LatestCheckpointID == ha.LatestCheckpointID {
 		return
@@ -437,36 +438,36 @@ func runningJobID(p *gatePass) string {
 
 // pollSavepoint asks Flink about the savepoint recorded with triggerID at
 // triggerTimestamp (epoch ms).
-func (r *Reconciler) pollSavepoint(ctx context.Context, p *gatePass, triggerID string, triggerTimestamp int64, reachable bool) SavepointObservation {
+func (r *Reconciler) pollSavepoint(ctx context.Context, p *gatePass, triggerID string, triggerTimestamp int64, reachable bool) gate.SavepointObservation {
 	if p.triggerError != "" {
-		return SavepointObservation{TriggerError: p.triggerError}
+		return gate.SavepointObservation{TriggerError: p.triggerError}
 	}
 	if triggerTimestamp == 0 {
-		return SavepointObservation{State: savepointNotRequired}
+		return gate.SavepointObservation{State: gate.SavepointNotRequired}
 	}
 	if triggerID == "" {
-		return SavepointObservation{State: SavepointUnknown}
+		return gate.SavepointObservation{State: gate.SavepointUnknown}
 	}
 	if !reachable {
-		return SavepointObservation{}
+		return gate.SavepointObservation{}
 	}
 	s, err := r.runningRESTClient(p).GetSavepointStatus(ctx, runningJobID(p), triggerID)
 	switch {
 	case flinkrest.IsNotFound(err):
-		return SavepointObservation{State: SavepointUnknown}
+		return gate.SavepointObservation{State: gate.SavepointUnknown}
 	case err != nil:
 		log.FromContext(ctx).Info("savepoint status unavailable", "error", err.Error())
-		return SavepointObservation{}
+		return gate.SavepointObservation{}
 	case s.Succeeded():
-		return SavepointObservation{State: SavepointSucceeded, Location: s.Location}
+		return gate.SavepointObservation{State: gate.SavepointSucceeded, Location: s.Location}
 	case s.Completed():
 		cause := "no location reported"
 		if s.FailureCause != nil {
 			cause = s.FailureCause.Summary()
 		}
-		return SavepointObservation{State: SavepointFailed, Failure: cause}
+		return gate.SavepointObservation{State: gate.SavepointFailed, Failure: cause}
 	}
-	return SavepointObservation{State: SavepointInProgress}
+	return gate.SavepointObservation{State: gate.SavepointInProgress}
 }
 
 // latestSavepoint is the newest completed savepoint the REST API reports.

@@ -15,9 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -185,7 +185,7 @@ func TestLastStateUpgradeKeepsHAAndJobID(t *testing.T) {
 	require.Len(t, d.sim.starts, 2)
 	next := d.sim.starts[1]
 	assert.Equal(t, first.JobID, next.JobID, "same job id, so Flink finds its HA data")
-	assert.Equal(t, reconciler.LastStateRestorePath, next.RestorePath)
+	assert.Equal(t, gate.LastStateRestorePath, next.RestorePath)
 	assert.Equal(t, int64(42), next.FromHA, "restored from the HA checkpoint")
 	assert.False(t, next.JobGraphInHA, "the old job graph was removed before the new JobManager started")
 	cm := &corev1.ConfigMap{}

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/flinkops/flink-operator/reconciler"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 )
 
 // bindGateFlags registers the upgrade gate's timings and limits.
-func bindGateFlags(fs *flag.FlagSet, p *reconciler.GatePolicy) {
-	d := reconciler.DefaultGatePolicy
+func bindGateFlags(fs *flag.FlagSet, p *gate.Policy) {
+	d := gate.DefaultPolicy
 	fs.DurationVar(&p.SavepointPollInterval, "savepoint-poll-interval", d.SavepointPollInterval, "how often a pending upgrade savepoint is polled; it bounds the delay between the savepoint completing and the new JobManager")
 	fs.DurationVar(&p.SavepointTimeout, "savepoint-timeout", d.SavepointTimeout, "how long an upgrade savepoint may take before the attempt fails (the job keeps running)")
 	fs.Func("max-savepoint-attempts", fmt.Sprintf("failed savepoint attempts after which an upgrade is abandoned until the spec changes again (default %d)", d.MaxSavepointAttempts), func(s string) error {

@@ -6,16 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/flinkops/flink-operator/reconciler"
 )
 
-func parseGateFlags(args ...string) (reconciler.GatePolicy, error) {
+func parseGateFlags(args ...string) (gate.Policy, error) {
 	fs := flag.NewFlagSet("flink-operator", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	var p reconciler.GatePolicy
+	var p gate.Policy
 	bindGateFlags(fs, &p)
 	return p, fs.Parse(args)
 }
@@ -23,7 +22,7 @@ func parseGateFlags(args ...string) (reconciler.GatePolicy, error) {
 func TestTakeDownTimeoutFlag(t *testing.T) {
 	p, err := parseGateFlags()
 	require.NoError(t, err)
-	assert.Equal(t, reconciler.DefaultGatePolicy.TakeDownTimeout, p.TakeDownTimeout)
+	assert.Equal(t, gate.DefaultPolicy.TakeDownTimeout, p.TakeDownTimeout)
 	assert.Equal(t, 5*time.Minute, p.TakeDownTimeout)
 
 	p, err = parseGateFlags("--take-down-timeout", "90s")

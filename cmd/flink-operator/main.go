@@ -14,6 +14,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/flinkops/flink-operator/reconciler"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
 )
 
@@ -65,7 +66,7 @@ func run(args []string) error {
 	kubeconfig := fs.String("kubeconfig", "", "path to a kubeconfig; default: $KUBECONFIG, then in-cluster")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
-	var gatePolicy reconciler.GatePolicy
+	var gatePolicy gate.Policy
 	bindGateFlags(fs, &gatePolicy)
 	var election leaderElection
 	election.bindFlags(fs)

@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"encoding/json"
@@ -148,7 +148,7 @@ func jobStopped(obs Observation) bool {
 
 // pendingNonce is the savepoint trigger nonce of desired when it is not the
 // one deployed (consumed) last.
-func pendingNonce(deployed, desired *v1beta1.FlinkDeploymentSpec) (*int64, bool) {
+func PendingNonce(deployed, desired *v1beta1.FlinkDeploymentSpec) (*int64, bool) {
 	if deployed == nil || deployed.Job == nil || desired.Job == nil || desired.Job.SavepointTriggerNonce == nil {
 		return nil, false
 	}
@@ -160,19 +160,19 @@ func pendingNonce(deployed, desired *v1beta1.FlinkDeploymentSpec) (*int64, bool)
 	return &v, true
 }
 
-// savepointInFlight: an attempt of a manual or periodic savepoint is
+// SavepointInFlight: an attempt of a manual or periodic savepoint is
 // recorded (and maybe sent). maxAttempts is the policy's
-// MaxSavepointAttempts (see upgradeAbandoned).
-func savepointInFlight(st *v1beta1.FlinkDeploymentStatus, maxAttempts int32) bool {
+// MaxSavepointAttempts (see UpgradeAbandoned).
+func SavepointInFlight(st *v1beta1.FlinkDeploymentStatus, maxAttempts int32) bool {
 	info := st.JobStatus.SavepointInfo
-	return (st.Upgrade == nil || upgradeAbandoned(st, maxAttempts)) && st.SavepointTrigger != nil && info != nil && info.TriggerTimestamp != nil
+	return (st.Upgrade == nil || UpgradeAbandoned(st, maxAttempts)) && st.SavepointTrigger != nil && info != nil && info.TriggerTimestamp != nil
 }
 
 // snapshots starts, follows or ends a manual or periodic savepoint of the
 // deployed, running job. It runs when the spec is deployed as it is.
 func (g *gate) snapshots() {
 	in, st := g.in, g.st()
-	if in.Deployed.Job == nil || in.Spec.Job == nil || suspended(in.Deployed) {
+	if in.Deployed.Job == nil || in.Spec.Job == nil || Suspended(in.Deployed) {
 		if st.SavepointTrigger != nil {
 			g.dropTrigger("the job is not deployed to run")
 		}
@@ -185,7 +185,7 @@ func (g *gate) snapshots() {
 	if !jobRunning(in.Obs) {
 		return
 	}
-	if nonce, ok := pendingNonce(in.Deployed, in.Spec); ok {
+	if nonce, ok := PendingNonce(in.Deployed, in.Spec); ok {
 		g.startTrigger(v1beta1.SavepointTriggerManual, nonce)
 		return
 	}
@@ -264,7 +264,7 @@ func (g *gate) followTrigger() {
 	in, st := g.in, g.st()
 	tr := st.SavepointTrigger
 	now := in.Now.UnixMilli()
-	if !savepointInFlight(st, in.Policy.MaxSavepointAttempts) {
+	if !SavepointInFlight(st, in.Policy.MaxSavepointAttempts) {
 		switch {
 		case jobStopped(in.Obs):
 			g.dropTrigger(fmt.Sprintf("the job stopped running (%s)", jobStateOf(in.Obs)))
@@ -327,7 +327,7 @@ func (g *gate) settleTriggerBeforeUpgrade() bool {
 	if tr == nil {
 		return false
 	}
-	if !savepointInFlight(st, in.Policy.MaxSavepointAttempts) {
+	if !SavepointInFlight(st, in.Policy.MaxSavepointAttempts) {
 		g.dropTrigger("an upgrade of the job comes first")
 		return false
 	}

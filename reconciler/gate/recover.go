@@ -1,9 +1,10 @@
-package reconciler
+package gate
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -18,7 +19,7 @@ const keyJMDeploymentRecovery = "kubernetes.operator.jm-deployment-recovery.enab
 
 // statefulJob: spec runs a job whose state a restart must carry over.
 func statefulJob(spec *v1beta1.FlinkDeploymentSpec) bool {
-	return spec != nil && spec.Job != nil && !suspended(spec) && spec.Job.UpgradeMode != v1beta1.UpgradeModeStateless
+	return spec != nil && spec.Job != nil && !Suspended(spec) && spec.Job.UpgradeMode != v1beta1.UpgradeModeStateless
 }
 
 // jmRecoveryEnabled reads kubernetes.operator.jm-deployment-recovery.enabled
@@ -36,7 +37,7 @@ func jmRecoveryEnabled(spec *v1beta1.FlinkDeploymentSpec) bool {
 // and the user is told how to restore the job.
 func (g *gate) recoverJobManager() {
 	in := g.in
-	if !in.JobManagerLost || in.Deployed == nil || suspended(in.Deployed) {
+	if !in.JobManagerLost || in.Deployed == nil || Suspended(in.Deployed) {
 		return
 	}
 	spec := g.d.Target
@@ -67,7 +68,7 @@ func (g *gate) recoverJobManager() {
 			how = "the job from its Kubernetes HA metadata"
 		}
 		// An application deploy: no job graph but this job's is recovered.
-		g.d.StripHAJobGraphs = kubernetesHA(spec)
+		g.d.StripHAJobGraphs = KubernetesHA(spec)
 	}
 	g.event(true, ReasonRecoverDeployment, "Recovering lost JobManager deployment: re-creating it restarts %s", how)
 }
@@ -82,7 +83,7 @@ func (g *gate) unrecoverable(spec *v1beta1.FlinkDeploymentSpec) string {
 	if spec.Job == nil {
 		return ""
 	}
-	if state := in.Status.JobStatus.State; terminal(state) {
+	if state := in.Status.JobStatus.State; flinkrest.JobStatus(state).IsGloballyTerminal() {
 		return fmt.Sprintf("the job had reached %s, and re-creating the JobManager would run it again. Manual restore required: to run it again set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce, or change the spec (for example spec.restartNonce)", state)
 	}
 	if in.HA.Enabled && in.HA.MetadataAvailable {

@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"testing"
@@ -97,7 +97,7 @@ func TestStateBackendChangeNeverRestoresACheckpoint(t *testing.T) {
 
 // suspendedInput is a job suspended with a savepoint of the given format,
 // resumed with desired.
-func suspendedInput(t *testing.T, suspended *v1beta1.FlinkDeploymentSpec, format string, desired *v1beta1.FlinkDeploymentSpec) GateInput {
+func suspendedInput(t *testing.T, suspended *v1beta1.FlinkDeploymentSpec, format string, desired *v1beta1.FlinkDeploymentSpec) Input {
 	deployed := suspended.DeepCopy()
 	deployed.Job.State = v1beta1.JobStateSuspended
 	desired = desired.DeepCopy()

@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"fmt"
@@ -158,7 +158,7 @@ func (g *gate) takeDownRunningJobNotRunning(up *v1beta1.UpgradeProgress) {
 		st.Upgrade = up
 		st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 		g.d.Action = ActionApply
-		g.d.Target, g.d.Context = g.in.Deployed, deployedContext(st)
+		g.d.Target, g.d.Context = g.in.Deployed, DeployedContext(st)
 	}
 }
 

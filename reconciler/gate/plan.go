@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // deployedContext is how the running cluster was rendered. Clusters
 // deployed before status.deployedWith existed were rendered with the zero
 // context.
-func deployedContext(st *v1beta1.FlinkDeploymentStatus) renderer.RenderContext {
+func DeployedContext(st *v1beta1.FlinkDeploymentStatus) renderer.RenderContext {
 	if st.DeployedWith == nil {
 		return renderer.RenderContext{}
 	}
@@ -28,7 +28,7 @@ func deployedContext(st *v1beta1.FlinkDeploymentStatus) renderer.RenderContext {
 func (g *gate) applyDeployed() {
 	g.d.Action = ActionApply
 	g.d.Target = g.in.Deployed
-	g.d.Context = deployedContext(g.st())
+	g.d.Context = DeployedContext(g.st())
 	g.d.GuardPodTemplates = statefulJob(g.in.Deployed)
 	g.recoverJobManager()
 }
@@ -39,7 +39,7 @@ func (g *gate) recordInPlace() {
 	g.markReconciled(after, g.in.Spec, false)
 	g.d.Action = ActionApply
 	g.d.Target = g.in.Spec
-	g.d.Context = deployedContext(g.st())
+	g.d.Context = DeployedContext(g.st())
 	g.d.After = after
 	g.recoverJobManager()
 }
@@ -47,7 +47,7 @@ func (g *gate) recordInPlace() {
 // markReconciled records spec as the deployed one in st.
 func (g *gate) markReconciled(st *v1beta1.FlinkDeploymentStatus, spec *v1beta1.FlinkDeploymentSpec, first bool) {
 	spec = withConsumedNonce(g.in.Deployed, spec)
-	encoded, err := encodeReconciledSpec(*spec, first)
+	encoded, err := EncodeReconciledSpec(*spec, first)
 	if err != nil {
 		// Cannot happen for a spec that decoded; never record a wrong one.
 		g.d.Hold = err.Error()
@@ -74,7 +74,7 @@ func (g *gate) firstDeploy() {
 	g.deploying()
 }
 
-func suspended(spec *v1beta1.FlinkDeploymentSpec) bool {
+func Suspended(spec *v1beta1.FlinkDeploymentSpec) bool {
 	return spec.Job != nil && spec.Job.State == v1beta1.JobStateSuspended
 }
 
@@ -82,13 +82,13 @@ func suspended(spec *v1beta1.FlinkDeploymentSpec) bool {
 func (g *gate) startUpgrade(diff SpecDiff) {
 	deployed, spec := g.in.Deployed, g.in.Spec
 	st := g.st()
-	up := &v1beta1.UpgradeProgress{Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation, Suspend: suspended(spec)}
+	up := &v1beta1.UpgradeProgress{Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation, Suspend: Suspended(spec)}
 	switch {
 	case spec.Job == nil || deployed.Job == nil:
 		// A session cluster has no job state: take it down (Flink's HA
 		// data stays) and deploy the new one.
 		up.Phase = v1beta1.PhaseTakingDown
-	case suspended(deployed) && suspended(spec):
+	case Suspended(deployed) && Suspended(spec):
 		g.editSuspended(diff)
 		return
 	case diff.Type == DiffSavepointRedeploy:
@@ -103,7 +103,7 @@ func (g *gate) startUpgrade(diff SpecDiff) {
 			up.Mode = v1beta1.UpgradeModeSavepoint
 		}
 		g.event(false, ReasonSavepointRedeploy, "Redeploying from %s (savepointRedeployNonce changed)", up.RestorePath)
-	case suspended(deployed):
+	case Suspended(deployed):
 		g.resume(up)
 		return
 	default:
@@ -140,7 +140,7 @@ func (g *gate) editSuspended(diff SpecDiff) {
 	g.markReconciled(after, target, first)
 	g.d.Action = ActionApply
 	g.d.Target = target
-	g.d.Context = deployedContext(g.st())
+	g.d.Context = DeployedContext(g.st())
 	g.d.After = after
 }
 
@@ -257,7 +257,7 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 	ready := in.Obs.JobManager == v1beta1.JMReady && job != nil
 	running := ready && job.State == flinkrest.JobRunning
 	haHasCheckpoint := in.HA.Enabled && in.HA.MetadataAvailable && in.HA.LatestCheckpointID > 0
-	terminalWithCheckpoint := ready && terminal(string(job.State)) && in.LatestCheckpoint != ""
+	terminalWithCheckpoint := ready && flinkrest.JobStatus(job.State).IsGloballyTerminal() && in.LatestCheckpoint != ""
 	haCheckpoint := haHasCheckpoint && !versionChanged && !backendChanged
 	if up.Mode == v1beta1.UpgradeModeLastState && running && in.HA.MetadataAvailable && !haHasCheckpoint {
 		// HA holds no checkpoint of the running job (checkpointing off, or
@@ -300,12 +300,12 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
 		// No job of the deployed spec ever ran, so there is no new state
 		// to lose: start again from where the deployed one was to start.
 		up.JobID = in.NewJobID
-		up.RestorePath = deployedContext(st).RestorePath
+		up.RestorePath = DeployedContext(st).RestorePath
 		if st.DeployedWith == nil {
 			up.RestorePath = deployed.Job.InitialSavepointPath
 		}
 		g.begin(up, v1beta1.PhaseTakingDown, "The deployed job never started; redeploying %s", describeRestore(up.RestorePath))
-	case ready && !terminal(string(job.State)):
+	case ready && !flinkrest.JobStatus(job.State).IsGloballyTerminal():
 		g.hold(fmt.Sprintf("upgrade waiting: the job is %s; a %s upgrade needs it RUNNING to take a savepoint", job.State, up.Mode))
 	case in.Obs.RESTError != nil:
 		g.hold(fmt.Sprintf("upgrade waiting: the JobManager's REST API does not answer (%v); a %s upgrade needs it to take a savepoint. The job keeps running", in.Obs.RESTError, up.Mode))

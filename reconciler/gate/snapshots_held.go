@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import "github.com/flinkops/flink-operator/schemas/v1beta1"
 
@@ -8,12 +8,12 @@ import "github.com/flinkops/flink-operator/schemas/v1beta1"
 // can start, settleTriggerBeforeUpgrade (snapshots.go) ends the savepoint
 // in flight.
 
-// upgradeAbandoned: status.upgrade holds an upgrade given up after
-// maxAttempts failed stop-with-savepoints (gate_savepoint.go). Nothing of
+// UpgradeAbandoned: status.upgrade holds an upgrade given up after
+// maxAttempts failed stop-with-savepoints (savepoint.go). Nothing of
 // it is in flight and the old job keeps running the deployed spec, so its
 // manual and periodic savepoints are served as if no upgrade were
 // recorded.
-func upgradeAbandoned(st *v1beta1.FlinkDeploymentStatus, maxAttempts int32) bool {
+func UpgradeAbandoned(st *v1beta1.FlinkDeploymentStatus, maxAttempts int32) bool {
 	up := st.Upgrade
 	return up != nil && up.Phase == v1beta1.PhaseSavepointing && up.Failures >= maxAttempts
 }
@@ -27,7 +27,7 @@ func upgradeAbandoned(st *v1beta1.FlinkDeploymentStatus, maxAttempts int32) bool
 // false, and decides nothing, when the upgrade could start: upgrades come
 // first, and settleTriggerBeforeUpgrade ends the savepoint in flight.
 func (g *gate) heldBeforeStart(diff SpecDiff) bool {
-	probe := &gate{in: g.in, d: GateDecision{Status: *g.st().DeepCopy()}}
+	probe := &gate{in: g.in, d: Decision{Status: *g.st().DeepCopy()}}
 	probe.startUpgrade(diff)
 	if probe.d.Hold == "" || probe.st().Upgrade != nil {
 		return false

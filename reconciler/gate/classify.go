@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"fmt"
@@ -194,6 +194,11 @@ func (c *classifier) job(a, b *v1beta1.JobSpec) {
 // (rejected by validation before it is deployed) compares as empty.
 func configStrings(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
 	return validation.FlatConfig(spec)
+}
+
+// KubernetesHA reports whether spec runs with Kubernetes HA.
+func KubernetesHA(spec *v1beta1.FlinkDeploymentSpec) bool {
+	return validation.HighAvailabilityType(configStrings(spec)) == "kubernetes"
 }
 
 // isReactive reports standalone reactive mode, where TaskManagers may come

@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"strings"
@@ -28,7 +28,7 @@ func snapshotSpec(nonce *int64, config map[string]any) *v1beta1.FlinkDeploymentS
 
 // snapshotInput is a running job deployed with nonce 1 whose spec asks for
 // nonce (nil: unchanged).
-func snapshotInput(t *testing.T, nonce *int64, config map[string]any) GateInput {
+func snapshotInput(t *testing.T, nonce *int64, config map[string]any) Input {
 	deployed := snapshotSpec(ptr.To[int64](1), config)
 	desired := deployed.DeepCopy()
 	if nonce != nil {
@@ -41,7 +41,7 @@ func snapshotInput(t *testing.T, nonce *int64, config map[string]any) GateInput 
 
 // periodicInput is a running job created three hours ago with the periodic
 // savepoint setting value, whose last periodic savepoint was triggered ago.
-func periodicInput(t *testing.T, value string, ago time.Duration) GateInput {
+func periodicInput(t *testing.T, value string, ago time.Duration) Input {
 	in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": value})
 	in.Created = in.Now.Add(-3 * time.Hour)
 	in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{LastPeriodicSavepointTimestamp: in.Now.Add(-ago).UnixMilli()}
@@ -50,7 +50,7 @@ func periodicInput(t *testing.T, value string, ago time.Duration) GateInput {
 
 // inFlight records a MANUAL request for nonce 2 whose attempt was triggered
 // ago.
-func inFlight(in GateInput, ago time.Duration, sp SavepointObservation) GateInput {
+func inFlight(in Input, ago time.Duration, sp SavepointObservation) Input {
 	ts := in.Now.Add(-ago).UnixMilli()
 	in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2), FirstTriggerTimestamp: ts}
 	in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "MANUAL", FormatType: "CANONICAL"}
@@ -64,7 +64,7 @@ func consumedNonce(t *testing.T, st *v1beta1.FlinkDeploymentStatus) *int64 {
 	return spec.Job.SavepointTriggerNonce
 }
 
-func hasEvent(d GateDecision, warning bool, reason, text string) bool {
+func hasEvent(d Decision, warning bool, reason, text string) bool {
 	for _, e := range d.Events {
 		if e.Warning == warning && e.Reason == reason && strings.Contains(e.Message, text) {
 			return true
@@ -76,20 +76,20 @@ func hasEvent(d GateDecision, warning bool, reason, text string) bool {
 func TestGateSnapshots(t *testing.T) {
 	tests := []struct {
 		name  string
-		in    func(t *testing.T) GateInput
-		check func(t *testing.T, d GateDecision)
+		in    func(t *testing.T) Input
+		check func(t *testing.T, d Decision)
 	}{{
 		name: "nonce unchanged: nothing to take",
-		in:   func(t *testing.T) GateInput { return snapshotInput(t, nil, nil) },
-		check: func(t *testing.T, d GateDecision) {
+		in:   func(t *testing.T) Input { return snapshotInput(t, nil, nil) },
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Empty(t, d.Events)
 		},
 	}, {
 		name: "nonce changed: the attempt is recorded before the trigger, the job keeps running",
-		in:   func(t *testing.T) GateInput { return snapshotInput(t, ptr.To[int64](2), nil) },
-		check: func(t *testing.T, d GateDecision) {
+		in:   func(t *testing.T) Input { return snapshotInput(t, ptr.To[int64](2), nil) },
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, oldJob, d.JobID)
 			assert.Equal(t, trigger, d.TriggerID)
@@ -109,12 +109,12 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "nonce changed on Flink < 1.15: no trigger id or format is sent",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.TriggerIDs = false
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Empty(t, d.TriggerID)
 			assert.Empty(t, d.FormatType)
@@ -122,10 +122,10 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "NATIVE configured: the manual savepoint asks for NATIVE and records it",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "NATIVE"})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
 			assert.Equal(t, "NATIVE", d.Status.JobStatus.SavepointInfo.FormatType)
@@ -133,12 +133,12 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "NATIVE read ignoring case, for a periodic savepoint too",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.savepoint.format.type": "native", "kubernetes.operator.periodic.savepoint.interval": "1 h"})
 			in.Created = in.Now.Add(-3 * time.Hour)
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
 			assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
@@ -146,46 +146,46 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "CANONICAL on Flink < 1.15: recorded, nothing sent",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "CANONICAL"})
 			in.TriggerIDs = false
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Empty(t, d.FormatType)
 			assert.Equal(t, "CANONICAL", d.Status.JobStatus.SavepointInfo.FormatType)
 		},
 	}, {
 		name: "nonce changed, job restarting: waits",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.Obs = runningObs(flinkrest.JobRestarting)
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Nil(t, d.Status.SavepointTrigger)
 		},
 	}, {
 		name: "in progress: polled again",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointInProgress})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.NotNil(t, d.Status.SavepointTrigger)
-			assert.Equal(t, DefaultGatePolicy.SavepointPollInterval, d.RequeueAfter)
+			assert.Equal(t, DefaultPolicy.SavepointPollInterval, d.RequeueAfter)
 			assert.False(t, d.Persist)
 		},
 	}, {
 		name: "completed: recorded with its nonce, nonce consumed, generation reconciled",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-1"})
 			in.Status.JobStatus.SavepointInfo.SavepointHistory = make([]v1beta1.Savepoint, maxSavepointHistory)
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.True(t, d.Persist, "recorded before anything else happens")
 			info := d.Status.JobStatus.SavepointInfo
@@ -204,13 +204,13 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "completed NATIVE attempt: lastSavepoint and history say NATIVE",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "NATIVE"})
 			in = inFlight(in, time.Second, SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-n"})
 			in.Status.JobStatus.SavepointInfo.FormatType = "NATIVE"
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			info := d.Status.JobStatus.SavepointInfo
 			require.NotNil(t, info.LastSavepoint)
 			assert.Equal(t, "NATIVE", info.LastSavepoint.FormatType)
@@ -220,13 +220,13 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "the format of the attempt as recorded wins over the configured one",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			// Recorded CANONICAL, then the key changed to NATIVE: the
 			// attempt in flight is still the CANONICAL savepoint.
 			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "NATIVE"})
 			return inFlight(in, time.Second, SavepointObservation{State: SavepointUnknown})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, trigger, d.TriggerID, "sent again")
 			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.FormatType)
@@ -234,10 +234,10 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "failed within the grace period: retried later, the nonce stays pending",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointFailed, Failure: "declined"})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			tr := d.Status.SavepointTrigger
 			require.NotNil(t, tr)
 			assert.Equal(t, int32(1), tr.Failures)
@@ -251,14 +251,14 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "failed after the grace period: given up, the nonce consumed",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.trigger.grace-period": "30 s"})
 			in = inFlight(in, time.Second, SavepointObservation{State: SavepointFailed, Failure: "declined"})
 			in.Status.SavepointTrigger.FirstTriggerTimestamp = in.Now.Add(-31 * time.Second).UnixMilli()
 			in.Status.SavepointTrigger.Failures = 2
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
 			assert.Nil(t, d.Status.JobStatus.SavepointInfo.LastSavepoint)
@@ -267,77 +267,77 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "between attempts, retry not due: waits",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
 				FirstTriggerTimestamp: in.Now.UnixMilli() - 5000, Failures: 1, RetryAfter: in.Now.UnixMilli() + 3000}
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Equal(t, 3*time.Second, d.RequeueAfter)
 		},
 	}, {
 		name: "between attempts, retry due: the next attempt",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
 				FirstTriggerTimestamp: in.Now.UnixMilli() - 15000, Failures: 1, RetryAfter: in.Now.UnixMilli() - 1}
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, int64(1_000_000-15_000), d.Status.SavepointTrigger.FirstTriggerTimestamp, "the grace period keeps counting from the first")
 			assert.Equal(t, int64(1_000_000), *d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 		},
 	}, {
 		name: "job stopped running: dropped, the nonce consumed",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointInProgress})
 			in.Obs = runningObs(flinkrest.JobFailed)
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
 			assert.True(t, hasEvent(d, true, ReasonSavepointError, "dropped: the job stopped running (FAILED)"))
 		},
 	}, {
 		name: "REST API unanswered: waits, nothing dropped",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{})
 			in.Obs = Observation{JobManager: v1beta1.JMDeployedNotReady}
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.NotNil(t, d.Status.SavepointTrigger)
 			assert.Empty(t, d.Events)
 		},
 	}, {
 		name: "Flink forgot the trigger but a savepoint completed since: that one is recorded",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointUnknown})
 			in.LatestCheckpoint, in.LatestCheckpointTime = "s3://b/sp/savepoint-2", in.Now.UnixMilli()-500
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, "s3://b/sp/savepoint-2", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 			assert.Nil(t, d.Status.SavepointTrigger)
 		},
 	}, {
 		name: "Flink does not know the trigger (never sent): sent again with the same id",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointUnknown})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, trigger, d.TriggerID)
 			assert.Equal(t, int64(1_000_000-1000), *d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 		},
 	}, {
 		name: "periodic due: triggered and the trigger time recorded",
-		in:   func(t *testing.T) GateInput { return periodicInput(t, "1 h", 61*time.Minute) },
-		check: func(t *testing.T, d GateDecision) {
+		in:   func(t *testing.T) Input { return periodicInput(t, "1 h", 61*time.Minute) },
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
 			assert.Nil(t, d.Status.SavepointTrigger.Nonce)
@@ -346,8 +346,8 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "periodic not due: wakes up when it is",
-		in:   func(t *testing.T) GateInput { return periodicInput(t, "1 h", 10*time.Minute) },
-		check: func(t *testing.T, d GateDecision) {
+		in:   func(t *testing.T) Input { return periodicInput(t, "1 h", 10*time.Minute) },
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, 50*time.Minute, d.RequeueAfter)
@@ -355,63 +355,63 @@ func TestGateSnapshots(t *testing.T) {
 	}, {
 		// Now is 1970-01-01T00:16:40Z.
 		name: "periodic by Quartz cron, due: its first time after the last trigger has passed",
-		in:   func(t *testing.T) GateInput { return periodicInput(t, "0 0/30 * * * ?", 20*time.Minute) },
-		check: func(t *testing.T, d GateDecision) {
+		in:   func(t *testing.T) Input { return periodicInput(t, "0 0/30 * * * ?", 20*time.Minute) },
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action)
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
 			assert.Equal(t, int64(1_000_000), d.Status.JobStatus.SavepointInfo.LastPeriodicSavepointTimestamp)
 		},
 	}, {
 		name: "periodic by Quartz cron, not due: wakes up at its next time",
-		in:   func(t *testing.T) GateInput { return periodicInput(t, "0 0/30 * * * ?", 10*time.Minute) },
-		check: func(t *testing.T, d GateDecision) {
+		in:   func(t *testing.T) Input { return periodicInput(t, "0 0/30 * * * ?", 10*time.Minute) },
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, 13*time.Minute+20*time.Second, d.RequeueAfter, "00:30:00 from 00:16:40")
 		},
 	}, {
 		name: "first periodic: an interval after the resource was created",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, nil, map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
 			in.Created = in.Now.Add(-20 * time.Minute)
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, 40*time.Minute, d.RequeueAfter)
 		},
 	}, {
 		name: "manual comes before periodic",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.periodic.savepoint.interval": "1 h"})
 			in.Created = in.Now.Add(-3 * time.Hour)
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, v1beta1.SavepointTriggerManual, d.Status.SavepointTrigger.TriggerType)
 		},
 	}, {
 		name: "upgrade while an attempt is in flight: the upgrade waits for it",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointInProgress})
 			in.Spec = withImage(in.Spec, "flink:1.20.1")
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Equal(t, "flink:1.20", d.Target.Image)
 			assert.Nil(t, d.Status.Upgrade)
 			assert.Contains(t, d.Hold, "upgrade waiting for the MANUAL savepoint in progress")
-			assert.Equal(t, DefaultGatePolicy.SavepointPollInterval, d.RequeueAfter)
+			assert.Equal(t, DefaultPolicy.SavepointPollInterval, d.RequeueAfter)
 		},
 	}, {
 		name: "upgrade after the attempt completed: recorded, then the upgrade starts",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-3"})
 			in.Spec = withImage(in.Spec, "flink:1.20.1")
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, "s3://b/sp/savepoint-3", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
 			assert.Nil(t, d.Status.SavepointTrigger)
@@ -421,32 +421,32 @@ func TestGateSnapshots(t *testing.T) {
 		},
 	}, {
 		name: "upgrade and an attempt past its timeout: dropped, the upgrade starts",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := inFlight(snapshotInput(t, ptr.To[int64](2), nil), 11*time.Minute, SavepointObservation{State: SavepointInProgress})
 			in.Spec = withImage(in.Spec, "flink:1.20.1")
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, ActionStopWithSavepoint, d.Action)
 			assert.True(t, hasEvent(d, true, ReasonSavepointError, "an upgrade of the job comes first"))
 		},
 	}, {
 		name: "upgrade while a retry is pending: dropped at once",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
 				FirstTriggerTimestamp: in.Now.UnixMilli() - 5000, Failures: 1, RetryAfter: in.Now.UnixMilli() + 3000}
 			in.Spec = withImage(in.Spec, "flink:1.20.1")
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, ActionStopWithSavepoint, d.Action)
 		},
 	}, {
 		name: "nonce changed with an upgrade: not consumed by it, so served afterwards",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			deployed := snapshotSpec(ptr.To[int64](1), nil)
 			deployed.Job.UpgradeMode = v1beta1.UpgradeModeStateless
 			desired := withImage(deployed, "flink:1.20.1")
@@ -455,7 +455,7 @@ func TestGateSnapshots(t *testing.T) {
 			in.ClusterGone = true
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			require.NotNil(t, d.After)
 			assert.Nil(t, d.After.SavepointTrigger)
 			assert.Equal(t, int64(1), *consumedNonce(t, d.After))
@@ -473,11 +473,11 @@ func TestSavepointNonceIsNoSpecChange(t *testing.T) {
 	a := snapshotSpec(ptr.To[int64](1), nil)
 	b := snapshotSpec(ptr.To[int64](2), nil)
 	assert.Equal(t, DiffNone, Classify(a, b).Type)
-	n, ok := pendingNonce(a, b)
+	n, ok := PendingNonce(a, b)
 	require.True(t, ok)
 	assert.Equal(t, int64(2), *n)
-	_, ok = pendingNonce(b, b)
+	_, ok = PendingNonce(b, b)
 	assert.False(t, ok)
-	_, ok = pendingNonce(b, snapshotSpec(nil, nil))
+	_, ok = PendingNonce(b, snapshotSpec(nil, nil))
 	assert.False(t, ok, "a removed nonce asks for nothing")
 }

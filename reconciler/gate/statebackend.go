@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"

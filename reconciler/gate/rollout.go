@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"fmt"
@@ -39,13 +39,13 @@ func (g *gate) takingDown() {
 		// survives a restart of the operator.
 		up.TakeDownTimestamp = in.Now.UnixMilli()
 	}
-	if takeDownOverdue(up, in.Now, in.Policy) {
+	if TakeDownOverdue(up, in.Now, in.Policy) {
 		g.takeDownStuck(up)
 	}
 }
 
-// takeDownOverdue: the take-down has waited TakeDownTimeout or longer.
-func takeDownOverdue(up *v1beta1.UpgradeProgress, now time.Time, p GatePolicy) bool {
+// TakeDownOverdue: the take-down has waited TakeDownTimeout or longer.
+func TakeDownOverdue(up *v1beta1.UpgradeProgress, now time.Time, p Policy) bool {
 	return up.TakeDownTimestamp > 0 && now.Sub(time.UnixMilli(up.TakeDownTimestamp)) >= p.TakeDownTimeout
 }
 
@@ -132,7 +132,7 @@ func (g *gate) deploying() {
 	up := st.Upgrade
 	up.Phase = v1beta1.PhaseDeploying
 	target := in.Spec.DeepCopy()
-	susp := suspended(target)
+	susp := Suspended(target)
 	if susp {
 		// Resume restores with the mode the job was suspended with.
 		target.Job.UpgradeMode = up.Mode
@@ -168,7 +168,7 @@ func (g *gate) deploying() {
 	g.d.Action = ActionApply
 	g.d.Target = target
 	g.d.Context = renderer.RenderContext{RestorePath: up.RestorePath, StartEmpty: true, JobID: up.JobID}
-	if target.Job != nil && !susp && kubernetesHA(target) {
+	if target.Job != nil && !susp && KubernetesHA(target) {
 		// Before every application deploy with HA: Flink recovers any job
 		// graph it finds in HA next to the job it is given (a zombie job
 		// of an earlier spec, or of a deleted FlinkDeployment of the same

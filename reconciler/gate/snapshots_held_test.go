@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"testing"
@@ -12,15 +12,15 @@ import (
 
 // heldPeriodicInput is a running job with a periodic savepoint due whose
 // spec now asks for an upgrade in mode.
-func heldPeriodicInput(t *testing.T, mode v1beta1.UpgradeMode) GateInput {
+func heldPeriodicInput(t *testing.T, mode v1beta1.UpgradeMode) Input {
 	in := periodicInput(t, "1 h", 2*time.Hour)
 	in.Deployed.Job.UpgradeMode = mode
 	in.Spec = withImage(in.Deployed, "flink:1.20.1")
-	in.Policy = GatePolicy{MaxSavepointAttempts: 3}
+	in.Policy = Policy{MaxSavepointAttempts: 3}
 	return in
 }
 
-func abandonedUpgrade(in GateInput) GateInput {
+func abandonedUpgrade(in Input) Input {
 	in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
 		TargetGeneration: in.Generation, Failures: 3, LastFailure: "declined"}
 	return in
@@ -29,20 +29,20 @@ func abandonedUpgrade(in GateInput) GateInput {
 func TestGateSavepointsWhileAnUpgradeIsHeld(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		in       func(t *testing.T) GateInput
+		in       func(t *testing.T) Input
 		action   Action
 		hold     string
 		upgrade  bool // status.upgrade stays recorded
 		recorded bool // a periodic savepoint completed
 	}{{
 		name: "abandoned upgrade: a due periodic savepoint is triggered",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return abandonedUpgrade(heldPeriodicInput(t, v1beta1.UpgradeModeSavepoint))
 		},
 		action: ActionTriggerSavepoint, hold: "abandoned after 3 failed savepoints", upgrade: true,
 	}, {
 		name: "abandoned upgrade: the periodic savepoint in flight is recorded",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := abandonedUpgrade(heldPeriodicInput(t, v1beta1.UpgradeModeSavepoint))
 			in = inFlight(in, time.Second, SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-p"})
 			in.Status.SavepointTrigger.TriggerType, in.Status.SavepointTrigger.Nonce = v1beta1.SavepointTriggerPeriodic, nil
@@ -51,7 +51,7 @@ func TestGateSavepointsWhileAnUpgradeIsHeld(t *testing.T) {
 		action: ActionApply, hold: "abandoned after 3 failed savepoints", upgrade: true, recorded: true,
 	}, {
 		name: "upgrade between its savepoint attempts: upgrades come first",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := abandonedUpgrade(heldPeriodicInput(t, v1beta1.UpgradeModeSavepoint))
 			in.Status.Upgrade.Failures = 1
 			in.Status.Upgrade.RetryAfter = in.Now.Add(time.Minute).UnixMilli()
@@ -60,11 +60,11 @@ func TestGateSavepointsWhileAnUpgradeIsHeld(t *testing.T) {
 		action: ActionApply, hold: "retrying at", upgrade: true,
 	}, {
 		name:   "held before it started (HA metadata missing): a due periodic savepoint is triggered",
-		in:     func(t *testing.T) GateInput { return heldPeriodicInput(t, v1beta1.UpgradeModeLastState) },
+		in:     func(t *testing.T) Input { return heldPeriodicInput(t, v1beta1.UpgradeModeLastState) },
 		action: ActionTriggerSavepoint, hold: "last-state upgrade held",
 	}, {
 		name:   "an upgrade that can start comes first",
-		in:     func(t *testing.T) GateInput { return heldPeriodicInput(t, v1beta1.UpgradeModeSavepoint) },
+		in:     func(t *testing.T) Input { return heldPeriodicInput(t, v1beta1.UpgradeModeSavepoint) },
 		action: ActionStopWithSavepoint, upgrade: true,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"fmt"
@@ -13,7 +13,8 @@ import (
 // The upgrade gate decides, from the spec, the status and what was
 // observed, the one next step of a FlinkDeployment's lifecycle. It is a pure
 // function: it performs no I/O, so every rule is checked as a table in
-// gate_test.go, and the reconciler (upgrade.go) carries the step out.
+// the tests of this package, without an API server; the reconciler
+// (reconciler/upgrade.go) carries the step out.
 //
 // Its one promise: nothing that restarts a stateful job is applied until
 // the job's state is safe, which means a savepoint has COMPLETED and its
@@ -32,8 +33,8 @@ const LastStateRestorePath = "KUBERNETES_OPERATOR_LAST_STATE"
 // Savepoint history entries kept in status.
 const maxSavepointHistory = 10
 
-// GatePolicy holds the gate's timings and limits.
-type GatePolicy struct {
+// Policy holds the gate's timings and limits.
+type Policy struct {
 	// SavepointPollInterval is how often a pending savepoint is polled.
 	SavepointPollInterval time.Duration
 	// SavepointTimeout is how long a savepoint may take before the attempt
@@ -52,12 +53,12 @@ type GatePolicy struct {
 	// TakeDownTimeout is how long a take-down waits for the old cluster's
 	// pods before it reports them (status.error, a TakeDownStuck event, a
 	// metric). It keeps waiting: a new JobManager never starts while the
-	// old one may still run (gate_rollout.go).
+	// old one may still run (rollout.go).
 	TakeDownTimeout time.Duration
 }
 
-// DefaultGatePolicy is used for zero fields of Reconciler.GatePolicy.
-var DefaultGatePolicy = GatePolicy{
+// DefaultPolicy is used for zero fields of Reconciler.Policy.
+var DefaultPolicy = Policy{
 	SavepointPollInterval: 250 * time.Millisecond,
 	SavepointTimeout:      10 * time.Minute,
 	MaxSavepointAttempts:  3,
@@ -67,8 +68,8 @@ var DefaultGatePolicy = GatePolicy{
 	TakeDownTimeout:       5 * time.Minute,
 }
 
-func (p GatePolicy) withDefaults() GatePolicy {
-	d := DefaultGatePolicy
+func (p Policy) WithDefaults() Policy {
+	d := DefaultPolicy
 	if p.SavepointPollInterval > 0 {
 		d.SavepointPollInterval = p.SavepointPollInterval
 	}
@@ -106,7 +107,7 @@ const (
 	SavepointInProgress  SavepointState = "IN_PROGRESS"
 	SavepointSucceeded   SavepointState = "SUCCEEDED"
 	SavepointFailed      SavepointState = "FAILED"
-	savepointNotRequired SavepointState = "-"
+	SavepointNotRequired SavepointState = "-"
 )
 
 // SavepointObservation is the state of the pending savepoint.
@@ -128,8 +129,8 @@ type HAObservation struct {
 	LatestCheckpointID int64
 }
 
-// GateInput is everything the gate decides on.
-type GateInput struct {
+// Input is everything the gate decides on.
+type Input struct {
 	// Spec is the desired spec, defaulted and valid. When the user's spec
 	// is invalid the caller passes the deployed one.
 	Spec       *v1beta1.FlinkDeploymentSpec
@@ -158,7 +159,7 @@ type GateInput struct {
 	// JobManagerLost: the JobManager Deployment of the deployed, not
 	// suspended, cluster is absent from the API server (a direct read,
 	// not the cache), and JobManagerPodsLeft says whether pods of the
-	// JobManager still exist (gate_recover.go).
+	// JobManager still exist (recover.go).
 	JobManagerLost, JobManagerPodsLeft bool
 	// PodTemplateDrift names the Deployments whose pod template was
 	// changed outside the operator and which an apply guarded by
@@ -166,7 +167,7 @@ type GateInput struct {
 	// the job.
 	PodTemplateDrift []string
 	// ClusterLeft lists what is left of the cluster being taken down; it
-	// is only observed once the take-down is overdue (gate_rollout.go).
+	// is only observed once the take-down is overdue (rollout.go).
 	ClusterLeft []LeftOver
 	// TriggerIDs: the running Flink accepts client-chosen trigger ids.
 	TriggerIDs bool
@@ -176,7 +177,7 @@ type GateInput struct {
 	Created time.Time
 	// NewJobID and NewTriggerID are fresh random ids the gate may use.
 	NewJobID, NewTriggerID string
-	Policy                 GatePolicy
+	Policy                 Policy
 }
 
 // Action is the side effect the reconciler performs for a decision.
@@ -198,8 +199,8 @@ const (
 	ActionTriggerSavepoint
 )
 
-// GateDecision is the gate's answer.
-type GateDecision struct {
+// Decision is the gate's answer.
+type Decision struct {
 	// Status is the status to record before the action is taken.
 	Status v1beta1.FlinkDeploymentStatus
 	// After, when set, replaces Status once the action has succeeded.
@@ -242,38 +243,38 @@ type GateDecision struct {
 	// Hold explains why the lifecycle is not progressing; it becomes
 	// status.error.
 	Hold   string
-	Events []GateEvent
+	Events []Event
 }
 
-// GateEvent is a Kubernetes event the decision reports.
-type GateEvent struct {
+// Event is a Kubernetes event the decision reports.
+type Event struct {
 	Warning bool
 	Reason  string
 	Message string
 }
 
 // Decide returns the next step for a FlinkDeployment.
-func Decide(in GateInput) GateDecision {
-	in.Policy = in.Policy.withDefaults()
-	g := &gate{in: in, d: GateDecision{Status: *in.Status.DeepCopy()}}
+func Decide(in Input) Decision {
+	in.Policy = in.Policy.WithDefaults()
+	g := &gate{in: in, d: Decision{Status: *in.Status.DeepCopy()}}
 	g.decide()
 	return g.d
 }
 
 type gate struct {
-	in GateInput
-	d  GateDecision
+	in Input
+	d  Decision
 }
 
 func (g *gate) st() *v1beta1.FlinkDeploymentStatus { return &g.d.Status }
 
 func (g *gate) event(warning bool, reason, format string, args ...any) {
-	g.d.Events = append(g.d.Events, GateEvent{Warning: warning, Reason: reason, Message: fmt.Sprintf(format, args...)})
+	g.d.Events = append(g.d.Events, Event{Warning: warning, Reason: reason, Message: fmt.Sprintf(format, args...)})
 }
 
 func (g *gate) decide() {
 	if up := g.st().Upgrade; up != nil {
-		if g.st().SavepointTrigger != nil && !upgradeAbandoned(g.st(), g.in.Policy.MaxSavepointAttempts) {
+		if g.st().SavepointTrigger != nil && !UpgradeAbandoned(g.st(), g.in.Policy.MaxSavepointAttempts) {
 			// Not started by this operator (settleTriggerBeforeUpgrade
 			// ends requests first); never left behind either.
 			g.dropTrigger("an upgrade of the job is in progress")
@@ -302,7 +303,7 @@ func (g *gate) decide() {
 		g.snapshots()
 	case DiffIgnore, DiffScale:
 		g.event(false, ReasonSpecChanged, "%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))
-		if suspended(g.in.Deployed) {
+		if Suspended(g.in.Deployed) {
 			g.editSuspended(diff)
 			return
 		}
@@ -314,16 +315,16 @@ func (g *gate) decide() {
 
 // upgrade starts rolling out a change that restarts the JobManager.
 func (g *gate) upgrade(diff SpecDiff) {
-	changed := GateEvent{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
+	changed := Event{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
 	if !g.heldBeforeStart(diff) && !g.settleTriggerBeforeUpgrade() {
 		g.startUpgrade(diff)
 	}
 	switch {
 	case g.d.Hold == "" || g.st().Upgrade != nil:
-		g.d.Events = append([]GateEvent{changed}, g.d.Events...)
+		g.d.Events = append([]Event{changed}, g.d.Events...)
 	case g.d.Hold != g.in.Status.Error:
 		// Held before it started: say so once, not on every retry.
-		g.d.Events = append(g.d.Events, changed, GateEvent{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})
+		g.d.Events = append(g.d.Events, changed, Event{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})
 	}
 }
 

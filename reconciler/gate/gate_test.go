@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"testing"
@@ -18,6 +18,20 @@ const (
 	trigger = "0000000000000000000000000000000f"
 )
 
+// defaulted is spec with the API's defaults, as the reconciler gives it to
+// the gate.
+func defaulted(spec *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
+	tmp := &v1beta1.FlinkDeployment{Spec: *spec.DeepCopy()}
+	tmp.Default()
+	return &tmp.Spec
+}
+
+// lastReconciledSpec is the spec a status records as deployed.
+func lastReconciledSpec(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploymentSpec, error) {
+	spec, _, err := DecodeReconciledSpec(st.ReconciliationStatus.LastReconciledSpec)
+	return spec, err
+}
+
 func appSpec(mode v1beta1.UpgradeMode) *v1beta1.FlinkDeploymentSpec {
 	spec := &v1beta1.FlinkDeploymentSpec{
 		Image: "flink:1.20", FlinkVersion: v1beta1.FlinkVersion("v1_20"), ServiceAccount: "flink",
@@ -28,7 +42,7 @@ func appSpec(mode v1beta1.UpgradeMode) *v1beta1.FlinkDeploymentSpec {
 
 // deployedStatus is the status of a cluster running spec.
 func deployedStatus(t *testing.T, spec *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentStatus {
-	enc, err := encodeReconciledSpec(*spec, false)
+	enc, err := EncodeReconciledSpec(*spec, false)
 	require.NoError(t, err)
 	return &v1beta1.FlinkDeploymentStatus{
 		JobStatus:            v1beta1.JobStatus{JobID: oldJob, State: "RUNNING", StartTime: "1"},
@@ -42,8 +56,8 @@ func runningObs(state flinkrest.JobStatus) Observation {
 }
 
 // upgradeInput is a running job of deployed whose spec changed to desired.
-func upgradeInput(t *testing.T, deployed, desired *v1beta1.FlinkDeploymentSpec, obs Observation) GateInput {
-	return GateInput{
+func upgradeInput(t *testing.T, deployed, desired *v1beta1.FlinkDeploymentSpec, obs Observation) Input {
+	return Input{
 		Spec: desired, Generation: 2, Status: deployedStatus(t, deployed), Deployed: deployed,
 		Obs: obs, TriggerIDs: true, Now: time.UnixMilli(1_000_000),
 		NewJobID: newJob, NewTriggerID: trigger,
@@ -68,7 +82,7 @@ func TestGateSavepointUpgradeRecordsTriggerBeforeStopping(t *testing.T) {
 	assert.Equal(t, v1beta1.ReconciliationUpgrading, d.Status.ReconciliationStatus.State)
 }
 
-func savepointingInput(t *testing.T, sp SavepointObservation) GateInput {
+func savepointingInput(t *testing.T, sp SavepointObservation) Input {
 	old := appSpec(v1beta1.UpgradeModeSavepoint)
 	in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
 	in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
@@ -80,14 +94,14 @@ func savepointingInput(t *testing.T, sp SavepointObservation) GateInput {
 func TestGateGates(t *testing.T) {
 	tests := []struct {
 		name  string
-		in    func(t *testing.T) GateInput
-		check func(t *testing.T, d GateDecision)
+		in    func(t *testing.T) Input
+		check func(t *testing.T, d Decision)
 	}{{
 		name: "savepoint completed: recorded, then the old cluster is taken down",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return savepointingInput(t, SavepointObservation{State: SavepointSucceeded, Location: "s3://sp/1"})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTakeDown, d.Action)
 			assert.False(t, d.DeleteHA)
 			assert.Equal(t, "s3://sp/1", d.Status.JobStatus.UpgradeSavepointPath)
@@ -97,12 +111,12 @@ func TestGateGates(t *testing.T) {
 		},
 	}, {
 		name: "savepoint completed and cluster gone: deploy from it",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := savepointingInput(t, SavepointObservation{State: SavepointSucceeded, Location: "s3://sp/1"})
 			in.ClusterGone = true
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Equal(t, "flink:1.20.1", d.Target.Image)
 			assert.Equal(t, "s3://sp/1", d.Context.RestorePath)
@@ -115,10 +129,10 @@ func TestGateGates(t *testing.T) {
 		},
 	}, {
 		name: "savepoint failed: the running spec is kept, retry later",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return savepointingInput(t, SavepointObservation{State: SavepointFailed, Failure: "declined"})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Equal(t, "flink:1.20", d.Target.Image, "drift correction of the running spec only")
 			assert.Contains(t, d.Hold, "attempt 1 of 3")
@@ -129,46 +143,46 @@ func TestGateGates(t *testing.T) {
 		},
 	}, {
 		name: "savepoint pending too long: timed out",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			in := savepointingInput(t, SavepointObservation{State: SavepointInProgress})
 			in.Status.Upgrade.TriggerTimestamp = in.Now.Add(-11 * time.Minute).UnixMilli()
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Contains(t, d.Hold, "--savepoint-timeout (10m0s)")
 			assert.Equal(t, "flink:1.20", d.Target.Image)
 		},
 	}, {
 		name: "savepoint unknown to Flink while the job runs: sent again with the same id",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			return savepointingInput(t, SavepointObservation{State: SavepointUnknown})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionStopWithSavepoint, d.Action)
 			assert.Equal(t, trigger, d.TriggerID)
 		},
 	}, {
 		name: "last-state without HA metadata: held",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeLastState)
 			in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
 			in.HA = HAObservation{Enabled: true}
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Contains(t, d.Hold, "HA metadata is not available")
 			assert.Equal(t, "flink:1.20", d.Target.Image)
 			assert.Nil(t, d.Status.Upgrade)
 		},
 	}, {
 		name: "last-state with HA: same job id, HA placeholder path, HA kept",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeLastState)
 			in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
 			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTakeDown, d.Action)
 			assert.False(t, d.DeleteHA)
 			assert.Equal(t, oldJob, d.Status.Upgrade.JobID)
@@ -176,7 +190,7 @@ func TestGateGates(t *testing.T) {
 		},
 	}, {
 		name: "last-state across Flink versions: a savepoint instead",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeLastState)
 			desired := old.DeepCopy()
 			desired.FlinkVersion = "v2_0"
@@ -184,61 +198,61 @@ func TestGateGates(t *testing.T) {
 			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionStopWithSavepoint, d.Action)
 			assert.Equal(t, v1beta1.UpgradeModeSavepoint, d.Status.Upgrade.Mode)
 		},
 	}, {
 		name: "savepoint mode, job restarting, HA checkpoint: last-state fallback",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeSavepoint)
 			in := upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRestarting))
 			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 3}
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTakeDown, d.Action)
 			assert.Equal(t, LastStateRestorePath, d.Status.Upgrade.RestorePath)
 		},
 	}, {
 		name: "savepoint mode, job restarting, no HA: wait",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeSavepoint)
 			return upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRestarting))
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Contains(t, d.Hold, "the job is RESTARTING")
 			assert.Nil(t, d.Status.Upgrade)
 		},
 	}, {
 		name: "JobManager gone after the job ran, no HA: manual restore, never stateless",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeSavepoint)
 			return upgradeInput(t, old, withImage(old, "x"), Observation{JobManager: v1beta1.JMMissing})
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Contains(t, d.Hold, "Manual restore required")
 			assert.Nil(t, d.Status.Upgrade)
 		},
 	}, {
 		name: "terminal job: restore from its latest checkpoint",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeSavepoint)
 			in := upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobFailed))
 			in.LatestCheckpoint = "s3://cp/chk-9"
 			return in
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTakeDown, d.Action)
 			assert.Equal(t, "s3://cp/chk-9", d.Status.Upgrade.RestorePath)
 		},
 	}, {
 		name: "stateless: take down with HA data, new job id",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeStateless)
 			return upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRunning))
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTakeDown, d.Action)
 			assert.True(t, d.DeleteHA)
 			assert.Equal(t, newJob, d.Status.Upgrade.JobID)
@@ -246,13 +260,13 @@ func TestGateGates(t *testing.T) {
 		},
 	}, {
 		name: "ignored change: recorded, nothing restarts",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeSavepoint)
 			desired := old.DeepCopy()
 			desired.Job.UpgradeMode = v1beta1.UpgradeModeLastState
 			return upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Nil(t, d.Status.Upgrade)
 			assert.Equal(t, oldJob, d.Context.JobID, "rendered exactly as deployed")
@@ -261,12 +275,12 @@ func TestGateGates(t *testing.T) {
 		},
 	}, {
 		name: "first deploy from initialSavepointPath",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			spec := appSpec(v1beta1.UpgradeModeSavepoint)
 			spec.Job.InitialSavepointPath = "s3://sp/initial"
-			return GateInput{Spec: spec, Generation: 1, Status: &v1beta1.FlinkDeploymentStatus{}, Now: time.UnixMilli(1), NewJobID: newJob}
+			return Input{Spec: spec, Generation: 1, Status: &v1beta1.FlinkDeploymentStatus{}, Now: time.UnixMilli(1), NewJobID: newJob}
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionApply, d.Action)
 			assert.Equal(t, "s3://sp/initial", d.Context.RestorePath)
 			assert.Equal(t, newJob, d.Context.JobID)
@@ -275,14 +289,14 @@ func TestGateGates(t *testing.T) {
 		},
 	}, {
 		name: "savepointRedeployNonce: stateless take-down, deploy from initialSavepointPath",
-		in: func(t *testing.T) GateInput {
+		in: func(t *testing.T) Input {
 			old := appSpec(v1beta1.UpgradeModeSavepoint)
 			desired := old.DeepCopy()
 			desired.Job.InitialSavepointPath = "s3://sp/other"
 			desired.Job.SavepointRedeployNonce = ptr.To[int64](1)
 			return upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))
 		},
-		check: func(t *testing.T, d GateDecision) {
+		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTakeDown, d.Action)
 			assert.True(t, d.DeleteHA)
 			assert.Equal(t, "s3://sp/other", d.Status.Upgrade.RestorePath)
@@ -344,7 +358,7 @@ func TestGateReportsAHeldUpgradeOnce(t *testing.T) {
 	in.HA = HAObservation{Enabled: true}
 	first := Decide(in)
 	require.NotEmpty(t, first.Hold)
-	reasons := func(d GateDecision) (out []string) {
+	reasons := func(d Decision) (out []string) {
 		for _, e := range d.Events {
 			out = append(out, e.Reason)
 		}
@@ -503,4 +517,23 @@ func TestGateResendsAnUnknownTriggerOnlyWithinTheTimeout(t *testing.T) {
 	assert.NotEqual(t, ActionStopWithSavepoint, d.Action)
 	assert.Equal(t, int32(1), d.Status.Upgrade.Failures)
 	assert.Contains(t, d.Hold, "--savepoint-timeout")
+}
+
+// The gate acts on the diff the reconciler classified, not on the field
+// table alone.
+func TestGateActsOnTheClassifiedDiff(t *testing.T) {
+	deployed := appSpec(v1beta1.UpgradeModeSavepoint)
+	desired := deployed.DeepCopy()
+	desired.Job.AllowNonRestoredState = ptr.To(true)
+
+	in := upgradeInput(t, deployed, desired, runningObs(flinkrest.JobRunning))
+	assert.Equal(t, ActionApply, Decide(in).Action, "the field table alone applies it in place")
+
+	in.Diff = &SpecDiff{Type: DiffUpgrade, Fields: []string{"spec.job.allowNonRestoredState: UPGRADE (changes the JobManager Deployment f)"}}
+	d := Decide(in)
+	assert.Equal(t, ActionStopWithSavepoint, d.Action)
+	require.NotNil(t, d.Status.Upgrade)
+	assert.Equal(t, v1beta1.PhaseSavepointing, d.Status.Upgrade.Phase)
+	require.NotEmpty(t, d.Events)
+	assert.Contains(t, d.Events[0].Message, "spec.job.allowNonRestoredState: UPGRADE (changes the JobManager Deployment f)")
 }

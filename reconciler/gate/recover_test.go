@@ -1,4 +1,4 @@
-package reconciler
+package gate
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 )
 
 // lostInput: the JobManager Deployment of a cluster running spec is gone.
-func lostInput(t *testing.T, spec *v1beta1.FlinkDeploymentSpec, ha HAObservation) GateInput {
+func lostInput(t *testing.T, spec *v1beta1.FlinkDeploymentSpec, ha HAObservation) Input {
 	in := upgradeInput(t, spec, spec, Observation{JobManager: v1beta1.JMMissing})
 	in.Generation = 1
 	in.Status.JobStatus.State = "RECONCILING"
@@ -30,7 +30,7 @@ func TestGateLostJobManager(t *testing.T) {
 	podsLeft.JobManagerPodsLeft = true
 
 	for name, tc := range map[string]struct {
-		in       GateInput
+		in       Input
 		recreate bool
 		hold     string
 	}{
