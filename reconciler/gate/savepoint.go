@@ -39,26 +39,19 @@ func (g *gate) savepointing() {
 		g.trigger(up, now)
 		return
 	}
-	sp := in.Savepoint
-	if sp.TriggerError != "" {
-		g.savepointFailed(up, now, "Flink refused the stop-with-savepoint: "+sp.TriggerError)
+	_, _, backendChanged := g.stateBackendChange()
+	poll := g.pollSavepoint(up.TriggerTimestamp, !backendChanged)
+	switch poll.outcome {
+	case savepointRefused:
+		g.savepointFailed(up, now, "Flink refused the stop-with-savepoint: "+poll.cause)
 		return
-	}
-	switch sp.State {
-	case SavepointSucceeded:
-		g.savepointDone(up, sp.Location)
+	case savepointDone:
+		g.savepointDone(up, poll.location)
 		return
-	case SavepointFailed:
-		g.savepointFailed(up, now, sp.Failure)
+	case savepointFailedAt:
+		g.savepointFailed(up, now, poll.cause)
 		return
-	case SavepointUnknown:
-		// Flink does not know the trigger: it was never sent (the
-		// operator stopped between recording and sending it), or the
-		// JobManager restarted, or (Flink < 1.15) its id was lost.
-		if _, _, backendChanged := g.stateBackendChange(); in.LatestCheckpoint != "" && in.LatestCheckpointTime >= up.TriggerTimestamp && !backendChanged {
-			g.savepointDone(up, in.LatestCheckpoint)
-			return
-		}
+	case savepointLost:
 		if g.savepointTimedOut(up, now) {
 			// Re-sending the same trigger is bounded like waiting for it.
 			return

@@ -278,26 +278,18 @@ func (g *gate) followTrigger() {
 		return
 	}
 	info := st.JobStatus.SavepointInfo
-	sp := in.Savepoint
-	if sp.TriggerError != "" {
-		g.attemptFailed("Flink refused the savepoint: " + sp.TriggerError)
+	poll := g.pollSavepoint(*info.TriggerTimestamp, true)
+	switch poll.outcome {
+	case savepointRefused:
+		g.attemptFailed("Flink refused the savepoint: " + poll.cause)
 		return
-	}
-	switch sp.State {
-	case SavepointSucceeded:
-		g.triggerDone(sp.Location)
+	case savepointDone:
+		g.triggerDone(poll.location)
 		return
-	case SavepointFailed:
-		g.attemptFailed(sp.Failure)
+	case savepointFailedAt:
+		g.attemptFailed(poll.cause)
 		return
-	case SavepointUnknown:
-		// Flink does not know the trigger: never sent, the JobManager
-		// restarted, or (Flink < 1.15) its id was never learnt. A
-		// savepoint completed since the trigger is this one.
-		if in.LatestCheckpoint != "" && in.LatestCheckpointTime >= *info.TriggerTimestamp {
-			g.triggerDone(in.LatestCheckpoint)
-			return
-		}
+	case savepointLost:
 		if jobRunning(in.Obs) {
 			// Flink < 1.15 (no id known): a new attempt.
 			g.sendAttempt(info.TriggerID)
@@ -332,20 +324,16 @@ func (g *gate) settleTriggerBeforeUpgrade() bool {
 		return false
 	}
 	info := st.JobStatus.SavepointInfo
-	sp := in.Savepoint
+	poll := g.pollSavepoint(*info.TriggerTimestamp, true)
 	switch {
-	case sp.TriggerError != "":
-		g.dropTrigger("Flink refused the savepoint (" + sp.TriggerError + ") and an upgrade of the job comes first")
-	case sp.State == SavepointSucceeded:
-		g.triggerDone(sp.Location)
-	case sp.State == SavepointFailed:
-		g.dropTrigger("the savepoint failed (" + sp.Failure + ") and an upgrade of the job comes first")
-	case sp.State == SavepointUnknown:
-		if in.LatestCheckpoint != "" && in.LatestCheckpointTime >= *info.TriggerTimestamp {
-			g.triggerDone(in.LatestCheckpoint)
-		} else {
-			g.dropTrigger("Flink does not know the savepoint and an upgrade of the job comes first")
-		}
+	case poll.outcome == savepointRefused:
+		g.dropTrigger("Flink refused the savepoint (" + poll.cause + ") and an upgrade of the job comes first")
+	case poll.outcome == savepointDone:
+		g.triggerDone(poll.location)
+	case poll.outcome == savepointFailedAt:
+		g.dropTrigger("the savepoint failed (" + poll.cause + ") and an upgrade of the job comes first")
+	case poll.outcome == savepointLost:
+		g.dropTrigger("Flink does not know the savepoint and an upgrade of the job comes first")
 	case jobStopped(in.Obs):
 		g.dropTrigger(fmt.Sprintf("the job stopped running (%s) before the savepoint completed", jobStateOf(in.Obs)))
 	default:
