@@ -14,7 +14,7 @@ import (
 // observed, the one next step of a FlinkDeployment's lifecycle. It is a pure
 // function: it performs no I/O, so every rule is checked as a table in
 // the tests of this package, without an API server; the reconciler
-// (reconciler/upgrade.go) carries the step out.
+// (reconciler/execute.go) carries the step out.
 //
 // Its one promise: nothing that restarts a stateful job is applied until
 // the job's state is safe, which means a savepoint has COMPLETED and its
