@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,15 +14,58 @@ import (
 
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // Flink's Kubernetes HA ConfigMaps (flink-facts.md §4). The operator only
 // reads their names and data keys; it never decodes the state handles.
-const (
-	haCheckpointKeyPrefix = "checkpointID-"
-	haJobGraphKeyPrefix   = "jobGraph-"
-	haExecPlanKeyPrefix   = "executionPlan-"
-)
+// The checkpoint pointer key is the same in every version.
+const haCheckpointKeyPrefix = "checkpointID-"
+
+// The names of a job's HA ConfigMap and of the job graph keys changed
+// between Flink versions (the version table, templates/versions). HA data
+// may have been written by any version the cluster ran, so every version's
+// names are matched.
+var haJobConfigMapSuffixes, haJobGraphKeyPrefixes = haNamesOfAllVersions()
+
+func haNamesOfAllVersions() (suffixes, prefixes []string) {
+	for _, f := range versions.All() {
+		if !slices.Contains(suffixes, f.HAJobConfigMapSuffix) {
+			suffixes = append(suffixes, f.HAJobConfigMapSuffix)
+		}
+		for _, p := range f.HAJobGraphKeyPrefixes {
+			if !slices.Contains(prefixes, p) {
+				prefixes = append(prefixes, p)
+			}
+		}
+	}
+	return suffixes, prefixes
+}
+
+// isJobHAConfigMap: the ConfigMap holds a job's checkpoint pointers, not
+// the cluster's leader information (<name>-cluster-config-map).
+func isJobHAConfigMap(name string) bool {
+	if strings.HasSuffix(name, "-cluster-config-map") {
+		return false
+	}
+	for _, suffix := range haJobConfigMapSuffixes {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// isJobGraphKey: the HA data key holds a job graph (an execution plan
+// from 2.0).
+func isJobGraphKey(key string) bool {
+	for _, p := range haJobGraphKeyPrefixes {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // haConfigMaps lists the HA ConfigMaps Flink keeps for the cluster, from
 // the API server: the caches hold only the operator's own objects.
@@ -48,9 +92,7 @@ func (r *Reconciler) observeHA(ctx context.Context, fd *v1beta1.FlinkDeployment)
 		return obs, err
 	}
 	for _, cm := range cms {
-		jobCM := (strings.HasSuffix(cm.Name, "-config-map") && !strings.HasSuffix(cm.Name, "-cluster-config-map")) ||
-			strings.HasSuffix(cm.Name, "-jobmanager-leader")
-		if !jobCM {
+		if !isJobHAConfigMap(cm.Name) {
 			continue
 		}
 		obs.MetadataAvailable = true
@@ -79,7 +121,7 @@ func (r *Reconciler) stripJobGraphs(ctx context.Context, fd *v1beta1.FlinkDeploy
 		cm := &cms[i]
 		changed := false
 		for key := range cm.Data {
-			if strings.HasPrefix(key, haJobGraphKeyPrefix) || strings.HasPrefix(key, haExecPlanKeyPrefix) {
+			if isJobGraphKey(key) {
 				delete(cm.Data, key)
 				changed = true
 			}

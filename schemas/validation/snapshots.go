@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // Operator settings of manual and periodic savepoints (apache-operator.md
@@ -36,17 +37,12 @@ const (
 	SavepointFormatNative    = "NATIVE"
 )
 
-// minSavepointFormatVersion is the first Flink version whose savepoint and
-// stop requests take a formatType; older versions only write CANONICAL
-// savepoints.
-const minSavepointFormatVersion v1beta1.FlinkVersion = "v1_15"
-
 // SavepointDirectory is the savepoint directory the version reads from
 // config: from Flink 1.20 on execution.checkpointing.savepoint-dir wins over
 // its deprecated alias state.savepoints.dir; before, only the old name is
 // read. Empty when none is set.
 func SavepointDirectory(config map[string]string, v v1beta1.FlinkVersion) string {
-	if v.AtLeast(savepointDir.renameIn) {
+	if savepointDir.readsNewKey(v) {
 		if dir := strings.TrimSpace(config[savepointDir.key]); dir != "" {
 			return dir
 		}
@@ -119,10 +115,18 @@ func validateSavepointFormat(v v1beta1.FlinkVersion, config map[string]string) f
 	switch {
 	case err != nil:
 		return field.ErrorList{field.Invalid(path, config[KeySavepointFormatType], err.Error())}
-	case format == SavepointFormatNative && v.IsSupported() && !v.AtLeast(minSavepointFormatVersion):
+	case format == SavepointFormatNative && v.IsSupported() && !takesFormatType(v):
 		// An unsupported version is reported on its own.
 		return field.ErrorList{field.Invalid(path, config[KeySavepointFormatType], fmt.Sprintf(
 			"NATIVE savepoints need Flink 1.15 or newer (FLINK-25744), and spec.flinkVersion is %s; use %s or remove the key", v, SavepointFormatCanonical))}
 	}
 	return nil
+}
+
+// takesFormatType reports whether Flink version v's savepoint and stop
+// requests take a formatType; older versions only write CANONICAL
+// savepoints.
+func takesFormatType(v v1beta1.FlinkVersion) bool {
+	facts, ok := versions.For(v)
+	return ok && facts.SavepointFormatType
 }

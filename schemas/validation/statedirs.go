@@ -6,22 +6,32 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // stateDir is a Flink directory setting that was renamed in Flink 1.20
 // (FLINK-34255); from 1.20 on the old name is a deprecated alias, before it
-// the new name is not read at all.
+// the new name is not read at all. Which name a version reads is a fact of
+// the version table (versionKey).
 type stateDir struct {
-	what     string
-	key      string // the name from 1.20 on
-	oldKey   string // the name before 1.20
-	renameIn v1beta1.FlinkVersion
+	what       string
+	key        string // the name from 1.20 on
+	oldKey     string // the name before 1.20
+	versionKey func(versions.Keys) string
 }
 
 var (
-	checkpointDir = stateDir{what: "checkpoint", key: "execution.checkpointing.dir", oldKey: "state.checkpoints.dir", renameIn: "v1_20"}
-	savepointDir  = stateDir{what: "savepoint", key: "execution.checkpointing.savepoint-dir", oldKey: "state.savepoints.dir", renameIn: "v1_20"}
+	checkpointDir = stateDir{what: "checkpoint", key: "execution.checkpointing.dir", oldKey: "state.checkpoints.dir",
+		versionKey: func(k versions.Keys) string { return k.CheckpointsDir }}
+	savepointDir = stateDir{what: "savepoint", key: "execution.checkpointing.savepoint-dir", oldKey: "state.savepoints.dir",
+		versionKey: func(k versions.Keys) string { return k.SavepointsDir }}
 )
+
+// readsNewKey reports whether Flink version v reads the new name.
+func (d stateDir) readsNewKey(v v1beta1.FlinkVersion) bool {
+	facts, ok := versions.For(v)
+	return ok && d.versionKey(facts.Keys) == d.key
+}
 
 // Operator settings that take savepoints on their own.
 const (
@@ -34,12 +44,12 @@ func (d stateDir) set(config map[string]string, v v1beta1.FlinkVersion) bool {
 	if strings.TrimSpace(config[d.oldKey]) != "" {
 		return true
 	}
-	return v.AtLeast(d.renameIn) && strings.TrimSpace(config[d.key]) != ""
+	return d.readsNewKey(v) && strings.TrimSpace(config[d.key]) != ""
 }
 
 // missing is the error for a directory that reason needs.
 func (d stateDir) missing(v v1beta1.FlinkVersion, config map[string]string, reason string) *field.Error {
-	if !v.AtLeast(d.renameIn) {
+	if !d.readsNewKey(v) {
 		detail := reason + " needs a " + d.what + " directory: set " + d.oldKey
 		if _, ok := config[d.key]; ok {
 			detail += " (Flink " + flinkRelease(v) + " does not read " + d.key + ", which arrived in 1.20)"

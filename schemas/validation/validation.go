@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // Options are the operator's settings that change what is valid.
@@ -112,7 +113,7 @@ func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config map[string]string)
 		return field.ErrorList{field.NotSupported(path, v, versionNames(v1beta1.FlinkVersionsFor(mode)))}
 	case mode == v1beta1.ModeNative && !v.AtLeast(v1beta1.MinNativeFlinkVersion):
 		return field.ErrorList{field.Invalid(path, v, fmt.Sprintf("native mode needs %s or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink %s in mode: standalone", v1beta1.MinNativeFlinkVersion, flinkRelease(v)))}
-	case !v.AtLeast("v1_12") && HighAvailabilityType(config) == "kubernetes":
+	case !kubernetesHAServices(v) && HighAvailabilityType(config) == "kubernetes":
 		key := haTypeKey(config)
 		return field.ErrorList{field.Invalid(configPath(key), config[key], fmt.Sprintf("Kubernetes high availability needs Flink 1.12 or newer (FLIP-144), and spec.flinkVersion is %s", v))}
 	}
@@ -212,4 +213,11 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// kubernetesHAServices reports whether Flink version v has Kubernetes HA
+// services (FLIP-144, 1.12).
+func kubernetesHAServices(v v1beta1.FlinkVersion) bool {
+	facts, ok := versions.For(v)
+	return ok && facts.KubernetesHA
 }

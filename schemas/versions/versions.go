@@ -1,0 +1,101 @@
+// Package versions gives Go the Flink version table of the CUE module
+// (templates/versions), the one place that knows how Flink versions
+// differ. Go code asks it for a fact instead of comparing version strings,
+// so that adding a Flink version is an edit of the table alone.
+package versions
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+
+	flinkoperator "github.com/flinkops/flink-operator"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// tableFile is the version table; it imports only CUE's standard library,
+// so it compiles on its own, without loading the module.
+const tableFile = "templates/versions/versions.cue"
+
+// Facts are one version's entry (#Version in the table).
+type Facts struct {
+	ConfigFile             string   `json:"configFile"`
+	ConfigFormat           string   `json:"configFormat"`
+	Keys                   Keys     `json:"keys"`
+	KubernetesHA           bool     `json:"kubernetesHA"`
+	SubmitFailedJobOption  bool     `json:"submitFailedJobOption"`
+	JobResultStore         bool     `json:"jobResultStore"`
+	HAConfigMaps           string   `json:"haConfigMaps"`
+	HAJobConfigMapSuffix   string   `json:"haJobConfigMapSuffix"`
+	HAJobGraphKeyPrefixes  []string `json:"haJobGraphKeyPrefixes"`
+	SavepointFormatType    bool     `json:"savepointFormatType"`
+	DefaultJava            int      `json:"defaultJava"`
+	SessionAddressArgument string   `json:"sessionAddressArgument"`
+}
+
+// Keys are configuration key names that differ between versions.
+type Keys struct {
+	RestorePath     string `json:"restorePath"`
+	IgnoreUnclaimed string `json:"ignoreUnclaimed"`
+	CheckpointsDir  string `json:"checkpointsDir"`
+	SavepointsDir   string `json:"savepointsDir"`
+	HAType          string `json:"haType"`
+}
+
+var (
+	loadOnce sync.Once
+	table    map[v1beta1.FlinkVersion]Facts
+	loadErr  error
+)
+
+// load compiles the table once. It takes a few milliseconds, and the
+// table is in the binary, so an error is a build defect.
+func load() (map[v1beta1.FlinkVersion]Facts, error) {
+	loadOnce.Do(func() {
+		src, err := flinkoperator.CUEModule.ReadFile(tableFile)
+		if err != nil {
+			loadErr = fmt.Errorf("read the Flink version table %s: %w", tableFile, err)
+			return
+		}
+		v := cuecontext.New().CompileBytes(src, cue.Filename(tableFile))
+		var decoded map[v1beta1.FlinkVersion]Facts
+		if err := v.LookupPath(cue.ParsePath("table")).Decode(&decoded); err != nil {
+			loadErr = fmt.Errorf("decode the Flink version table %s: %w", tableFile, err)
+			return
+		}
+		table = decoded
+	})
+	return table, loadErr
+}
+
+// For returns the facts of version v; false when the table has no entry
+// for it (an unsupported version, which validation reports).
+func For(v v1beta1.FlinkVersion) (Facts, bool) {
+	t, err := load()
+	if err != nil {
+		panic(err) // the embedded table is part of the build; tests load it
+	}
+	f, ok := t[v]
+	return f, ok
+}
+
+// All lists every version's facts, oldest version first.
+func All() []Facts {
+	t, err := load()
+	if err != nil {
+		panic(err)
+	}
+	names := make([]v1beta1.FlinkVersion, 0, len(t))
+	for v := range t {
+		names = append(names, v)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[j].AtLeast(names[i]) && names[i] != names[j] })
+	out := make([]Facts, len(names))
+	for i, v := range names {
+		out[i] = t[v]
+	}
+	return out
+}
