@@ -156,6 +156,9 @@ func TestVersionedKeys(t *testing.T) {
 		{"v1_19", "kubernetes.container.image.ref", "kubernetes.jobmanager.cpu.amount", "execution.savepoint.path"},
 		{"v1_20", "kubernetes.container.image.ref", "kubernetes.jobmanager.cpu.amount", "execution.state-recovery.path"},
 		{"v2_2", "kubernetes.container.image.ref", "kubernetes.jobmanager.cpu.amount", "execution.state-recovery.path"},
+		// 2.3 and 2.4 renamed none of these keys (templates/versions).
+		{"v2_3", "kubernetes.container.image.ref", "kubernetes.jobmanager.cpu.amount", "execution.state-recovery.path"},
+		{"v2_4", "kubernetes.container.image.ref", "kubernetes.jobmanager.cpu.amount", "execution.state-recovery.path"},
 	}
 	for _, c := range cases {
 		t.Run(string(c.version), func(t *testing.T) {

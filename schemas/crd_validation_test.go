@@ -135,7 +135,7 @@ func TestCRDRefusesInvalidFlinkDeployments(t *testing.T) {
 		{"cpu zero", func(m map[string]any) { at(m, "spec.jobManager.resource")["cpu"] = 0 },
 			prefix + `spec.jobManager.resource.cpu: Invalid value: 0: spec.jobManager.resource.cpu in body should be greater than 0`},
 		{"unknown flink version", func(m map[string]any) { at(m, "spec")["flinkVersion"] = "v1_99" },
-			schemaErr(`spec.flinkVersion: Unsupported value: "v1_99": supported values: "v1_11", "v1_12", "v1_13", "v1_14", "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20", "v2_0", "v2_1", "v2_2"`)},
+			schemaErr(`spec.flinkVersion: Unsupported value: "v1_99": supported values: "v1_11", "v1_12", "v1_13", "v1_14", "v1_15", "v1_16", "v1_17", "v1_18", "v1_19", "v1_20", "v2_0", "v2_1", "v2_2", "v2_3", "v2_4"`)},
 		{"flink version missing", func(m map[string]any) { delete(at(m, "spec"), "flinkVersion") },
 			schemaErr(`spec.flinkVersion: Required value`)},
 		{"image missing", func(m map[string]any) { delete(at(m, "spec"), "image") },

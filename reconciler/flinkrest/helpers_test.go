@@ -13,7 +13,7 @@ import (
 
 // testedVersions are the versions every flow runs against: the oldest,
 // the first with trigger ids and className, the last 1.x and a 2.x.
-var testedVersions = []string{"v1_13", "v1_15", "v1_20", "v2_1"}
+var testedVersions = []string{"v1_13", "v1_15", "v1_20", "v2_1", "v2_3"}
 
 const savepointDir = "s3://bucket/savepoints"
 

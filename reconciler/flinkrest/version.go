@@ -16,9 +16,13 @@ type Version struct {
 // Oldest and newest releases the operator has REST facts for. Versions
 // outside this range parse but are reported by Supported as unsupported, so
 // callers can refuse them with a clear message instead of guessing shapes.
+// 2.3 only adds fields the client does not read (application-id,
+// schedulerType, jobType; seen on real 2.3.0). 2.4 is accepted because the
+// CRD accepts it, as the reference operator does; it is not released, and
+// until it is known to differ it is taken to answer as 2.3.
 var (
 	OldestSupported = Version{Major: 1, Minor: 13}
-	NewestSupported = Version{Major: 2, Minor: 2}
+	NewestSupported = Version{Major: 2, Minor: 4}
 )
 
 // ParseVersion accepts both spellings the operator meets: the CR enum form

@@ -12,6 +12,8 @@ func TestParseVersion(t *testing.T) {
 		"v1_13":        {1, 13},
 		"v1_20":        {1, 20},
 		"v2_2":         {2, 2},
+		"v2_4":         {2, 4},
+		"2.3.0":        {2, 3},
 		"1.20":         {1, 20},
 		"1.20.1":       {1, 20},
 		"2.1-SNAPSHOT": {2, 1},
@@ -47,5 +49,8 @@ func TestVersionOrderingAndGates(t *testing.T) {
 	assert.True(t, v113.Supported())
 	assert.True(t, Version{2, 2}.Supported())
 	assert.False(t, Version{1, 12}.Supported())
-	assert.False(t, Version{2, 3}.Supported())
+	assert.True(t, Version{2, 3}.Supported())
+	assert.True(t, Version{2, 4}.Supported())
+	assert.False(t, Version{2, 5}.Supported())
+	assert.False(t, Version{3, 0}.Supported())
 }

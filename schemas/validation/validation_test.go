@@ -40,7 +40,7 @@ func TestFlinkVersionByMode(t *testing.T) {
 	assert.Contains(t, errs[0].Error(), `supported values: "v1_11", "v1_12", "v1_13"`)
 	errs = Validate(deployment(v1beta1.ModeStandalone, ""), nil)
 	require.Len(t, errs, 1)
-	assert.True(t, strings.HasSuffix(errs[0].Error(), "one of v1_11, v1_12, v1_13, v1_14, v1_15, v1_16, v1_17, v1_18, v1_19, v1_20, v2_0, v2_1, v2_2"), errs[0].Error())
+	assert.True(t, strings.HasSuffix(errs[0].Error(), "one of v1_11, v1_12, v1_13, v1_14, v1_15, v1_16, v1_17, v1_18, v1_19, v1_20, v2_0, v2_1, v2_2, v2_3, v2_4"), errs[0].Error())
 }
 
 func TestKubernetesHighAvailabilityNeedsFlink112(t *testing.T) {

@@ -64,6 +64,15 @@ func TestJobsOverviewWireFormat(t *testing.T) {
 	_, r, _ = start(t, "v2_1")
 	_, body = r.get("/jobs/overview")
 	assert.Contains(t, body["jobs"].([]any)[0], "pending-operators")
+	assert.NotContains(t, body["jobs"].([]any)[0], "schedulerType")
+
+	// 2.3 adds the job type and the scheduler, as real 2.3.0 answers.
+	_, r23, _ := start(t, "v2_3")
+	_, body23 := r23.get("/jobs/overview")
+	j23 := body23["jobs"].([]any)[0].(map[string]any)
+	assert.Equal(t, "STREAMING", j23["jobType"])
+	assert.Equal(t, "Default", j23["schedulerType"])
+	assert.Contains(t, j23, "pending-operators")
 
 	_, body = r.get("/jobs")
 	assert.Equal(t, "RUNNING", body["jobs"].([]any)[0].(map[string]any)["status"])
@@ -89,6 +98,17 @@ func TestJobDetailsByVersion(t *testing.T) {
 	vertex := body["vertices"].([]any)[0].(map[string]any)
 	assert.Contains(t, vertex, "slotSharingGroupId")
 	assert.Contains(t, vertex["tasks"], "RUNNING")
+	assert.NotContains(t, body, "application-id")
+	assert.NotContains(t, body, "schedulerType")
+
+	// 2.3 runs the job in an application of the same id and names the
+	// scheduler, as real 2.3.0 answers.
+	_, r, id = start(t, "v2_3")
+	_, body = r.get("/jobs/" + id)
+	assert.Equal(t, id, body["application-id"])
+	assert.Equal(t, "Default", body["schedulerType"])
+	assert.Equal(t, "STREAMING", body["job-type"])
+	assert.Contains(t, body, "pending-operators")
 }
 
 func TestUnknownAndMalformedPaths(t *testing.T) {
