@@ -17,7 +17,7 @@ CRD_FILE := flink.apache.org_flinkdeployments.yaml
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## build flink-render and flink-operator into bin/
+build: ## build flink-operator, flink-render and flink-fetch into bin/
 	go build -o bin/ ./cmd/...
 
 test: envtest $(CONTROLLER_GEN) ## run every test (race detector on) against a real API server
@@ -84,8 +84,9 @@ $(HELM_BIN):
 	GOFLAGS= GOBIN=$(TOOLS)/tmp go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	mv $(TOOLS)/tmp/helm $@
 
-# Release artifacts in dist/: static binaries for each platform and the
-# packaged chart, with SHA256SUMS. Builds are reproducible: -trimpath, no
+# Release artifacts in dist/: static binaries for each platform (the
+# operator, flink-render, and flink-fetch, the jar fetcher's init container)
+# and the packaged chart, with SHA256SUMS. Builds are reproducible: -trimpath, no
 # build id, no VCS stamp, CGO off, and the chart archive gets fixed file
 # times and owners (helm package stamps the current time), so the same
 # source, VERSION and SOURCE_DATE_EPOCH give byte-identical files.
@@ -97,11 +98,11 @@ RELEASE_LDFLAGS := -s -w -buildid= -X main.version=$(VERSION)
 CHART_VERSION = $(shell awk '/^version:/ {print $$2}' charts/flink-operator/Chart.yaml)
 .PHONY: release release-check
 
-release: $(HELM_BIN) ## reproducible linux/amd64 and linux/arm64 binaries and the packaged chart, with SHA256SUMS, into dist/
+release: $(HELM_BIN) ## reproducible linux/amd64 and linux/arm64 binaries (flink-operator, flink-render, flink-fetch) and the packaged chart, with SHA256SUMS, into dist/
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	for platform in $(RELEASE_PLATFORMS); do \
 		os=$${platform%/*}; arch=$${platform#*/}; \
-		for cmd in flink-operator flink-render; do \
+		for cmd in flink-operator flink-render flink-fetch; do \
 			CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -buildvcs=false -ldflags='$(RELEASE_LDFLAGS)' \
 				-o $(DIST)/$$cmd-$$os-$$arch ./cmd/$$cmd || exit 1; \
 		done; \

@@ -2,6 +2,7 @@ package charts
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	"github.com/flinkops/flink-operator/renderer"
 )
 
 // TestDeploymentIsHardened checks the operator pod of every values file:
@@ -74,7 +78,7 @@ func TestDeploymentPassesValuesAsFlags(t *testing.T) {
 		"default.yaml": {"--watch-namespaces=", "--leader-elect=true", "--leader-election-namespace=" + releaseNS,
 			"--leader-election-id=t-flink-operator", "--metrics-bind-address=:8080", "--health-probe-bind-address=:8081",
 			"--rest-url-template=http://{{name}}-rest.{{namespace}}.svc:8081", "--zap-log-level=info",
-			"--fetcher-image=ghcr.io/flinkops/flink-operator:v0.1.0"},
+			"--fetcher-image=" + renderer.DefaultFetcherImage},
 		"namespaced-webhook.yaml": {"--watch-namespaces=team-a,team-b", "--zap-log-level=debug", "--webhook",
 			"--webhook-namespace=" + releaseNS, "--webhook-service=t-flink-operator-webhook",
 			"--webhook-cert-secret=t-flink-operator-webhook-cert", "--webhook-configuration=" + releaseNS + "-t-flink-operator"},
@@ -82,7 +86,7 @@ func TestDeploymentPassesValuesAsFlags(t *testing.T) {
 		"sharded.yaml":                {"--label-selector=shard=a", "--watch-namespaces="},
 		"customized.yaml": {"--rest-url-template=http://{{name}}-rest.{{namespace}}.svc.cluster.local:8081",
 			"--max-concurrent-reconciles=8", "--zap-log-level=4", "--resync-interval=30s",
-			"--fetcher-image=registry.example.com/flink-operator@sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+			"--fetcher-image=registry.example.com/flink-fetch@sha256:1111111111111111111111111111111111111111111111111111111111111111"},
 	} {
 		dep := deploymentOf(t, mustRender(t, "t", filepath.Join(valuesFolder, file)))
 		args := dep.Spec.Template.Spec.Containers[0].Args
@@ -119,6 +123,51 @@ func TestDeploymentPassesValuesAsFlags(t *testing.T) {
 	if slices.ContainsFunc(dep.Spec.Template.Spec.Containers[0].Args, func(a string) bool { return strings.HasPrefix(a, "--leader-election-id") }) {
 		t.Error("leader election flags without leader election")
 	}
+}
+
+// TestFetcherImage checks the init container image the chart gives the
+// operator: the flink-fetch image of the operator's version unless named
+// whole, never the operator's own image (which has no fetcher).
+func TestFetcherImage(t *testing.T) {
+	for _, c := range []struct {
+		set  []string
+		want string
+	}{
+		// The chart's default is the binaries' own default.
+		{nil, renderer.DefaultFetcherImage},
+		{[]string{"image.tag=v9.8.7"}, "ghcr.io/flinkops/flink-fetch:v9.8.7"},
+		{[]string{"image.tag=v9.8.7", "fetcher.image.tag=v9.8.8"}, "ghcr.io/flinkops/flink-fetch:v9.8.8"},
+		{[]string{"image.repository=registry.example.com/flink-operator", "fetcher.image.repository=registry.example.com/flink-fetch"},
+			"registry.example.com/flink-fetch:" + chartAppVersion(t)},
+		{[]string{"fetcher.image.digest=sha256:" + strings.Repeat("2", 64), "fetcher.image.tag=v1.0.0"},
+			"ghcr.io/flinkops/flink-fetch@sha256:" + strings.Repeat("2", 64)},
+		{[]string{"fetcherImage=registry.example.com/tools/fetch:1", "fetcher.image.tag=v1.0.0"}, "registry.example.com/tools/fetch:1"},
+	} {
+		objs, err := render(t, "t", nil, c.set...)
+		if err != nil {
+			t.Fatalf("--set %v: %v", c.set, err)
+		}
+		args := deploymentOf(t, objs).Spec.Template.Spec.Containers[0].Args
+		if want := "--fetcher-image=" + c.want; !slices.Contains(args, want) {
+			t.Errorf("--set %v: no flag %q in %q", c.set, want, args)
+		}
+	}
+}
+
+// chartAppVersion reads appVersion from Chart.yaml.
+func chartAppVersion(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(chartDir, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chart struct {
+		AppVersion string `json:"appVersion"`
+	}
+	if err := yaml.Unmarshal(data, &chart); err != nil || chart.AppVersion == "" {
+		t.Fatalf("read appVersion of Chart.yaml: %v", err)
+	}
+	return chart.AppVersion
 }
 
 // TestOperatorAcceptsTheChartsFlags parses the flags every values file

@@ -46,6 +46,8 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		{[]string{"logLevel=verbose"}, "/logLevel"},
 		{[]string{"webhook.failurePolicy=Sometimes"}, "/webhook/failurePolicy"},
 		{[]string{"image.digest=latest"}, "/image/digest"},
+		{[]string{"fetcher.image.digest=latest"}, "/fetcher/image/digest"},
+		{[]string{"fetcher.image.repository="}, "/fetcher/image/repository"},
 		{[]string{"leaderElection.leaseDuration=15"}, "/leaderElection/leaseDuration"},
 		{[]string{"extraArgs[0]=resync-interval=1s"}, "/extraArgs/0"},
 		{[]string{"watchNamespace=team-a"}, "watchNamespace"}, // a typo of watchNamespaces

@@ -1,7 +1,7 @@
 // Package fetcher downloads a job's jar (spec.job.jarURI) into a folder
 // before Flink starts. The operator renders an init container that runs it
-// as `flink-operator fetch`, so the download happens in the job's own pod,
-// with the credentials the user gave that pod.
+// as flink-fetch (cmd/flink-fetch, an image of its own), so the download
+// happens in the job's own pod, with the credentials the user gave that pod.
 //
 //   - https:// (and http:// when allowed) through net/http, with timeouts
 //     and the proxy settings of the environment;

@@ -173,7 +173,9 @@ build_tools() {
   mkdir -p "$state/bin"
   # Built aside and renamed: a running process keeps its old binary.
   local cmd
-  for cmd in test/e2e/cmd/dev-jobmanager test/nodeagent/cmd/nodeagent test/nodeagent/cmd/flink-image cmd/flink-operator; do
+  # flink-fetch: the node serves it as the flink-fetch image, so the operator's
+  # init container for a remote jarURI runs this checkout's fetcher.
+  for cmd in test/e2e/cmd/dev-jobmanager test/nodeagent/cmd/nodeagent test/nodeagent/cmd/flink-image cmd/flink-fetch; do
     (cd "$root" && CGO_ENABLED=0 go build -o "$state/bin/${cmd##*/}.tmp" "./$cmd")
     mv "$state/bin/${cmd##*/}.tmp" "$state/bin/${cmd##*/}"
   done
@@ -320,7 +322,7 @@ kube_version() { basename "$bin" | sed -n 's/^k8s-\([0-9.]*\)-.*/\1/p'; }
 start_nodeagent() {
   start nodeagent "$state/bin/nodeagent" --kubeconfig "$run/kubeconfig" --node-name "$agent_node" \
     --state-dir "$run/node" --log-dir "$logs/pods" --listen "127.0.0.1:$agent_port" \
-    --flink-image-binary "$state/bin/flink-image" --operator-binary "$state/bin/flink-operator" "${agent_flags[@]}"
+    --flink-image-binary "$state/bin/flink-image" --fetch-binary "$state/bin/flink-fetch" "${agent_flags[@]}"
   wait_for nodeagent 60 kubectl wait --for=condition=Ready "node/$agent_node" --timeout=1s
   wait_for nodeagent 30 curl -sf "http://127.0.0.1:$agent_port/_agent/healthz"
 }

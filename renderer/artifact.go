@@ -15,16 +15,18 @@ import (
 )
 
 // Remote job jars (spec.job.jarURI with https, http, s3 or gs) are fetched
-// by an init container, `flink-operator fetch` (package fetcher), into
+// by an init container, flink-fetch (cmd/flink-fetch, package fetcher), into
 // /opt/flink/usrlib before Flink starts, and Flink's configuration names
 // the local copy. The pods that fetch: the JobManager in native mode (it
 // ships the jar to TaskManagers), JobManager and TaskManagers in standalone
 // mode (pipeline.classpaths is a path every process reads).
 
 // DefaultFetcherImage runs the fetch init container when the RenderContext
-// names no image. It is the operator's own image, whose entrypoint is
-// flink-operator; the operator passes the image it runs from instead.
-const DefaultFetcherImage = "ghcr.io/flinkops/flink-operator:v0.1.0"
+// names no image: the flink-fetch image of this release, which holds
+// /usr/local/bin/flink-fetch and nothing of the operator. Its tag is the
+// release's, like the chart's appVersion: the fetcher's flags are the ones
+// this renderer writes.
+const DefaultFetcherImage = "ghcr.io/flinkops/flink-fetch:v0.1.0"
 
 // fetchContainerName is the init container's name
 // (templates/common/artifact.cue: fetchContainer).

@@ -62,16 +62,16 @@ func volumeNames(t *testing.T, dep *unstructured.Unstructured) []string {
 
 func TestNativeFetchedJar(t *testing.T) {
 	uri := "https://repo.example.com/jobs/my-job-1.0.jar#sha256=" + jarDigest
-	res, err := Render(decodeOne(t, fetchedSpec("native", uri, "")), RenderContext{FetcherImage: "registry.example/flink-operator:1.2.3"})
+	res, err := Render(decodeOne(t, fetchedSpec("native", uri, "")), RenderContext{FetcherImage: "registry.example/flink-fetch:1.2.3"})
 	require.NoError(t, err)
 	assert.Equal(t, "local:///opt/flink/usrlib/my-job-1.0.jar", configMap(res)["pipeline.jars"])
 
 	jm := find(t, res.Objects, "Deployment", "fetched")
 	fetch := initContainers(t, jm)[fetchContainerName]
 	require.NotNil(t, fetch, "init container %s", fetchContainerName)
-	assert.Equal(t, "registry.example/flink-operator:1.2.3", fetch["image"])
-	assert.Equal(t, []any{"fetch", "--uri", uri, "--dest", "/opt/flink/usrlib", "--file", "my-job-1.0.jar"}, fetch["args"])
-	assert.Nil(t, fetch["command"], "the image's entrypoint is flink-operator")
+	assert.Equal(t, "registry.example/flink-fetch:1.2.3", fetch["image"])
+	assert.Equal(t, []any{"/usr/local/bin/flink-fetch"}, fetch["command"], "the binary of the flink-fetch image, not its entrypoint")
+	assert.Equal(t, []any{"--uri", uri, "--dest", "/opt/flink/usrlib", "--file", "my-job-1.0.jar"}, fetch["args"])
 	assert.Equal(t, map[string]string{"/opt/flink/usrlib": "user-lib-dir"}, mounts(fetch))
 	assert.Equal(t, map[string]any{
 		"allowPrivilegeEscalation": false,
@@ -108,7 +108,8 @@ func TestStandaloneFetchedJar(t *testing.T) {
 		fetch := initContainers(t, dep)[fetchContainerName]
 		require.NotNil(t, fetch, name)
 		assert.Equal(t, DefaultFetcherImage, fetch["image"], name)
-		assert.Equal(t, []any{"fetch", "--uri", uri, "--dest", "/opt/flink/usrlib", "--file", "job.jar"}, fetch["args"], name)
+		assert.Equal(t, []any{"/usr/local/bin/flink-fetch"}, fetch["command"], name)
+		assert.Equal(t, []any{"--uri", uri, "--dest", "/opt/flink/usrlib", "--file", "job.jar"}, fetch["args"], name)
 		assert.Equal(t, "user-lib-dir", mounts(mainContainer(t, podSpecOf(t, dep)))["/opt/flink/usrlib"], name)
 		assert.Equal(t, 1, strings.Count(strings.Join(volumeNames(t, dep), ","), "user-lib-dir"), name)
 	}
@@ -163,7 +164,7 @@ func TestPlainHTTPJar(t *testing.T) {
 	res, err := Render(fd, RenderContext{AllowHTTPArtifacts: true})
 	require.NoError(t, err)
 	args := initContainers(t, find(t, res.Objects, "Deployment", "fetched"))[fetchContainerName]["args"]
-	assert.Equal(t, []any{"fetch", "--uri", "http://repo.internal/job.jar", "--dest", "/opt/flink/usrlib", "--file", "job.jar", "--allow-http"}, args)
+	assert.Equal(t, []any{"--uri", "http://repo.internal/job.jar", "--dest", "/opt/flink/usrlib", "--file", "job.jar", "--allow-http"}, args)
 
 	// Allowing http changes nothing for https.
 	res, err = Render(decodeOne(t, fetchedSpec("native", "https://repo.internal/job.jar", "")), RenderContext{AllowHTTPArtifacts: true})

@@ -35,8 +35,8 @@ type RenderContext struct {
 	// running until its savepoint completes. Empty means spec.job.state.
 	DesiredState v1beta1.JobState
 	// FetcherImage runs the init container that downloads a remote
-	// spec.job.jarURI (https, s3, gs); its entrypoint must be
-	// flink-operator. Empty means DefaultFetcherImage.
+	// spec.job.jarURI (https, s3, gs); it must hold the flink-fetch binary
+	// at /usr/local/bin/flink-fetch. Empty means DefaultFetcherImage.
 	FetcherImage string
 	// AllowHTTPArtifacts accepts plain http:// jarURIs; without it they are
 	// invalid.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,14 +21,22 @@ type dockerfileStage struct {
 	instructions []string // upper-case keyword + rest, continuation lines joined
 }
 
+// imageBinaries are the Dockerfile's runtime stages (its targets), each
+// with the binaries it carries; the first is its entrypoint.
+var imageBinaries = map[string][]string{
+	"flink-operator": {"flink-operator", "flink-render"},
+	"flink-fetch":    {"flink-fetch"},
+}
+
 // TestDockerfile checks the image recipe without a Docker engine: a
-// multi-stage build of static binaries; a final stage on a pinned
-// distroless base that runs no shell command, runs as a numeric non-root
-// user and carries OCI labels.
+// multi-stage build of static binaries; one runtime stage per image, each
+// on a pinned distroless base that runs no shell command, runs as a
+// numeric non-root user, carries OCI labels and only its own binaries; the
+// operator's last, so that a build without --target makes it.
 func TestDockerfile(t *testing.T) {
 	stages := parseDockerfile(t, filepath.Join(testenv.RepoRoot(), "Dockerfile"))
-	if len(stages) < 2 {
-		t.Fatalf("want a multi-stage build, got %d stage(s)", len(stages))
+	if len(stages) < 3 {
+		t.Fatalf("want a build stage and one stage per image, got %d stage(s)", len(stages))
 	}
 	for _, s := range stages {
 		if !pinnedImage(s.from) {
@@ -36,7 +45,7 @@ func TestDockerfile(t *testing.T) {
 	}
 
 	build := strings.Join(stages[0].instructions, "\n")
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-buildid=", "./cmd/flink-operator", "./cmd/flink-render"} {
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-buildid=", "./cmd/flink-operator", "./cmd/flink-render", "./cmd/flink-fetch"} {
 		if !strings.Contains(build, want) {
 			t.Errorf("build stage does not use %s", want)
 		}
@@ -50,16 +59,37 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("build stage %s does not use the Go version of go.mod (%s)", stages[0].from, goVersion)
 	}
 
-	final := stages[len(stages)-1]
-	if !strings.HasPrefix(final.from, "gcr.io/distroless/static") {
-		t.Errorf("final stage FROM %s: want a distroless static base (no shell, no package manager)", final.from)
+	if last := stages[len(stages)-1].name; last != "flink-operator" {
+		t.Errorf("the last stage is %q: a build without --target would not make the operator image", last)
 	}
-	var user, entrypoint, labels string
-	for _, in := range final.instructions {
+	found := map[string]bool{}
+	for _, s := range stages[1:] {
+		binaries, ok := imageBinaries[s.name]
+		if !ok {
+			t.Errorf("stage %q: not one of the images %v", s.name, slices.Sorted(maps.Keys(imageBinaries)))
+			continue
+		}
+		found[s.name] = true
+		t.Run(s.name, func(t *testing.T) { checkRuntimeStage(t, s, binaries) })
+	}
+	for name := range imageBinaries {
+		if !found[name] {
+			t.Errorf("no stage %q (docker build --target %s)", name, name)
+		}
+	}
+}
+
+// checkRuntimeStage checks one image's stage; binaries[0] is its entrypoint.
+func checkRuntimeStage(t *testing.T, s dockerfileStage, binaries []string) {
+	if !strings.HasPrefix(s.from, "gcr.io/distroless/static") {
+		t.Errorf("FROM %s: want a distroless static base (no shell, no package manager)", s.from)
+	}
+	var user, entrypoint, labels, copied string
+	for _, in := range s.instructions {
 		keyword, rest, _ := strings.Cut(in, " ")
 		switch keyword {
 		case "RUN":
-			t.Errorf("final stage runs %q: the runtime image has no shell", rest)
+			t.Errorf("runs %q: the runtime image has no shell", rest)
 		case "USER":
 			user = rest
 		case "ENTRYPOINT", "CMD":
@@ -74,20 +104,33 @@ func TestDockerfile(t *testing.T) {
 			labels += rest
 		case "COPY":
 			if !strings.Contains(rest, "--from=") {
-				t.Errorf("final stage copies %q from the build context; it should only take the built binaries", rest)
+				t.Errorf("copies %q from the build context; it should only take the built binaries", rest)
 			}
+			copied += " " + rest
 		}
 	}
 	uid, _, _ := strings.Cut(user, ":")
 	if uid == "" || uid == "0" || uid == "root" || strings.Trim(uid, "0123456789") != "" {
 		t.Errorf("USER %q: want a numeric non-root user, so that runAsNonRoot can verify it", user)
 	}
-	if entrypoint != `["/usr/local/bin/flink-operator"]` {
-		t.Errorf("ENTRYPOINT %s: want the operator binary", entrypoint)
+	if want := `["/usr/local/bin/` + binaries[0] + `"]`; entrypoint != want {
+		t.Errorf("ENTRYPOINT %s: want %s", entrypoint, want)
 	}
 	for _, label := range []string{"title", "source", "version", "revision", "description"} {
 		if !strings.Contains(labels, "org.opencontainers.image."+label+"=") {
 			t.Errorf("no OCI label org.opencontainers.image.%s", label)
+		}
+	}
+	if !strings.Contains(labels, `title="`+s.name+`"`) {
+		t.Errorf("LABEL %s: want title %q", labels, s.name)
+	}
+	// Each image carries its own binaries and no other image's.
+	for name, theirs := range imageBinaries {
+		for _, b := range theirs {
+			has := strings.Contains(copied, "/out/"+b+" ") || strings.HasSuffix(copied, "/out/"+b)
+			if mine := name == s.name; has != mine {
+				t.Errorf("COPY%s: /out/%s copied %v, want %v", copied, b, has, mine)
+			}
 		}
 	}
 }
@@ -111,7 +154,7 @@ func TestDockerignoreKeepsWhatTheBuildNeeds(t *testing.T) {
 	}
 	cmd := exec.Command("go", "list", "-deps", "-f",
 		`{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}{{end}}`,
-		"./cmd/flink-operator", "./cmd/flink-render")
+		"./cmd/flink-operator", "./cmd/flink-render", "./cmd/flink-fetch")
 	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {

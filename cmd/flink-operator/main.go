@@ -19,9 +19,6 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "fetch" {
-		os.Exit(runFetch(os.Args[2:]))
-	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "flink-operator:", err)
 		os.Exit(1)
@@ -57,7 +54,7 @@ func run(args []string) error {
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz; 0 disables them")
 	fs.IntVar(&o.maxConcurrent, "max-concurrent-reconciles", 4, "FlinkDeployments reconciled in parallel")
 	fs.StringVar(&o.restURLTemplate, "rest-url-template", reconciler.DefaultRESTURLTemplate, "URL of each JobManager's REST API; {{name}} and {{namespace}} are replaced")
-	fs.StringVar(&o.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "image of the init container that downloads https, s3 and gs job jars; normally this operator's own image (entrypoint flink-operator)")
+	fs.StringVar(&o.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "image of the init container that downloads https, s3 and gs job jars; it runs /usr/local/bin/flink-fetch (the flink-fetch image of this release)")
 	fs.BoolVar(&o.allowHTTPArtifacts, "allow-http-artifacts", false, "accept plain http:// job jars (spec.job.jarURI)")
 	fs.DurationVar(&o.progressInterval, "progress-interval", reconciler.DefaultProgressInterval, "how often a starting JobManager is checked")
 	fs.DurationVar(&o.resyncInterval, "resync-interval", reconciler.DefaultResyncInterval, "how often a settled cluster is observed")

@@ -34,7 +34,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	output := fs.String("o", "yaml", "output format: yaml or json")
 	outputDir := fs.String("output-dir", "", "write one file per object into `DIR` instead of standard output")
 	namespace := fs.String("namespace", "default", "namespace for FlinkDeployments that name none")
-	fetcherImage := fs.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI (entrypoint flink-operator)")
+	fetcherImage := fs.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
 	allowHTTP := fs.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {

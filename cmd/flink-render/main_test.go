@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flinkops/flink-operator/renderer"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -123,12 +125,12 @@ func TestFetchedJarFlags(t *testing.T) {
 	code, out, stderr := runCLI(t, remote("https://repo.example.com/jobs/state-machine.jar"), "-")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "name: fetch-artifacts")
-	assert.Contains(t, out, "image: ghcr.io/flinkops/flink-operator:")
+	assert.Contains(t, out, "image: "+renderer.DefaultFetcherImage)
 	assert.Contains(t, out, "pipeline.jars: local:///opt/flink/usrlib/state-machine.jar")
 
-	code, out, stderr = runCLI(t, remote("https://repo.example.com/jobs/state-machine.jar"), "--fetcher-image", "registry.example/ops/flink-operator:1.0", "-")
+	code, out, stderr = runCLI(t, remote("https://repo.example.com/jobs/state-machine.jar"), "--fetcher-image", "registry.example/ops/flink-fetch:1.0", "-")
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, out, "image: registry.example/ops/flink-operator:1.0")
+	assert.Contains(t, out, "image: registry.example/ops/flink-fetch:1.0")
 
 	code, out, stderr = runCLI(t, remote("http://repo.internal/state-machine.jar"), "-")
 	assert.Equal(t, 1, code)

@@ -14,9 +14,9 @@ import (
 )
 
 // TestRealRemoteJarIsFetched: a job whose jarURI is remote. The operator's
-// own init container (this checkout's binary, `flink-operator fetch`)
-// downloads the jar into usrlib before Flink starts, and the job runs from
-// it. The jar is served over plain http from the test, on loopback, so the
+// init container, the flink-fetch image (which the node agent serves as this
+// checkout's cmd/flink-fetch), downloads the jar into usrlib before Flink
+// starts, and the job runs from it. The jar is served over plain http from the test, on loopback, so the
 // operator runs with --allow-http-artifacts for this scenario.
 func TestRealRemoteJarIsFetched(t *testing.T) {
 	jar := testJobJar(t, "1.20")

@@ -45,6 +45,19 @@ name in different namespaces do not collide. */}}
 {{- end -}}
 {{- end -}}
 
+{{/* The operator's --fetcher-image: fetcherImage, else fetcher.image, whose tag follows the
+operator's (the fetcher's flags are the ones that operator version renders). */}}
+{{- define "flink-operator.fetcherImage" -}}
+{{- $f := .Values.fetcher.image -}}
+{{- if .Values.fetcherImage -}}
+{{- .Values.fetcherImage -}}
+{{- else if $f.digest -}}
+{{- printf "%s@%s" $f.repository $f.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $f.repository (default (default .Chart.AppVersion .Values.image.tag) $f.tag) -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "flink-operator.selectorLabels" -}}
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}

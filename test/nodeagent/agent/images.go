@@ -21,11 +21,16 @@ type Images struct {
 	// FlinkImageBinary is test/nodeagent/cmd/flink-image: the image's
 	// docker-entrypoint.sh and bin/*.sh scripts, re-implemented.
 	FlinkImageBinary string
-	// OperatorRepository is the operator's image repository (its jar fetcher
-	// runs as an init container); OperatorBinary is this checkout's build.
-	OperatorRepository string
-	OperatorBinary     string
+	// FetchRepository is the flink-fetch image's repository (the operator's
+	// init container for remote jars); FetchBinary is this checkout's
+	// build of cmd/flink-fetch.
+	FetchRepository string
+	FetchBinary     string
 }
+
+// DefaultFetchRepository is the repository of the operator's default
+// fetcher image (renderer.DefaultFetcherImage).
+const DefaultFetchRepository = "ghcr.io/flinkops/flink-fetch"
 
 // FlinkDist is one Flink release, as hack/flink-dist.sh unpacks it.
 type FlinkDist struct {
@@ -64,8 +69,8 @@ var flinkMinor = regexp.MustCompile(`^(\d+\.\d+)(?:[.-]|$)`)
 // Resolve maps an image reference to what this node has.
 func (im *Images) Resolve(ref string) (*Image, error) {
 	repo, tag := splitImage(ref)
-	if im.OperatorRepository != "" && repo == im.OperatorRepository {
-		return im.operatorImage(ref), nil
+	if im.FetchRepository != "" && repo == im.FetchRepository {
+		return im.fetchImage(ref), nil
 	}
 	if flinkRepositories[repo] {
 		m := flinkMinor.FindStringSubmatch(tag)
@@ -78,7 +83,7 @@ func (im *Images) Resolve(ref string) (*Image, error) {
 		}
 		return im.flinkImage(dist), nil
 	}
-	return nil, fmt.Errorf("%w: %s: this node has the Flink images (%s) and %s", ErrImagePull, ref, im.flinkVersions(), im.OperatorRepository)
+	return nil, fmt.Errorf("%w: %s: this node has the Flink images (%s) and %s", ErrImagePull, ref, im.flinkVersions(), im.FetchRepository)
 }
 
 func (im *Images) flinkVersions() string {
@@ -196,14 +201,15 @@ func copyIfMissing(src, dst string) error {
 	return os.WriteFile(dst, data, 0o644)
 }
 
-// operatorImage is this project's image: a static binary on distroless.
-func (im *Images) operatorImage(ref string) *Image {
+// fetchImage is this project's flink-fetch image (the Dockerfile's target
+// flink-fetch): a static binary on distroless.
+func (im *Images) fetchImage(ref string) *Image {
 	return &Image{
 		ID:         "flink-operator.dev/this-checkout@" + ref,
-		Entrypoint: []string{"/usr/local/bin/flink-operator"},
+		Entrypoint: []string{"/usr/local/bin/flink-fetch"},
 		Env:        []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 		layers: func(string) ([]sandbox.Mount, error) {
-			return []sandbox.Mount{{Source: im.OperatorBinary, Target: "/usr/local/bin/flink-operator", ReadOnly: true}}, nil
+			return []sandbox.Mount{{Source: im.FetchBinary, Target: "/usr/local/bin/flink-fetch", ReadOnly: true}}, nil
 		},
 	}
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flinkops/flink-operator/renderer"
 )
 
 func TestSplitImage(t *testing.T) {
@@ -32,9 +34,9 @@ func testImages() *Images {
 			"1.20": {Version: "1.20.5", Home: "/dists/1.20.5"},
 			"2.2":  {Version: "2.2.1", Home: "/dists/2.2.1"},
 		},
-		FlinkImageBinary:   "/bin/flink-image",
-		OperatorRepository: "ghcr.io/flinkops/flink-operator",
-		OperatorBinary:     "/bin/flink-operator",
+		FlinkImageBinary: "/bin/flink-image",
+		FetchRepository:  "ghcr.io/flinkops/flink-fetch",
+		FetchBinary:      "/bin/flink-fetch",
 	}
 }
 
@@ -70,22 +72,36 @@ func TestResolveUnknownFlinkVersion(t *testing.T) {
 	}
 }
 
-func TestResolveOperatorImage(t *testing.T) {
+func TestResolveFetchImage(t *testing.T) {
 	im := testImages()
-	img, err := im.Resolve("ghcr.io/flinkops/flink-operator:v0.3.0")
+	for _, ref := range []string{"ghcr.io/flinkops/flink-fetch:v0.3.0", "ghcr.io/flinkops/flink-fetch@sha256:0123456789abcdef"} {
+		img, err := im.Resolve(ref)
+		require.NoError(t, err, ref)
+		assert.Equal(t, []string{"/usr/local/bin/flink-fetch"}, img.Entrypoint, ref)
+		mounts, err := img.layers(t.TempDir())
+		require.NoError(t, err, ref)
+		require.Len(t, mounts, 1, ref)
+		assert.Equal(t, "/bin/flink-fetch", mounts[0].Source, "%s: the image runs this checkout's binary", ref)
+		// The path the rendered init container's command names.
+		assert.Equal(t, "/usr/local/bin/flink-fetch", mounts[0].Target, ref)
+		assert.True(t, mounts[0].ReadOnly, ref)
+	}
+}
+
+// TestDefaultFetchRepository: the node agent's default serves the image
+// the operator renders by default.
+func TestDefaultFetchRepository(t *testing.T) {
+	im := &Images{FetchRepository: DefaultFetchRepository, FetchBinary: "/bin/flink-fetch"}
+	img, err := im.Resolve(renderer.DefaultFetcherImage)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"/usr/local/bin/flink-operator"}, img.Entrypoint)
-	mounts, err := img.layers(t.TempDir())
-	require.NoError(t, err)
-	require.Len(t, mounts, 1)
-	assert.Equal(t, "/bin/flink-operator", mounts[0].Source, "the image runs this checkout's binary")
-	assert.Equal(t, "/usr/local/bin/flink-operator", mounts[0].Target)
-	assert.True(t, mounts[0].ReadOnly)
+	assert.Equal(t, []string{"/usr/local/bin/flink-fetch"}, img.Entrypoint)
 }
 
 func TestResolveOtherImages(t *testing.T) {
 	im := testImages()
-	for _, ref := range []string{"busybox:1.36", "ghcr.io/flinkops/flink-operator-extra:v1", "example.com/flink:2.2"} {
+	// The operator's image is not served: no pod of the dev cluster runs it
+	// (the operator runs as a process), and it holds no fetcher.
+	for _, ref := range []string{"busybox:1.36", "ghcr.io/flinkops/flink-fetch-extra:v1", "ghcr.io/flinkops/flink-operator:v0.1.0", "example.com/flink:2.2"} {
 		_, err := im.Resolve(ref)
 		require.ErrorIs(t, err, ErrImagePull, ref)
 		assert.ErrorContains(t, err, ref)

@@ -50,8 +50,8 @@ func run() error {
 		listen      = flag.String("listen", "127.0.0.1:27106", "address of the REST proxy and control endpoints")
 		podNetwork  = flag.String("pod-network", "127.1", "first two octets of the pods' loopback addresses")
 		flinkImage  = flag.String("flink-image-binary", "", "the flink-image binary (the image's entrypoint and scripts)")
-		opRepo      = flag.String("operator-repository", "ghcr.io/flinkops/flink-operator", "image repository of the operator (its init containers run this checkout's binary)")
-		opBinary    = flag.String("operator-binary", "", "this checkout's flink-operator binary")
+		fetchRepo   = flag.String("fetch-repository", agent.DefaultFetchRepository, "image repository of flink-fetch, the operator's init container for remote jars (it runs this checkout's binary)")
+		fetchBinary = flag.String("fetch-binary", "", "this checkout's flink-fetch binary")
 		flinkDists  repeated
 		exampleJars repeated
 	)
@@ -62,7 +62,7 @@ func run() error {
 		return errors.New("--kubeconfig, --state-dir, --log-dir and --flink-image-binary are required")
 	}
 	images := &agent.Images{Flink: map[string]agent.FlinkDist{}, FlinkImageBinary: *flinkImage,
-		OperatorRepository: *opRepo, OperatorBinary: *opBinary}
+		FetchRepository: *fetchRepo, FetchBinary: *fetchBinary}
 	for _, f := range flinkDists {
 		minor, dir, ok := strings.Cut(f, "=")
 		if !ok {

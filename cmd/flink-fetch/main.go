@@ -1,3 +1,9 @@
+// Command flink-fetch is the init container that downloads a job's jar
+// (spec.job.jarURI: https, s3 or gs) into the pod before Flink starts; see
+// package fetcher. It is a binary and image of its own so that job pods do
+// not pull the operator, and the operator does not link the cloud SDKs.
+//
+// Exit status: 0 fetched, 1 the fetch failed, 2 usage.
 package main
 
 import (
@@ -13,18 +19,18 @@ import (
 	"github.com/flinkops/flink-operator/fetcher/artifact"
 )
 
-// runFetch is `flink-operator fetch`: the init container that downloads a
-// job's jar before Flink starts (see package fetcher). Exit status: 0
-// fetched, 1 the fetch failed, 2 usage.
-func runFetch(args []string) int {
+func main() {
+	// SIGTERM arrives when the pod is deleted mid-download; the fetcher
+	// then removes its partial file before exiting.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return fetchCommand(ctx, args, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func fetchCommand(ctx context.Context, args []string, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stderr io.Writer) int {
 	var o fetcher.Options
-	fs := flag.NewFlagSet("flink-operator fetch", flag.ContinueOnError)
+	fs := flag.NewFlagSet("flink-fetch", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.URI, "uri", "", "the artifact: https://, s3://BUCKET/KEY or gs://BUCKET/KEY, optionally ending in #sha256=<hex>")
 	fs.StringVar(&o.Dest, "dest", "/opt/flink/usrlib", "folder to write the artifact to")
@@ -33,28 +39,28 @@ func fetchCommand(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.DurationVar(&o.Timeout, "timeout", fetcher.DefaultTimeout, "time limit of the whole download")
 	fs.BoolVar(&o.AllowHTTP, "allow-http", false, "accept plain http:// URIs and redirects")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: flink-operator fetch --uri URI [flags]\n\nDownloads a job artifact into a folder before Flink starts.\n\nflags:\n")
+		fmt.Fprintf(stderr, "usage: flink-fetch --uri URI [flags]\n\nDownloads a job artifact into a folder before Flink starts.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "flink-operator fetch: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "flink-fetch: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
 	if o.URI == "" {
-		fmt.Fprintln(stderr, "flink-operator fetch: --uri is required")
+		fmt.Fprintln(stderr, "flink-fetch: --uri is required")
 		return 2
 	}
 	if o.MaxBytes <= 0 || o.Timeout <= 0 {
-		fmt.Fprintln(stderr, "flink-operator fetch: --max-bytes and --timeout must be positive")
+		fmt.Fprintln(stderr, "flink-fetch: --max-bytes and --timeout must be positive")
 		return 2
 	}
 	res, err := fetcher.Fetch(ctx, o)
 	if err != nil {
 		// err names the URI without its secrets (fetcher.Error).
-		fmt.Fprintln(stderr, "flink-operator:", err)
+		fmt.Fprintln(stderr, "flink-fetch:", err)
 		return 1
 	}
 	fmt.Fprintf(stderr, "fetched %s to %s (%d bytes, sha256 %s)\n", artifact.Redact(o.URI), res.Path, res.Bytes, res.SHA256)

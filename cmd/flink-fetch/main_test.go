@@ -48,13 +48,13 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func TestFetchCommand(t *testing.T) {
+func TestFetch(t *testing.T) {
 	content := []byte("PK\x03\x04 a jar")
 	srv := jarServer(t, false, content)
 	dest := t.TempDir()
 	var stderr bytes.Buffer
 
-	code := fetchCommand(context.Background(), []string{"--uri", srv.URL + "/jobs/my-job-1.0.jar#sha256=" + sha256Hex(content), "--dest", dest, "--allow-http"}, &stderr)
+	code := run(context.Background(), []string{"--uri", srv.URL + "/jobs/my-job-1.0.jar#sha256=" + sha256Hex(content), "--dest", dest, "--allow-http"}, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	got, err := os.ReadFile(filepath.Join(dest, "my-job-1.0.jar"))
 	require.NoError(t, err)
@@ -63,17 +63,17 @@ func TestFetchCommand(t *testing.T) {
 		srv.URL, sha256Hex(content), filepath.Join(dest, "my-job-1.0.jar"), len(content)), stderr.String())
 
 	stderr.Reset()
-	code = fetchCommand(context.Background(), []string{"--uri", srv.URL + "/jobs/missing.jar?token=s3cret", "--dest", dest, "--allow-http"}, &stderr)
+	code = run(context.Background(), []string{"--uri", srv.URL + "/jobs/missing.jar?token=s3cret", "--dest", dest, "--allow-http"}, &stderr)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "flink-operator: fetch "+srv.URL+"/jobs/missing.jar?token=xxxxx: not found: HTTP 404 Not Found\n", stderr.String())
+	assert.Equal(t, "flink-fetch: fetch "+srv.URL+"/jobs/missing.jar?token=xxxxx: not found: HTTP 404 Not Found\n", stderr.String())
 
 	stderr.Reset()
-	code = fetchCommand(context.Background(), []string{"--uri", srv.URL + "/jobs/my-job-1.0.jar", "--dest", dest}, &stderr)
+	code = run(context.Background(), []string{"--uri", srv.URL + "/jobs/my-job-1.0.jar", "--dest", dest}, &stderr)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr.String(), "plain http:// is not allowed")
 }
 
-func TestFetchCommandUsage(t *testing.T) {
+func TestUsage(t *testing.T) {
 	for _, c := range []struct {
 		args    []string
 		message string
@@ -84,21 +84,22 @@ func TestFetchCommandUsage(t *testing.T) {
 		{[]string{"--no-such-flag"}, "flag provided but not defined: -no-such-flag"},
 	} {
 		var stderr bytes.Buffer
-		assert.Equal(t, 2, fetchCommand(context.Background(), c.args, &stderr), c.args)
+		assert.Equal(t, 2, run(context.Background(), c.args, &stderr), c.args)
 		assert.Contains(t, stderr.String(), c.message, c.args)
 	}
 }
 
-// TestRenderedInitContainerFetches runs the flink-operator binary with the
-// arguments the renderer gives the init container, against an https server
-// whose certificate is trusted through SSL_CERT_FILE (as a user with a
-// private CA would): the jar lands where Flink's configuration says it is.
+// TestRenderedInitContainerFetches runs this binary the way the rendered
+// init container does (its command's binary with its args) against an
+// https server whose certificate is trusted through SSL_CERT_FILE (as a
+// user with a private CA would): the jar lands where Flink's configuration
+// says it is.
 func TestRenderedInitContainerFetches(t *testing.T) {
 	content := bytes.Repeat([]byte("flink job "), 50_000)
 	srv := jarServer(t, true, content)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644))
-	bin := buildOperator(t)
+	bin := buildFetch(t)
 
 	for _, c := range []struct {
 		name, fragment string
@@ -125,15 +126,25 @@ func TestRenderedInitContainerFetches(t *testing.T) {
 			var exit *exec.ExitError
 			require.ErrorAs(t, err, &exit, "%s", out)
 			assert.Equal(t, c.exit, exit.ExitCode())
-			assert.Contains(t, string(out), "flink-operator: fetch "+uri+": sha256 mismatch")
+			assert.Contains(t, string(out), "flink-fetch: fetch "+uri+": sha256 mismatch")
 			assert.NoFileExists(t, filepath.Join(dest, path.Base(jar)))
 		})
 	}
 }
 
+// buildFetch builds this command into a temporary folder.
+func buildFetch(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "flink-fetch")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "build flink-fetch: %s", out)
+	return bin
+}
+
 // renderedFetch renders a native application with jarURI and returns the
-// fetch init container's arguments (after the entrypoint) and the jar
-// pipeline.jars names.
+// fetch init container's arguments and the jar pipeline.jars names. The
+// container's command must be this binary as the flink-fetch image holds
+// it, so that the arguments are this command's.
 func renderedFetch(t *testing.T, jarURI string) ([]string, string) {
 	t.Helper()
 	var fd v1beta1.FlinkDeployment
@@ -164,9 +175,12 @@ spec:
 		}
 		inits, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "initContainers")
 		require.Len(t, inits, 1)
-		args, _, _ := unstructured.NestedStringSlice(inits[0].(map[string]any), "args")
+		init := inits[0].(map[string]any)
+		assert.Equal(t, renderer.DefaultFetcherImage, init["image"])
+		command, _, _ := unstructured.NestedStringSlice(init, "command")
+		require.Equal(t, []string{"/usr/local/bin/flink-fetch"}, command, "the binary the flink-fetch image holds")
+		args, _, _ := unstructured.NestedStringSlice(init, "args")
 		require.NotEmpty(t, args)
-		require.Equal(t, "fetch", args[0], "the image's entrypoint is flink-operator")
 		return args, jar
 	}
 	t.Fatal("no Deployment rendered")

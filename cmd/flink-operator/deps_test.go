@@ -1,0 +1,34 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/flinkops/flink-operator/reconciler/testenv"
+)
+
+// TestOperatorDoesNotLinkTheFetcher keeps the jar download (package
+// fetcher, the AWS SDK, Google's credential libraries) in flink-fetch: the
+// operator only renders the init container, and every package it links
+// costs resident memory in each replica.
+func TestOperatorDoesNotLinkTheFetcher(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "./cmd/flink-operator")
+	cmd.Dir = testenv.RepoRoot()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./cmd/flink-operator: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 100 {
+		t.Fatalf("go list named only %d packages; the check would prove nothing", len(deps))
+	}
+	for _, p := range deps {
+		switch {
+		case p == "github.com/flinkops/flink-operator/fetcher",
+			strings.HasPrefix(p, "github.com/aws/"),
+			strings.HasPrefix(p, "golang.org/x/oauth2/google"):
+			t.Errorf("flink-operator links %s, which only flink-fetch needs", p)
+		}
+	}
+}
