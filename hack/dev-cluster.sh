@@ -6,7 +6,7 @@
 #   DEV_FLINK=real (the default): the node agent (test/nodeagent), whose pods
 #     really run: each container is a local process, Flink images run real
 #     Flink from the distributions hack/flink-dist.sh fetches (versions in
-#     DEV_FLINK_VERSIONS, default "1.20 2.2"), and the operator reaches each
+#     DEV_FLINK_VERSIONS, default "1.20 2.2 2.3"), and the operator reaches each
 #     JobManager's REST API through the agent.
 #   DEV_FLINK=fake: kwok, which gives the pods scheduled on its node a
 #     Running, Ready status without running anything, and dev-jobmanager
@@ -43,7 +43,7 @@ kwok_version=v0.8.0
 node=kwok-node-0
 agent_node=flink-node-0
 mode=${DEV_FLINK:-real}
-flink_versions=${DEV_FLINK_VERSIONS:-1.20 2.2}
+flink_versions=${DEV_FLINK_VERSIONS:-1.20 2.2 2.3}
 case $mode in real | fake) ;; *) echo "dev-cluster: DEV_FLINK=$mode: want real or fake" >&2; exit 1 ;; esac
 
 # Start order; `down` stops in reverse. A running cluster's mode is kept in

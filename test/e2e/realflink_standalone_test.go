@@ -9,11 +9,12 @@ import (
 )
 
 // TestRealStandaloneApplicationSavepointUpgrade: the savepoint upgrade in
-// standalone mode, where the operator, not Flink, runs the TaskManagers.
+// standalone mode, where the operator, not Flink, runs the TaskManagers
+// (Flink 2.3).
 func TestRealStandaloneApplicationSavepointUpgrade(t *testing.T) {
 	ns := newNamespace(t, "real-standalone-app")
 	name := "counter"
-	fd := keyedCounter(ns, name, "1.20", "savepoint")
+	fd := keyedCounter(ns, name, "2.3", "savepoint")
 	fd["spec"].(map[string]any)["mode"] = "standalone"
 	savepointUpgrade(t, ns, name, fd, nil)
 	deleteAndVerify(t, ns, name)

@@ -78,11 +78,11 @@ func TestRealLastStateUpgradeWithHA(t *testing.T) {
 }
 
 // TestRealSuspendResume: a savepoint-mode job is suspended (a savepoint,
-// then no JobManager) and resumed from that savepoint.
+// then no JobManager) and resumed from that savepoint, on Flink 2.3.
 func TestRealSuspendResume(t *testing.T) {
 	ns := newNamespace(t, "real-suspend")
 	name := "counter"
-	fd := keyedCounter(ns, name, "1.20", "savepoint")
+	fd := keyedCounter(ns, name, "2.3", "savepoint")
 	applyManifest(t, ns, fd)
 	jobID := runningJob(t, ns, name)
 	before := waitCounter(t, ns, name, jobID, 20)
