@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flinkops/flink-operator/reconciler/testenv"
+	"github.com/flinkops/flink-operator/internal/testing/testenv"
 )
 
 // TestOperatorDoesNotLinkTheFetcher keeps the jar download (package
