@@ -20,7 +20,7 @@ import (
 
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )

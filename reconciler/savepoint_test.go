@@ -13,7 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 

@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 

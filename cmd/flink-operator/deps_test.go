@@ -11,7 +11,8 @@ import (
 // TestOperatorDoesNotLinkTheFetcher keeps the jar download (package
 // fetcher, the AWS SDK, Google's credential libraries) in flink-fetch: the
 // operator only renders the init container, and every package it links
-// costs resident memory in each replica.
+// costs resident memory in each replica. Test support (the API server
+// helper, the fake JobManager) must never be linked either.
 func TestOperatorDoesNotLinkTheFetcher(t *testing.T) {
 	cmd := exec.Command("go", "list", "-deps", "./cmd/flink-operator")
 	cmd.Dir = testenv.RepoRoot()
@@ -29,6 +30,8 @@ func TestOperatorDoesNotLinkTheFetcher(t *testing.T) {
 			strings.HasPrefix(p, "github.com/aws/"),
 			strings.HasPrefix(p, "golang.org/x/oauth2/google"):
 			t.Errorf("flink-operator links %s, which only flink-fetch needs", p)
+		case strings.HasPrefix(p, "github.com/flinkops/flink-operator/internal/testing/"):
+			t.Errorf("flink-operator links %s, which is test support", p)
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 )
 
 func TestCheckpointsAgainstFake(t *testing.T) {

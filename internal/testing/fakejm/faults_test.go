@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest/fakejm"
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 )
 
 func TestNotReadyStatusByVersion(t *testing.T) {
