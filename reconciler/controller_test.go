@@ -18,9 +18,9 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )

@@ -15,9 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )

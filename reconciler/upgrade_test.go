@@ -15,8 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )

@@ -10,8 +10,8 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
+	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 )
 
 // testedVersions are the versions every flow runs against: the oldest,

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 )
 
 func TestCheckpointsAgainstFake(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
