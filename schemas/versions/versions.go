@@ -28,11 +28,9 @@ type Facts struct {
 	KubernetesHA           bool     `json:"kubernetesHA"`
 	SubmitFailedJobOption  bool     `json:"submitFailedJobOption"`
 	JobResultStore         bool     `json:"jobResultStore"`
-	HAConfigMaps           string   `json:"haConfigMaps"`
 	HAJobConfigMapSuffix   string   `json:"haJobConfigMapSuffix"`
 	HAJobGraphKeyPrefixes  []string `json:"haJobGraphKeyPrefixes"`
 	SavepointFormatType    bool     `json:"savepointFormatType"`
-	DefaultJava            int      `json:"defaultJava"`
 	SessionAddressArgument string   `json:"sessionAddressArgument"`
 }
 
@@ -42,7 +40,6 @@ type Keys struct {
 	IgnoreUnclaimed string `json:"ignoreUnclaimed"`
 	CheckpointsDir  string `json:"checkpointsDir"`
 	SavepointsDir   string `json:"savepointsDir"`
-	HAType          string `json:"haType"`
 }
 
 var (

@@ -1,11 +1,16 @@
 package versions_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	flinkoperator "github.com/flinkops/flink-operator"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/versions"
 )
@@ -41,4 +46,40 @@ func TestFactsGoReads(t *testing.T) {
 		assert.Equal(t, tc.checkpointsDir, f.Keys.CheckpointsDir, tc.v)
 		assert.Contains(t, f.HAJobGraphKeyPrefixes, tc.jobGraphPrefix, tc.v)
 	}
+}
+
+// TestGoMirrorNamesTableFields checks the Go mirror against the CUE table:
+// Decode leaves a Go field at its zero value when its json tag names no
+// field of the table, so a renamed or deleted fact would silently read as
+// false or "". Every tag must name a field that every version has (the
+// optional javaDefaultOpts aside, which Go does not mirror).
+func TestGoMirrorNamesTableFields(t *testing.T) {
+	src, err := flinkoperator.CUEModule.ReadFile("templates/versions/versions.cue")
+	require.NoError(t, err)
+	table := cuecontext.New().CompileBytes(src).LookupPath(cue.ParsePath("table"))
+	require.NoError(t, table.Err())
+	for _, v := range v1beta1.SupportedFlinkVersions {
+		entry := table.LookupPath(cue.MakePath(cue.Str(string(v))))
+		require.True(t, entry.Exists(), v)
+		for _, path := range jsonPaths(reflect.TypeOf(versions.Facts{}), "") {
+			f := entry.LookupPath(cue.ParsePath(path))
+			assert.True(t, f.Exists() && f.IsConcrete(), "versions.Facts reads %s, which the table's %s entry does not have", path, v)
+		}
+	}
+}
+
+// jsonPaths lists the CUE paths a struct's json tags name, nested structs
+// included.
+func jsonPaths(typ reflect.Type, prefix string) []string {
+	var out []string
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		name := strings.Split(f.Tag.Get("json"), ",")[0]
+		if f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonPaths(f.Type, prefix+name+".")...)
+			continue
+		}
+		out = append(out, prefix+name)
+	}
+	return out
 }
