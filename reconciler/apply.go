@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -43,7 +44,7 @@ func keyOf(u *unstructured.Unstructured) objectKey {
 }
 
 func (k objectKey) String() string {
-	return fmt.Sprintf("%s/%s/%s", k.gvk.Kind, k.namespace, k.name)
+	return objref.Ref{Kind: k.gvk.Kind, Namespace: k.namespace, Name: k.name}.String()
 }
 
 // applyMemo remembers, per child object, the hash of what was last applied
@@ -301,7 +302,7 @@ func (r *Reconciler) ownedObjects(ctx context.Context, fd *v1beta1.FlinkDeployme
 			return nil, err
 		}
 		if err := r.Client.List(ctx, list, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
-			return nil, fmt.Errorf("list %s of %s/%s: %w", gvk.Kind, fd.Namespace, fd.Name, err)
+			return nil, objref.Of("FlinkDeployment", fd).Errorf("list %ss: %w", gvk.Kind, err)
 		}
 		items, err := metaItems(list)
 		if err != nil {

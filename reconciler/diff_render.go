@@ -8,6 +8,7 @@ import (
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -60,7 +61,7 @@ func classifyRendered(fd *v1beta1.FlinkDeployment, deployed, desired *v1beta1.Fl
 		target.Spec = *spec.DeepCopy()
 		res, err := render(target, rc)
 		if err != nil {
-			return diff, fmt.Errorf("FlinkDeployment/%s/%s: render to check that the %s change restarts no JobManager or TaskManager: %w", fd.Namespace, fd.Name, diff.Type, err)
+			return diff, objref.Of("FlinkDeployment", fd).Errorf("render to check that the %s change restarts no JobManager or TaskManager: %w", diff.Type, err)
 		}
 		results[i] = res
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -117,7 +118,7 @@ func (r *Reconciler) readLatest(ctx context.Context, fd *v1beta1.FlinkDeployment
 	}
 	latest := &v1beta1.FlinkDeployment{}
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(fd), latest); err != nil {
-		return nil, fmt.Errorf("FlinkDeployment/%s/%s: read again from the API server (the cached copy is not the version last written): %w", fd.Namespace, fd.Name, err)
+		return nil, objref.Of("FlinkDeployment", fd).Errorf("read again from the API server (the cached copy is not the version last written): %w", err)
 	}
 	r.fresh.remember(latest)
 	return latest, nil
@@ -137,7 +138,7 @@ func (r *Reconciler) confirmLatest(ctx context.Context, p *gatePass) error {
 		if apierrors.IsConflict(err) {
 			r.fresh.outdated(p.persisted)
 		}
-		return fmt.Errorf("FlinkDeployment/%s/%s: confirm the status is the latest before acting on it: %w", fd.Namespace, fd.Name, staleIfConflict(err))
+		return objref.Of("FlinkDeployment", fd).Errorf("confirm the status is the latest before acting on it: %w", staleIfConflict(err))
 	}
 	// An unchanged object keeps its resourceVersion; should a server ever
 	// assign a new one, later writes of the pass must carry it.

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -79,7 +80,7 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 		if apierrors.IsConflict(err) {
 			return ctrl.Result{Requeue: true}, nil
 		}
-		return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: remove finalizer: %w", fd.Namespace, fd.Name, err)
+		return ctrl.Result{}, objref.Of("FlinkDeployment", fd).Errorf("remove finalizer: %w", err)
 	}
 	r.restBackoff.Delete(fd.UID)
 	r.forgetStrict(fd.UID)
@@ -100,7 +101,7 @@ func (r *Reconciler) deleteCluster(ctx context.Context, fd *v1beta1.FlinkDeploym
 	var errs []error
 	for _, obj := range owned {
 		if err := r.Client.Delete(ctx, obj, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("%s/%s/%s: delete: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetNamespace(), obj.GetName(), err))
+			errs = append(errs, objref.Of(obj.GetObjectKind().GroupVersionKind().Kind, obj).Errorf("delete: %w", err))
 		}
 		r.memo.forget(objectKey{gvk: obj.GetObjectKind().GroupVersionKind(), namespace: obj.GetNamespace(), name: obj.GetName()})
 	}

@@ -3,7 +3,6 @@ package reconciler
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/versions"
@@ -72,7 +72,7 @@ func isJobGraphKey(key string) bool {
 func (r *Reconciler) haConfigMaps(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]corev1.ConfigMap, error) {
 	list := &corev1.ConfigMapList{}
 	if err := r.APIReader.List(ctx, list, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: haSelector(fd.Name)}); err != nil {
-		return nil, fmt.Errorf("list HA ConfigMaps of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return nil, objref.Of("FlinkDeployment", fd).Errorf("list HA ConfigMaps: %w", err)
 	}
 	out := list.Items[:0]
 	for _, cm := range list.Items {
@@ -135,7 +135,7 @@ func (r *Reconciler) stripJobGraphs(ctx context.Context, fd *v1beta1.FlinkDeploy
 		// Update carries the resourceVersion read above, so a concurrent
 		// writer (a JobManager still alive) makes this fail, not lose data.
 		if err := r.Client.Update(ctx, cm); err != nil {
-			return fmt.Errorf("ConfigMap/%s/%s: remove job graphs from HA data: %w", cm.Namespace, cm.Name, err)
+			return objref.Of("ConfigMap", cm).Errorf("remove job graphs from HA data: %w", err)
 		}
 	}
 	return nil
@@ -154,7 +154,7 @@ func (r *Reconciler) deleteHA(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 			return err
 		}
 		if err := r.Client.Delete(ctx, cm); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("ConfigMap/%s/%s: delete HA data: %w", cm.Namespace, cm.Name, err))
+			errs = append(errs, objref.Of("ConfigMap", cm).Errorf("delete HA data: %w", err))
 		}
 	}
 	return errors.Join(errs...)

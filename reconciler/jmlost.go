@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -35,12 +36,12 @@ func (r *Reconciler) jobManagerAbsent(ctx context.Context, fd *v1beta1.FlinkDepl
 	case err == nil:
 		return false, false, nil
 	case !apierrors.IsNotFound(err):
-		return false, false, fmt.Errorf("Deployment/%s/%s: get: %w", fd.Namespace, fd.Name, err)
+		return false, false, objref.Of("Deployment", fd).Errorf("get: %w", err)
 	}
 	pods := &metav1.PartialObjectMetadataList{}
 	pods.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
 	if err := r.APIReader.List(ctx, pods, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: jobManagerPodSelector(fd.Name)}, client.Limit(1)); err != nil {
-		return true, false, fmt.Errorf("list JobManager pods of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return true, false, objref.Of("FlinkDeployment", fd).Errorf("list JobManager pods: %w", err)
 	}
 	return true, len(pods.Items) > 0, nil
 }

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -33,7 +34,7 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 	case apierrors.IsNotFound(err):
 		return obs, nil
 	case err != nil:
-		return obs, fmt.Errorf("Deployment/%s/%s: get: %w", fd.Namespace, fd.Name, err)
+		return obs, objref.Of("Deployment", fd).Errorf("get: %w", err)
 	}
 	obs.DeploymentGeneration = dep.Generation
 	if dep.Status.AvailableReplicas > 0 || everAvailable(dep) {
@@ -93,7 +94,7 @@ func (r *Reconciler) observePods(ctx context.Context, fd *v1beta1.FlinkDeploymen
 	pods := &corev1.PodList{}
 	if err := r.Client.List(ctx, pods, client.InNamespace(fd.Namespace),
 		client.MatchingLabels{labelApp: fd.Name, labelComponent: "jobmanager"}); err != nil {
-		return fmt.Errorf("list JobManager pods of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return objref.Of("FlinkDeployment", fd).Errorf("list JobManager pods: %w", err)
 	}
 	if problem := podProblem(pods.Items); problem != "" {
 		obs.JobManager, obs.JobManagerProblem = v1beta1.JMError, problem

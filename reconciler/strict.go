@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -47,14 +47,14 @@ func (r *Reconciler) strictProblem(ctx context.Context, fd *v1beta1.FlinkDeploym
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(v1beta1.GroupVersion.WithKind(v1beta1.KindFlinkDeployment))
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(fd), u); err != nil {
-		return "", fmt.Errorf("FlinkDeployment/%s/%s: read as stored to check for unknown fields: %w", fd.Namespace, fd.Name, err)
+		return "", objref.Of("FlinkDeployment", fd).Errorf("read as stored to check for unknown fields: %w", err)
 	}
 	if u.GetUID() != fd.UID || u.GetGeneration() != fd.Generation {
 		return "", errStaleRead
 	}
 	raw, err := json.Marshal(u.Object)
 	if err != nil {
-		return "", fmt.Errorf("FlinkDeployment/%s/%s: encode as stored: %w", fd.Namespace, fd.Name, err)
+		return "", objref.Of("FlinkDeployment", fd).Errorf("encode as stored: %w", err)
 	}
 	_, errs := decode.Object(raw)
 	var problems []string

@@ -2,13 +2,13 @@ package reconciler
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -34,7 +34,7 @@ func (r *Reconciler) clusterLeft(ctx context.Context, fd *v1beta1.FlinkDeploymen
 	deps := &metav1.PartialObjectMetadataList{}
 	deps.SetGroupVersionKind(deploymentGVK.GroupVersion().WithKind("DeploymentList"))
 	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
-		return nil, fmt.Errorf("list Deployments of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return nil, objref.Of("FlinkDeployment", fd).Errorf("list Deployments: %w", err)
 	}
 	for i := range deps.Items {
 		dep := &deps.Items[i]
@@ -44,7 +44,7 @@ func (r *Reconciler) clusterLeft(ctx context.Context, fd *v1beta1.FlinkDeploymen
 	}
 	pods := &corev1.PodList{}
 	if err := r.APIReader.List(ctx, pods, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterPodSelector(fd.Name)}); err != nil {
-		return nil, fmt.Errorf("list pods of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return nil, objref.Of("FlinkDeployment", fd).Errorf("list pods: %w", err)
 	}
 	for i := range pods.Items {
 		pod := &pods.Items[i]

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/decode"
 )
 
@@ -94,7 +95,7 @@ func EncodeJSON(objs []*unstructured.Unstructured) ([]byte, error) {
 
 // ObjectID names an object the way errors and logs do: Kind/namespace/name.
 func ObjectID(o *unstructured.Unstructured) string {
-	return fmt.Sprintf("%s/%s/%s", o.GetKind(), o.GetNamespace(), o.GetName())
+	return objref.Of(o.GetKind(), o).String()
 }
 
 // FileName is the file an object gets with flink-render --output-dir.

@@ -3,8 +3,8 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"fmt"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -13,10 +13,11 @@ import (
 // setCABundle puts bundle into every webhook of a
 // ValidatingWebhookConfiguration, writing only when something changes.
 func setCABundle(ctx context.Context, c client.Client, name string, bundle []byte) error {
+	ref := objref.Ref{Kind: "ValidatingWebhookConfiguration", Name: name}
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
 		if err := c.Get(ctx, client.ObjectKey{Name: name}, cfg); err != nil {
-			return fmt.Errorf("get ValidatingWebhookConfiguration %s to set its caBundle: %w", name, err)
+			return ref.Errorf("get to set its caBundle: %w", err)
 		}
 		changed := false
 		for i := range cfg.Webhooks {
@@ -29,7 +30,7 @@ func setCABundle(ctx context.Context, c client.Client, name string, bundle []byt
 			return nil
 		}
 		if err := c.Update(ctx, cfg); err != nil {
-			return fmt.Errorf("set caBundle of ValidatingWebhookConfiguration %s: %w", name, err)
+			return ref.Errorf("set caBundle: %w", err)
 		}
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -33,7 +34,7 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 	case admissionv1.Update:
 		old = &v1beta1.FlinkDeployment{}
 		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
-			return admission.Errored(http.StatusBadRequest, fmt.Errorf("decode FlinkDeployment %s/%s as stored before the update: %w", req.Namespace, req.Name, err))
+			return admission.Errored(http.StatusBadRequest, objref.Ref{Kind: "FlinkDeployment", Namespace: req.Namespace, Name: req.Name}.Errorf("decode as stored before the update: %w", err))
 		}
 	default:
 		return admission.Allowed("")

@@ -78,5 +78,5 @@ func TestHandleRefusesOtherKindsAndBrokenOldObjects(t *testing.T) {
 	resp = v.Handle(context.Background(), request(admissionv1.Update, "FlinkDeployment", object(t, nil), []byte("{")))
 	require.False(t, resp.Allowed)
 	assert.Equal(t, int32(http.StatusBadRequest), resp.Result.Code)
-	assert.Contains(t, resp.Result.Message, "decode FlinkDeployment analytics/job as stored before the update: ")
+	assert.Contains(t, resp.Result.Message, "FlinkDeployment/analytics/job: decode as stored before the update: ")
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"net/http"
 	"sync/atomic"
 	"time"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -135,7 +135,7 @@ func (s *SelfSignedCertificates) Ensure(ctx context.Context) error {
 	}
 	cert, err := tls.X509KeyPair(secret.Data[corev1.TLSCertKey], secret.Data[corev1.TLSPrivateKeyKey])
 	if err != nil {
-		return fmt.Errorf("load serving certificate from Secret %s/%s: %w", secret.Namespace, secret.Name, err)
+		return objref.Of("Secret", secret).Errorf("load the serving certificate: %w", err)
 	}
 	s.current.Store(&cert)
 	if s.opts.WebhookConfiguration == "" {
@@ -149,16 +149,17 @@ func (s *SelfSignedCertificates) Ensure(ctx context.Context) error {
 // the other reads what the winner wrote.
 func (s *SelfSignedCertificates) ensureSecret(ctx context.Context) (*corev1.Secret, error) {
 	key := client.ObjectKey{Namespace: s.opts.Namespace, Name: s.opts.SecretName}
+	ref := objref.Ref{Kind: "Secret", Namespace: key.Namespace, Name: key.Name}
 	for attempt := 0; ; attempt++ {
 		secret := &corev1.Secret{}
 		err := s.client.Get(ctx, key, secret)
 		exists := err == nil
 		if err != nil && !apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("get webhook certificate Secret %s: %w", key, err)
+			return nil, ref.Errorf("get the webhook certificates: %w", err)
 		}
 		data, renewed, err := s.material(secret.Data)
 		if err != nil {
-			return nil, fmt.Errorf("webhook certificate Secret %s: %w", key, err)
+			return nil, ref.Errorf("read or renew the webhook certificates: %w", err)
 		}
 		if !renewed {
 			return secret, nil
@@ -177,7 +178,7 @@ func (s *SelfSignedCertificates) ensureSecret(ctx context.Context) (*corev1.Secr
 		case (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && attempt < 3:
 			continue // another replica wrote first: use what it wrote
 		default:
-			return nil, fmt.Errorf("write webhook certificate Secret %s: %w", key, err)
+			return nil, ref.Errorf("write the webhook certificates: %w", err)
 		}
 	}
 }

@@ -141,7 +141,7 @@ func TestSelfSignedCertificatesMissingConfiguration(t *testing.T) {
 	require.NoError(t, err)
 	err = s.Ensure(context.Background())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "get ValidatingWebhookConfiguration no-such-configuration to set its caBundle: ")
+	assert.Contains(t, err.Error(), "ValidatingWebhookConfiguration/no-such-configuration: get to set its caBundle: ")
 
 	_, err = NewSelfSignedCertificates(c, CertificateOptions{SecretName: "cert", Hosts: []string{"localhost"}})
 	assert.EqualError(t, err, "webhook certificates: the namespace of the certificate Secret is not set")
