@@ -108,7 +108,7 @@ func TestParse(t *testing.T) {
 			assert.False(t, s.Operator.JMDeploymentRecovery)
 		}},
 		{name: "jm recovery bad keeps the default", key: KeyJMDeploymentRecovery, value: "no",
-			err: `spec.flinkConfiguration[kubernetes.operator.jm-deployment-recovery.enabled]: Invalid value: "no": must be true or false`,
+			err:   `spec.flinkConfiguration[kubernetes.operator.jm-deployment-recovery.enabled]: Invalid value: "no": must be true or false`,
 			check: func(t *testing.T, s *Settings) { assert.True(t, s.Operator.JMDeploymentRecovery) }},
 		{name: "restart failed is lenient", key: KeyRestartFailed, value: "maybe", check: func(t *testing.T, s *Settings) { assert.False(t, s.Operator.RestartFailed) }},
 		{name: "reconcile interval", key: KeyReconcileInterval, value: "30 s", check: func(t *testing.T, s *Settings) {
@@ -116,7 +116,7 @@ func TestParse(t *testing.T) {
 			assert.Equal(t, Duration{Value: DefaultAutoscalerWindow, Valid: true}, s.Operator.AutoscalerWindow)
 		}},
 		{name: "reconcile interval bad", key: KeyReconcileInterval, value: "soon",
-			err: `spec.flinkConfiguration[kubernetes.operator.reconcile.interval]: Invalid value: "soon": must be a duration: a whole number and a unit, such as 30 s, 5 min or 1 h`,
+			err:   `spec.flinkConfiguration[kubernetes.operator.reconcile.interval]: Invalid value: "soon": must be a duration: a whole number and a unit, such as 30 s, 5 min or 1 h`,
 			check: func(t *testing.T, s *Settings) { assert.False(t, s.Operator.ReconcileInterval.Valid) }},
 
 		// Scheduler mode and slots.
