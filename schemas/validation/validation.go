@@ -7,6 +7,11 @@
 // plus what Flink itself would only reject at start-up. Rules about memory
 // and cpu amounts live with the code that resolves them (renderer), so each
 // problem is reported once.
+//
+// The package holds rules only: spec.flinkConfiguration arrives read, as
+// flinkconf.Settings, and a value that does not parse is flinkconf.Parse's
+// error, not a rule's. A rule never fires on such a value, since its typed
+// field holds the default.
 package validation
 
 import (
@@ -51,7 +56,8 @@ var (
 
 // Validate checks a FlinkDeployment that has been through Default, with the
 // default Options. config is its spec.flinkConfiguration as flinkconf.Parse
-// read it; the values that do not parse are Parse's errors, not these.
+// read it (never nil); the values that do not parse are Parse's errors, not
+// these.
 func Validate(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) field.ErrorList {
 	return ValidateWithOptions(fd, config, Options{})
 }
