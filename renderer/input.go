@@ -6,18 +6,21 @@ import (
 	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
-	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // buildInput reduces a validated, defaulted FlinkDeployment to #Input, and
 // to #Artifact when the job's jar is fetched before Flink starts.
-func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc RenderContext, tmpl cue.Value) (*templateInput, *artifactInput, field.ErrorList) {
+func buildInput(fd *v1beta1.FlinkDeployment, settings *flinkconf.Settings, rc RenderContext, tmpl cue.Value) (*templateInput, *artifactInput, field.ErrorList) {
 	var errs field.ErrorList
 	s := &fd.Spec
-	slots, slotErr := taskSlots(config)
-	if slotErr != nil {
-		return nil, nil, field.ErrorList{slotErr}
+	config := settings.Raw()
+	slots := settings.TaskSlots
+	if slots < 1 {
+		// flinkconf.Parse has reported the value; resources sized by it
+		// would only add confusing errors.
+		return nil, nil, nil
 	}
 	keys := versionKeys(tmpl)
 	jm, jmErrs := resolveProcess(processSpec{
@@ -35,7 +38,7 @@ func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc Render
 	errs = append(errs, jmErrs...)
 	errs = append(errs, tmErrs...)
 
-	haType := validation.HighAvailabilityType(config)
+	haType := settings.HA.Type
 	in := &templateInput{
 		Name:                       fd.Name,
 		Namespace:                  fd.Namespace,
@@ -44,7 +47,7 @@ func buildInput(fd *v1beta1.FlinkDeployment, config map[string]string, rc Render
 		ServiceAccount:             s.ServiceAccount,
 		HighAvailability:           haType != "",
 		KubernetesHighAvailability: haType == "kubernetes",
-		HAStorageDir:               haStorageDir(haType, config),
+		HAStorageDir:               haStorageDir(settings.HA),
 		TaskSlots:                  slots,
 		LogConfiguration:           logConfiguration(s.LogConfiguration),
 		JobManager:                 jm,
@@ -120,11 +123,11 @@ func buildJob(fd *v1beta1.FlinkDeployment, rc RenderContext, slots int64, yamlFi
 
 // haStorageDir is high-availability.storageDir when high availability is
 // on, without a trailing slash so that paths below it read cleanly.
-func haStorageDir(haType string, config map[string]string) string {
-	if haType == "" {
+func haStorageDir(ha flinkconf.HighAvailability) string {
+	if !ha.Enabled() {
 		return ""
 	}
-	return strings.TrimSuffix(strings.TrimSpace(config[validation.KeyHAStorageDir]), "/")
+	return strings.TrimSuffix(ha.StorageDir, "/")
 }
 
 // logConfiguration passes the two log files Flink reads; validation has

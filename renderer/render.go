@@ -6,14 +6,13 @@
 package renderer
 
 import (
-	"errors"
 	"fmt"
-	"strconv"
 
 	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
 )
@@ -110,19 +109,14 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	fd := in.DeepCopy()
 	fd.Default()
 
-	entries, err := fd.Spec.FlinkConfiguration.Flatten()
-	if err != nil {
-		var perKey *v1beta1.ConfigError
-		if errors.As(err, &perKey) {
-			return nil, &InvalidError{Errors: perKey.Errors}
-		}
-		return nil, &InvalidError{Errors: field.ErrorList{field.Invalid(field.NewPath("spec", "flinkConfiguration"), "", err.Error())}}
+	// The configuration is read once; its value errors and the rules come
+	// first, so that every problem is reported together.
+	settings, errs := flinkconf.Parse(&fd.Spec)
+	if settings == nil {
+		return nil, &InvalidError{Errors: errs}
 	}
-	config := make(map[string]string, len(entries))
-	for _, e := range entries {
-		config[e.Key] = e.String()
-	}
-	errs := validation.ValidateWithOptions(fd, config, validation.Options{AllowHTTPArtifacts: rc.AllowHTTPArtifacts})
+	config := settings.Raw()
+	errs = append(errs, validation.ValidateWithOptions(fd, settings, validation.Options{AllowHTTPArtifacts: rc.AllowHTTPArtifacts})...)
 	key := templateKey{mode: *fd.Spec.Mode, version: fd.Spec.FlinkVersion}
 	if _, known := modePackages[key.mode]; !known || !key.version.IsSupported() {
 		// Validation has said why; there is no template to go further with.
@@ -135,7 +129,7 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	// Resolving resources and reading the keys of Flink's decorators find
 	// the remaining problems (memory, cpu, labels, secrets...), so they are
 	// reported together with the validation errors.
-	input, fetched, inputErrs := buildInput(fd, config, rc, tmpl)
+	input, fetched, inputErrs := buildInput(fd, settings, rc, tmpl)
 	standalone := key.mode == v1beta1.ModeStandalone
 	decorations, decorationErrs := parseFlinkDecorations(config, func() bool { return configFormat(tmpl) == "yaml" }, standalone)
 	inputErrs = append(inputErrs, decorationErrs...)
@@ -148,8 +142,8 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 		input.JobManagerMountsUserLib = true
 	}
 	return &prepared{
-		fd: fd, userConfig: entries, template: tmpl, input: input, artifact: fetched, decorations: decorations,
-		unsupported: validation.Unsupported(fd, config),
+		fd: fd, userConfig: settings.Entries(), template: tmpl, input: input, artifact: fetched, decorations: decorations,
+		unsupported: validation.Unsupported(fd, settings),
 	}, nil
 }
 
@@ -230,17 +224,4 @@ func setData(u *unstructured.Unstructured, key, value string) {
 		u.Object["data"] = data
 	}
 	data[key] = value
-}
-
-// taskSlots reads taskmanager.numberOfTaskSlots (Flink's default is 1).
-func taskSlots(config map[string]string) (int64, *field.Error) {
-	v, ok := config["taskmanager.numberOfTaskSlots"]
-	if !ok {
-		return 1, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 32)
-	if err != nil || n < 1 {
-		return 0, field.Invalid(field.NewPath("spec", "flinkConfiguration").Key("taskmanager.numberOfTaskSlots"), v, "must be a whole number of at least 1")
-	}
-	return n, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/decode"
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
 )
@@ -74,28 +75,30 @@ func (v *Validator) Check(raw []byte, old *v1beta1.FlinkDeployment, namespace st
 		// never fail on rules the stored spec predates.
 		return nil
 	}
-	problems = append(problems, v.render(fd)...)
+	// The configuration is read once here. One that cannot be flattened
+	// is reported instead of the render's problems, each on its own key,
+	// and reads as empty for the transition rules; its value errors are the
+	// render's to report, with everything else.
+	config, configErrs := flinkconf.Parse(&fd.Spec)
+	if config == nil {
+		problems = append(problems, fromFieldErrors(configErrs)...)
+		config = flinkconf.Empty(fd.Spec.FlinkVersion)
+	} else {
+		problems = append(problems, v.render(fd)...)
+	}
 	if old != nil {
 		// A status that cannot be read is the operator's problem to report;
 		// it is no reason to refuse the user's edit.
-		if last, err := v1beta1.ParseReconciledSpec(old.Status.ReconciliationStatus.LastReconciledSpec); err == nil {
-			problems = append(problems, fromFieldErrors(validation.ValidateTransition(last, &fd.Spec))...)
+		if last, err := v1beta1.ParseReconciledSpec(old.Status.ReconciliationStatus.LastReconciledSpec); err == nil && last != nil {
+			problems = append(problems, fromFieldErrors(validation.ValidateTransitionWith(last, flinkconf.Read(last), &fd.Spec, config))...)
 		}
 	}
 	return problems
 }
 
-// render runs what the operator runs before it deploys: flattening the
-// configuration, validation, resource resolution and rendering.
+// render runs what the operator runs before it deploys: validation,
+// resource resolution and rendering.
 func (v *Validator) render(fd *v1beta1.FlinkDeployment) []Problem {
-	// Flattening first gives configuration errors their own key paths.
-	if _, err := fd.Spec.FlinkConfiguration.Flatten(); err != nil {
-		var ce *v1beta1.ConfigError
-		if errors.As(err, &ce) {
-			return fromFieldErrors(ce.Errors)
-		}
-		return []Problem{{Field: "spec.flinkConfiguration", Message: err.Error()}}
-	}
 	_, err := renderer.Render(fd, v.opts.RenderContext)
 	var invalid *renderer.InvalidError
 	switch {

@@ -7,8 +7,8 @@ import (
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
-	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // DiffType classifies a spec change by what it takes to roll it out, as the
@@ -115,7 +115,7 @@ func (c *classifier) scaleOrUpgrade() DiffType {
 }
 
 func (c *classifier) config(deployed, desired *v1beta1.FlinkDeploymentSpec) {
-	a, b := configStrings(deployed), configStrings(desired)
+	a, b := configOf(deployed).Raw(), configOf(desired).Raw()
 	keys := map[string]bool{}
 	for k := range a {
 		keys[k] = true
@@ -189,20 +189,20 @@ func (c *classifier) job(a, b *v1beta1.JobSpec) {
 	}
 }
 
-// configStrings is the flattened flinkConfiguration with every value as
-// text, the way Flink compares configuration; an unreadable configuration
-// (rejected by validation before it is deployed) compares as empty.
-func configStrings(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
-	return validation.FlatConfig(spec)
+// configOf is the spec's flinkConfiguration, read. Values compare as text,
+// the way Flink compares configuration; an unreadable configuration
+// (rejected by validation before it is deployed) reads as empty.
+func configOf(spec *v1beta1.FlinkDeploymentSpec) *flinkconf.Settings {
+	return flinkconf.Read(spec)
 }
 
 // KubernetesHA reports whether spec runs with Kubernetes HA.
 func KubernetesHA(spec *v1beta1.FlinkDeploymentSpec) bool {
-	return validation.HighAvailabilityType(configStrings(spec)) == "kubernetes"
+	return configOf(spec).HA.Kubernetes()
 }
 
 // isReactive reports standalone reactive mode, where TaskManagers may come
 // and go and the job rescales to what is there.
 func isReactive(spec *v1beta1.FlinkDeploymentSpec) bool {
-	return strings.EqualFold(configStrings(spec)["scheduler-mode"], "reactive")
+	return configOf(spec).Reactive
 }

@@ -500,7 +500,7 @@ func TestGateUpgradeSavepointFormat(t *testing.T) {
 		require.NotNil(t, d.After)
 		deployed, err := lastReconciledSpec(d.After)
 		require.NoError(t, err)
-		assert.Equal(t, "NATIVE", configStrings(deployed)["kubernetes.operator.savepoint.format.type"])
+		assert.Equal(t, "NATIVE", configOf(deployed).Raw()["kubernetes.operator.savepoint.format.type"])
 	})
 }
 

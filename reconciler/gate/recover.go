@@ -2,9 +2,9 @@ package gate
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -13,19 +13,17 @@ import (
 // template. Either restarts the JobManager, so a stateful job goes through
 // the gate like any other restart.
 
-// keyJMDeploymentRecovery turns the re-creation of a lost JobManager
-// Deployment off, as in the reference operator (default true).
-const keyJMDeploymentRecovery = "kubernetes.operator.jm-deployment-recovery.enabled"
-
 // statefulJob: spec runs a job whose state a restart must carry over.
 func statefulJob(spec *v1beta1.FlinkDeploymentSpec) bool {
 	return spec != nil && spec.Job != nil && !Suspended(spec) && spec.Job.UpgradeMode != v1beta1.UpgradeModeStateless
 }
 
-// jmRecoveryEnabled reads kubernetes.operator.jm-deployment-recovery.enabled
-// (validation refuses a value that is not a boolean).
+// jmRecoveryEnabled reads kubernetes.operator.jm-deployment-recovery.enabled,
+// which turns the re-creation of a lost JobManager Deployment off, as in
+// the reference operator (default true; validation refuses a value that is
+// not a boolean).
 func jmRecoveryEnabled(spec *v1beta1.FlinkDeploymentSpec) bool {
-	return !strings.EqualFold(strings.TrimSpace(configStrings(spec)[keyJMDeploymentRecovery]), "false")
+	return configOf(spec).Operator.JMDeploymentRecovery
 }
 
 // recoverJobManager decides, for the apply about to be made of g.d.Target,
@@ -78,7 +76,7 @@ func (g *gate) recoverJobManager() {
 func (g *gate) unrecoverable(spec *v1beta1.FlinkDeploymentSpec) string {
 	in := g.in
 	if !jmRecoveryEnabled(spec) {
-		return fmt.Sprintf("spec.flinkConfiguration[%s] is false. Set it to true to re-create it, or change the spec to redeploy", keyJMDeploymentRecovery)
+		return fmt.Sprintf("spec.flinkConfiguration[%s] is false. Set it to true to re-create it, or change the spec to redeploy", flinkconf.KeyJMDeploymentRecovery)
 	}
 	if spec.Job == nil {
 		return ""

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -21,7 +22,7 @@ func TestGateLostJobManager(t *testing.T) {
 	haSpec := appSpec(v1beta1.UpgradeModeSavepoint)
 	haSpec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"high-availability.type": "kubernetes", "high-availability.storageDir": "s3://b/ha"})
 	off := appSpec(v1beta1.UpgradeModeStateless)
-	off.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{keyJMDeploymentRecovery: "FALSE"})
+	off.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{flinkconf.KeyJMDeploymentRecovery: "FALSE"})
 	session := appSpec(v1beta1.UpgradeModeStateless)
 	session.Job = nil
 	finished := lostInput(t, appSpec(v1beta1.UpgradeModeStateless), HAObservation{})
@@ -39,7 +40,7 @@ func TestGateLostJobManager(t *testing.T) {
 		"HA metadata":              {lostInput(t, haSpec, HAObservation{Enabled: true, MetadataAvailable: true}), true, ""},
 		"stateless":                {lostInput(t, appSpec(v1beta1.UpgradeModeStateless), HAObservation{}), true, ""},
 		"session":                  {lostInput(t, session, HAObservation{}), true, ""},
-		"recovery off":             {lostInput(t, off, HAObservation{}), false, keyJMDeploymentRecovery},
+		"recovery off":             {lostInput(t, off, HAObservation{}), false, flinkconf.KeyJMDeploymentRecovery},
 		"finished job":             {finished, false, "FINISHED"},
 		"old JobManager pods left": {podsLeft, false, "waiting for its JobManager pods"},
 	} {

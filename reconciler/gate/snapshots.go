@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
-	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // Manual and periodic savepoints: the reference operator's legacy REST
@@ -77,12 +77,9 @@ func (g *gate) savepointFormat() flinkrest.SavepointFormat {
 	if spec == nil {
 		spec = g.in.Spec
 	}
-	// The spec is validated: an unreadable value cannot get here.
-	format, err := validation.SavepointFormatType(configStrings(spec))
-	if err != nil {
-		return flinkrest.SavepointFormatCanonical
-	}
-	return flinkrest.SavepointFormat(format)
+	// The spec is validated: an unreadable value cannot get here, and
+	// would read as CANONICAL.
+	return flinkrest.SavepointFormat(configOf(spec).Savepoints.Format)
 }
 
 // requestedFormat is the format of the attempt in flight as status records
@@ -109,7 +106,7 @@ func (g *gate) formatToSend(format flinkrest.SavepointFormat) flinkrest.Savepoin
 // unless an upgrade is held: kubernetes.operator.* keys are recorded as
 // deployed at once).
 type snapshotSettings struct {
-	periodic validation.SavepointSchedule
+	periodic flinkconf.SavepointSchedule
 	grace    time.Duration
 }
 
@@ -118,15 +115,10 @@ func (g *gate) snapshotSettings() snapshotSettings {
 	if spec == nil {
 		spec = g.in.Spec
 	}
-	config := configStrings(spec)
 	// The spec is validated: a value that does not parse cannot get here,
 	// and would mean "off" / the default.
-	periodic, _ := validation.PeriodicSavepointSchedule(config)
-	grace, err := validation.SavepointTriggerGracePeriod(config)
-	if err != nil {
-		grace = validation.DefaultSavepointTriggerGracePeriod
-	}
-	return snapshotSettings{periodic: periodic, grace: grace}
+	sp := configOf(spec).Savepoints
+	return snapshotSettings{periodic: sp.Periodic, grace: sp.TriggerGracePeriod}
 }
 
 // jobRunning: the job is observed RUNNING on a ready JobManager.
@@ -247,7 +239,7 @@ func (g *gate) sendAttempt(triggerID string) {
 	}
 	g.d.Action = ActionTriggerSavepoint
 	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, triggerID
-	g.d.SavepointDir = validation.SavepointDirectory(configStrings(in.Deployed), in.Deployed.FlinkVersion)
+	g.d.SavepointDir = configOf(in.Deployed).SavepointDir.Dir
 	g.d.FormatType = g.formatToSend(g.requestedFormat(info))
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
 }
@@ -362,7 +354,7 @@ func (g *gate) attemptFailed(cause string) {
 	graceEnd := time.UnixMilli(tr.FirstTriggerTimestamp).Add(grace)
 	if !in.Now.Before(graceEnd) {
 		g.event(true, ReasonSavepointError, "%s savepoint%s failed %d time(s) and is given up: the grace period (%s, %s) is over. Last failure: %s",
-			tr.TriggerType, describeTrigger(tr), tr.Failures, grace, validation.KeySavepointTriggerGracePeriod, cause)
+			tr.TriggerType, describeTrigger(tr), tr.Failures, grace, flinkconf.KeySavepointTriggerGracePeriod, cause)
 		g.endTrigger()
 		return
 	}

@@ -3,7 +3,6 @@ package gate
 import (
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
-	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // A job's state moves to another state backend only through a CANONICAL
@@ -20,7 +19,8 @@ func (g *gate) stateBackendChange() (from, to string, changed bool) {
 	if g.in.Deployed == nil || g.in.Spec == nil {
 		return "", "", false
 	}
-	return validation.StateBackendChange(g.in.Deployed, g.in.Spec)
+	from, to = configOf(g.in.Deployed).StateBackend, configOf(g.in.Spec).StateBackend
+	return from, to, from != to
 }
 
 // upgradeSavepointDir is where an upgrade's or suspend's stop-with-savepoint
@@ -30,12 +30,12 @@ func (g *gate) stateBackendChange() (from, to string, changed bool) {
 // directory in the same edit that changes the version or the backend.
 func (g *gate) upgradeSavepointDir() string {
 	if g.in.Deployed != nil {
-		if dir := validation.SavepointDirectory(configStrings(g.in.Deployed), g.in.Deployed.FlinkVersion); dir != "" {
+		if dir := configOf(g.in.Deployed).SavepointDir.Dir; dir != "" {
 			return dir
 		}
 	}
 	if g.in.Spec != nil {
-		return validation.SavepointDirectory(configStrings(g.in.Spec), g.in.Spec.FlinkVersion)
+		return configOf(g.in.Spec).SavepointDir.Dir
 	}
 	return ""
 }

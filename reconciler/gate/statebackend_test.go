@@ -14,7 +14,7 @@ import (
 func withConfig(spec *v1beta1.FlinkDeploymentSpec, kv ...string) *v1beta1.FlinkDeploymentSpec {
 	out := spec.DeepCopy()
 	config := map[string]any{}
-	for k, v := range configStrings(spec) {
+	for k, v := range configOf(spec).Raw() {
 		config[k] = v
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -75,7 +75,7 @@ func TestStateBackendChangeNeverRestoresACheckpoint(t *testing.T) {
 	d := Decide(in)
 	assert.Contains(t, d.Hold, "the state backend changes from hashmap to rocksdb, which needs a CANONICAL savepoint of the running job, but the job is RESTARTING")
 	assert.Nil(t, d.Status.Upgrade)
-	assert.Equal(t, "hashmap", configStrings(d.Target)["state.backend.type"], "the running spec stays applied")
+	assert.Equal(t, "hashmap", configOf(d.Target).Raw()["state.backend.type"], "the running spec stays applied")
 
 	// The job failed; its last checkpoint is no way forward either.
 	in = upgradeInput(t, old, toRocksDB(old), runningObs(flinkrest.JobFailed))

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -52,8 +53,8 @@ func TestValidateWithOptionsPassesHTTPThrough(t *testing.T) {
 	fd := deployment("native", "v1_20")
 	fd.Spec.Job = &v1beta1.JobSpec{JarURI: "http://repo.example.com/job.jar", Parallelism: 1}
 	fd.Default()
-	errs := Validate(fd, nil)
+	errs := check(fd, nil)
 	require.Len(t, errs, 1)
 	assert.Equal(t, "spec.job.jarURI", errs[0].Field)
-	assert.Empty(t, ValidateWithOptions(fd, nil, Options{AllowHTTPArtifacts: true}))
+	assert.Empty(t, ValidateWithOptions(fd, flinkconf.Read(&fd.Spec), Options{AllowHTTPArtifacts: true}))
 }

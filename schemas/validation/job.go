@@ -3,6 +3,7 @@ package validation
 import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -12,7 +13,7 @@ var (
 )
 
 // validateJob checks spec.job of an application cluster.
-func validateJob(fd *v1beta1.FlinkDeployment, config map[string]string, opts Options) field.ErrorList {
+func validateJob(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings, opts Options) field.ErrorList {
 	job := fd.Spec.Job
 	if job == nil {
 		return nil
@@ -37,10 +38,10 @@ func validateJob(fd *v1beta1.FlinkDeployment, config map[string]string, opts Opt
 	if !contains(upgradeModes, job.UpgradeMode) {
 		errs = append(errs, field.NotSupported(path.Child("upgradeMode"), job.UpgradeMode, upgradeModes))
 	}
-	if job.UpgradeMode == v1beta1.UpgradeModeLastState && HighAvailabilityType(config) != "kubernetes" {
+	if ha := config.HA; job.UpgradeMode == v1beta1.UpgradeModeLastState && !ha.Kubernetes() {
 		detail := "needs Kubernetes high availability (flinkConfiguration high-availability.type: kubernetes): its metadata is how a new JobManager finds the latest checkpoint"
-		if t := HighAvailabilityType(config); t != "" {
-			detail += "; " + haTypeKey(config) + " is " + config[haTypeKey(config)]
+		if ha.Enabled() {
+			detail += "; " + ha.Key + " is " + ha.Text
 		}
 		errs = append(errs, field.Invalid(path.Child("upgradeMode"), job.UpgradeMode, detail))
 	}

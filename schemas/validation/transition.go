@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -12,8 +13,20 @@ import (
 // (status.reconciliationStatus.lastReconciledSpec), for the changes the
 // reference operator refuses once a cluster exists (apache-operator.md §7
 // rule 11 and §2.8). last is nil before the first deployment, when every
-// change is allowed. Neither spec needs to be defaulted.
+// change is allowed. Neither spec needs to be defaulted. Each spec's
+// flinkConfiguration is read once (flinkconf.Read: the last one was
+// validated when it was deployed, and the new one's value errors are
+// Validate's callers' to report).
 func ValidateTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorList {
+	if last == nil || next == nil {
+		return nil
+	}
+	return ValidateTransitionWith(last, flinkconf.Read(last), next, flinkconf.Read(next))
+}
+
+// ValidateTransitionWith is ValidateTransition for a caller that has read
+// the configurations already.
+func ValidateTransitionWith(last *v1beta1.FlinkDeploymentSpec, lastConfig *flinkconf.Settings, next *v1beta1.FlinkDeploymentSpec, nextConfig *flinkconf.Settings) field.ErrorList {
 	if last == nil || next == nil {
 		return nil
 	}
@@ -31,13 +44,13 @@ func ValidateTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorList
 		errs = append(errs, field.Forbidden(spec.Child("job"),
 			"cannot be removed after the first deployment: an application cluster cannot become a session cluster; create a new FlinkDeployment without a job"))
 	case last.Job != nil:
-		errs = append(errs, validateJobTransition(last, next)...)
+		errs = append(errs, validateJobTransition(last, lastConfig, next, nextConfig)...)
 	}
 	return errs
 }
 
 // validateJobTransition checks changes between two application specs.
-func validateJobTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorList {
+func validateJobTransition(last *v1beta1.FlinkDeploymentSpec, lastConfig *flinkconf.Settings, next *v1beta1.FlinkDeploymentSpec, nextConfig *flinkconf.Settings) field.ErrorList {
 	var errs field.ErrorList
 	job := field.NewPath("spec", "job")
 	if nonce := next.Job.SavepointRedeployNonce; nonce != nil && !equalNonce(nonce, last.Job.SavepointRedeployNonce) && next.Job.InitialSavepointPath == "" {
@@ -52,7 +65,7 @@ func validateJobTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorL
 		errs = append(errs, field.Invalid(field.NewPath("spec", "flinkVersion"), next.FlinkVersion,
 			fmt.Sprintf("cannot change from %s while the job is suspended with upgradeMode last-state: its state is in high availability metadata of the old version; resume it on %s and change the version with upgradeMode savepoint, or set upgradeMode stateless to start without state", last.FlinkVersion, last.FlinkVersion)))
 	}
-	errs = append(errs, validateStateMigration(last, next)...)
+	errs = append(errs, validateStateMigration(last, lastConfig, next, nextConfig)...)
 	return errs
 }
 
@@ -64,51 +77,29 @@ func validateJobTransition(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorL
 // savepoint instead; without a savepoint directory Flink refuses every
 // attempt and the upgrade is abandoned. The running job's directory is
 // used, else the new spec's (the operator passes it to the stop).
-func validateStateMigration(last, next *v1beta1.FlinkDeploymentSpec) field.ErrorList {
+func validateStateMigration(last *v1beta1.FlinkDeploymentSpec, lastConfig *flinkconf.Settings, next *v1beta1.FlinkDeploymentSpec, nextConfig *flinkconf.Settings) field.ErrorList {
 	if last.Job.State == v1beta1.JobStateSuspended || upgradeModeOf(next.Job) != v1beta1.UpgradeModeLastState {
 		return nil
 	}
 	var why string
-	from, to, backendChanged := StateBackendChange(last, next)
+	from, to := lastConfig.StateBackend, nextConfig.StateBackend
 	switch {
 	case next.FlinkVersion != last.FlinkVersion:
 		why = fmt.Sprintf("the Flink version changes from %s to %s", last.FlinkVersion, next.FlinkVersion)
-	case backendChanged:
+	case from != to:
 		why = fmt.Sprintf("the state backend changes from %s to %s", from, to)
 	default:
 		return nil
 	}
-	lastConfig, nextConfig := FlatConfig(last), FlatConfig(next)
-	if SavepointDirectory(lastConfig, last.FlinkVersion) != "" || SavepointDirectory(nextConfig, next.FlinkVersion) != "" {
+	if lastConfig.SavepointDir.Dir != "" || nextConfig.SavepointDir.Dir != "" {
 		return nil
 	}
 	reason := "an upgrade with upgradeMode last-state where " + why +
 		" is made through a savepoint (high availability metadata is not restored across versions, nor a checkpoint by another state backend); it"
 	if !next.FlinkVersion.IsSupported() {
-		return field.ErrorList{field.Required(configPath(savepointDir.oldKey), reason+" needs a savepoint directory: set "+savepointDir.oldKey)}
+		return field.ErrorList{field.Required(configPath(flinkconf.KeySavepointDirOld), reason+" needs a savepoint directory: set "+flinkconf.KeySavepointDirOld)}
 	}
-	return field.ErrorList{savepointDir.missing(next.FlinkVersion, nextConfig, reason)}
-}
-
-// StateBackendChange returns the state backends (see StateBackend) of the
-// deployed and the new spec, and whether they differ.
-func StateBackendChange(last, next *v1beta1.FlinkDeploymentSpec) (from, to string, changed bool) {
-	from, to = StateBackend(FlatConfig(last)), StateBackend(FlatConfig(next))
-	return from, to, from != to
-}
-
-// FlatConfig is spec.flinkConfiguration flattened, every value as text; an
-// unreadable configuration (reported by Validate) reads as empty.
-func FlatConfig(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
-	entries, err := spec.FlinkConfiguration.Flatten()
-	if err != nil {
-		return map[string]string{}
-	}
-	out := make(map[string]string, len(entries))
-	for _, e := range entries {
-		out[e.Key] = e.String()
-	}
-	return out
+	return field.ErrorList{missingDir(nextConfig.SavepointDir, "savepoint", next.FlinkVersion, reason)}
 }
 
 func upgradeModeOf(job *v1beta1.JobSpec) v1beta1.UpgradeMode {

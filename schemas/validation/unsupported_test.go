@@ -5,13 +5,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 func TestUnsupportedSettings(t *testing.T) {
 	fields := func(fd *v1beta1.FlinkDeployment, config map[string]string) []string {
 		var out []string
-		for _, u := range Unsupported(fd, config) {
+		for _, u := range Unsupported(fd, flinkconf.Read(withConfig(fd, config))) {
 			out = append(out, u.Field.String())
 		}
 		return out

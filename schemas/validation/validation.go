@@ -7,6 +7,11 @@
 // plus what Flink itself would only reject at start-up. Rules about memory
 // and cpu amounts live with the code that resolves them (renderer), so each
 // problem is reported once.
+//
+// The package holds rules only: spec.flinkConfiguration arrives read, as
+// flinkconf.Settings, and a value that does not parse is flinkconf.Parse's
+// error, not a rule's. A rule never fires on such a value, since its typed
+// field holds the default.
 package validation
 
 import (
@@ -17,6 +22,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/versions"
 )
@@ -49,14 +55,15 @@ var (
 )
 
 // Validate checks a FlinkDeployment that has been through Default, with the
-// default Options. config is spec.flinkConfiguration flattened (see
-// ConfigObject.Flatten).
-func Validate(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
+// default Options. config is its spec.flinkConfiguration as flinkconf.Parse
+// read it (never nil); the values that do not parse are Parse's errors, not
+// these.
+func Validate(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) field.ErrorList {
 	return ValidateWithOptions(fd, config, Options{})
 }
 
 // ValidateWithOptions is Validate with the operator's settings.
-func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config map[string]string, opts Options) field.ErrorList {
+func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings, opts Options) field.ErrorList {
 	var errs field.ErrorList
 	metaErrs := validateMetadata(fd)
 	errs = append(errs, metaErrs...)
@@ -78,7 +85,7 @@ func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config map[string]string, 
 	}
 	errs = append(errs, validateIngress(fd, len(metaErrs) == 0)...)
 	for _, key := range forbiddenConfigKeys {
-		if _, ok := config[key]; ok {
+		if config.Has(key) {
 			errs = append(errs, field.Forbidden(configPath(key), "is set by the operator from metadata.name and metadata.namespace; remove it"))
 		}
 	}
@@ -87,9 +94,8 @@ func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config map[string]string, 
 			errs = append(errs, field.NotSupported(spec.Child("logConfiguration").Key(name), name, allowedLogFiles))
 		}
 	}
-	errs = append(errs, validateHighAvailability(fd, config)...)
+	errs = append(errs, validateHighAvailability(config)...)
 	errs = append(errs, validateOperatorConfig(config)...)
-	errs = append(errs, validateSnapshotConfig(config)...)
 	errs = append(errs, validateSavepointFormat(s.FlinkVersion, config)...)
 	errs = append(errs, validateJob(fd, config, opts)...)
 	errs = append(errs, validateJobManager(fd, config)...)
@@ -100,7 +106,7 @@ func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config map[string]string, 
 // validateFlinkVersion checks spec.flinkVersion against the deployment
 // mode: standalone mode runs every supported version, native mode needs
 // MinNativeFlinkVersion or newer.
-func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
+func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) field.ErrorList {
 	path := field.NewPath("spec", "flinkVersion")
 	v := fd.Spec.FlinkVersion
 	mode := modeOf(&fd.Spec)
@@ -113,9 +119,8 @@ func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config map[string]string)
 		return field.ErrorList{field.NotSupported(path, v, versionNames(v1beta1.FlinkVersionsFor(mode)))}
 	case mode == v1beta1.ModeNative && !v.AtLeast(v1beta1.MinNativeFlinkVersion):
 		return field.ErrorList{field.Invalid(path, v, fmt.Sprintf("native mode needs %s or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink %s in mode: standalone", v1beta1.MinNativeFlinkVersion, flinkRelease(v)))}
-	case !kubernetesHAServices(v) && HighAvailabilityType(config) == "kubernetes":
-		key := haTypeKey(config)
-		return field.ErrorList{field.Invalid(configPath(key), config[key], fmt.Sprintf("Kubernetes high availability needs Flink 1.12 or newer (FLIP-144), and spec.flinkVersion is %s", v))}
+	case !kubernetesHAServices(v) && config.HA.Kubernetes():
+		return field.ErrorList{field.Invalid(configPath(config.HA.Key), config.HA.Text, fmt.Sprintf("Kubernetes high availability needs Flink 1.12 or newer (FLIP-144), and spec.flinkVersion is %s", v))}
 	}
 	return nil
 }
@@ -150,7 +155,7 @@ func validateMetadata(fd *v1beta1.FlinkDeployment) field.ErrorList {
 	return errs
 }
 
-func validateJobManager(fd *v1beta1.FlinkDeployment, config map[string]string) field.ErrorList {
+func validateJobManager(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) field.ErrorList {
 	jm := fd.Spec.JobManager
 	if jm == nil || jm.Replicas == nil {
 		return nil
@@ -159,7 +164,7 @@ func validateJobManager(fd *v1beta1.FlinkDeployment, config map[string]string) f
 	switch r := *jm.Replicas; {
 	case r < 1:
 		return field.ErrorList{field.Invalid(path, r, "must be at least 1")}
-	case r > 1 && !HighAvailabilityEnabled(config):
+	case r > 1 && !config.HA.Enabled():
 		return field.ErrorList{field.Invalid(path, r, "more than one JobManager needs high availability (flinkConfiguration high-availability.type: kubernetes)")}
 	}
 	return nil
@@ -174,9 +179,7 @@ func validateTaskManager(fd *v1beta1.FlinkDeployment) field.ErrorList {
 }
 
 // configPath is the field path of one flattened Flink configuration key.
-func configPath(key string) *field.Path {
-	return field.NewPath("spec", "flinkConfiguration").Key(key)
-}
+func configPath(key string) *field.Path { return flinkconf.Path(key) }
 
 func versionNames(versions []v1beta1.FlinkVersion) []string {
 	out := make([]string, len(versions))

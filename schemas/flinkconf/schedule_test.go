@@ -1,12 +1,22 @@
-package validation
+package flinkconf
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// periodic reads the schedule of a configuration, with its error message.
+func periodic(raw map[string]string) (SavepointSchedule, error) {
+	s, errs := read(nil, raw, "v1_20")
+	if len(errs) > 0 {
+		return SavepointSchedule{}, errors.New(errs[0].Detail)
+	}
+	return s.Savepoints.Periodic, nil
+}
 
 func TestPeriodicSavepointSchedule(t *testing.T) {
 	at := func(s string) time.Time {
@@ -35,7 +45,7 @@ func TestPeriodicSavepointSchedule(t *testing.T) {
 		{value: "0 0 0 L * ? 2026-2030", last: "2026-02-10T00:00:00Z", next: "2026-02-28T00:00:00Z"},
 	} {
 		t.Run(tc.value+"/"+tc.last, func(t *testing.T) {
-			s, err := PeriodicSavepointSchedule(map[string]string{KeyPeriodicSavepointInterval: tc.value})
+			s, err := periodic(map[string]string{KeyPeriodicSavepointInterval: tc.value})
 			require.NoError(t, err)
 			next, ok := s.Next(at(tc.last))
 			if tc.next == "" {
@@ -49,7 +59,7 @@ func TestPeriodicSavepointSchedule(t *testing.T) {
 		})
 	}
 
-	s, err := PeriodicSavepointSchedule(map[string]string{})
+	s, err := periodic(map[string]string{})
 	require.NoError(t, err)
 	assert.False(t, s.Enabled(), "unset")
 }
@@ -67,7 +77,7 @@ func TestPeriodicSavepointScheduleErrors(t *testing.T) {
 		"0 0 2 31 FEB ? 2100x": `is not a valid Quartz cron expression: `,
 	} {
 		t.Run(value, func(t *testing.T) {
-			_, err := PeriodicSavepointSchedule(map[string]string{KeyPeriodicSavepointInterval: value})
+			_, err := periodic(map[string]string{KeyPeriodicSavepointInterval: value})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), want)
 		})

@@ -1,4 +1,4 @@
-package validation
+package flinkconf
 
 import (
 	"errors"
