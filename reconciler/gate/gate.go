@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -180,90 +178,23 @@ type Input struct {
 	Policy                 Policy
 }
 
-// Action is the side effect the reconciler performs for a decision.
-type Action int
-
-// Actions.
-const (
-	// ActionApply renders Target with Context, applies and prunes.
-	ActionApply Action = iota
-	// ActionStopWithSavepoint stops the running job with a savepoint.
-	ActionStopWithSavepoint
-	// ActionTakeDown deletes the cluster's Deployments (and, with
-	// DeleteHA, Flink's HA ConfigMaps) and waits for their pods to go.
-	ActionTakeDown
-	// ActionWait does nothing until RequeueAfter.
-	ActionWait
-	// ActionTriggerSavepoint takes a savepoint of the running job without
-	// stopping it (manual or periodic; see snapshots.go).
-	ActionTriggerSavepoint
-)
-
-// Decision is the gate's answer.
-type Decision struct {
-	// Status is the status to record before the action is taken.
-	Status v1beta1.FlinkDeploymentStatus
-	// After, when set, replaces Status once the action has succeeded.
-	After  *v1beta1.FlinkDeploymentStatus
-	Action Action
-	// Target and Context are what ActionApply renders.
-	Target  *v1beta1.FlinkDeploymentSpec
-	Context renderer.RenderContext
-	// StripHAJobGraphs removes job graphs from the HA ConfigMaps before an
-	// application deploy with Kubernetes HA, so the new JobManager runs
-	// the job it is given (with the checkpoints of its job id) instead of
-	// recovering an old job graph next to it.
-	StripHAJobGraphs bool
-	// DeleteHA goes with ActionTakeDown: a stateless take-down must not
-	// leave HA data the new JobManager would recover the old job from.
-	// With ActionApply it deletes the HA data before a stateless deploy.
-	// Either HA step of an apply is taken only while no JobManager of the
-	// cluster exists, so it never touches a live JobManager's data.
-	DeleteHA bool
-	// GuardPodTemplates goes with ActionApply: a Deployment whose pod
-	// template the apply would change is not applied (putting it back
-	// would restart a stateful job outside the gate) but reported back as
-	// PodTemplateDrift.
-	GuardPodTemplates bool
-	// JobID and TriggerID go with ActionStopWithSavepoint and
-	// ActionTriggerSavepoint.
-	JobID, TriggerID string
-	// SavepointDir goes with ActionTriggerSavepoint and
-	// ActionStopWithSavepoint.
-	SavepointDir string
-	// FormatType goes with ActionStopWithSavepoint and
-	// ActionTriggerSavepoint: kubernetes.operator.savepoint.format.type of
-	// the deployed spec (see savepointFormat). It is empty for Flink
-	// versions that do not know it (< 1.15).
-	FormatType flinkrest.SavepointFormat
-	// Persist writes Status before an ActionApply too: it records the end
-	// of a manual or periodic savepoint.
-	Persist      bool
-	RequeueAfter time.Duration
-	// Hold explains why the lifecycle is not progressing; it becomes
-	// status.error.
-	Hold   string
-	Events []Event
-}
-
-// Event is a Kubernetes event the decision reports.
-type Event struct {
-	Warning bool
-	Reason  string
-	Message string
-}
-
 // Decide returns the next step for a FlinkDeployment.
 func Decide(in Input) Decision {
 	in.Policy = in.Policy.WithDefaults()
 	g := &gate{in: in, d: Decision{Status: *in.Status.DeepCopy()}}
 	g.decide()
+	if g.d.Apply != nil {
+		g.d.Apply.PersistFirst = g.persist
+	}
 	return g.d
 }
 
 type gate struct {
 	in Input
 	d  Decision
+	// persist: Status records the end of a manual or periodic savepoint
+	// and is written before an apply too (ApplyStep.PersistFirst).
+	persist bool
 }
 
 func (g *gate) st() *v1beta1.FlinkDeploymentStatus { return &g.d.Status }

@@ -26,10 +26,7 @@ func DeployedContext(st *v1beta1.FlinkDeploymentStatus) renderer.RenderContext {
 // the gate (driftRestartsJob), and a lost JobManager Deployment is
 // re-created only when that keeps the job's state (recoverJobManager).
 func (g *gate) applyDeployed() {
-	g.d.Action = ActionApply
-	g.d.Target = g.in.Deployed
-	g.d.Context = DeployedContext(g.st())
-	g.d.GuardPodTemplates = statefulJob(g.in.Deployed)
+	g.apply(ApplyStep{Target: g.in.Deployed, Context: DeployedContext(g.st()), GuardPodTemplates: statefulJob(g.in.Deployed)})
 	g.recoverJobManager()
 }
 
@@ -37,9 +34,7 @@ func (g *gate) applyDeployed() {
 func (g *gate) recordInPlace() {
 	after := g.st().DeepCopy()
 	g.markReconciled(after, g.in.Spec, false)
-	g.d.Action = ActionApply
-	g.d.Target = g.in.Spec
-	g.d.Context = DeployedContext(g.st())
+	g.apply(ApplyStep{Target: g.in.Spec, Context: DeployedContext(g.st())})
 	g.d.After = after
 	g.recoverJobManager()
 }
@@ -138,9 +133,7 @@ func (g *gate) editSuspended(diff SpecDiff) {
 		}
 	}
 	g.markReconciled(after, target, first)
-	g.d.Action = ActionApply
-	g.d.Target = target
-	g.d.Context = DeployedContext(g.st())
+	g.apply(ApplyStep{Target: target, Context: DeployedContext(g.st())})
 	g.d.After = after
 }
 
@@ -234,7 +227,7 @@ func (g *gate) hold(reason string) {
 
 func (g *gate) applyDeployedUnlessTakingDown() {
 	if up := g.st().Upgrade; up != nil && up.Phase != v1beta1.PhaseSavepointing {
-		g.d.Action = ActionWait
+		g.wait()
 		return
 	}
 	g.applyDeployed()

@@ -31,8 +31,7 @@ func (g *gate) takingDown() {
 		return
 	}
 	up.Phase = v1beta1.PhaseTakingDown
-	g.d.Action = ActionTakeDown
-	g.d.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless && in.Spec.Job != nil
+	g.takeDown(TakeDownStep{DeleteHA: up.Mode == v1beta1.UpgradeModeStateless && in.Spec.Job != nil})
 	g.d.RequeueAfter = in.Policy.TakeDownPollInterval
 	if up.TakeDownTimestamp == 0 {
 		// Write-ahead: recorded before the first delete, so the timeout
@@ -165,17 +164,16 @@ func (g *gate) deploying() {
 	} else if susp {
 		g.event(false, ReasonSuspended, "Job suspended (%s)", up.Mode)
 	}
-	g.d.Action = ActionApply
-	g.d.Target = target
-	g.d.Context = renderer.RenderContext{RestorePath: up.RestorePath, StartEmpty: true, JobID: up.JobID}
+	step := ApplyStep{Target: target, Context: renderer.RenderContext{RestorePath: up.RestorePath, StartEmpty: true, JobID: up.JobID}}
 	if target.Job != nil && !susp && KubernetesHA(target) {
 		// Before every application deploy with HA: Flink recovers any job
 		// graph it finds in HA next to the job it is given (a zombie job
 		// of an earlier spec, or of a deleted FlinkDeployment of the same
 		// name). A stateless deploy starts from no HA data at all.
-		g.d.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless
-		g.d.StripHAJobGraphs = !g.d.DeleteHA
+		step.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless
+		step.StripHAJobGraphs = !step.DeleteHA
 	}
+	g.apply(step)
 	g.d.After = after
 }
 

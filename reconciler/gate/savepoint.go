@@ -57,10 +57,8 @@ func (g *gate) savepointing() {
 			return
 		}
 		if in.Obs.JobManager == v1beta1.JMReady && in.Obs.Job != nil && in.Obs.Job.State == flinkrest.JobRunning {
-			g.d.Action = ActionStopWithSavepoint
-			g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
-			g.d.SavepointDir = g.upgradeSavepointDir()
-			g.d.FormatType = g.formatToSend(g.requestedFormat(st.JobStatus.SavepointInfo))
+			g.savepoint(SavepointStep{Stop: true, JobID: in.Obs.Job.ID, TriggerID: up.TriggerID,
+				Dir: g.upgradeSavepointDir(), FormatType: g.formatToSend(g.requestedFormat(st.JobStatus.SavepointInfo))})
 			g.d.RequeueAfter = in.Policy.SavepointPollInterval
 			return
 		}
@@ -132,10 +130,8 @@ func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
 		why = fmt.Sprintf(" (the state backend changes from %s to %s)", from, to)
 	}
 	g.event(false, ReasonSavepoint, "Stopping job %s with a %s savepoint before the %s%s", in.Obs.Job.ID, format, upgradeOrSuspend(up), why)
-	g.d.Action = ActionStopWithSavepoint
-	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
-	g.d.SavepointDir = g.upgradeSavepointDir()
-	g.d.FormatType = g.formatToSend(format)
+	g.savepoint(SavepointStep{Stop: true, JobID: in.Obs.Job.ID, TriggerID: up.TriggerID,
+		Dir: g.upgradeSavepointDir(), FormatType: g.formatToSend(format)})
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
 }
 
@@ -150,8 +146,7 @@ func (g *gate) takeDownRunningJobNotRunning(up *v1beta1.UpgradeProgress) {
 		up.Mode = v1beta1.UpgradeModeSavepoint
 		st.Upgrade = up
 		st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
-		g.d.Action = ActionApply
-		g.d.Target, g.d.Context = g.in.Deployed, DeployedContext(st)
+		g.apply(ApplyStep{Target: g.in.Deployed, Context: DeployedContext(st)})
 	}
 }
 

@@ -245,10 +245,9 @@ func (g *gate) sendAttempt(triggerID string) {
 		tr.RetryAfter = 0
 		g.event(false, ReasonSavepoint, "Triggering a %s savepoint (%s) of job %s%s", tr.TriggerType, info.FormatType, in.Obs.Job.ID, describeTrigger(tr))
 	}
-	g.d.Action = ActionTriggerSavepoint
-	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, triggerID
-	g.d.SavepointDir = validation.SavepointDirectory(configStrings(in.Deployed), in.Deployed.FlinkVersion)
-	g.d.FormatType = g.formatToSend(g.requestedFormat(info))
+	g.savepoint(SavepointStep{JobID: in.Obs.Job.ID, TriggerID: triggerID,
+		Dir:        validation.SavepointDirectory(configStrings(in.Deployed), in.Deployed.FlinkVersion),
+		FormatType: g.formatToSend(g.requestedFormat(info))})
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
 }
 
@@ -373,7 +372,7 @@ func (g *gate) attemptFailed(cause string) {
 	g.event(true, ReasonSavepointError, "%s savepoint%s attempt %d failed, retrying in %s (the job keeps running): %s",
 		tr.TriggerType, describeTrigger(tr), tr.Failures, wait, cause)
 	g.d.RequeueAfter = wait
-	g.d.Persist = true
+	g.persist = true
 }
 
 // dropTrigger gives a request up without a savepoint.
@@ -431,7 +430,7 @@ func (g *gate) endTrigger() {
 	}
 	st.SavepointTrigger = nil
 	clearTrigger(st.JobStatus.SavepointInfo)
-	g.d.Persist = true
+	g.persist = true
 }
 
 // consumeNonce copies nonce into lastReconciledSpec, as the reference
