@@ -42,7 +42,7 @@ func (g *gate) recoverJobManager() {
 	}
 	step := g.d.Apply
 	spec := step.Target
-	if why := g.unrecoverable(spec, step.Context.RestorePath); why != "" {
+	if why := unrecoverable(in, spec, step.Context.RestorePath); why != "" {
 		msg := fmt.Sprintf("the JobManager Deployment is missing (deleted or lost) and is not re-created: %s", why)
 		g.wait()
 		g.d.After = nil
@@ -77,9 +77,9 @@ func (g *gate) recoverJobManager() {
 }
 
 // unrecoverable says why re-creating the lost JobManager Deployment of
-// spec would lose state, or is turned off; "" when it may be re-created.
-func (g *gate) unrecoverable(spec *v1beta1.FlinkDeploymentSpec, restorePath string) string {
-	in := g.in
+// spec, last deployed from restorePath, would lose state, or is turned
+// off; "" when it may be re-created.
+func unrecoverable(in Input, spec *v1beta1.FlinkDeploymentSpec, restorePath string) string {
 	if !jmRecoveryEnabled(spec) {
 		return fmt.Sprintf("spec.flinkConfiguration[%s] is false. Set it to true to re-create it, or change the spec to redeploy", keyJMDeploymentRecovery)
 	}
@@ -105,18 +105,17 @@ func (g *gate) unrecoverable(spec *v1beta1.FlinkDeploymentSpec, restorePath stri
 		lost, spec.Job.UpgradeMode, describeRestore(restorePath), describeRestore(restorePath))
 }
 
-// driftRestartsJob plans, as an upgrade of the deployed spec, the
-// correction of a pod template changed outside the operator, when putting
-// it back would restart a stateful job: its state is made safe first
-// (savepoint, or HA metadata for last-state), like for any other restart.
-func (g *gate) driftRestartsJob() bool {
+// driftRestartingJob is the correction of a pod template changed outside
+// the operator, as an upgrade of the deployed spec, when putting it back
+// would restart a stateful job: its state is made safe first (savepoint,
+// or HA metadata for last-state), like for any other restart.
+func (g *gate) driftRestartingJob() (SpecDiff, bool) {
 	if len(g.in.PodTemplateDrift) == 0 || !statefulJob(g.in.Deployed) {
-		return false
+		return SpecDiff{}, false
 	}
 	fields := make([]string, len(g.in.PodTemplateDrift))
 	for i, k := range g.in.PodTemplateDrift {
 		fields[i] = k + ": pod template changed outside the operator"
 	}
-	g.upgrade(SpecDiff{Type: DiffUpgrade, Fields: fields})
-	return true
+	return SpecDiff{Type: DiffUpgrade, Fields: fields}, true
 }

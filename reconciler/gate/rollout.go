@@ -19,7 +19,7 @@ import (
 // the same checkpoints and HA data. A pod on a lost node stays Terminating
 // until its node is deleted or the pod is force-deleted, so after
 // Policy.TakeDownTimeout the wait is reported (takeDownStuck) and goes on.
-func (g *gate) takingDown() {
+func (g *gate) takingDown() phase {
 	in := g.in
 	up := g.st().Upgrade
 	if in.ClusterGone {
@@ -27,8 +27,7 @@ func (g *gate) takingDown() {
 			g.event(false, ReasonUpgrade, "The old cluster is gone after %s; deploying", in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp)).Round(time.Second))
 		}
 		up.Phase = v1beta1.PhaseDeploying
-		g.deploying()
-		return
+		return phaseDeploying
 	}
 	up.Phase = v1beta1.PhaseTakingDown
 	g.takeDown(TakeDownStep{DeleteHA: up.Mode == v1beta1.UpgradeModeStateless && in.Spec.Job != nil})
@@ -41,6 +40,7 @@ func (g *gate) takingDown() {
 	if TakeDownOverdue(up, in.Now, in.Policy) {
 		g.takeDownStuck(up)
 	}
+	return phaseDone
 }
 
 // TakeDownOverdue: the take-down has waited TakeDownTimeout or longer.
@@ -126,7 +126,8 @@ func takeDownStuckMessage(up *v1beta1.UpgradeProgress, left []LeftOver, waited, 
 
 // deploying applies the target spec with the recorded restore path and
 // job id, and marks the upgrade done once applied.
-func (g *gate) deploying() {
+// deploying deploys the upgrade's target: the last phase of an upgrade.
+func (g *gate) deploying() phase {
 	in, st := g.in, g.st()
 	up := st.Upgrade
 	up.Phase = v1beta1.PhaseDeploying
@@ -138,11 +139,11 @@ func (g *gate) deploying() {
 	}
 	if reason := g.restoreMismatch(up, target); reason != "" && !susp {
 		g.hold(reason)
-		return
+		return phaseDone
 	}
 	after := st.DeepCopy()
 	after.Upgrade = nil
-	g.markReconciled(after, target, in.Deployed == nil)
+	g.recordReconciled(after, target, in.Deployed == nil)
 	after.DeployedWith = &v1beta1.DeployedWith{RestorePath: up.RestorePath, JobID: up.JobID}
 	after.Error = ""
 	if target.Job != nil {
@@ -175,6 +176,7 @@ func (g *gate) deploying() {
 	}
 	g.apply(step)
 	g.d.After = after
+	return phaseDone
 }
 
 // restoreMismatch says why target cannot restore from what the upgrade

@@ -277,7 +277,7 @@ func (g *gate) followTrigger() {
 		return
 	}
 	info := st.JobStatus.SavepointInfo
-	poll := g.pollSavepoint(*info.TriggerTimestamp, true)
+	poll := pollSavepoint(g.in, *info.TriggerTimestamp, true)
 	switch poll.outcome {
 	case savepointRefused:
 		g.attemptFailed("Flink refused the savepoint: " + poll.cause)
@@ -323,7 +323,7 @@ func (g *gate) settleTriggerBeforeUpgrade() bool {
 		return false
 	}
 	info := st.JobStatus.SavepointInfo
-	poll := g.pollSavepoint(*info.TriggerTimestamp, true)
+	poll := pollSavepoint(g.in, *info.TriggerTimestamp, true)
 	switch {
 	case poll.outcome == savepointRefused:
 		g.dropTrigger("Flink refused the savepoint (" + poll.cause + ") and an upgrade of the job comes first")
@@ -402,6 +402,9 @@ func (g *gate) triggerDone(location string) {
 	g.event(false, ReasonSavepoint, "%s savepoint%s completed at %s", tr.TriggerType, describeTrigger(tr), location)
 	g.endTrigger()
 }
+
+// Savepoint history entries kept in status.
+const maxSavepointHistory = 10
 
 // recordSavepoint makes sp the last savepoint and appends it to the
 // bounded history.
