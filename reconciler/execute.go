@@ -70,7 +70,7 @@ type gatePass struct {
 	// the FlinkDeployment's latest version (fence.go).
 	confirmed bool
 	// templateDrift carries the Deployments an apply held back
-	// (gate.Decision.GuardPodTemplates) to the next decision.
+	// (gate.ApplyStep.GuardPodTemplates) to the next decision.
 	templateDrift []string
 	// diff is the classified spec change, once specDiff computed it.
 	diff *gate.SpecDiff
@@ -94,6 +94,9 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (gate.Decision, err
 		}
 		savepointsBefore := snapshotSavepoints(&p.fd.Status)
 		d = gate.Decide(in)
+		if err := d.Validate(); err != nil {
+			return d, fmt.Errorf("FlinkDeployment/%s/%s: %w", p.fd.Namespace, p.fd.Name, err)
+		}
 		p.triggerError = ""
 		p.held = d.Hold
 		p.fd.Status = d.Status
@@ -107,7 +110,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (gate.Decision, err
 		if d.Hold != "" {
 			p.fd.Status.Error = d.Hold
 		}
-		if d.Action != gate.ActionWait && (d.After != nil || d.Action != gate.ActionApply || d.Persist) {
+		if recordFirst(d) {
 			if err := r.persist(ctx, p, StepStatusRecorded); err != nil {
 				return d, err
 			}
@@ -122,30 +125,55 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (gate.Decision, err
 	return d, nil
 }
 
+// recordFirst: the decision's status is written before its action is
+// taken (write-ahead). A wait takes no action, and an apply that records
+// nothing of its own (drift correction, a hold) writes its status with
+// the rest of the pass.
+func recordFirst(d gate.Decision) bool {
+	switch {
+	case d.Apply != nil:
+		return d.After != nil || d.Apply.PersistFirst
+	case d.TakeDown != nil, d.Savepoint != nil:
+		return true
+	}
+	return false
+}
+
 // act performs a decision's side effect. It reports whether the gate
 // should decide again at once.
 func (r *Reconciler) act(ctx context.Context, p *gatePass, d gate.Decision) (bool, error) {
-	fd := p.fd
-	switch d.Action {
-	case gate.ActionWait:
-		return false, nil
-	case gate.ActionStopWithSavepoint:
-		return r.stopWithSavepoint(ctx, p, d)
-	case gate.ActionTriggerSavepoint:
-		return r.triggerSavepoint(ctx, p, d)
-	case gate.ActionTakeDown:
-		if err := r.takeDown(ctx, fd, d.DeleteHA); err != nil {
-			return false, err
-		}
-		if err := r.stepHook(StepClusterDeleted); err != nil {
-			return false, err
-		}
-		gone, err := r.clusterGone(ctx, fd)
-		return gone && err == nil, err
+	switch {
+	case d.Savepoint != nil && d.Savepoint.Stop:
+		return r.stopWithSavepoint(ctx, p, *d.Savepoint)
+	case d.Savepoint != nil:
+		return r.triggerSavepoint(ctx, p, *d.Savepoint)
+	case d.TakeDown != nil:
+		return r.takeDownStep(ctx, p.fd, *d.TakeDown)
+	case d.Apply != nil:
+		return r.applyStep(ctx, p, d, *d.Apply)
 	}
+	return false, nil // wait
+}
 
-	if d.StripHAJobGraphs || d.DeleteHA {
-		if err := r.clearHAForDeploy(ctx, fd, d.DeleteHA); err != nil {
+// takeDownStep deletes the cluster and reports whether it is gone already,
+// so the deploy can follow in the same pass.
+func (r *Reconciler) takeDownStep(ctx context.Context, fd *v1beta1.FlinkDeployment, step gate.TakeDownStep) (bool, error) {
+	if err := r.takeDown(ctx, fd, step.DeleteHA); err != nil {
+		return false, err
+	}
+	if err := r.stepHook(StepClusterDeleted); err != nil {
+		return false, err
+	}
+	gone, err := r.clusterGone(ctx, fd)
+	return gone && err == nil, err
+}
+
+// applyStep clears Flink's HA data where the step asks for it, deploys its
+// target and records the status the decision holds for afterwards.
+func (r *Reconciler) applyStep(ctx context.Context, p *gatePass, d gate.Decision, step gate.ApplyStep) (bool, error) {
+	fd := p.fd
+	if step.StripHAJobGraphs || step.DeleteHA {
+		if err := r.clearHAForDeploy(ctx, fd, step.DeleteHA); err != nil {
 			return false, err
 		}
 		if err := r.stepHook(StepHAStripped); err != nil {
@@ -153,8 +181,8 @@ func (r *Reconciler) act(ctx context.Context, p *gatePass, d gate.Decision) (boo
 		}
 	}
 	target := fd.DeepCopy()
-	target.Spec = *d.Target
-	heldBack, err := r.deploy(ctx, fd, target, r.withSettings(d.Context), d.GuardPodTemplates)
+	target.Spec = *step.Target
+	heldBack, err := r.deploy(ctx, fd, target, r.withSettings(step.Context), step.GuardPodTemplates)
 	if err != nil {
 		return false, err
 	}
@@ -229,12 +257,12 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 // stopWithSavepoint calls Flink. A refusal (4xx) is the savepoint's
 // failure; a lost answer is retried with the same trigger id on the next
 // poll, which Flink 1.15+ deduplicates.
-func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, d gate.Decision) (bool, error) {
+func (r *Reconciler) stopWithSavepoint(ctx context.Context, p *gatePass, sp gate.SavepointStep) (bool, error) {
 	if err := beforeSideEffect(ctx); err != nil {
 		return false, err
 	}
 	rest := r.runningRESTClient(p)
-	id, err := rest.StopWithSavepoint(ctx, d.JobID, flinkrest.StopRequest{TargetDirectory: d.SavepointDir, FormatType: d.FormatType, TriggerID: d.TriggerID})
+	id, err := rest.StopWithSavepoint(ctx, sp.JobID, flinkrest.StopRequest{TargetDirectory: sp.Dir, FormatType: sp.FormatType, TriggerID: sp.TriggerID})
 	var apiErr *flinkrest.APIError
 	switch {
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && !flinkrest.IsNotFound(err):

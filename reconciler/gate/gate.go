@@ -3,10 +3,7 @@ package gate
 import (
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -30,240 +27,87 @@ import (
 // operator).
 const LastStateRestorePath = "KUBERNETES_OPERATOR_LAST_STATE"
 
-// Savepoint history entries kept in status.
-const maxSavepointHistory = 10
-
-// Policy holds the gate's timings and limits.
-type Policy struct {
-	// SavepointPollInterval is how often a pending savepoint is polled.
-	SavepointPollInterval time.Duration
-	// SavepointTimeout is how long a savepoint may take before the attempt
-	// counts as failed.
-	SavepointTimeout time.Duration
-	// MaxSavepointAttempts bounds the attempts per upgrade; then the upgrade
-	// is abandoned until the spec changes again.
-	MaxSavepointAttempts int32
-	// RetryBackoff is the wait after the first failed attempt; it doubles
-	// with each further one.
-	RetryBackoff time.Duration
-	// WaitInterval is how soon to look again while waiting for the job.
-	WaitInterval time.Duration
-	// TakeDownPollInterval is how often a cluster being deleted is checked.
-	TakeDownPollInterval time.Duration
-	// TakeDownTimeout is how long a take-down waits for the old cluster's
-	// pods before it reports them (status.error, a TakeDownStuck event, a
-	// metric). It keeps waiting: a new JobManager never starts while the
-	// old one may still run (rollout.go).
-	TakeDownTimeout time.Duration
-}
-
-// DefaultPolicy is used for zero fields of Reconciler.Policy.
-var DefaultPolicy = Policy{
-	SavepointPollInterval: 250 * time.Millisecond,
-	SavepointTimeout:      10 * time.Minute,
-	MaxSavepointAttempts:  3,
-	RetryBackoff:          10 * time.Second,
-	WaitInterval:          5 * time.Second,
-	TakeDownPollInterval:  250 * time.Millisecond,
-	TakeDownTimeout:       5 * time.Minute,
-}
-
-func (p Policy) WithDefaults() Policy {
-	d := DefaultPolicy
-	if p.SavepointPollInterval > 0 {
-		d.SavepointPollInterval = p.SavepointPollInterval
-	}
-	if p.SavepointTimeout > 0 {
-		d.SavepointTimeout = p.SavepointTimeout
-	}
-	if p.MaxSavepointAttempts > 0 {
-		d.MaxSavepointAttempts = p.MaxSavepointAttempts
-	}
-	if p.RetryBackoff > 0 {
-		d.RetryBackoff = p.RetryBackoff
-	}
-	if p.WaitInterval > 0 {
-		d.WaitInterval = p.WaitInterval
-	}
-	if p.TakeDownPollInterval > 0 {
-		d.TakeDownPollInterval = p.TakeDownPollInterval
-	}
-	if p.TakeDownTimeout > 0 {
-		d.TakeDownTimeout = p.TakeDownTimeout
-	}
-	return d
-}
-
-// SavepointState is what polling the pending savepoint showed.
-type SavepointState string
-
-// Savepoint poll results.
-const (
-	// SavepointNotPolled: no poll was possible (REST API unreachable).
-	SavepointNotPolled SavepointState = ""
-	// SavepointUnknown: Flink does not know the trigger (never sent, or
-	// the JobManager restarted).
-	SavepointUnknown     SavepointState = "UNKNOWN"
-	SavepointInProgress  SavepointState = "IN_PROGRESS"
-	SavepointSucceeded   SavepointState = "SUCCEEDED"
-	SavepointFailed      SavepointState = "FAILED"
-	SavepointNotRequired SavepointState = "-"
-)
-
-// SavepointObservation is the state of the pending savepoint.
-type SavepointObservation struct {
-	State    SavepointState
-	Location string
-	Failure  string
-	// TriggerError is set when the trigger call itself was refused.
-	TriggerError string
-}
-
-// HAObservation is what Flink's Kubernetes HA ConfigMaps showed.
-type HAObservation struct {
-	// Enabled: the deployed configuration uses Kubernetes HA.
-	Enabled bool
-	// MetadataAvailable: a job's HA ConfigMap exists.
-	MetadataAvailable bool
-	// LatestCheckpointID is the highest checkpointID-… key, 0 when none.
-	LatestCheckpointID int64
-}
-
-// Input is everything the gate decides on.
-type Input struct {
-	// Spec is the desired spec, defaulted and valid. When the user's spec
-	// is invalid the caller passes the deployed one.
-	Spec       *v1beta1.FlinkDeploymentSpec
-	Generation int64
-	Status     *v1beta1.FlinkDeploymentStatus
-	// Deployed is the last reconciled spec; nil before the first deploy.
-	Deployed *v1beta1.FlinkDeploymentSpec
-	// FirstDeployment: Deployed was recorded by the first deployment.
-	FirstDeployment bool
-	// Diff classifies the change from Deployed to Spec. The reconciler
-	// passes classifyRendered's answer, which escalates an IGNORE or SCALE
-	// change that would alter a rendered pod to an UPGRADE (diff_render.go);
-	// nil means Classify's field table alone.
-	Diff      *SpecDiff
-	Obs       Observation
-	Savepoint SavepointObservation
-	// LatestCheckpoint is the newest restorable savepoint or checkpoint the
-	// REST API reports, when it was asked (job terminal, or a savepoint
-	// trigger Flink does not know); LatestCheckpointTime is its trigger
-	// time in epoch ms.
-	LatestCheckpoint     string
-	LatestCheckpointTime int64
-	HA                   HAObservation
-	// ClusterGone: no Deployment or pod of the cluster is left.
-	ClusterGone bool
-	// JobManagerLost: the JobManager Deployment of the deployed, not
-	// suspended, cluster is absent from the API server (a direct read,
-	// not the cache), and JobManagerPodsLeft says whether pods of the
-	// JobManager still exist (recover.go).
-	JobManagerLost, JobManagerPodsLeft bool
-	// PodTemplateDrift names the Deployments whose pod template was
-	// changed outside the operator and which an apply guarded by
-	// GuardPodTemplates held back, because putting them back restarts
-	// the job.
-	PodTemplateDrift []string
-	// ClusterLeft lists what is left of the cluster being taken down; it
-	// is only observed once the take-down is overdue (rollout.go).
-	ClusterLeft []LeftOver
-	// TriggerIDs: the running Flink accepts client-chosen trigger ids.
-	TriggerIDs bool
-	Now        time.Time
-	// Created is the FlinkDeployment's creation time; the first periodic
-	// savepoint is due an interval after it.
-	Created time.Time
-	// NewJobID and NewTriggerID are fresh random ids the gate may use.
-	NewJobID, NewTriggerID string
-	Policy                 Policy
-}
-
-// Action is the side effect the reconciler performs for a decision.
-type Action int
-
-// Actions.
-const (
-	// ActionApply renders Target with Context, applies and prunes.
-	ActionApply Action = iota
-	// ActionStopWithSavepoint stops the running job with a savepoint.
-	ActionStopWithSavepoint
-	// ActionTakeDown deletes the cluster's Deployments (and, with
-	// DeleteHA, Flink's HA ConfigMaps) and waits for their pods to go.
-	ActionTakeDown
-	// ActionWait does nothing until RequeueAfter.
-	ActionWait
-	// ActionTriggerSavepoint takes a savepoint of the running job without
-	// stopping it (manual or periodic; see snapshots.go).
-	ActionTriggerSavepoint
-)
-
-// Decision is the gate's answer.
-type Decision struct {
-	// Status is the status to record before the action is taken.
-	Status v1beta1.FlinkDeploymentStatus
-	// After, when set, replaces Status once the action has succeeded.
-	After  *v1beta1.FlinkDeploymentStatus
-	Action Action
-	// Target and Context are what ActionApply renders.
-	Target  *v1beta1.FlinkDeploymentSpec
-	Context renderer.RenderContext
-	// StripHAJobGraphs removes job graphs from the HA ConfigMaps before an
-	// application deploy with Kubernetes HA, so the new JobManager runs
-	// the job it is given (with the checkpoints of its job id) instead of
-	// recovering an old job graph next to it.
-	StripHAJobGraphs bool
-	// DeleteHA goes with ActionTakeDown: a stateless take-down must not
-	// leave HA data the new JobManager would recover the old job from.
-	// With ActionApply it deletes the HA data before a stateless deploy.
-	// Either HA step of an apply is taken only while no JobManager of the
-	// cluster exists, so it never touches a live JobManager's data.
-	DeleteHA bool
-	// GuardPodTemplates goes with ActionApply: a Deployment whose pod
-	// template the apply would change is not applied (putting it back
-	// would restart a stateful job outside the gate) but reported back as
-	// PodTemplateDrift.
-	GuardPodTemplates bool
-	// JobID and TriggerID go with ActionStopWithSavepoint and
-	// ActionTriggerSavepoint.
-	JobID, TriggerID string
-	// SavepointDir goes with ActionTriggerSavepoint and
-	// ActionStopWithSavepoint.
-	SavepointDir string
-	// FormatType goes with ActionStopWithSavepoint and
-	// ActionTriggerSavepoint: kubernetes.operator.savepoint.format.type of
-	// the deployed spec (see savepointFormat). It is empty for Flink
-	// versions that do not know it (< 1.15).
-	FormatType flinkrest.SavepointFormat
-	// Persist writes Status before an ActionApply too: it records the end
-	// of a manual or periodic savepoint.
-	Persist      bool
-	RequeueAfter time.Duration
-	// Hold explains why the lifecycle is not progressing; it becomes
-	// status.error.
-	Hold   string
-	Events []Event
-}
-
-// Event is a Kubernetes event the decision reports.
-type Event struct {
-	Warning bool
-	Reason  string
-	Message string
-}
-
 // Decide returns the next step for a FlinkDeployment.
 func Decide(in Input) Decision {
 	in.Policy = in.Policy.WithDefaults()
 	g := &gate{in: in, d: Decision{Status: *in.Status.DeepCopy()}}
-	g.decide()
+	if g.st().Upgrade != nil && g.st().SavepointTrigger != nil && !UpgradeAbandoned(g.st(), in.Policy.MaxSavepointAttempts) {
+		// Not started by this operator (settleTriggerBeforeUpgrade ends
+		// requests first); never left behind either.
+		g.dropTrigger("an upgrade of the job is in progress")
+	}
+	// One phase function at a time. A phase that finishes within this
+	// decision (a savepoint that completed, a cluster that is gone
+	// already) names the next one instead of calling it, so each phase
+	// is read, and tested, on its own.
+	for ph := g.phase(); ph != phaseDone; {
+		ph = g.enter(ph)
+	}
+	if g.d.Apply != nil {
+		g.d.Apply.PersistFirst = g.persist
+	}
 	return g.d
+}
+
+// phase is a step of the lifecycle a decision is taken in.
+type phase int
+
+const (
+	// phaseDone: the decision is complete.
+	phaseDone phase = iota
+	// phaseFirstDeploy: nothing was deployed yet.
+	phaseFirstDeploy
+	// phaseReconciled: a spec is deployed and no upgrade is in progress;
+	// the desired spec is compared with it.
+	phaseReconciled
+	// phaseSavepointing, phaseTakingDown, phaseDeploying: the upgrade
+	// phases recorded in status.upgrade.
+	phaseSavepointing
+	phaseTakingDown
+	phaseDeploying
+)
+
+// phase is where the status under construction stands.
+func (g *gate) phase() phase {
+	if up := g.st().Upgrade; up != nil {
+		switch up.Phase {
+		case v1beta1.PhaseSavepointing:
+			return phaseSavepointing
+		case v1beta1.PhaseTakingDown:
+			return phaseTakingDown
+		}
+		return phaseDeploying
+	}
+	if g.in.Deployed == nil {
+		return phaseFirstDeploy
+	}
+	return phaseReconciled
+}
+
+// enter runs the function of phase ph and returns the phase that
+// follows within this decision, phaseDone when it waits.
+func (g *gate) enter(ph phase) phase {
+	switch ph {
+	case phaseFirstDeploy:
+		return g.firstDeploy()
+	case phaseReconciled:
+		return g.reconciled()
+	case phaseSavepointing:
+		return g.savepointing()
+	case phaseTakingDown:
+		return g.takingDown()
+	case phaseDeploying:
+		return g.deploying()
+	}
+	return phaseDone
 }
 
 type gate struct {
 	in Input
 	d  Decision
+	// persist: Status records the end of a manual or periodic savepoint
+	// and is written before an apply too (ApplyStep.PersistFirst).
+	persist bool
 }
 
 func (g *gate) st() *v1beta1.FlinkDeploymentStatus { return &g.d.Status }
@@ -272,53 +116,41 @@ func (g *gate) event(warning bool, reason, format string, args ...any) {
 	g.d.Events = append(g.d.Events, Event{Warning: warning, Reason: reason, Message: fmt.Sprintf(format, args...)})
 }
 
-func (g *gate) decide() {
-	if up := g.st().Upgrade; up != nil {
-		if g.st().SavepointTrigger != nil && !UpgradeAbandoned(g.st(), g.in.Policy.MaxSavepointAttempts) {
-			// Not started by this operator (settleTriggerBeforeUpgrade
-			// ends requests first); never left behind either.
-			g.dropTrigger("an upgrade of the job is in progress")
-		}
-		switch up.Phase {
-		case v1beta1.PhaseSavepointing:
-			g.savepointing()
-		case v1beta1.PhaseTakingDown:
-			g.takingDown()
-		default:
-			g.deploying()
-		}
-		return
-	}
-	if g.in.Deployed == nil {
-		g.firstDeploy()
-		return
-	}
-	diff := g.specDiff()
+// reconciled acts on the difference between the deployed spec and the
+// desired one: none (keep the cluster as it is, serve savepoints), one
+// that is applied in place, or one that needs an upgrade.
+func (g *gate) reconciled() phase {
+	diff := specDiff(g.in)
 	switch diff.Type {
 	case DiffNone:
-		if g.driftRestartsJob() {
-			return
+		if drift, ok := g.driftRestartingJob(); ok {
+			return g.upgrade(drift)
 		}
 		g.applyDeployed()
 		g.snapshots()
+		return phaseDone
 	case DiffIgnore, DiffScale:
 		g.event(false, ReasonSpecChanged, "%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))
 		if Suspended(g.in.Deployed) {
 			g.editSuspended(diff)
-			return
+			return phaseDone
 		}
 		g.recordInPlace()
-	default:
-		g.upgrade(diff)
+		return phaseDone
 	}
+	return g.upgrade(diff)
 }
 
-// upgrade starts rolling out a change that restarts the JobManager.
-func (g *gate) upgrade(diff SpecDiff) {
-	changed := Event{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
+// upgrade starts rolling out a change that restarts the JobManager, unless
+// it is held, and reports the change. An upgrade that starts is recorded
+// in status.upgrade before any later phase runs, so the report here is
+// the same as after them.
+func (g *gate) upgrade(diff SpecDiff) phase {
+	next := phaseDone
 	if !g.heldBeforeStart(diff) && !g.settleTriggerBeforeUpgrade() {
-		g.startUpgrade(diff)
+		next = g.startUpgrade(diff)
 	}
+	changed := Event{Reason: ReasonSpecChanged, Message: fmt.Sprintf("%s change(s) detected (%s)", diff.Type, strings.Join(diff.Fields, ", "))}
 	switch {
 	case g.d.Hold == "" || g.st().Upgrade != nil:
 		g.d.Events = append([]Event{changed}, g.d.Events...)
@@ -326,12 +158,13 @@ func (g *gate) upgrade(diff SpecDiff) {
 		// Held before it started: say so once, not on every retry.
 		g.d.Events = append(g.d.Events, changed, Event{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})
 	}
+	return next
 }
 
 // specDiff is the classified change from the deployed spec to the desired one.
-func (g *gate) specDiff() SpecDiff {
-	if g.in.Diff != nil {
-		return *g.in.Diff
+func specDiff(in Input) SpecDiff {
+	if in.Diff != nil {
+		return *in.Diff
 	}
-	return Classify(g.in.Deployed, g.in.Spec)
+	return Classify(in.Deployed, in.Spec)
 }

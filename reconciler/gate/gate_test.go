@@ -73,8 +73,8 @@ func withImage(spec *v1beta1.FlinkDeploymentSpec, image string) *v1beta1.FlinkDe
 func TestGateSavepointUpgradeRecordsTriggerBeforeStopping(t *testing.T) {
 	old := appSpec(v1beta1.UpgradeModeSavepoint)
 	d := Decide(upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning)))
-	assert.Equal(t, ActionStopWithSavepoint, d.Action)
-	assert.Equal(t, trigger, d.TriggerID)
+	assert.Equal(t, ActionStopWithSavepoint, d.Action())
+	assert.Equal(t, trigger, d.Savepoint.TriggerID)
 	require.NotNil(t, d.Status.Upgrade)
 	assert.Equal(t, v1beta1.PhaseSavepointing, d.Status.Upgrade.Phase)
 	assert.Equal(t, trigger, d.Status.Upgrade.TriggerID, "the trigger is in the status written before the call")
@@ -102,8 +102,8 @@ func TestGateGates(t *testing.T) {
 			return savepointingInput(t, SavepointObservation{State: SavepointSucceeded, Location: "s3://sp/1"})
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTakeDown, d.Action)
-			assert.False(t, d.DeleteHA)
+			assert.Equal(t, ActionTakeDown, d.Action())
+			assert.False(t, d.TakeDown.DeleteHA)
 			assert.Equal(t, "s3://sp/1", d.Status.JobStatus.UpgradeSavepointPath)
 			assert.Equal(t, "s3://sp/1", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 			assert.Equal(t, "s3://sp/1", d.Status.Upgrade.RestorePath)
@@ -117,11 +117,11 @@ func TestGateGates(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
-			assert.Equal(t, "flink:1.20.1", d.Target.Image)
-			assert.Equal(t, "s3://sp/1", d.Context.RestorePath)
-			assert.True(t, d.Context.StartEmpty)
-			assert.Equal(t, newJob, d.Context.JobID)
+			assert.Equal(t, ActionApply, d.Action())
+			assert.Equal(t, "flink:1.20.1", d.Apply.Target.Image)
+			assert.Equal(t, "s3://sp/1", d.Apply.Context.RestorePath)
+			assert.True(t, d.Apply.Context.StartEmpty)
+			assert.Equal(t, newJob, d.Apply.Context.JobID)
 			require.NotNil(t, d.After)
 			assert.Nil(t, d.After.Upgrade)
 			assert.Equal(t, int64(2), d.After.ObservedGeneration)
@@ -133,8 +133,8 @@ func TestGateGates(t *testing.T) {
 			return savepointingInput(t, SavepointObservation{State: SavepointFailed, Failure: "declined"})
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
-			assert.Equal(t, "flink:1.20", d.Target.Image, "drift correction of the running spec only")
+			assert.Equal(t, ActionApply, d.Action())
+			assert.Equal(t, "flink:1.20", d.Apply.Target.Image, "drift correction of the running spec only")
 			assert.Contains(t, d.Hold, "attempt 1 of 3")
 			assert.Contains(t, d.Hold, "declined")
 			assert.Equal(t, int32(1), d.Status.Upgrade.Failures)
@@ -150,7 +150,7 @@ func TestGateGates(t *testing.T) {
 		},
 		check: func(t *testing.T, d Decision) {
 			assert.Contains(t, d.Hold, "--savepoint-timeout (10m0s)")
-			assert.Equal(t, "flink:1.20", d.Target.Image)
+			assert.Equal(t, "flink:1.20", d.Apply.Target.Image)
 		},
 	}, {
 		name: "savepoint unknown to Flink while the job runs: sent again with the same id",
@@ -158,8 +158,8 @@ func TestGateGates(t *testing.T) {
 			return savepointingInput(t, SavepointObservation{State: SavepointUnknown})
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionStopWithSavepoint, d.Action)
-			assert.Equal(t, trigger, d.TriggerID)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action())
+			assert.Equal(t, trigger, d.Savepoint.TriggerID)
 		},
 	}, {
 		name: "last-state without HA metadata: held",
@@ -171,7 +171,7 @@ func TestGateGates(t *testing.T) {
 		},
 		check: func(t *testing.T, d Decision) {
 			assert.Contains(t, d.Hold, "HA metadata is not available")
-			assert.Equal(t, "flink:1.20", d.Target.Image)
+			assert.Equal(t, "flink:1.20", d.Apply.Target.Image)
 			assert.Nil(t, d.Status.Upgrade)
 		},
 	}, {
@@ -183,8 +183,8 @@ func TestGateGates(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTakeDown, d.Action)
-			assert.False(t, d.DeleteHA)
+			assert.Equal(t, ActionTakeDown, d.Action())
+			assert.False(t, d.TakeDown.DeleteHA)
 			assert.Equal(t, oldJob, d.Status.Upgrade.JobID)
 			assert.Equal(t, LastStateRestorePath, d.Status.Upgrade.RestorePath)
 		},
@@ -199,7 +199,7 @@ func TestGateGates(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action())
 			assert.Equal(t, v1beta1.UpgradeModeSavepoint, d.Status.Upgrade.Mode)
 		},
 	}, {
@@ -211,7 +211,7 @@ func TestGateGates(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.Equal(t, ActionTakeDown, d.Action())
 			assert.Equal(t, LastStateRestorePath, d.Status.Upgrade.RestorePath)
 		},
 	}, {
@@ -243,7 +243,7 @@ func TestGateGates(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTakeDown, d.Action)
+			assert.Equal(t, ActionTakeDown, d.Action())
 			assert.Equal(t, "s3://cp/chk-9", d.Status.Upgrade.RestorePath)
 		},
 	}, {
@@ -253,8 +253,8 @@ func TestGateGates(t *testing.T) {
 			return upgradeInput(t, old, withImage(old, "x"), runningObs(flinkrest.JobRunning))
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTakeDown, d.Action)
-			assert.True(t, d.DeleteHA)
+			assert.Equal(t, ActionTakeDown, d.Action())
+			assert.True(t, d.TakeDown.DeleteHA)
 			assert.Equal(t, newJob, d.Status.Upgrade.JobID)
 			assert.Empty(t, d.Status.Upgrade.RestorePath)
 		},
@@ -267,9 +267,9 @@ func TestGateGates(t *testing.T) {
 			return upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, ActionApply, d.Action())
 			assert.Nil(t, d.Status.Upgrade)
-			assert.Equal(t, oldJob, d.Context.JobID, "rendered exactly as deployed")
+			assert.Equal(t, oldJob, d.Apply.Context.JobID, "rendered exactly as deployed")
 			require.NotNil(t, d.After)
 			assert.Equal(t, int64(2), d.After.ObservedGeneration)
 		},
@@ -281,9 +281,9 @@ func TestGateGates(t *testing.T) {
 			return Input{Spec: spec, Generation: 1, Status: &v1beta1.FlinkDeploymentStatus{}, Now: time.UnixMilli(1), NewJobID: newJob}
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
-			assert.Equal(t, "s3://sp/initial", d.Context.RestorePath)
-			assert.Equal(t, newJob, d.Context.JobID)
+			assert.Equal(t, ActionApply, d.Action())
+			assert.Equal(t, "s3://sp/initial", d.Apply.Context.RestorePath)
+			assert.Equal(t, newJob, d.Apply.Context.JobID)
 			assert.Equal(t, v1beta1.PhaseDeploying, d.Status.Upgrade.Phase, "recorded before the apply")
 			assert.Nil(t, d.After.Upgrade)
 		},
@@ -297,8 +297,8 @@ func TestGateGates(t *testing.T) {
 			return upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTakeDown, d.Action)
-			assert.True(t, d.DeleteHA)
+			assert.Equal(t, ActionTakeDown, d.Action())
+			assert.True(t, d.TakeDown.DeleteHA)
 			assert.Equal(t, "s3://sp/other", d.Status.Upgrade.RestorePath)
 		},
 	}}
@@ -450,8 +450,8 @@ func TestGateUpgradeSavepointFormat(t *testing.T) {
 			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
 			in.TriggerIDs = !tc.noTriggerIDs
 			d := Decide(in)
-			require.Equal(t, ActionStopWithSavepoint, d.Action, d.Hold)
-			assert.Equal(t, flinkrest.SavepointFormat(tc.wantSent), d.FormatType, "sent to Flink")
+			require.Equal(t, ActionStopWithSavepoint, d.Action(), d.Hold)
+			assert.Equal(t, flinkrest.SavepointFormat(tc.wantSent), d.Savepoint.FormatType, "sent to Flink")
 			assert.Equal(t, tc.wantInfo, d.Status.JobStatus.SavepointInfo.FormatType, "recorded for the attempt in flight")
 			assert.Equal(t, "UPGRADE", d.Status.JobStatus.SavepointInfo.TriggerType)
 		})
@@ -486,16 +486,16 @@ func TestGateUpgradeSavepointFormat(t *testing.T) {
 		in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "UPGRADE", FormatType: "NATIVE"}
 		in.Savepoint = SavepointObservation{State: SavepointUnknown}
 		d := Decide(in)
-		assert.Equal(t, ActionStopWithSavepoint, d.Action)
-		assert.Equal(t, trigger, d.TriggerID)
-		assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
+		assert.Equal(t, ActionStopWithSavepoint, d.Action())
+		assert.Equal(t, trigger, d.Savepoint.TriggerID)
+		assert.Equal(t, flinkrest.SavepointFormatNative, d.Savepoint.FormatType)
 	})
 
 	t.Run("a change of the format key alone restarts nothing and applies from the next savepoint", func(t *testing.T) {
 		old := withFormat(savepointMode, "CANONICAL")
 		in := upgradeInput(t, old, withFormat(old, "NATIVE"), runningObs(flinkrest.JobRunning))
 		d := Decide(in)
-		assert.Equal(t, ActionApply, d.Action)
+		assert.Equal(t, ActionApply, d.Action())
 		assert.Nil(t, d.Status.Upgrade)
 		require.NotNil(t, d.After)
 		deployed, err := lastReconciledSpec(d.After)
@@ -509,12 +509,12 @@ func TestGateUpgradeSavepointFormat(t *testing.T) {
 func TestGateResendsAnUnknownTriggerOnlyWithinTheTimeout(t *testing.T) {
 	in := savepointingInput(t, SavepointObservation{State: SavepointUnknown})
 	d := Decide(in)
-	assert.Equal(t, ActionStopWithSavepoint, d.Action, "within the timeout the same trigger is sent again")
+	assert.Equal(t, ActionStopWithSavepoint, d.Action(), "within the timeout the same trigger is sent again")
 
 	in = savepointingInput(t, SavepointObservation{State: SavepointUnknown})
 	in.Status.Upgrade.TriggerTimestamp = in.Now.Add(-11 * time.Minute).UnixMilli()
 	d = Decide(in)
-	assert.NotEqual(t, ActionStopWithSavepoint, d.Action)
+	assert.NotEqual(t, ActionStopWithSavepoint, d.Action())
 	assert.Equal(t, int32(1), d.Status.Upgrade.Failures)
 	assert.Contains(t, d.Hold, "--savepoint-timeout")
 }
@@ -527,11 +527,11 @@ func TestGateActsOnTheClassifiedDiff(t *testing.T) {
 	desired.Job.AllowNonRestoredState = ptr.To(true)
 
 	in := upgradeInput(t, deployed, desired, runningObs(flinkrest.JobRunning))
-	assert.Equal(t, ActionApply, Decide(in).Action, "the field table alone applies it in place")
+	assert.Equal(t, ActionApply, Decide(in).Action(), "the field table alone applies it in place")
 
 	in.Diff = &SpecDiff{Type: DiffUpgrade, Fields: []string{"spec.job.allowNonRestoredState: UPGRADE (changes the JobManager Deployment f)"}}
 	d := Decide(in)
-	assert.Equal(t, ActionStopWithSavepoint, d.Action)
+	assert.Equal(t, ActionStopWithSavepoint, d.Action())
 	require.NotNil(t, d.Status.Upgrade)
 	assert.Equal(t, v1beta1.PhaseSavepointing, d.Status.Upgrade.Phase)
 	require.NotEmpty(t, d.Events)

@@ -28,13 +28,12 @@ type savepointPoll struct {
 	cause    string
 }
 
-// pollSavepoint reads the observation of the savepoint triggered at
+// pollSavepoint reads in's observation of the savepoint triggered at
 // triggeredAt (epoch ms). When Flink does not know the trigger, a
 // savepoint or checkpoint the REST API reports as completed since then is
 // taken as its result, if acceptLatest allows (an upgrade that changes the
 // state backend cannot use a checkpoint).
-func (g *gate) pollSavepoint(triggeredAt int64, acceptLatest bool) savepointPoll {
-	in := g.in
+func pollSavepoint(in Input, triggeredAt int64, acceptLatest bool) savepointPoll {
 	sp := in.Savepoint
 	switch {
 	case sp.TriggerError != "":

@@ -23,43 +23,47 @@ func DeployedContext(st *v1beta1.FlinkDeploymentStatus) renderer.RenderContext {
 
 // applyDeployed keeps the running cluster as it is (correcting drift). A
 // drift whose correction would restart a stateful job is held back for
-// the gate (driftRestartsJob), and a lost JobManager Deployment is
+// the gate (driftRestartingJob), and a lost JobManager Deployment is
 // re-created only when that keeps the job's state (recoverJobManager).
 func (g *gate) applyDeployed() {
-	g.d.Action = ActionApply
-	g.d.Target = g.in.Deployed
-	g.d.Context = DeployedContext(g.st())
-	g.d.GuardPodTemplates = statefulJob(g.in.Deployed)
+	g.apply(ApplyStep{Target: g.in.Deployed, Context: DeployedContext(g.st()), GuardPodTemplates: statefulJob(g.in.Deployed)})
 	g.recoverJobManager()
 }
 
 // recordInPlace applies a change that does not restart the JobManager.
 func (g *gate) recordInPlace() {
 	after := g.st().DeepCopy()
-	g.markReconciled(after, g.in.Spec, false)
-	g.d.Action = ActionApply
-	g.d.Target = g.in.Spec
-	g.d.Context = DeployedContext(g.st())
+	g.recordReconciled(after, g.in.Spec, false)
+	g.apply(ApplyStep{Target: g.in.Spec, Context: DeployedContext(g.st())})
 	g.d.After = after
 	g.recoverJobManager()
 }
 
-// markReconciled records spec as the deployed one in st.
-func (g *gate) markReconciled(st *v1beta1.FlinkDeploymentStatus, spec *v1beta1.FlinkDeploymentSpec, first bool) {
-	spec = withConsumedNonce(g.in.Deployed, spec)
+// markReconciled records spec as the deployed one in st. An error (it
+// cannot happen for a spec that decoded) leaves st as it was: a wrong spec
+// is never recorded.
+func markReconciled(in Input, st *v1beta1.FlinkDeploymentStatus, spec *v1beta1.FlinkDeploymentSpec, first bool) error {
+	spec = withConsumedNonce(in.Deployed, spec)
 	encoded, err := EncodeReconciledSpec(*spec, first)
 	if err != nil {
-		// Cannot happen for a spec that decoded; never record a wrong one.
-		g.d.Hold = err.Error()
-		return
+		return err
 	}
 	st.ReconciliationStatus.LastReconciledSpec = encoded
 	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-	st.ReconciliationStatus.ReconciliationTimestamp = g.in.Now.UnixMilli()
-	st.ObservedGeneration = g.in.Generation
+	st.ReconciliationStatus.ReconciliationTimestamp = in.Now.UnixMilli()
+	st.ObservedGeneration = in.Generation
+	return nil
 }
 
-func (g *gate) firstDeploy() {
+// recordReconciled is markReconciled whose error holds the decision.
+func (g *gate) recordReconciled(st *v1beta1.FlinkDeploymentStatus, spec *v1beta1.FlinkDeploymentSpec, first bool) {
+	if err := markReconciled(g.in, st, spec, first); err != nil {
+		g.d.Hold = err.Error()
+	}
+}
+
+// firstDeploy plans the first deployment of the spec.
+func (g *gate) firstDeploy() phase {
 	spec := g.in.Spec
 	up := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseDeploying, Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation}
 	if spec.Job != nil {
@@ -71,15 +75,16 @@ func (g *gate) firstDeploy() {
 		}
 	}
 	g.st().Upgrade = up
-	g.deploying()
+	return phaseDeploying
 }
 
 func Suspended(spec *v1beta1.FlinkDeploymentSpec) bool {
 	return spec.Job != nil && spec.Job.State == v1beta1.JobStateSuspended
 }
 
-// startUpgrade begins rolling out a change that restarts the JobManager.
-func (g *gate) startUpgrade(diff SpecDiff) {
+// startUpgrade begins rolling out a change that restarts the JobManager
+// and returns the phase it starts in, phaseDone when it holds.
+func (g *gate) startUpgrade(diff SpecDiff) phase {
 	deployed, spec := g.in.Deployed, g.in.Spec
 	st := g.st()
 	up := &v1beta1.UpgradeProgress{Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation, Suspend: Suspended(spec)}
@@ -90,7 +95,7 @@ func (g *gate) startUpgrade(diff SpecDiff) {
 		up.Phase = v1beta1.PhaseTakingDown
 	case Suspended(deployed) && Suspended(spec):
 		g.editSuspended(diff)
-		return
+		return phaseDone
 	case diff.Type == DiffSavepointRedeploy:
 		// Redeploy from initialSavepointPath, whatever runs now.
 		up.Phase = v1beta1.PhaseTakingDown
@@ -104,15 +109,13 @@ func (g *gate) startUpgrade(diff SpecDiff) {
 		}
 		g.event(false, ReasonSavepointRedeploy, "Redeploying from %s (savepointRedeployNonce changed)", up.RestorePath)
 	case Suspended(deployed):
-		g.resume(up)
-		return
+		return g.resume(up)
 	default:
-		g.takeDownRunningJob(up)
-		return
+		return g.takeDownRunningJob(up)
 	}
 	st.Upgrade = up
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
-	g.takingDown()
+	return phaseTakingDown
 }
 
 // editSuspended records an edit of a suspended job. Nothing runs, so
@@ -137,15 +140,14 @@ func (g *gate) editSuspended(diff SpecDiff) {
 			g.event(false, ReasonSavepointRedeploy, "The suspended job will resume from %s (savepointRedeployNonce changed)", path)
 		}
 	}
-	g.markReconciled(after, target, first)
-	g.d.Action = ActionApply
-	g.d.Target = target
-	g.d.Context = DeployedContext(g.st())
+	g.recordReconciled(after, target, first)
+	g.apply(ApplyStep{Target: target, Context: DeployedContext(g.st())})
 	g.d.After = after
 }
 
-// resume starts a suspended job again, from where its suspension left it.
-func (g *gate) resume(up *v1beta1.UpgradeProgress) {
+// resume starts a suspended job again, from where its suspension left it:
+// phaseDeploying, or phaseDone when it holds.
+func (g *gate) resume(up *v1beta1.UpgradeProgress) phase {
 	deployed, spec, st := g.in.Deployed, g.in.Spec, g.st()
 	// The mode recorded at suspend time decides, unless the user now asks
 	// for a stateless start.
@@ -163,33 +165,33 @@ func (g *gate) resume(up *v1beta1.UpgradeProgress) {
 		up.RestorePath = st.JobStatus.UpgradeSavepointPath
 		if up.RestorePath == "" {
 			g.hold(fmt.Sprintf("cannot resume: the job was suspended with upgradeMode savepoint but status.jobStatus.upgradeSavepointPath is empty. Manual restore required: set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce, or set spec.job.upgradeMode: stateless to start empty"))
-			return
+			return phaseDone
 		}
 		if from, to, changed := g.stateBackendChange(); changed && savepointFormatOf(st, up.RestorePath) != string(flinkrest.SavepointFormatCanonical) {
 			g.hold(fmt.Sprintf("cannot resume with state backend %s: the job was suspended with a %s savepoint (%s), which only %s can restore. Resume with state backend %s first; changing it then takes a CANONICAL savepoint", to, savepointFormatOf(st, up.RestorePath), up.RestorePath, from, from))
-			return
+			return phaseDone
 		}
 	default: // last-state
 		if from, to, changed := g.stateBackendChange(); changed {
 			g.hold(fmt.Sprintf("cannot resume with last-state and state backend %s: the job's checkpoints can be restored only by %s. Resume with state backend %s first; changing it then takes a CANONICAL savepoint", to, from, from))
-			return
+			return phaseDone
 		}
 		if deployed.FlinkVersion != spec.FlinkVersion {
 			g.hold(fmt.Sprintf("cannot resume with last-state from %s to %s: Kubernetes HA metadata is not compatible across Flink versions. Resume on %s first and upgrade with upgradeMode savepoint", deployed.FlinkVersion, spec.FlinkVersion, deployed.FlinkVersion))
-			return
+			return phaseDone
 		}
 		if !g.in.HA.MetadataAvailable {
 			g.hold(haMissing)
-			return
+			return phaseDone
 		}
-		up.JobID = g.deployedJobID()
-		up.RestorePath = g.lastStateRestorePath()
+		up.JobID = deployedJobID(g.st())
+		up.RestorePath = lastStateRestorePath(g.st(), g.in.HA)
 	}
 	up.Phase = v1beta1.PhaseDeploying
 	st.Upgrade = up
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 	g.event(false, ReasonResume, "Resuming the job (%s) %s", up.Mode, describeRestore(up.RestorePath))
-	g.deploying()
+	return phaseDeploying
 }
 
 const haMissing = "HA metadata is not available to restore from last state. It is possible that the job has finished or terminally failed, or the configmaps have been deleted. Manual restore required: set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce"
@@ -205,8 +207,7 @@ func describeRestore(path string) string {
 }
 
 // deployedJobID is the job id the running cluster was given.
-func (g *gate) deployedJobID() string {
-	st := g.st()
+func deployedJobID(st *v1beta1.FlinkDeploymentStatus) string {
 	if st.DeployedWith != nil && st.DeployedWith.JobID != "" {
 		return st.DeployedWith.JobID
 	}
@@ -215,11 +216,11 @@ func (g *gate) deployedJobID() string {
 
 // lastStateRestorePath restores from HA when it holds a checkpoint, else
 // from where the job started (it has written no checkpoint since).
-func (g *gate) lastStateRestorePath() string {
-	if g.in.HA.LatestCheckpointID > 0 {
+func lastStateRestorePath(st *v1beta1.FlinkDeploymentStatus, ha HAObservation) string {
+	if ha.LatestCheckpointID > 0 {
 		return LastStateRestorePath
 	}
-	if st := g.st(); st.DeployedWith != nil {
+	if st.DeployedWith != nil {
 		return st.DeployedWith.RestorePath
 	}
 	return ""
@@ -234,7 +235,7 @@ func (g *gate) hold(reason string) {
 
 func (g *gate) applyDeployedUnlessTakingDown() {
 	if up := g.st().Upgrade; up != nil && up.Phase != v1beta1.PhaseSavepointing {
-		g.d.Action = ActionWait
+		g.wait()
 		return
 	}
 	g.applyDeployed()
@@ -256,11 +257,13 @@ func neverStarted(st *v1beta1.FlinkDeploymentStatus, obs Observation) bool {
 	return obs.JobManagerRan == EvidenceNo
 }
 
-func (g *gate) begin(up *v1beta1.UpgradeProgress, phase v1beta1.UpgradePhase, format string, args ...any) {
-	up.Phase = phase
+// begin records an upgrade whose state is safe as it is: the old cluster
+// is taken down next.
+func (g *gate) begin(up *v1beta1.UpgradeProgress, format string, args ...any) phase {
+	up.Phase = v1beta1.PhaseTakingDown
 	st := g.st()
 	st.Upgrade = up
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 	g.event(false, ReasonUpgrade, format, args...)
-	g.takingDown()
+	return phaseTakingDown
 }

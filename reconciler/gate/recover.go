@@ -26,7 +26,7 @@ func jmRecoveryEnabled(spec *v1beta1.FlinkDeploymentSpec) bool {
 	return configOf(spec).Operator.JMDeploymentRecovery
 }
 
-// recoverJobManager decides, for the apply about to be made of g.d.Target,
+// recoverJobManager decides, for the apply about to be made (g.d.Apply),
 // what happens to a lost JobManager Deployment. Re-creating it restarts
 // the job from the restore path of the last deploy, so it is done only
 // when that loses nothing (as the reference operator does): a session
@@ -38,10 +38,12 @@ func (g *gate) recoverJobManager() {
 	if !in.JobManagerLost || in.Deployed == nil || Suspended(in.Deployed) {
 		return
 	}
-	spec := g.d.Target
-	if why := g.unrecoverable(spec); why != "" {
+	step := g.d.Apply
+	spec := step.Target
+	if why := unrecoverable(in, spec, step.Context.RestorePath); why != "" {
 		msg := fmt.Sprintf("the JobManager Deployment is missing (deleted or lost) and is not re-created: %s", why)
-		g.d.Action, g.d.Target, g.d.After, g.d.GuardPodTemplates = ActionWait, nil, nil, false
+		g.wait()
+		g.d.After = nil
 		if g.d.Hold == "" {
 			g.d.Hold = msg
 		}
@@ -52,7 +54,8 @@ func (g *gate) recoverJobManager() {
 	}
 	if in.JobManagerPodsLeft {
 		// Never two JobManagers of one cluster at once.
-		g.d.Action, g.d.Target, g.d.After, g.d.GuardPodTemplates = ActionWait, nil, nil, false
+		g.wait()
+		g.d.After = nil
 		if g.d.Hold == "" {
 			g.d.Hold = "the JobManager Deployment is missing; waiting for its JobManager pods to terminate before re-creating it"
 		}
@@ -61,20 +64,20 @@ func (g *gate) recoverJobManager() {
 	}
 	how := "the session cluster"
 	if spec.Job != nil {
-		how = "the job " + describeRestore(g.d.Context.RestorePath)
+		how = "the job " + describeRestore(step.Context.RestorePath)
 		if in.HA.Enabled && in.HA.MetadataAvailable {
 			how = "the job from its Kubernetes HA metadata"
 		}
 		// An application deploy: no job graph but this job's is recovered.
-		g.d.StripHAJobGraphs = KubernetesHA(spec)
+		step.StripHAJobGraphs = KubernetesHA(spec)
 	}
 	g.event(true, ReasonRecoverDeployment, "Recovering lost JobManager deployment: re-creating it restarts %s", how)
 }
 
 // unrecoverable says why re-creating the lost JobManager Deployment of
-// spec would lose state, or is turned off; "" when it may be re-created.
-func (g *gate) unrecoverable(spec *v1beta1.FlinkDeploymentSpec) string {
-	in := g.in
+// spec, last deployed from restorePath, would lose state, or is turned
+// off; "" when it may be re-created.
+func unrecoverable(in Input, spec *v1beta1.FlinkDeploymentSpec, restorePath string) string {
 	if !jmRecoveryEnabled(spec) {
 		return fmt.Sprintf("spec.flinkConfiguration[%s] is false. Set it to true to re-create it, or change the spec to redeploy", flinkconf.KeyJMDeploymentRecovery)
 	}
@@ -97,21 +100,20 @@ func (g *gate) unrecoverable(spec *v1beta1.FlinkDeploymentSpec) string {
 	return fmt.Sprintf("%s, so re-creating it would restart the %s job %s and lose the state it has built since. "+
 		"Manual restore required: set spec.job.initialSavepointPath to the job's latest savepoint or retained checkpoint and change spec.job.savepointRedeployNonce; "+
 		"or set spec.job.upgradeMode: stateless to accept re-creating it %s",
-		lost, spec.Job.UpgradeMode, describeRestore(g.d.Context.RestorePath), describeRestore(g.d.Context.RestorePath))
+		lost, spec.Job.UpgradeMode, describeRestore(restorePath), describeRestore(restorePath))
 }
 
-// driftRestartsJob plans, as an upgrade of the deployed spec, the
-// correction of a pod template changed outside the operator, when putting
-// it back would restart a stateful job: its state is made safe first
-// (savepoint, or HA metadata for last-state), like for any other restart.
-func (g *gate) driftRestartsJob() bool {
+// driftRestartingJob is the correction of a pod template changed outside
+// the operator, as an upgrade of the deployed spec, when putting it back
+// would restart a stateful job: its state is made safe first (savepoint,
+// or HA metadata for last-state), like for any other restart.
+func (g *gate) driftRestartingJob() (SpecDiff, bool) {
 	if len(g.in.PodTemplateDrift) == 0 || !statefulJob(g.in.Deployed) {
-		return false
+		return SpecDiff{}, false
 	}
 	fields := make([]string, len(g.in.PodTemplateDrift))
 	for i, k := range g.in.PodTemplateDrift {
 		fields[i] = k + ": pod template changed outside the operator"
 	}
-	g.upgrade(SpecDiff{Type: DiffUpgrade, Fields: fields})
-	return true
+	return SpecDiff{Type: DiffUpgrade, Fields: fields}, true
 }

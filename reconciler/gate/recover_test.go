@@ -47,11 +47,11 @@ func TestGateLostJobManager(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			d := Decide(tc.in)
 			if tc.recreate {
-				assert.Equal(t, ActionApply, d.Action)
+				assert.Equal(t, ActionApply, d.Action())
 				assert.Empty(t, d.Hold)
 				return
 			}
-			assert.Equal(t, ActionWait, d.Action, "nothing is applied")
+			assert.Equal(t, ActionWait, d.Action(), "nothing is applied")
 			assert.Contains(t, d.Hold, tc.hold)
 		})
 	}
@@ -61,6 +61,6 @@ func TestGateSuspendedJobHasNoLostJobManager(t *testing.T) {
 	spec := appSpec(v1beta1.UpgradeModeSavepoint)
 	spec.Job.State = v1beta1.JobStateSuspended
 	d := Decide(lostInput(t, spec, HAObservation{}))
-	assert.Equal(t, ActionApply, d.Action)
+	assert.Equal(t, ActionApply, d.Action())
 	assert.Empty(t, d.Hold)
 }

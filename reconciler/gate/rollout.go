@@ -19,7 +19,7 @@ import (
 // the same checkpoints and HA data. A pod on a lost node stays Terminating
 // until its node is deleted or the pod is force-deleted, so after
 // Policy.TakeDownTimeout the wait is reported (takeDownStuck) and goes on.
-func (g *gate) takingDown() {
+func (g *gate) takingDown() phase {
 	in := g.in
 	up := g.st().Upgrade
 	if in.ClusterGone {
@@ -27,12 +27,10 @@ func (g *gate) takingDown() {
 			g.event(false, ReasonUpgrade, "The old cluster is gone after %s; deploying", in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp)).Round(time.Second))
 		}
 		up.Phase = v1beta1.PhaseDeploying
-		g.deploying()
-		return
+		return phaseDeploying
 	}
 	up.Phase = v1beta1.PhaseTakingDown
-	g.d.Action = ActionTakeDown
-	g.d.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless && in.Spec.Job != nil
+	g.takeDown(TakeDownStep{DeleteHA: up.Mode == v1beta1.UpgradeModeStateless && in.Spec.Job != nil})
 	g.d.RequeueAfter = in.Policy.TakeDownPollInterval
 	if up.TakeDownTimestamp == 0 {
 		// Write-ahead: recorded before the first delete, so the timeout
@@ -42,6 +40,7 @@ func (g *gate) takingDown() {
 	if TakeDownOverdue(up, in.Now, in.Policy) {
 		g.takeDownStuck(up)
 	}
+	return phaseDone
 }
 
 // TakeDownOverdue: the take-down has waited TakeDownTimeout or longer.
@@ -127,7 +126,8 @@ func takeDownStuckMessage(up *v1beta1.UpgradeProgress, left []LeftOver, waited, 
 
 // deploying applies the target spec with the recorded restore path and
 // job id, and marks the upgrade done once applied.
-func (g *gate) deploying() {
+// deploying deploys the upgrade's target: the last phase of an upgrade.
+func (g *gate) deploying() phase {
 	in, st := g.in, g.st()
 	up := st.Upgrade
 	up.Phase = v1beta1.PhaseDeploying
@@ -139,11 +139,11 @@ func (g *gate) deploying() {
 	}
 	if reason := g.restoreMismatch(up, target); reason != "" && !susp {
 		g.hold(reason)
-		return
+		return phaseDone
 	}
 	after := st.DeepCopy()
 	after.Upgrade = nil
-	g.markReconciled(after, target, in.Deployed == nil)
+	g.recordReconciled(after, target, in.Deployed == nil)
 	after.DeployedWith = &v1beta1.DeployedWith{RestorePath: up.RestorePath, JobID: up.JobID}
 	after.Error = ""
 	if target.Job != nil {
@@ -165,18 +165,18 @@ func (g *gate) deploying() {
 	} else if susp {
 		g.event(false, ReasonSuspended, "Job suspended (%s)", up.Mode)
 	}
-	g.d.Action = ActionApply
-	g.d.Target = target
-	g.d.Context = renderer.RenderContext{RestorePath: up.RestorePath, StartEmpty: true, JobID: up.JobID}
+	step := ApplyStep{Target: target, Context: renderer.RenderContext{RestorePath: up.RestorePath, StartEmpty: true, JobID: up.JobID}}
 	if target.Job != nil && !susp && KubernetesHA(target) {
 		// Before every application deploy with HA: Flink recovers any job
 		// graph it finds in HA next to the job it is given (a zombie job
 		// of an earlier spec, or of a deleted FlinkDeployment of the same
 		// name). A stateless deploy starts from no HA data at all.
-		g.d.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless
-		g.d.StripHAJobGraphs = !g.d.DeleteHA
+		step.DeleteHA = up.Mode == v1beta1.UpgradeModeStateless
+		step.StripHAJobGraphs = !step.DeleteHA
 	}
+	g.apply(step)
 	g.d.After = after
+	return phaseDone
 }
 
 // restoreMismatch says why target cannot restore from what the upgrade

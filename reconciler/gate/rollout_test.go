@@ -83,7 +83,7 @@ func TestGateTakeDownTimeout(t *testing.T) {
 			require.NotNil(t, d.Status.Upgrade)
 			up := d.Status.Upgrade
 			assert.Equal(t, tc.phase, up.Phase)
-			assert.Equal(t, tc.action, d.Action)
+			assert.Equal(t, tc.action, d.Action())
 			if tc.recordStart {
 				assert.Equal(t, in.Now.UnixMilli(), up.TakeDownTimestamp)
 			} else {
@@ -101,7 +101,7 @@ func TestGateTakeDownTimeout(t *testing.T) {
 			}
 			assert.Equal(t, tc.warning, hasEvent(d, true, ReasonTakeDownStuck, "old cluster has not gone"))
 			if tc.action == ActionApply {
-				assert.Equal(t, "s3://b/sp/savepoint-1", d.Context.RestorePath)
+				assert.Equal(t, "s3://b/sp/savepoint-1", d.Apply.Context.RestorePath)
 				require.NotNil(t, d.After)
 				assert.Nil(t, d.After.Upgrade)
 				assert.Empty(t, d.After.Error)

@@ -11,7 +11,7 @@ import (
 // The stop-with-savepoint of an upgrade or suspend: trigger, poll, retry.
 
 // savepointing drives the stop-with-savepoint of an upgrade or suspend.
-func (g *gate) savepointing() {
+func (g *gate) savepointing() phase {
 	in, st := g.in, g.st()
 	up := st.Upgrade
 	now := in.Now.UnixMilli()
@@ -24,8 +24,7 @@ func (g *gate) savepointing() {
 		// job.
 		st.Upgrade = nil
 		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-		g.decide()
-		return
+		return g.phase()
 	}
 	if up.Failures >= in.Policy.MaxSavepointAttempts {
 		// Abandoned; a new spec edit starts over (above). The old job
@@ -33,46 +32,43 @@ func (g *gate) savepointing() {
 		g.hold(abandonedMessage(up, in.Policy.MaxSavepointAttempts))
 		g.d.RequeueAfter = 0
 		g.snapshotsWhileHeld()
-		return
+		return phaseDone
 	}
 	if !inFlight {
-		g.trigger(up, now)
-		return
+		return g.trigger(up, now)
 	}
 	_, _, backendChanged := g.stateBackendChange()
-	poll := g.pollSavepoint(up.TriggerTimestamp, !backendChanged)
+	poll := pollSavepoint(g.in, up.TriggerTimestamp, !backendChanged)
 	switch poll.outcome {
 	case savepointRefused:
 		g.savepointFailed(up, now, "Flink refused the stop-with-savepoint: "+poll.cause)
-		return
+		return phaseDone
 	case savepointDone:
-		g.savepointDone(up, poll.location)
-		return
+		return g.savepointDone(up, poll.location)
 	case savepointFailedAt:
 		g.savepointFailed(up, now, poll.cause)
-		return
+		return phaseDone
 	case savepointLost:
 		if g.savepointTimedOut(up, now) {
 			// Re-sending the same trigger is bounded like waiting for it.
-			return
+			return phaseDone
 		}
 		if in.Obs.JobManager == v1beta1.JMReady && in.Obs.Job != nil && in.Obs.Job.State == flinkrest.JobRunning {
-			g.d.Action = ActionStopWithSavepoint
-			g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
-			g.d.SavepointDir = g.upgradeSavepointDir()
-			g.d.FormatType = g.formatToSend(g.requestedFormat(st.JobStatus.SavepointInfo))
+			g.savepoint(SavepointStep{Stop: true, JobID: in.Obs.Job.ID, TriggerID: up.TriggerID,
+				Dir: g.upgradeSavepointDir(), FormatType: g.formatToSend(g.requestedFormat(st.JobStatus.SavepointInfo))})
 			g.d.RequeueAfter = in.Policy.SavepointPollInterval
-			return
+			return phaseDone
 		}
 		g.savepointFailed(up, now, fmt.Sprintf("the job stopped (%s) without the requested savepoint", jobStateOf(in.Obs)))
-		return
+		return phaseDone
 	}
 	// In progress, or the REST API did not answer.
 	if g.savepointTimedOut(up, now) {
-		return
+		return phaseDone
 	}
 	g.applyDeployed()
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
+	return phaseDone
 }
 
 // savepointTimedOut fails the attempt in flight once the operator's
@@ -99,13 +95,13 @@ func abandonedMessage(up *v1beta1.UpgradeProgress, attempts int32) string {
 }
 
 // trigger records a new savepoint trigger; the call follows once it is
-// recorded.
-func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
+// recorded. A job that stopped running meanwhile is planned for again.
+func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) phase {
 	in, st := g.in, g.st()
 	if now < up.RetryAfter {
 		g.hold(fmt.Sprintf("savepoint attempt %d failed: %s; retrying at %s", up.Failures, up.LastFailure, time.UnixMilli(up.RetryAfter).UTC().Format(time.RFC3339)))
 		g.d.RequeueAfter = time.UnixMilli(up.RetryAfter).Sub(in.Now)
-		return
+		return phaseDone
 	}
 	if in.Obs.JobManager != v1beta1.JMReady || in.Obs.Job == nil || in.Obs.Job.State != flinkrest.JobRunning {
 		// The job stopped running meanwhile: choose again how to keep
@@ -113,8 +109,7 @@ func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
 		failures, lastFailure := up.Failures, up.LastFailure
 		st.Upgrade = nil
 		next := &v1beta1.UpgradeProgress{TargetGeneration: up.TargetGeneration, Suspend: up.Suspend, Failures: failures, LastFailure: lastFailure}
-		g.takeDownRunningJobNotRunning(next)
-		return
+		return g.takeDownRunningJobNotRunning(next)
 	}
 	up.TriggerTimestamp = now
 	if in.TriggerIDs {
@@ -132,27 +127,27 @@ func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) {
 		why = fmt.Sprintf(" (the state backend changes from %s to %s)", from, to)
 	}
 	g.event(false, ReasonSavepoint, "Stopping job %s with a %s savepoint before the %s%s", in.Obs.Job.ID, format, upgradeOrSuspend(up), why)
-	g.d.Action = ActionStopWithSavepoint
-	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, up.TriggerID
-	g.d.SavepointDir = g.upgradeSavepointDir()
-	g.d.FormatType = g.formatToSend(format)
+	g.savepoint(SavepointStep{Stop: true, JobID: in.Obs.Job.ID, TriggerID: up.TriggerID,
+		Dir: g.upgradeSavepointDir(), FormatType: g.formatToSend(format)})
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
+	return phaseDone
 }
 
 // takeDownRunningJobNotRunning re-plans a savepoint upgrade whose job
-// stopped running before the savepoint could be taken.
-func (g *gate) takeDownRunningJobNotRunning(up *v1beta1.UpgradeProgress) {
-	g.takeDownRunningJob(up)
-	if g.d.Hold != "" {
+// stopped running before the savepoint could be taken. A hold here is the
+// table's: a row that holds starts no phase.
+func (g *gate) takeDownRunningJobNotRunning(up *v1beta1.UpgradeProgress) phase {
+	next := g.takeDownRunningJob(up)
+	if next == phaseDone && g.d.Hold != "" {
 		// Keep waiting in the savepoint phase so the attempt count holds.
 		st := g.st()
 		up.Phase = v1beta1.PhaseSavepointing
 		up.Mode = v1beta1.UpgradeModeSavepoint
 		st.Upgrade = up
 		st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
-		g.d.Action = ActionApply
-		g.d.Target, g.d.Context = g.in.Deployed, DeployedContext(st)
+		g.apply(ApplyStep{Target: g.in.Deployed, Context: DeployedContext(st)})
 	}
+	return next
 }
 
 func upgradeOrSuspend(up *v1beta1.UpgradeProgress) string {
@@ -164,7 +159,7 @@ func upgradeOrSuspend(up *v1beta1.UpgradeProgress) string {
 
 // savepointDone records a completed savepoint and moves on to the
 // take-down: the state is safe now.
-func (g *gate) savepointDone(up *v1beta1.UpgradeProgress, location string) {
+func (g *gate) savepointDone(up *v1beta1.UpgradeProgress, location string) phase {
 	st, now := g.st(), g.in.Now.UnixMilli()
 	st.JobStatus.UpgradeSavepointPath = location
 	if st.JobStatus.SavepointInfo == nil {
@@ -178,7 +173,7 @@ func (g *gate) savepointDone(up *v1beta1.UpgradeProgress, location string) {
 	up.TriggerID, up.TriggerTimestamp, up.LastFailure = "", 0, ""
 	up.Phase = v1beta1.PhaseTakingDown
 	g.event(false, ReasonSavepoint, "Savepoint completed at %s", location)
-	g.takingDown()
+	return phaseTakingDown
 }
 
 // savepointFailed records a failed attempt; the job keeps running and the

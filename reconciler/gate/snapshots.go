@@ -237,10 +237,9 @@ func (g *gate) sendAttempt(triggerID string) {
 		tr.RetryAfter = 0
 		g.event(false, ReasonSavepoint, "Triggering a %s savepoint (%s) of job %s%s", tr.TriggerType, info.FormatType, in.Obs.Job.ID, describeTrigger(tr))
 	}
-	g.d.Action = ActionTriggerSavepoint
-	g.d.JobID, g.d.TriggerID = in.Obs.Job.ID, triggerID
-	g.d.SavepointDir = configOf(in.Deployed).SavepointDir.Dir
-	g.d.FormatType = g.formatToSend(g.requestedFormat(info))
+	g.savepoint(SavepointStep{JobID: in.Obs.Job.ID, TriggerID: triggerID,
+		Dir:        configOf(in.Deployed).SavepointDir.Dir,
+		FormatType: g.formatToSend(g.requestedFormat(info))})
 	g.d.RequeueAfter = in.Policy.SavepointPollInterval
 }
 
@@ -270,7 +269,7 @@ func (g *gate) followTrigger() {
 		return
 	}
 	info := st.JobStatus.SavepointInfo
-	poll := g.pollSavepoint(*info.TriggerTimestamp, true)
+	poll := pollSavepoint(g.in, *info.TriggerTimestamp, true)
 	switch poll.outcome {
 	case savepointRefused:
 		g.attemptFailed("Flink refused the savepoint: " + poll.cause)
@@ -316,7 +315,7 @@ func (g *gate) settleTriggerBeforeUpgrade() bool {
 		return false
 	}
 	info := st.JobStatus.SavepointInfo
-	poll := g.pollSavepoint(*info.TriggerTimestamp, true)
+	poll := pollSavepoint(g.in, *info.TriggerTimestamp, true)
 	switch {
 	case poll.outcome == savepointRefused:
 		g.dropTrigger("Flink refused the savepoint (" + poll.cause + ") and an upgrade of the job comes first")
@@ -365,7 +364,7 @@ func (g *gate) attemptFailed(cause string) {
 	g.event(true, ReasonSavepointError, "%s savepoint%s attempt %d failed, retrying in %s (the job keeps running): %s",
 		tr.TriggerType, describeTrigger(tr), tr.Failures, wait, cause)
 	g.d.RequeueAfter = wait
-	g.d.Persist = true
+	g.persist = true
 }
 
 // dropTrigger gives a request up without a savepoint.
@@ -396,6 +395,9 @@ func (g *gate) triggerDone(location string) {
 	g.endTrigger()
 }
 
+// Savepoint history entries kept in status.
+const maxSavepointHistory = 10
+
 // recordSavepoint makes sp the last savepoint and appends it to the
 // bounded history.
 func recordSavepoint(info *v1beta1.SavepointInfo, sp v1beta1.Savepoint) {
@@ -423,7 +425,7 @@ func (g *gate) endTrigger() {
 	}
 	st.SavepointTrigger = nil
 	clearTrigger(st.JobStatus.SavepointInfo)
-	g.d.Persist = true
+	g.persist = true
 }
 
 // consumeNonce copies nonce into lastReconciledSpec, as the reference

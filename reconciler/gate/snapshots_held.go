@@ -27,12 +27,13 @@ func UpgradeAbandoned(st *v1beta1.FlinkDeploymentStatus, maxAttempts int32) bool
 // false, and decides nothing, when the upgrade could start: upgrades come
 // first, and settleTriggerBeforeUpgrade ends the savepoint in flight.
 func (g *gate) heldBeforeStart(diff SpecDiff) bool {
+	// An upgrade that starts records status.upgrade before its first
+	// phase, so startUpgrade alone tells whether it would start.
 	probe := &gate{in: g.in, d: Decision{Status: *g.st().DeepCopy()}}
-	probe.startUpgrade(diff)
-	if probe.d.Hold == "" || probe.st().Upgrade != nil {
+	if next := probe.startUpgrade(diff); next != phaseDone || probe.d.Hold == "" || probe.st().Upgrade != nil {
 		return false
 	}
-	g.d = probe.d
+	g.d, g.persist = probe.d, probe.persist
 	g.snapshotsWhileHeld()
 	return true
 }

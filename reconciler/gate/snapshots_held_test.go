@@ -70,7 +70,7 @@ func TestGateSavepointsWhileAnUpgradeIsHeld(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in(t)
 			d := Decide(in)
-			assert.Equal(t, tc.action, d.Action)
+			assert.Equal(t, tc.action, d.Action())
 			if tc.hold == "" {
 				assert.Empty(t, d.Hold)
 			} else {
@@ -81,14 +81,14 @@ func TestGateSavepointsWhileAnUpgradeIsHeld(t *testing.T) {
 			case tc.action == ActionTriggerSavepoint:
 				require.NotNil(t, d.Status.SavepointTrigger)
 				assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
-				assert.Equal(t, oldJob, d.JobID, "of the running job")
-				assert.Equal(t, "s3://b/sp", d.SavepointDir)
+				assert.Equal(t, oldJob, d.Savepoint.JobID, "of the running job")
+				assert.Equal(t, "s3://b/sp", d.Savepoint.Dir)
 				assert.Positive(t, d.RequeueAfter)
 			case tc.recorded:
 				assert.Nil(t, d.Status.SavepointTrigger)
 				assert.Equal(t, "s3://b/sp/savepoint-p", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 				assert.Equal(t, "PERIODIC", d.Status.JobStatus.SavepointInfo.LastSavepoint.TriggerType)
-				assert.True(t, d.Persist)
+				assert.True(t, d.Apply.PersistFirst)
 			default:
 				assert.Nil(t, d.Status.SavepointTrigger, "no manual or periodic savepoint")
 			}

@@ -82,7 +82,7 @@ func TestGateSnapshots(t *testing.T) {
 		name: "nonce unchanged: nothing to take",
 		in:   func(t *testing.T) Input { return snapshotInput(t, nil, nil) },
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, ActionApply, d.Action())
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Empty(t, d.Events)
 		},
@@ -90,11 +90,11 @@ func TestGateSnapshots(t *testing.T) {
 		name: "nonce changed: the attempt is recorded before the trigger, the job keeps running",
 		in:   func(t *testing.T) Input { return snapshotInput(t, ptr.To[int64](2), nil) },
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
-			assert.Equal(t, oldJob, d.JobID)
-			assert.Equal(t, trigger, d.TriggerID)
-			assert.Equal(t, "s3://b/sp", d.SavepointDir)
-			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.FormatType)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
+			assert.Equal(t, oldJob, d.Savepoint.JobID)
+			assert.Equal(t, trigger, d.Savepoint.TriggerID)
+			assert.Equal(t, "s3://b/sp", d.Savepoint.Dir)
+			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.Savepoint.FormatType)
 			tr := d.Status.SavepointTrigger
 			require.NotNil(t, tr)
 			assert.Equal(t, v1beta1.SavepointTriggerManual, tr.TriggerType)
@@ -115,9 +115,9 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
-			assert.Empty(t, d.TriggerID)
-			assert.Empty(t, d.FormatType)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
+			assert.Empty(t, d.Savepoint.TriggerID)
+			assert.Empty(t, d.Savepoint.FormatType)
 			assert.NotNil(t, d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 		},
 	}, {
@@ -126,8 +126,8 @@ func TestGateSnapshots(t *testing.T) {
 			return snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.format.type": "NATIVE"})
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
-			assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
+			assert.Equal(t, flinkrest.SavepointFormatNative, d.Savepoint.FormatType)
 			assert.Equal(t, "NATIVE", d.Status.JobStatus.SavepointInfo.FormatType)
 			assert.True(t, hasEvent(d, false, ReasonSavepoint, "Triggering a MANUAL savepoint (NATIVE)"))
 		},
@@ -139,9 +139,9 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
-			assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType)
+			assert.Equal(t, flinkrest.SavepointFormatNative, d.Savepoint.FormatType)
 			assert.Equal(t, "NATIVE", d.Status.JobStatus.SavepointInfo.FormatType)
 		},
 	}, {
@@ -152,8 +152,8 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
-			assert.Empty(t, d.FormatType)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
+			assert.Empty(t, d.Savepoint.FormatType)
 			assert.Equal(t, "CANONICAL", d.Status.JobStatus.SavepointInfo.FormatType)
 		},
 	}, {
@@ -164,7 +164,7 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, ActionApply, d.Action())
 			assert.Nil(t, d.Status.SavepointTrigger)
 		},
 	}, {
@@ -173,10 +173,10 @@ func TestGateSnapshots(t *testing.T) {
 			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointInProgress})
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, ActionApply, d.Action())
 			assert.NotNil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, DefaultPolicy.SavepointPollInterval, d.RequeueAfter)
-			assert.False(t, d.Persist)
+			assert.False(t, d.Apply.PersistFirst)
 		},
 	}, {
 		name: "completed: recorded with its nonce, nonce consumed, generation reconciled",
@@ -186,8 +186,8 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
-			assert.True(t, d.Persist, "recorded before anything else happens")
+			assert.Equal(t, ActionApply, d.Action())
+			assert.True(t, d.Apply.PersistFirst, "recorded before anything else happens")
 			info := d.Status.JobStatus.SavepointInfo
 			require.NotNil(t, info.LastSavepoint)
 			assert.Equal(t, v1beta1.Savepoint{TimeStamp: 1_000_000 - 1000, Location: "s3://b/sp/savepoint-1", TriggerType: "MANUAL", FormatType: "CANONICAL", TriggerNonce: ptr.To[int64](2)}, *info.LastSavepoint)
@@ -227,9 +227,9 @@ func TestGateSnapshots(t *testing.T) {
 			return inFlight(in, time.Second, SavepointObservation{State: SavepointUnknown})
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
-			assert.Equal(t, trigger, d.TriggerID, "sent again")
-			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.FormatType)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
+			assert.Equal(t, trigger, d.Savepoint.TriggerID, "sent again")
+			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.Savepoint.FormatType)
 			assert.Equal(t, "CANONICAL", d.Status.JobStatus.SavepointInfo.FormatType)
 		},
 	}, {
@@ -245,7 +245,7 @@ func TestGateSnapshots(t *testing.T) {
 			assert.Equal(t, int64(1_000_000+10_000), tr.RetryAfter)
 			assert.Nil(t, d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 			assert.Equal(t, 10*time.Second, d.RequeueAfter)
-			assert.True(t, d.Persist)
+			assert.True(t, d.Apply.PersistFirst)
 			assert.Equal(t, int64(1), *consumedNonce(t, &d.Status))
 			assert.True(t, hasEvent(d, true, ReasonSavepointError, "attempt 1 failed, retrying"))
 		},
@@ -263,7 +263,7 @@ func TestGateSnapshots(t *testing.T) {
 			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
 			assert.Nil(t, d.Status.JobStatus.SavepointInfo.LastSavepoint)
 			assert.True(t, hasEvent(d, true, ReasonSavepointError, "failed 3 time(s) and is given up"))
-			assert.True(t, d.Persist)
+			assert.True(t, d.Apply.PersistFirst)
 		},
 	}, {
 		name: "between attempts, retry not due: waits",
@@ -274,7 +274,7 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, ActionApply, d.Action())
 			assert.Equal(t, 3*time.Second, d.RequeueAfter)
 		},
 	}, {
@@ -286,7 +286,7 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
 			assert.Equal(t, int64(1_000_000-15_000), d.Status.SavepointTrigger.FirstTriggerTimestamp, "the grace period keeps counting from the first")
 			assert.Equal(t, int64(1_000_000), *d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 		},
@@ -330,15 +330,15 @@ func TestGateSnapshots(t *testing.T) {
 			return inFlight(snapshotInput(t, ptr.To[int64](2), nil), time.Second, SavepointObservation{State: SavepointUnknown})
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
-			assert.Equal(t, trigger, d.TriggerID)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
+			assert.Equal(t, trigger, d.Savepoint.TriggerID)
 			assert.Equal(t, int64(1_000_000-1000), *d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 		},
 	}, {
 		name: "periodic due: triggered and the trigger time recorded",
 		in:   func(t *testing.T) Input { return periodicInput(t, "1 h", 61*time.Minute) },
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
 			assert.Nil(t, d.Status.SavepointTrigger.Nonce)
 			assert.Equal(t, "PERIODIC", d.Status.JobStatus.SavepointInfo.TriggerType)
@@ -348,7 +348,7 @@ func TestGateSnapshots(t *testing.T) {
 		name: "periodic not due: wakes up when it is",
 		in:   func(t *testing.T) Input { return periodicInput(t, "1 h", 10*time.Minute) },
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, ActionApply, d.Action())
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, 50*time.Minute, d.RequeueAfter)
 		},
@@ -357,7 +357,7 @@ func TestGateSnapshots(t *testing.T) {
 		name: "periodic by Quartz cron, due: its first time after the last trigger has passed",
 		in:   func(t *testing.T) Input { return periodicInput(t, "0 0/30 * * * ?", 20*time.Minute) },
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionTriggerSavepoint, d.Action)
+			assert.Equal(t, ActionTriggerSavepoint, d.Action())
 			assert.Equal(t, v1beta1.SavepointTriggerPeriodic, d.Status.SavepointTrigger.TriggerType)
 			assert.Equal(t, int64(1_000_000), d.Status.JobStatus.SavepointInfo.LastPeriodicSavepointTimestamp)
 		},
@@ -365,7 +365,7 @@ func TestGateSnapshots(t *testing.T) {
 		name: "periodic by Quartz cron, not due: wakes up at its next time",
 		in:   func(t *testing.T) Input { return periodicInput(t, "0 0/30 * * * ?", 10*time.Minute) },
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
+			assert.Equal(t, ActionApply, d.Action())
 			assert.Nil(t, d.Status.SavepointTrigger)
 			assert.Equal(t, 13*time.Minute+20*time.Second, d.RequeueAfter, "00:30:00 from 00:16:40")
 		},
@@ -398,8 +398,8 @@ func TestGateSnapshots(t *testing.T) {
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
-			assert.Equal(t, ActionApply, d.Action)
-			assert.Equal(t, "flink:1.20", d.Target.Image)
+			assert.Equal(t, ActionApply, d.Action())
+			assert.Equal(t, "flink:1.20", d.Apply.Target.Image)
 			assert.Nil(t, d.Status.Upgrade)
 			assert.Contains(t, d.Hold, "upgrade waiting for the MANUAL savepoint in progress")
 			assert.Equal(t, DefaultPolicy.SavepointPollInterval, d.RequeueAfter)
@@ -415,7 +415,7 @@ func TestGateSnapshots(t *testing.T) {
 			assert.Equal(t, "s3://b/sp/savepoint-3", d.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 			assert.Equal(t, int64(2), *consumedNonce(t, &d.Status))
 			assert.Nil(t, d.Status.SavepointTrigger)
-			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action())
 			require.NotNil(t, d.Status.Upgrade)
 			assert.Equal(t, "UPGRADE", d.Status.JobStatus.SavepointInfo.TriggerType)
 		},
@@ -428,7 +428,7 @@ func TestGateSnapshots(t *testing.T) {
 		},
 		check: func(t *testing.T, d Decision) {
 			assert.Nil(t, d.Status.SavepointTrigger)
-			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action())
 			assert.True(t, hasEvent(d, true, ReasonSavepointError, "an upgrade of the job comes first"))
 		},
 	}, {
@@ -442,7 +442,7 @@ func TestGateSnapshots(t *testing.T) {
 		},
 		check: func(t *testing.T, d Decision) {
 			assert.Nil(t, d.Status.SavepointTrigger)
-			assert.Equal(t, ActionStopWithSavepoint, d.Action)
+			assert.Equal(t, ActionStopWithSavepoint, d.Action())
 		},
 	}, {
 		name: "nonce changed with an upgrade: not consumed by it, so served afterwards",
@@ -459,7 +459,7 @@ func TestGateSnapshots(t *testing.T) {
 			require.NotNil(t, d.After)
 			assert.Nil(t, d.After.SavepointTrigger)
 			assert.Equal(t, int64(1), *consumedNonce(t, d.After))
-			assert.Equal(t, int64(2), *d.Target.Job.SavepointTriggerNonce)
+			assert.Equal(t, int64(2), *d.Apply.Target.Job.SavepointTriggerNonce)
 		},
 	}}
 	for _, tc := range tests {

@@ -40,9 +40,9 @@ func TestStateBackendChangeTakesACanonicalSavepoint(t *testing.T) {
 			in := upgradeInput(t, old, toRocksDB(old), runningObs(flinkrest.JobRunning))
 			in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
 			d := Decide(in)
-			require.Equal(t, ActionStopWithSavepoint, d.Action, d.Hold)
+			require.Equal(t, ActionStopWithSavepoint, d.Action(), d.Hold)
 			assert.Equal(t, v1beta1.UpgradeModeSavepoint, d.Status.Upgrade.Mode, "never from a checkpoint")
-			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.FormatType, "sent to Flink")
+			assert.Equal(t, flinkrest.SavepointFormatCanonical, d.Savepoint.FormatType, "sent to Flink")
 			assert.Equal(t, "CANONICAL", d.Status.JobStatus.SavepointInfo.FormatType, "recorded")
 			assert.True(t, hasEvent(d, false, ReasonSavepoint, "CANONICAL savepoint before the upgrade (the state backend changes from hashmap to rocksdb)"), "%+v", d.Events)
 		})
@@ -61,8 +61,8 @@ func TestStateBackendSpellingsAreNoChange(t *testing.T) {
 			desired = withConfig(withFormat(desired, "NATIVE"), tc.to...)
 		}
 		d := Decide(upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning)))
-		require.Equal(t, ActionStopWithSavepoint, d.Action, d.Hold)
-		assert.Equal(t, flinkrest.SavepointFormatNative, d.FormatType, "%v → %v: the configured format", tc.from, tc.to)
+		require.Equal(t, ActionStopWithSavepoint, d.Action(), d.Hold)
+		assert.Equal(t, flinkrest.SavepointFormatNative, d.Savepoint.FormatType, "%v → %v: the configured format", tc.from, tc.to)
 	}
 }
 
@@ -75,7 +75,7 @@ func TestStateBackendChangeNeverRestoresACheckpoint(t *testing.T) {
 	d := Decide(in)
 	assert.Contains(t, d.Hold, "the state backend changes from hashmap to rocksdb, which needs a CANONICAL savepoint of the running job, but the job is RESTARTING")
 	assert.Nil(t, d.Status.Upgrade)
-	assert.Equal(t, "hashmap", configOf(d.Target).Raw()["state.backend.type"], "the running spec stays applied")
+	assert.Equal(t, "hashmap", configOf(d.Apply.Target).Raw()["state.backend.type"], "the running spec stays applied")
 
 	// The job failed; its last checkpoint is no way forward either.
 	in = upgradeInput(t, old, toRocksDB(old), runningObs(flinkrest.JobFailed))
@@ -91,7 +91,7 @@ func TestStateBackendChangeNeverRestoresACheckpoint(t *testing.T) {
 	sp.Spec = toRocksDB(old)
 	sp.LatestCheckpoint, sp.LatestCheckpointTime = "s3://b/cp/chk-10", sp.Now.UnixMilli()
 	d = Decide(sp)
-	assert.Equal(t, ActionStopWithSavepoint, d.Action)
+	assert.Equal(t, ActionStopWithSavepoint, d.Action())
 	assert.Empty(t, d.Status.JobStatus.UpgradeSavepointPath)
 }
 

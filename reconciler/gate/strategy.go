@@ -11,35 +11,31 @@ import (
 // takes its cluster down. This is the README's table "How the job's state
 // is kept", row for row and in the same order: the first row whose
 // condition holds decides. TestStateTableMatchesTheREADME keeps the two
-// in step. (It is filled in init because its rules lead back to
-// takeDownRunningJob, which reads it: Go refuses that as a variable
-// initializer.)
-var stateTable []stateRule
-
-func init() {
-	stateTable = []stateRule{
-		{"upgradeMode stateless", func(f stateFacts) bool { return f.mode == v1beta1.UpgradeModeStateless }, restartWithoutState},
-		{"running, savepoint", func(f stateFacts) bool { return f.running && f.mode == v1beta1.UpgradeModeSavepoint }, stopWithSavepoint},
-		{"running, last-state, no HA metadata", func(f stateFacts) bool { return f.running && !f.haMetadata }, holdWithoutHAMetadata},
-		{"running, last-state", func(f stateFacts) bool { return f.running }, restoreFromHA},
-		{"not running, HA holds a checkpoint", func(f stateFacts) bool { return f.haCheckpoint }, restoreFromHACheckpoint},
-		{"not running, the state backend changes", func(f stateFacts) bool {
-			return f.backendChanged && (f.haHasCheckpoint || f.terminalWithCheckpoint)
-		}, holdForBackendChange},
-		{"failed or finished, with a checkpoint", func(f stateFacts) bool { return f.terminalWithCheckpoint }, restoreLatestCheckpoint},
-		{"never started", func(f stateFacts) bool { return f.neverStarted }, redeployAsDeployed},
-		{"starting or restarting", func(f stateFacts) bool { return f.jobNotYetRunning }, waitForRunning},
-		{"REST API not answering", func(f stateFacts) bool { return f.restError != nil }, waitForREST},
-		{"JobManager starting", func(f stateFacts) bool { return f.jobManagerStarting }, waitForJobManager},
-		{"anything else", func(stateFacts) bool { return true }, holdForManualRestore},
-	}
+// in step.
+var stateTable = []stateRule{
+	{"upgradeMode stateless", func(f stateFacts) bool { return f.mode == v1beta1.UpgradeModeStateless }, restartWithoutState},
+	{"running, savepoint", func(f stateFacts) bool { return f.running && f.mode == v1beta1.UpgradeModeSavepoint }, stopWithSavepoint},
+	{"running, last-state, no HA metadata", func(f stateFacts) bool { return f.running && !f.haMetadata }, holdWithoutHAMetadata},
+	{"running, last-state", func(f stateFacts) bool { return f.running }, restoreFromHA},
+	{"not running, HA holds a checkpoint", func(f stateFacts) bool { return f.haCheckpoint }, restoreFromHACheckpoint},
+	{"not running, the state backend changes", func(f stateFacts) bool {
+		return f.backendChanged && (f.haHasCheckpoint || f.terminalWithCheckpoint)
+	}, holdForBackendChange},
+	{"failed or finished, with a checkpoint", func(f stateFacts) bool { return f.terminalWithCheckpoint }, restoreLatestCheckpoint},
+	{"never started", func(f stateFacts) bool { return f.neverStarted }, redeployAsDeployed},
+	{"starting or restarting", func(f stateFacts) bool { return f.jobNotYetRunning }, waitForRunning},
+	{"REST API not answering", func(f stateFacts) bool { return f.restError != nil }, waitForREST},
+	{"JobManager starting", func(f stateFacts) bool { return f.jobManagerStarting }, waitForJobManager},
+	{"anything else", func(stateFacts) bool { return true }, holdForManualRestore},
 }
 
 // stateRule is one row: a condition on the facts and what is done.
 type stateRule struct {
 	row  string
 	when func(stateFacts) bool
-	keep func(g *gate, up *v1beta1.UpgradeProgress, f stateFacts)
+	// keep records how the state is kept and returns the phase the
+	// upgrade starts in, phaseDone when it holds.
+	keep func(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) phase
 }
 
 // stateFacts are what the table decides on, derived once from the input.
@@ -106,87 +102,93 @@ func (g *gate) stateFactsOf() stateFacts {
 }
 
 // takeDownRunningJob picks, from the table, how the deployed job's state
-// is kept, and starts the upgrade or holds it.
-func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) {
+// is kept, and starts the upgrade (returning its first phase) or holds it.
+func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) phase {
 	f := g.stateFactsOf()
 	up.Mode = f.mode
 	for _, rule := range stateTable {
 		if rule.when(f) {
-			rule.keep(g, up, f)
-			return
+			return rule.keep(g, up, f)
 		}
 	}
+	return phaseDone // the last row holds for anything
 }
 
-func restartWithoutState(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) {
+func restartWithoutState(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) phase {
 	up.JobID = g.in.NewJobID
-	g.begin(up, v1beta1.PhaseTakingDown, "Upgrading statelessly (upgradeMode stateless): the job restarts without state")
+	return g.begin(up, "Upgrading statelessly (upgradeMode stateless): the job restarts without state")
 }
 
-func stopWithSavepoint(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) {
+func stopWithSavepoint(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) phase {
 	up.Phase = v1beta1.PhaseSavepointing
 	st := g.st()
 	st.Upgrade = up
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
-	g.savepointing()
+	return phaseSavepointing
 }
 
-func holdWithoutHAMetadata(g *gate, _ *v1beta1.UpgradeProgress, _ stateFacts) {
+func holdWithoutHAMetadata(g *gate, _ *v1beta1.UpgradeProgress, _ stateFacts) phase {
 	g.hold("last-state upgrade held: " + haMissing)
+	return phaseDone
 }
 
-func restoreFromHA(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) {
-	up.JobID = g.deployedJobID()
-	up.RestorePath = g.lastStateRestorePath()
-	g.begin(up, v1beta1.PhaseTakingDown, "Upgrading with last-state: the job restarts %s", describeRestore(up.RestorePath))
+func restoreFromHA(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) phase {
+	up.JobID = deployedJobID(g.st())
+	up.RestorePath = lastStateRestorePath(g.st(), g.in.HA)
+	return g.begin(up, "Upgrading with last-state: the job restarts %s", describeRestore(up.RestorePath))
 }
 
-func restoreFromHACheckpoint(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) {
+func restoreFromHACheckpoint(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) phase {
 	up.Mode = v1beta1.UpgradeModeLastState
-	up.JobID = g.deployedJobID()
+	up.JobID = deployedJobID(g.st())
 	up.RestorePath = LastStateRestorePath
-	g.begin(up, v1beta1.PhaseTakingDown, "The job is not running; upgrading from the latest checkpoint in Kubernetes HA")
+	return g.begin(up, "The job is not running; upgrading from the latest checkpoint in Kubernetes HA")
 }
 
-func holdForBackendChange(g *gate, _ *v1beta1.UpgradeProgress, f stateFacts) {
+func holdForBackendChange(g *gate, _ *v1beta1.UpgradeProgress, f stateFacts) phase {
 	g.hold(fmt.Sprintf("upgrade held: the state backend changes from %s to %s, which needs a CANONICAL savepoint of the running job, but the job is %s; its checkpoints can be restored only by %s. The job keeps its state: let it run again, or undo the state backend change",
 		f.fromBackend, f.toBackend, jobStateOf(g.in.Obs), f.fromBackend))
+	return phaseDone
 }
 
-func restoreLatestCheckpoint(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) {
+func restoreLatestCheckpoint(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) phase {
 	up.JobID = g.in.NewJobID
 	up.RestorePath = f.latestCheckpoint
-	g.begin(up, v1beta1.PhaseTakingDown, "The job is %s; upgrading from its latest checkpoint %s", f.jobState, f.latestCheckpoint)
+	return g.begin(up, "The job is %s; upgrading from its latest checkpoint %s", f.jobState, f.latestCheckpoint)
 }
 
 // redeployAsDeployed: no job of the deployed spec ever ran, so there is no
 // new state to lose; start again from where the deployed one was to start.
-func redeployAsDeployed(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) {
+func redeployAsDeployed(g *gate, up *v1beta1.UpgradeProgress, _ stateFacts) phase {
 	st := g.st()
 	up.JobID = g.in.NewJobID
 	up.RestorePath = DeployedContext(st).RestorePath
 	if st.DeployedWith == nil {
 		up.RestorePath = g.in.Deployed.Job.InitialSavepointPath
 	}
-	g.begin(up, v1beta1.PhaseTakingDown, "The deployed job never started; redeploying %s", describeRestore(up.RestorePath))
+	return g.begin(up, "The deployed job never started; redeploying %s", describeRestore(up.RestorePath))
 }
 
-func waitForRunning(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) {
+func waitForRunning(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) phase {
 	g.hold(fmt.Sprintf("upgrade waiting: the job is %s; a %s upgrade needs it RUNNING to take a savepoint", f.jobState, up.Mode))
+	return phaseDone
 }
 
-func waitForREST(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) {
+func waitForREST(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) phase {
 	g.hold(fmt.Sprintf("upgrade waiting: the JobManager's REST API does not answer (%v); a %s upgrade needs it to take a savepoint. The job keeps running", f.restError, up.Mode))
+	return phaseDone
 }
 
-func waitForJobManager(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) {
+func waitForJobManager(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) phase {
 	g.hold(fmt.Sprintf("upgrade waiting: the JobManager is starting (%s); a %s upgrade needs its job RUNNING to take a savepoint", f.jobManager, up.Mode))
+	return phaseDone
 }
 
-func holdForManualRestore(g *gate, _ *v1beta1.UpgradeProgress, f stateFacts) {
+func holdForManualRestore(g *gate, _ *v1beta1.UpgradeProgress, f stateFacts) phase {
 	state := "unknown"
 	if f.jobState != "" {
 		state = string(f.jobState)
 	}
 	g.hold(fmt.Sprintf("upgrade held: the job is %s (JobManager %s) and neither a savepoint nor Kubernetes HA metadata is available to restore from, so a restart would lose its state. Manual restore required: set spec.job.initialSavepointPath and change spec.job.savepointRedeployNonce, or set spec.job.upgradeMode: stateless", state, f.jobManager))
+	return phaseDone
 }
