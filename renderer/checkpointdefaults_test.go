@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // The keys Flink reads the checkpoint defaults from. Flink has used these
@@ -68,7 +69,7 @@ func renderedConfig(t *testing.T, doc string) map[string]string {
 // operator (FlinkConfigBuilder#applyFlinkConfiguration).
 func TestApplicationsRetainCheckpointsOnEveryVersion(t *testing.T) {
 	for _, mode := range []v1beta1.DeploymentMode{v1beta1.ModeNative, v1beta1.ModeStandalone} {
-		for _, v := range v1beta1.FlinkVersionsFor(mode) {
+		for _, v := range versions.ForMode(mode) {
 			for _, job := range []string{"stateless", "savepoint", "last-state"} {
 				if v == "v1_11" && job == "last-state" {
 					continue // last-state needs Kubernetes HA

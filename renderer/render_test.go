@@ -13,6 +13,7 @@ import (
 
 	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 func decodeOne(t *testing.T, doc string) *v1beta1.FlinkDeployment {
@@ -126,7 +127,7 @@ spec:
 
 func TestConfigFilePerVersion(t *testing.T) {
 	for _, mode := range []v1beta1.DeploymentMode{v1beta1.ModeNative, v1beta1.ModeStandalone} {
-		for _, v := range v1beta1.FlinkVersionsFor(mode) {
+		for _, v := range versions.ForMode(mode) {
 			t.Run(string(mode)+"/"+string(v), func(t *testing.T) {
 				res, err := Render(decodeOne(t, spec(string(v), "  mode: "+string(mode)+"\n")), RenderContext{})
 				require.NoError(t, err)

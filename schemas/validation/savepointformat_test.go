@@ -8,6 +8,7 @@ import (
 
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 func TestSavepointFormatByFlinkVersion(t *testing.T) {
@@ -16,7 +17,7 @@ func TestSavepointFormatByFlinkVersion(t *testing.T) {
 	for _, v := range v1beta1.SupportedFlinkVersions {
 		assert.Empty(t, check(deployment(v1beta1.ModeStandalone, v), canonical), "CANONICAL on %s", v)
 		errs := check(deployment(v1beta1.ModeStandalone, v), native)
-		if v.AtLeast("v1_15") {
+		if facts, _ := versions.For(v); facts.SavepointFormatType {
 			assert.Empty(t, errs, "NATIVE on %s", v)
 			continue
 		}

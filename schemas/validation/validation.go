@@ -104,21 +104,21 @@ func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings
 }
 
 // validateFlinkVersion checks spec.flinkVersion against the deployment
-// mode: standalone mode runs every supported version, native mode needs
-// MinNativeFlinkVersion or newer.
+// mode: standalone mode runs every supported version, native mode those
+// the version table allows it for.
 func validateFlinkVersion(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) field.ErrorList {
 	path := field.NewPath("spec", "flinkVersion")
 	v := fd.Spec.FlinkVersion
 	mode := modeOf(&fd.Spec)
 	switch {
 	case v == "":
-		return field.ErrorList{field.Required(path, "the Flink version of the image; one of "+v1beta1.AllowedFlinkVersionsFor(mode))}
+		return field.ErrorList{field.Required(path, "the Flink version of the image; one of "+strings.Join(versionNames(versions.ForMode(mode)), ", "))}
 	case !v.IsSupported():
 		// List what this mode accepts: in native mode the versions only
 		// standalone mode runs would be no answer.
-		return field.ErrorList{field.NotSupported(path, v, versionNames(v1beta1.FlinkVersionsFor(mode)))}
-	case mode == v1beta1.ModeNative && !v.AtLeast(v1beta1.MinNativeFlinkVersion):
-		return field.ErrorList{field.Invalid(path, v, fmt.Sprintf("native mode needs %s or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink %s in mode: standalone", v1beta1.MinNativeFlinkVersion, flinkRelease(v)))}
+		return field.ErrorList{field.NotSupported(path, v, versionNames(versions.ForMode(mode)))}
+	case mode == v1beta1.ModeNative && !nativeMode(v):
+		return field.ErrorList{field.Invalid(path, v, fmt.Sprintf("native mode needs %s or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink %s in mode: standalone", versions.ForMode(v1beta1.ModeNative)[0], flinkRelease(v)))}
 	case !kubernetesHAServices(v) && config.HA.Kubernetes():
 		return field.ErrorList{field.Invalid(configPath(config.HA.Key), config.HA.Text, fmt.Sprintf("Kubernetes high availability needs Flink 1.12 or newer (FLIP-144), and spec.flinkVersion is %s", v))}
 	}
@@ -131,6 +131,11 @@ func modeOf(s *v1beta1.FlinkDeploymentSpec) v1beta1.DeploymentMode {
 		return v1beta1.DefaultMode
 	}
 	return *s.Mode
+}
+
+func nativeMode(v v1beta1.FlinkVersion) bool {
+	facts, ok := versions.For(v)
+	return ok && facts.NativeMode
 }
 
 // flinkRelease turns v1_12 into 1.12.
@@ -181,9 +186,9 @@ func validateTaskManager(fd *v1beta1.FlinkDeployment) field.ErrorList {
 // configPath is the field path of one flattened Flink configuration key.
 func configPath(key string) *field.Path { return flinkconf.Path(key) }
 
-func versionNames(versions []v1beta1.FlinkVersion) []string {
-	out := make([]string, len(versions))
-	for i, v := range versions {
+func versionNames(list []v1beta1.FlinkVersion) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
 		out[i] = string(v)
 	}
 	return out

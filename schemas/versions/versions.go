@@ -6,7 +6,6 @@ package versions
 
 import (
 	"fmt"
-	"sort"
 	"sync"
 
 	"cuelang.org/go/cue"
@@ -25,6 +24,7 @@ type Facts struct {
 	ConfigFile             string   `json:"configFile"`
 	ConfigFormat           string   `json:"configFormat"`
 	Keys                   Keys     `json:"keys"`
+	NativeMode             bool     `json:"nativeMode"`
 	KubernetesHA           bool     `json:"kubernetesHA"`
 	SubmitFailedJobOption  bool     `json:"submitFailedJobOption"`
 	JobResultStore         bool     `json:"jobResultStore"`
@@ -81,18 +81,24 @@ func For(v v1beta1.FlinkVersion) (Facts, bool) {
 
 // All lists every version's facts, oldest version first.
 func All() []Facts {
-	t, err := load()
-	if err != nil {
-		panic(err)
+	out := make([]Facts, 0, len(v1beta1.SupportedFlinkVersions))
+	for _, v := range v1beta1.SupportedFlinkVersions {
+		if f, ok := For(v); ok {
+			out = append(out, f)
+		}
 	}
-	names := make([]v1beta1.FlinkVersion, 0, len(t))
-	for v := range t {
-		names = append(names, v)
-	}
-	sort.Slice(names, func(i, j int) bool { return names[j].AtLeast(names[i]) && names[i] != names[j] })
-	out := make([]Facts, len(names))
-	for i, v := range names {
-		out[i] = t[v]
+	return out
+}
+
+// ForMode lists the versions a deployment mode runs, oldest first: every
+// supported version in standalone mode, those with nativeMode in native
+// mode.
+func ForMode(mode v1beta1.DeploymentMode) []v1beta1.FlinkVersion {
+	var out []v1beta1.FlinkVersion
+	for _, v := range v1beta1.SupportedFlinkVersions {
+		if f, ok := For(v); ok && (mode == v1beta1.ModeStandalone || f.NativeMode) {
+			out = append(out, v)
+		}
 	}
 	return out
 }
