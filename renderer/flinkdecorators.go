@@ -10,7 +10,7 @@ import (
 // Service through decorators that read Flink configuration keys, and the
 // reference operator builds its standalone Deployments with the same
 // decorators (flink-facts.md §3). The renderer builds these objects itself,
-// so it reads the keys here and applies them the way the decorators do:
+// so it reads the keys and applies them the way the decorators do:
 //
 //   - ExternalServiceDecorator / ServiceType: the <name>-rest Service gets
 //     kubernetes.rest-service.exposed.type (an enum, read ignoring case;
@@ -29,10 +29,18 @@ import (
 //     adds variables from secret keys and kubernetes.secrets mounts each
 //     secret, as volume <secret>-volume, into the main container of both.
 //
-// The keys are parsed in Go: label names, annotation keys and variable names
-// are free-form and must never become CUE labels (schemas/input.cue). In
-// native mode Flink creates the TaskManager pods itself from the same keys;
-// they are checked here all the same, as a bad value breaks those pods too.
+// The keys are parsed and checked in Go, with Flink's value syntax and error
+// messages that name the key. What they ask for goes into the templates'
+// input as typed lists and values (input.decorations, #Decorations in
+// schemas/input.cue), and the templates build every field from it: the
+// Service type, command, args, service accounts, and the tolerations, pull
+// secrets, variables and secret volumes (common.#PodDecorations). Only the
+// maps whose keys the user chooses (labels, annotations, node selectors)
+// stay in Go, as free-form keys must never become CUE labels; overlay.go
+// adds them, and the templates' appended lists, after the user's pod
+// templates are merged (decorator_apply.go). In native mode Flink creates
+// the TaskManager pods itself from the same keys; they are checked here all
+// the same, as a bad value breaks those pods too.
 
 const (
 	keyRestServiceType        = "kubernetes.rest-service.exposed.type"
