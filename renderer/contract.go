@@ -24,6 +24,10 @@ type templateOutput struct {
 	PodTemplates struct {
 		TaskManager *taskManagerPodTemplate `json:"taskManager"`
 	} `json:"podTemplates"`
+	// Decorations are common.#PodDecorations by process (jobManager,
+	// taskManager), when input.decorations is set; overlay.go adds them
+	// after the user's pod templates.
+	Decorations map[string]any `json:"decorations"`
 }
 
 // flinkConfigPlan says where the Flink configuration file goes and which
@@ -62,10 +66,12 @@ type templateInput struct {
 	TaskManager                processInput      `json:"taskManager"`
 	JobManagerMountsUserLib    bool              `json:"jobManagerMountsUserLib,omitempty"`
 	Job                        *jobInput         `json:"job,omitempty"`
+	Decorations                *decorationsInput `json:"decorations,omitempty"`
 	Ingress                    *ingressInput     `json:"ingress,omitempty"`
 }
 
 type processInput struct {
+	ServiceAccount     string             `json:"serviceAccount"`
 	MemoryProcessSize  string             `json:"memoryProcessSize,omitempty"`
 	CPU                string             `json:"cpu,omitempty"`
 	MemoryLimitFactor  string             `json:"memoryLimitFactor,omitempty"`
@@ -92,6 +98,26 @@ type jobInput struct {
 	RestorePath           string   `json:"restorePath,omitempty"`
 	AllowNonRestoredState *bool    `json:"allowNonRestoredState,omitempty"`
 	JobID                 string   `json:"jobID,omitempty"`
+}
+
+// decorationsInput mirrors #Decorations in schemas/input.cue.
+type decorationsInput struct {
+	RestServiceType     string                  `json:"restServiceType,omitempty"`
+	RestServiceHeadless bool                    `json:"restServiceHeadless,omitempty"`
+	EntryPath           string                  `json:"entryPath,omitempty"`
+	JobManagerArgs      string                  `json:"jobManagerArgs,omitempty"`
+	LogDir              *string                 `json:"logDir,omitempty"`
+	ImagePullSecrets    []string                `json:"imagePullSecrets,omitempty"`
+	Secrets             []secretVolume          `json:"secrets,omitempty"`
+	SecretEnv           []secretEnvVar          `json:"secretEnv,omitempty"`
+	JobManager          processDecorationsInput `json:"jobManager"`
+	TaskManager         processDecorationsInput `json:"taskManager"`
+}
+
+// processDecorationsInput mirrors #ProcessDecorations in schemas/input.cue.
+type processDecorationsInput struct {
+	Tolerations []toleration `json:"tolerations,omitempty"`
+	Env         []envVar     `json:"env,omitempty"`
 }
 
 // ingressInput mirrors #Ingress in schemas/input.cue.

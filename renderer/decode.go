@@ -17,7 +17,10 @@ import (
 // is not concrete, so no separate Validate is needed; together that is a
 // fifth fewer bytes allocated per render (BENCHMARKS.md).
 
-var pathTaskManagerPodTemplate = cue.ParsePath("podTemplates.taskManager")
+var (
+	pathTaskManagerPodTemplate = cue.ParsePath("podTemplates.taskManager")
+	pathDecorations            = cue.ParsePath("decorations")
+)
 
 // decodeOutput reads a template's output (templates/<mode>/output.cue).
 func decodeOutput(output cue.Value) (*templateOutput, error) {
@@ -73,6 +76,12 @@ func decodeOutput(output cue.Value) (*templateOutput, error) {
 			return nil, err
 		}
 		out.PodTemplates.TaskManager = pt
+	}
+	// Only with input.decorations.
+	if d := output.LookupPath(pathDecorations); d.Exists() {
+		if out.Decorations, err = decodeStruct(d); err != nil {
+			return nil, err
+		}
 	}
 	return &out, nil
 }

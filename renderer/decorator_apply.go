@@ -10,8 +10,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Applying the parsed decorations to the rendered objects, after the
-// user's pod templates are merged.
+// Adding the decorations to the rendered objects, after the user's pod
+// templates are merged (overlay.go). The templates build every list item
+// (common.#PodDecorations); Go adds what is keyed by the user (labels,
+// annotations, node selectors) and puts the templates' lists where Flink's
+// decorators put them.
 
 // mountsUnder reports whether a secret is mounted at or below dir.
 func (d *flinkDecorations) mountsUnder(dir string) bool {
@@ -19,7 +22,7 @@ func (d *flinkDecorations) mountsUnder(dir string) bool {
 		return false
 	}
 	for _, v := range d.secretVolumes {
-		p := path.Clean(v.mountPath)
+		p := path.Clean(v.MountPath)
 		if p == dir || strings.HasPrefix(p, dir+"/") {
 			return true
 		}
@@ -27,36 +30,32 @@ func (d *flinkDecorations) mountsUnder(dir string) bool {
 	return false
 }
 
-// decorateRestService applies the rest Service keys.
+// decorateRestService adds kubernetes.rest-service.annotations; the
+// template has set the type.
 func (d *flinkDecorations) decorateRestService(u *unstructured.Unstructured) {
-	if d == nil {
+	if d == nil || len(d.restServiceAnnotations) == 0 {
 		return
 	}
-	spec := childMap(u.Object, "spec")
-	if d.restServiceType != "" {
-		spec["type"] = d.restServiceType
-	}
-	if d.restServiceHeadless {
-		spec["clusterIP"] = "None"
-	}
-	if len(d.restServiceAnnotations) > 0 {
-		u.SetAnnotations(overlay(u.GetAnnotations(), d.restServiceAnnotations))
-	}
+	u.SetAnnotations(overlaid(u.GetAnnotations(), d.restServiceAnnotations))
 }
 
-// decorateDeployment applies the keys to a JobManager or TaskManager
-// Deployment after the user's pod templates are merged into it. The
-// component label says which process it runs.
-func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured) field.ErrorList {
+// decorateDeployment decorates a JobManager or TaskManager Deployment after
+// the user's pod templates are merged into it. The component label says
+// which process it runs; sections are the templates' decorations by
+// process (output.decorations).
+func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured, sections map[string]any) field.ErrorList {
 	if d == nil {
 		return nil
 	}
 	var proc *processDecorations
+	var section map[string]any
 	switch u.GetLabels()["component"] {
 	case "jobmanager":
 		proc = &d.jobManager
+		section, _ = sections["jobManager"].(map[string]any)
 	case "taskmanager":
 		proc = &d.taskManager
+		section, _ = sections["taskManager"].(map[string]any)
 	default:
 		return nil
 	}
@@ -68,10 +67,10 @@ func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured) fiel
 		}
 	}
 	if len(proc.labels) > 0 {
-		u.SetLabels(overlay(proc.labels, u.GetLabels()))
+		u.SetLabels(overlaid(proc.labels, u.GetLabels()))
 	}
 	if len(proc.annotations) > 0 {
-		u.SetAnnotations(overlay(u.GetAnnotations(), proc.annotations))
+		u.SetAnnotations(overlaid(u.GetAnnotations(), proc.annotations))
 	}
 
 	template := childMap(spec, "template")
@@ -88,16 +87,19 @@ func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured) fiel
 	}
 	overlayInto(metadata, "annotations", proc.annotations)
 	overlayInto(pod, "nodeSelector", proc.nodeSelector)
-	if len(proc.tolerations) > 0 {
-		existing, _ := pod["tolerations"].([]any)
-		pod["tolerations"] = append(append([]any{}, existing...), deepCopyList(proc.tolerations)...)
+	if section == nil {
+		return nil
 	}
-	if len(d.imagePullSecrets) > 0 {
+	if add, _ := section["tolerations"].([]any); len(add) > 0 {
+		existing, _ := pod["tolerations"].([]any)
+		pod["tolerations"] = append(append([]any{}, existing...), add...)
+	}
+	if add, _ := section["imagePullSecrets"].([]any); len(add) > 0 {
 		existing, _ := pod["imagePullSecrets"].([]any)
 		secrets := append([]any{}, existing...)
-		for _, name := range d.imagePullSecrets {
-			if namedItem(secrets, name) == nil {
-				secrets = append(secrets, map[string]any{"name": name})
+		for _, s := range add {
+			if name, _ := s.(map[string]any)["name"].(string); namedItem(secrets, name) == nil {
+				secrets = append(secrets, s)
 			}
 		}
 		pod["imagePullSecrets"] = secrets
@@ -105,37 +107,65 @@ func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured) fiel
 
 	containers, _ := pod["containers"].([]any)
 	main := namedItem(containers, mainContainerName)
-	d.decorateStart(pod, main, proc, !d.standaloneJobManager && proc == &d.jobManager)
 	if main == nil {
 		return nil
 	}
-	d.decorateEnv(main, proc.env)
-	if errs := d.mountSecrets(pod, main); len(errs) > 0 {
+	mainSection, _ := section["main"].(map[string]any)
+	setEnv(main, mainSection["env"])
+	volumes, _ := section["volumes"].([]any)
+	mounts, _ := mainSection["volumeMounts"].([]any)
+	if errs := d.mountSecrets(pod, main, volumes, mounts); len(errs) > 0 {
 		return errs
 	}
-	// The init container that fetches the job's jar gets the same
-	// credentials as the main container from these keys, as it does from
-	// the pod templates (artifact.go, inheritIntoFetcher): the variables,
-	// and the secret volumes read-only.
 	if fetch := namedItem(pod["initContainers"], fetchContainerName); fetch != nil {
-		d.decorateEnv(fetch, proc.env)
-		d.mountSecretsReadOnly(fetch)
+		fetchSection, _ := section["fetch"].(map[string]any)
+		setEnv(fetch, fetchSection["env"])
+		readOnly, _ := fetchSection["volumeMounts"].([]any)
+		mountWhereFree(fetch, readOnly)
 	}
 	return nil
 }
 
-// mountSecretsReadOnly mounts the secret volumes (which mountSecrets added
-// to the pod) in another container, read-only, skipping paths it already
-// mounts.
-func (d *flinkDecorations) mountSecretsReadOnly(container map[string]any) {
-	if len(d.secretVolumes) == 0 {
+// setEnv sets the variables of a template's env list (common.#PodDecorations)
+// one after another: one the container already has is replaced where it is
+// (Flink appends, and the last definition wins); a new one goes before the
+// variable named by its before field when the container has it, else last.
+func setEnv(container map[string]any, ops any) {
+	list, _ := ops.([]any)
+	if len(list) == 0 {
+		return
+	}
+	existing, _ := container["env"].([]any)
+	env := append(make([]any, 0, len(existing)+len(list)), existing...)
+	for _, op := range list {
+		op, _ := op.(map[string]any)
+		item, _ := op["set"].(map[string]any)
+		name, _ := item["name"].(string)
+		if i := indexOfName(env, name); i >= 0 {
+			env[i] = item
+			continue
+		}
+		at := len(env)
+		if before, ok := op["before"].(string); ok {
+			if i := indexOfName(env, before); i >= 0 {
+				at = i
+			}
+		}
+		env = append(env[:at], append([]any{item}, env[at:]...)...)
+	}
+	container["env"] = env
+}
+
+// mountWhereFree adds the mounts at paths the container does not mount yet.
+func mountWhereFree(container map[string]any, add []any) {
+	if len(add) == 0 {
 		return
 	}
 	mounts, _ := container["volumeMounts"].([]any)
 	mounts = append([]any{}, mounts...)
-	for _, v := range d.secretVolumes {
-		if indexOfMountPath(mounts, v.mountPath) < 0 {
-			mounts = append(mounts, map[string]any{"name": v.volume, "mountPath": v.mountPath, "readOnly": true})
+	for _, m := range add {
+		if mp, _ := m.(map[string]any)["mountPath"].(string); indexOfMountPath(mounts, mp) < 0 {
+			mounts = append(mounts, m)
 		}
 	}
 	container["volumeMounts"] = mounts
@@ -171,51 +201,18 @@ func selectorConflicts(proc *processDecorations, selector map[string]any) field.
 	return errs
 }
 
-// decorateEnv adds the containerized.*.env variables before
-// _POD_IP_ADDRESS (where InitJobManagerDecorator puts them) and the secret
-// variables at the end. A variable the pod template already defines is
-// replaced in place: Flink appends, and the last definition wins.
-func (d *flinkDecorations) decorateEnv(main map[string]any, vars []envVar) {
-	if len(vars) == 0 && len(d.secretEnv) == 0 {
-		return
-	}
-	existing, _ := main["env"].([]any)
-	env := append(make([]any, 0, len(existing)+len(vars)+len(d.secretEnv)), existing...)
-	var added []any
-	for _, v := range vars {
-		item := map[string]any{"name": v.name, "value": v.value}
-		if i := indexOfName(env, v.name); i >= 0 {
-			env[i] = item
-		} else {
-			added = append(added, item)
-		}
-	}
-	if len(added) > 0 {
-		at := indexOfName(env, podIPEnvName)
-		if at < 0 {
-			at = len(env)
-		}
-		env = append(env[:at], append(added, env[at:]...)...)
-	}
-	for _, v := range d.secretEnv {
-		item := map[string]any{"name": v.name, "valueFrom": map[string]any{
-			"secretKeyRef": map[string]any{"name": v.secret, "key": v.key},
-		}}
-		if i := indexOfName(env, v.name); i >= 0 {
-			env[i] = item
-		} else {
-			env = append(env, item)
-		}
-	}
-	main["env"] = env
-}
-
-// mountSecrets adds a volume per secret and mounts it in the main
-// container. Flink only appends, so a name or path the pod already uses
-// would give a pod Kubernetes rejects: an error here.
-func (d *flinkDecorations) mountSecrets(pod, main map[string]any) field.ErrorList {
+// mountSecrets appends the templates' secret volumes to the pod and their
+// mounts to the main container. The templates build both from the parsed
+// secrets in order (common.#PodDecorations), so the i-th volume and mount
+// are d.secretVolumes[i]'s. Flink only appends, so a name or path the pod
+// already uses would give a pod Kubernetes rejects: an error here.
+func (d *flinkDecorations) mountSecrets(pod, main map[string]any, addVolumes, addMounts []any) field.ErrorList {
 	if len(d.secretVolumes) == 0 {
 		return nil
+	}
+	if len(addVolumes) != len(d.secretVolumes) || len(addMounts) != len(d.secretVolumes) {
+		return field.ErrorList{field.InternalError(configPath(keySecrets), fmt.Errorf(
+			"the template gave %d volumes and %d mounts for %d secrets", len(addVolumes), len(addMounts), len(d.secretVolumes)))}
 	}
 	volumes, _ := pod["volumes"].([]any)
 	mounts, _ := main["volumeMounts"].([]any)
@@ -228,17 +225,17 @@ func (d *flinkDecorations) mountSecrets(pod, main map[string]any) field.ErrorLis
 	var errs field.ErrorList
 	volumes = append([]any{}, volumes...)
 	mounts = append([]any{}, mounts...)
-	for _, v := range d.secretVolumes {
+	for i, v := range d.secretVolumes {
 		switch {
-		case namedItem(volumes, v.volume) != nil:
+		case namedItem(volumes, v.Volume) != nil:
 			errs = append(errs, field.Invalid(configPath(v.from.key), v.from.value, fmt.Sprintf(
-				"the pod already has a volume named %q, the name Flink gives the volume of secret %q", v.volume, v.secret)))
-		case paths[path.Clean(v.mountPath)]:
+				"the pod already has a volume named %q, the name Flink gives the volume of secret %q", v.Volume, v.Secret)))
+		case paths[path.Clean(v.MountPath)]:
 			errs = append(errs, field.Invalid(configPath(v.from.key), v.from.value, fmt.Sprintf(
-				"the main container already mounts a volume at %s, where secret %q would go", path.Clean(v.mountPath), v.secret)))
+				"the main container already mounts a volume at %s, where secret %q would go", path.Clean(v.MountPath), v.Secret)))
 		default:
-			volumes = append(volumes, map[string]any{"name": v.volume, "secret": map[string]any{"secretName": v.secret}})
-			mounts = append(mounts, map[string]any{"name": v.volume, "mountPath": v.mountPath})
+			volumes = append(volumes, addVolumes[i])
+			mounts = append(mounts, addMounts[i])
 		}
 	}
 	if len(errs) > 0 {

@@ -118,7 +118,7 @@ func (p *decoratorParser) process(keys processKeys, reservedEnv string) processD
 	return d
 }
 
-func (p *decoratorParser) tolerations(key string) []any {
+func (p *decoratorParser) tolerations(key string) []toleration {
 	raw, ok := p.listOption(key, formTolerations)
 	if !ok {
 		return nil
@@ -128,9 +128,9 @@ func (p *decoratorParser) tolerations(key string) []any {
 		p.invalid(key, raw, fmt.Sprintf("must be %s: %v", formTolerations, err))
 		return nil
 	}
-	out := make([]any, 0, len(items))
+	out := make([]toleration, 0, len(items))
 	for i, item := range items {
-		t, msg := toleration(item)
+		t, msg := parseToleration(item)
 		if msg != "" {
 			p.invalid(key, raw, fmt.Sprintf("toleration %d: %s", i+1, msg))
 			return nil
@@ -140,64 +140,65 @@ func (p *decoratorParser) tolerations(key string) []any {
 	return out
 }
 
-// toleration builds a toleration the way Flink's KubernetesToleration does
-// (field names ignoring case) and checks it as Kubernetes would.
-func toleration(entries []mapEntry) (map[string]any, string) {
-	t := make(map[string]any, len(entries))
+// parseToleration builds a toleration the way Flink's KubernetesToleration
+// does (field names ignoring case) and checks it as Kubernetes would.
+func parseToleration(entries []mapEntry) (toleration, string) {
+	var t toleration
 	var key, operator, value, effect string
 	for _, e := range entries {
 		var name string
+		var dup bool
+		v := e.value
 		switch strings.ToLower(e.key) {
 		case "key":
-			name, key = "key", e.value
+			name, key, dup, t.Key = "key", v, t.Key != nil, &v
 		case "operator":
-			name, operator = "operator", e.value
+			name, operator, dup, t.Operator = "operator", v, t.Operator != nil, &v
 		case "value":
-			name, value = "value", e.value
+			name, value, dup, t.Value = "value", v, t.Value != nil, &v
 		case "effect":
-			name, effect = "effect", e.value
+			name, effect, dup, t.Effect = "effect", v, t.Effect != nil, &v
 		case "tolerationseconds":
-			name = "tolerationSeconds"
+			name, dup = "tolerationSeconds", t.TolerationSeconds != nil
 		default:
-			return nil, fmt.Sprintf("unknown field %q; a toleration has key, operator, value, effect and tolerationSeconds", e.key)
+			return t, fmt.Sprintf("unknown field %q; a toleration has key, operator, value, effect and tolerationSeconds", e.key)
 		}
-		if _, dup := t[name]; dup {
-			return nil, fmt.Sprintf("%s is given twice", name)
+		if dup {
+			return t, fmt.Sprintf("%s is given twice", name)
 		}
-		t[name] = e.value
 		if name == "tolerationSeconds" {
-			n, err := strconv.ParseInt(e.value, 10, 64)
+			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return nil, fmt.Sprintf("tolerationSeconds %q is not a whole number", e.value)
+				return t, fmt.Sprintf("tolerationSeconds %q is not a whole number", v)
 			}
-			t[name] = n
+			t.TolerationSeconds = &n
 		}
 	}
-	_, hasSeconds := t["tolerationSeconds"]
+	hasSeconds := t.TolerationSeconds != nil
 	switch {
 	case key != "" && len(content.IsLabelKey(key)) > 0:
-		return nil, fmt.Sprintf("key %q is not a valid label name: %s", key, strings.Join(content.IsLabelKey(key), "; "))
+		return t, fmt.Sprintf("key %q is not a valid label name: %s", key, strings.Join(content.IsLabelKey(key), "; "))
 	case key == "" && operator != "Exists":
-		return nil, "operator must be Exists when key is empty (which matches every taint)"
+		return t, "operator must be Exists when key is empty (which matches every taint)"
 	case hasSeconds && effect != "NoExecute":
-		return nil, "effect must be NoExecute when tolerationSeconds is set"
+		return t, "effect must be NoExecute when tolerationSeconds is set"
 	}
 	switch operator {
 	case "", "Equal":
 		if msgs := content.IsLabelValue(value); len(msgs) > 0 {
-			return nil, fmt.Sprintf("value %q is not a valid label value: %s", value, strings.Join(msgs, "; "))
+			return t, fmt.Sprintf("value %q is not a valid label value: %s", value, strings.Join(msgs, "; "))
 		}
 	case "Exists":
 		if value != "" {
-			return nil, "value must be empty when operator is Exists"
+			return t, "value must be empty when operator is Exists"
 		}
 	default:
-		return nil, fmt.Sprintf("operator %q must be Equal or Exists", operator)
+		return t, fmt.Sprintf("operator %q must be Equal or Exists", operator)
 	}
 	switch effect {
 	case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
 	default:
-		return nil, fmt.Sprintf("effect %q must be NoSchedule, PreferNoSchedule or NoExecute", effect)
+		return t, fmt.Sprintf("effect %q must be NoSchedule, PreferNoSchedule or NoExecute", effect)
 	}
 	return t, ""
 }
@@ -219,7 +220,7 @@ func (p *decoratorParser) env(prefix, reserved string) []envVar {
 			p.invalid(k, value, fmt.Sprintf("Flink sets %s to the pod's IP address itself", name))
 			continue
 		}
-		out = append(out, envVar{name, value})
+		out = append(out, envVar{Name: name, Value: value})
 	}
 	return out
 }
@@ -260,17 +261,17 @@ func (p *decoratorParser) secretVolumes() []secretVolume {
 	}
 	out := make([]secretVolume, 0, len(m))
 	for secret, mountPath := range m {
-		out = append(out, secretVolume{secret: secret, volume: secretVolumeName(secret), mountPath: mountPath, from: origins[secret]})
+		out = append(out, secretVolume{Secret: secret, Volume: secretVolumeName(secret), MountPath: mountPath, from: origins[secret]})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].secret < out[j].secret })
+	sort.Slice(out, func(i, j int) bool { return out[i].Secret < out[j].Secret })
 	paths := map[string]string{}
 	for _, v := range out {
-		clean := path.Clean(v.mountPath)
+		clean := path.Clean(v.MountPath)
 		if other, dup := paths[clean]; dup {
-			p.invalid(v.from.key, v.from.value, fmt.Sprintf("secrets %q and %q are both mounted at %s", other, v.secret, clean))
+			p.invalid(v.from.key, v.from.value, fmt.Sprintf("secrets %q and %q are both mounted at %s", other, v.Secret, clean))
 			return nil
 		}
-		paths[clean] = v.secret
+		paths[clean] = v.Secret
 	}
 	return out
 }

@@ -25,14 +25,14 @@ func (p *decoratorParser) secretEnv() []secretEnvVar {
 	names := map[string]bool{}
 	for i, item := range items {
 		v, msg := secretEnvEntry(item)
-		if msg == "" && names[v.name] {
-			msg = fmt.Sprintf("the variable %q is given twice", v.name)
+		if msg == "" && names[v.Name] {
+			msg = fmt.Sprintf("the variable %q is given twice", v.Name)
 		}
 		if msg != "" {
 			p.invalid(keyEnvSecretKeyRef, raw, fmt.Sprintf("item %d: %s", i+1, msg))
 			return nil
 		}
-		names[v.name] = true
+		names[v.Name] = true
 		out = append(out, v)
 	}
 	return out
@@ -46,11 +46,11 @@ func secretEnvEntry(entries []mapEntry) (secretEnvVar, string) {
 	for _, e := range entries {
 		switch e.key {
 		case "env":
-			v.name = e.value
+			v.Name = e.value
 		case "secret":
-			v.secret = e.value
+			v.Secret = e.value
 		case "key":
-			v.key = e.value
+			v.Key = e.value
 		default:
 			return v, fmt.Sprintf("unknown field %q; each item has env, secret and key", e.key)
 		}
@@ -62,17 +62,17 @@ func secretEnvEntry(entries []mapEntry) (secretEnvVar, string) {
 	if !got["env"] || !got["secret"] || !got["key"] {
 		return v, "each item needs env, secret and key"
 	}
-	if msgs := validation.IsRelaxedEnvVarName(v.name); len(msgs) > 0 {
-		return v, fmt.Sprintf("%q is not a valid environment variable name: %s", v.name, strings.Join(msgs, "; "))
+	if msgs := validation.IsRelaxedEnvVarName(v.Name); len(msgs) > 0 {
+		return v, fmt.Sprintf("%q is not a valid environment variable name: %s", v.Name, strings.Join(msgs, "; "))
 	}
-	if v.name == podIPEnvName {
+	if v.Name == podIPEnvName {
 		return v, fmt.Sprintf("Flink sets %s to the pod's IP address itself", podIPEnvName)
 	}
-	if msgs := content.IsDNS1123Subdomain(v.secret); len(msgs) > 0 {
-		return v, fmt.Sprintf("%q is not a valid secret name: %s", v.secret, strings.Join(msgs, "; "))
+	if msgs := content.IsDNS1123Subdomain(v.Secret); len(msgs) > 0 {
+		return v, fmt.Sprintf("%q is not a valid secret name: %s", v.Secret, strings.Join(msgs, "; "))
 	}
-	if msgs := validation.IsConfigMapKey(v.key); len(msgs) > 0 {
-		return v, fmt.Sprintf("%q is not a valid secret key: %s", v.key, strings.Join(msgs, "; "))
+	if msgs := validation.IsConfigMapKey(v.Key); len(msgs) > 0 {
+		return v, fmt.Sprintf("%q is not a valid secret key: %s", v.Key, strings.Join(msgs, "; "))
 	}
 	return v, ""
 }

@@ -10,7 +10,7 @@ import (
 // Service through decorators that read Flink configuration keys, and the
 // reference operator builds its standalone Deployments with the same
 // decorators (flink-facts.md §3). The renderer builds these objects itself,
-// so it reads the keys here and applies them the way the decorators do:
+// so it reads the keys and applies them the way the decorators do:
 //
 //   - ExternalServiceDecorator / ServiceType: the <name>-rest Service gets
 //     kubernetes.rest-service.exposed.type (an enum, read ignoring case;
@@ -29,10 +29,18 @@ import (
 //     adds variables from secret keys and kubernetes.secrets mounts each
 //     secret, as volume <secret>-volume, into the main container of both.
 //
-// The keys are parsed in Go: label names, annotation keys and variable names
-// are free-form and must never become CUE labels (schemas/input.cue). In
-// native mode Flink creates the TaskManager pods itself from the same keys;
-// they are checked here all the same, as a bad value breaks those pods too.
+// The keys are parsed and checked in Go, with Flink's value syntax and error
+// messages that name the key. What they ask for goes into the templates'
+// input as typed lists and values (input.decorations, #Decorations in
+// schemas/input.cue), and the templates build every field from it: the
+// Service type, command, args, service accounts, and the tolerations, pull
+// secrets, variables and secret volumes (common.#PodDecorations). Only the
+// maps whose keys the user chooses (labels, annotations, node selectors)
+// stay in Go, as free-form keys must never become CUE labels; overlay.go
+// adds them, and the templates' appended lists, after the user's pod
+// templates are merged (decorator_apply.go). In native mode Flink creates
+// the TaskManager pods itself from the same keys; they are checked here all
+// the same, as a bad value breaks those pods too.
 
 const (
 	keyRestServiceType        = "kubernetes.rest-service.exposed.type"
@@ -116,7 +124,7 @@ type processDecorations struct {
 	labels, annotations, nodeSelector map[string]string
 	// labelOrigins says which key gave each label, for errors.
 	labelOrigins map[string]origin
-	tolerations  []any
+	tolerations  []toleration
 	// env is sorted by name.
 	env []envVar
 	// serviceAccount replaces the pod's service account when set.
@@ -126,14 +134,36 @@ type processDecorations struct {
 // origin is the configuration key and value something was read from.
 type origin struct{ key, value string }
 
-type envVar struct{ name, value string }
+// The types below go into the templates' input as they are (#Decorations
+// in schemas/input.cue); the json tags name the CUE fields.
 
-type secretVolume struct {
-	secret, volume, mountPath string
-	from                      origin
+type envVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
-type secretEnvVar struct{ name, secret, key string }
+type secretVolume struct {
+	Secret    string `json:"secret"`
+	Volume    string `json:"volume"`
+	MountPath string `json:"mountPath"`
+	// from is where the secret was given, for errors.
+	from origin
+}
+
+type secretEnvVar struct {
+	Name   string `json:"name"`
+	Secret string `json:"secret"`
+	Key    string `json:"key"`
+}
+
+// toleration has the fields the user gave, and only those.
+type toleration struct {
+	Key               *string `json:"key,omitempty"`
+	Operator          *string `json:"operator,omitempty"`
+	Value             *string `json:"value,omitempty"`
+	Effect            *string `json:"effect,omitempty"`
+	TolerationSeconds *int64  `json:"tolerationSeconds,omitempty"`
+}
 
 // usesFlinkDecorators reports whether any of the keys is set; it keeps the
 // common case, none, to one pass over the user's keys.
@@ -179,4 +209,31 @@ func parseFlinkDecorations(config map[string]string, yamlFirst func() bool, stan
 	d.secretEnv = p.secretEnv()
 	d.start = p.start()
 	return d, p.errs
+}
+
+// fillInput passes what the templates place into their input: the
+// decorations, and each process's service account (spec.serviceAccount
+// unless a key names another).
+func (d *flinkDecorations) fillInput(in *templateInput) {
+	if d == nil {
+		return
+	}
+	in.Decorations = &decorationsInput{
+		RestServiceType:     d.restServiceType,
+		RestServiceHeadless: d.restServiceHeadless,
+		EntryPath:           d.start.entryPath,
+		JobManagerArgs:      d.start.jobManagerArgs,
+		LogDir:              d.start.logDir,
+		ImagePullSecrets:    d.imagePullSecrets,
+		Secrets:             d.secretVolumes,
+		SecretEnv:           d.secretEnv,
+		JobManager:          processDecorationsInput{Tolerations: d.jobManager.tolerations, Env: d.jobManager.env},
+		TaskManager:         processDecorationsInput{Tolerations: d.taskManager.tolerations, Env: d.taskManager.env},
+	}
+	if d.jobManager.serviceAccount != "" {
+		in.JobManager.ServiceAccount = d.jobManager.serviceAccount
+	}
+	if d.taskManager.serviceAccount != "" {
+		in.TaskManager.ServiceAccount = d.taskManager.serviceAccount
+	}
 }

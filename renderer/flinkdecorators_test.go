@@ -3,6 +3,8 @@ package renderer
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -407,4 +409,34 @@ func TestNoDecoratorKeys(t *testing.T) {
 	assert.True(t, usesFlinkDecorators(map[string]string{"kubernetes.secrets.a": "/a"}))
 	assert.True(t, usesFlinkDecorators(map[string]string{"containerized.master.env.A": "1"}))
 	assert.False(t, usesFlinkDecorators(map[string]string{"containerized.master.env": "1"}))
+}
+
+// The templates build the decorations from input.decorations, beside the
+// pods they go into; without any key there is no section at all.
+func TestTemplatesBuildTheDecorations(t *testing.T) {
+	config := `    kubernetes.jobmanager.tolerations: key:dedicated,operator:Exists
+    kubernetes.container.image.pull-secrets: registry-a
+    kubernetes.secrets: tls:/opt/tls
+    kubernetes.env.secretKeyRef: env:DB_PASSWORD,secret:db,key:password`
+	sections := func(mode, config string) map[string]any {
+		t.Helper()
+		p, err := prepare(decodeOne(t, decoratedSpec(mode, "v1_20", config, "")), RenderContext{})
+		require.NoError(t, err)
+		out, err := evaluate(p.template, p.input, p.artifact)
+		require.NoError(t, err)
+		return out.Decorations
+	}
+	native := sections("native", config)
+	assert.Equal(t, []string{"jobManager"}, slices.Sorted(maps.Keys(native)), "native TaskManager pods are Flink's own")
+	jm := native["jobManager"].(map[string]any)
+	assert.Equal(t, []any{map[string]any{"key": "dedicated", "operator": "Exists"}}, jm["tolerations"])
+	assert.Equal(t, []any{map[string]any{"name": "registry-a"}}, jm["imagePullSecrets"])
+	assert.Equal(t, []any{map[string]any{"name": "tls-volume", "secret": map[string]any{"secretName": "tls"}}}, jm["volumes"])
+	assert.Equal(t, map[string]any{
+		"env":          []any{map[string]any{"set": map[string]any{"name": "DB_PASSWORD", "valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": "db", "key": "password"}}}}},
+		"volumeMounts": []any{map[string]any{"name": "tls-volume", "mountPath": "/opt/tls"}},
+	}, jm["main"])
+
+	assert.Equal(t, []string{"jobManager", "taskManager"}, slices.Sorted(maps.Keys(sections("standalone", config))))
+	assert.Nil(t, sections("standalone", ""))
 }

@@ -25,26 +25,23 @@ import (
 //     container ports and moves the JobManager's ports, which the rest
 //     Service and the operator's REST client could not follow.
 //
-// Like the other decorator keys they win over the user's pod templates.
+// Like the other decorator keys they win over the user's pod templates. The
+// templates place them (templates/common/cluster.cue command, the
+// Deployments' serviceAccountName and args, common.#PodDecorations).
 
 const (
 	keyEntryPath                = "kubernetes.entry.path"
 	keyFlinkLogDir              = "kubernetes.flink.log.dir"
 	keyJobManagerEntrypointArgs = "kubernetes.jobmanager.entrypoint.args"
 	keyHostNetwork              = "kubernetes.hostnetwork.enabled"
-
-	// flinkLogDirEnvName is what the image's scripts read the log folder
-	// from (config.sh).
-	flinkLogDirEnvName = "FLINK_LOG_DIR"
 )
 
 // startDecorations is what the keys above ask for.
 type startDecorations struct {
 	// entryPath replaces the main container's command when set.
 	entryPath string
-	// logDir is FLINK_LOG_DIR when hasLogDir.
-	logDir    string
-	hasLogDir bool
+	// logDir is FLINK_LOG_DIR when set.
+	logDir *string
 	// jobManagerArgs are appended to a native JobManager's start script.
 	jobManagerArgs string
 }
@@ -57,7 +54,9 @@ func (p *decoratorParser) start() startDecorations {
 		}
 		s.entryPath = raw
 	}
-	s.logDir, s.hasLogDir = p.config[keyFlinkLogDir]
+	if dir, ok := p.config[keyFlinkLogDir]; ok {
+		s.logDir = &dir
+	}
 	s.jobManagerArgs = strings.TrimSpace(p.config[keyJobManagerEntrypointArgs])
 	if raw, ok := p.config[keyHostNetwork]; ok {
 		// Flink reads booleans ignoring case and refuses anything else.
@@ -83,45 +82,4 @@ func (p *decoratorParser) serviceAccount(key string) string {
 		return ""
 	}
 	return raw
-}
-
-// decorateStart applies the keys to a Deployment's pod and main container.
-// nativeJobManager says whether the pod runs a native JobManager, the only
-// one whose start script takes extra arguments.
-func (d *flinkDecorations) decorateStart(pod, main map[string]any, proc *processDecorations, nativeJobManager bool) {
-	if proc.serviceAccount != "" {
-		pod["serviceAccountName"] = proc.serviceAccount
-	}
-	if main == nil {
-		return
-	}
-	if d.start.entryPath != "" {
-		main["command"] = []any{d.start.entryPath}
-	}
-	if nativeJobManager && d.start.jobManagerArgs != "" {
-		// args are ["bash", "-c", "kubernetes-jobmanager.sh <target>"]
-		// (templates/native/jobmanager.cue), and Flink appends to the
-		// script's line.
-		if args, ok := main["args"].([]any); ok && len(args) > 0 {
-			if script, ok := args[len(args)-1].(string); ok {
-				args = append([]any{}, args...)
-				args[len(args)-1] = script + " " + d.start.jobManagerArgs
-				main["args"] = args
-			}
-		}
-	}
-	if d.start.hasLogDir {
-		// Flink appends the variable after the others; one the pod
-		// template defines is replaced where it is, as Kubernetes would
-		// take the last of two.
-		existing, _ := main["env"].([]any)
-		env := append(make([]any, 0, len(existing)+1), existing...)
-		item := map[string]any{"name": flinkLogDirEnvName, "value": d.start.logDir}
-		if i := indexOfName(env, flinkLogDirEnvName); i >= 0 {
-			env[i] = item
-		} else {
-			env = append(env, item)
-		}
-		main["env"] = env
-	}
 }

@@ -32,6 +32,7 @@ func buildInput(fd *v1beta1.FlinkDeployment, settings *flinkconf.Settings, rc Re
 		memoryKey: "taskmanager.memory.process.size", cpuKeys: []string{keys.taskManagerCPU}, defaultCPU: float64(slots),
 	}, config)
 	jm.Replicas = *s.JobManager.Replicas
+	jm.ServiceAccount, tm.ServiceAccount = s.ServiceAccount, s.ServiceAccount
 	if s.TaskManager.Replicas != nil {
 		tm.Replicas = *s.TaskManager.Replicas
 	}

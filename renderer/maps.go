@@ -12,8 +12,8 @@ func childMap(m map[string]any, key string) map[string]any {
 	return c
 }
 
-// overlay returns base with top's entries over it, as a new map.
-func overlay(base, top map[string]string) map[string]string {
+// overlaid returns base with top's entries over it, as a new map.
+func overlaid(base, top map[string]string) map[string]string {
 	out := make(map[string]string, len(base)+len(top))
 	for k, v := range base {
 		out[k] = v
@@ -42,14 +42,6 @@ func copyMap(v any) map[string]any {
 	out := make(map[string]any, len(src)+4)
 	for k, v := range src {
 		out[k] = v
-	}
-	return out
-}
-
-func deepCopyList(l []any) []any {
-	out := make([]any, len(l))
-	for i, item := range l {
-		out[i] = copyMap(item)
 	}
 	return out
 }

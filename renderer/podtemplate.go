@@ -30,7 +30,9 @@ import (
 //  4. the Kubernetes keys of Flink's decorators in flinkConfiguration
 //     (labels, annotations, node selectors, tolerations, pull secrets,
 //     variables, secrets; flinkdecorators.go), which Flink applies on top of
-//     the pod template, so they win over it too.
+//     the pod template, so they win over it too. The templates give the
+//     lists among them beside the pod (common.#PodDecorations), and
+//     overlay.go adds them after this merge.
 
 // kyamlMu serialises kyaml merges: kyaml keeps its OpenAPI schema in
 // package state that is not documented as safe for concurrent use.

@@ -81,7 +81,7 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", p.fd.Namespace, p.fd.Name, err)
 	}
-	res, err := finish(p.fd, p.userConfig, p.decorations, out)
+	res, err := overlay(p.fd, p.userConfig, p.decorations, out)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,8 @@ type prepared struct {
 	input      *templateInput
 	artifact   *artifactInput
 	// decorations are the Kubernetes keys of Flink's decorators
-	// (flinkdecorators.go); nil when none is set.
+	// (flinkdecorators.go); nil when none is set. The templates place what
+	// is in input.decorations; overlay adds the user-keyed rest.
 	decorations *flinkDecorations
 	unsupported []validation.UnsupportedSetting
 }
@@ -141,6 +142,7 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	if standalone && input.Job != nil && fetched == nil && decorations.mountsUnder(userLibPath) {
 		input.JobManagerMountsUserLib = true
 	}
+	decorations.fillInput(input)
 	return &prepared{
 		fd: fd, userConfig: settings.Entries(), template: tmpl, input: input, artifact: fetched, decorations: decorations,
 		unsupported: validation.Unsupported(fd, settings),
@@ -159,47 +161,6 @@ func evaluate(tmpl cue.Value, input *templateInput, fetched *artifactInput) (*te
 	return decodeOutput(v.LookupPath(pathOutput))
 }
 
-// finish does what templates leave to Go: the Flink configuration file, the
-// user's pod templates with the Kubernetes keys of Flink's decorators over
-// them, and the Ingress's user labels and annotations.
-func finish(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, decorations *flinkDecorations, out *templateOutput) (*Result, error) {
-	merged := mergeFlinkConfig(out.FlinkConfig, user)
-	file, errs := writeFlinkConfig(out.FlinkConfig.Format, merged)
-	if len(errs) > 0 {
-		return nil, &InvalidError{Errors: errs}
-	}
-	res := &Result{FlinkConfiguration: merged, ConfigFile: out.FlinkConfig.File}
-	for _, obj := range out.Objects {
-		u := &unstructured.Unstructured{Object: obj}
-		switch {
-		case u.GetKind() == "ConfigMap" && u.GetName() == out.FlinkConfig.ConfigMap:
-			setData(u, out.FlinkConfig.File, file)
-		case u.GetKind() == "ConfigMap" && out.PodTemplates.TaskManager != nil && u.GetName() == out.PodTemplates.TaskManager.ConfigMap:
-			pod, err := taskManagerPodFile(fd, out.PodTemplates.TaskManager.Pod)
-			if err != nil {
-				return nil, fmt.Errorf("render FlinkDeployment %s/%s: TaskManager pod template: %w", fd.Namespace, fd.Name, err)
-			}
-			setData(u, out.PodTemplates.TaskManager.File, pod)
-		case decorations != nil && u.GetKind() == "Service" && u.GetName() == fd.Name+"-rest":
-			decorations.decorateRestService(u)
-		case u.GetKind() == "Deployment":
-			if err := mergeDeploymentPod(fd, u); err != nil {
-				return nil, fmt.Errorf("render FlinkDeployment %s/%s: Deployment %s: %w", fd.Namespace, fd.Name, u.GetName(), err)
-			}
-			// Both Deployments may have the same problem: report it once.
-			errs = append(errs, notYetReported(decorations.decorateDeployment(u), errs)...)
-		case u.GetKind() == "Ingress":
-			finishIngress(fd, u)
-		}
-		res.Objects = append(res.Objects, u)
-	}
-	if len(errs) > 0 {
-		return nil, &InvalidError{Errors: errs}
-	}
-	sortObjects(res.Objects)
-	return res, nil
-}
-
 // notYetReported drops the errors on fields that already have one: the
 // renderer re-reads some fields validation checks too (spec.job.jarURI),
 // and one message per field is enough.
@@ -215,13 +176,4 @@ func notYetReported(errs, reported field.ErrorList) field.ErrorList {
 		}
 	}
 	return out
-}
-
-func setData(u *unstructured.Unstructured, key, value string) {
-	data, _ := u.Object["data"].(map[string]any)
-	if data == nil {
-		data = map[string]any{}
-		u.Object["data"] = data
-	}
-	data[key] = value
 }

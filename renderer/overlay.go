@@ -1,0 +1,72 @@
+package renderer
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// overlay is the one step after the templates. It adds what must not
+// become CUE, because its keys are the user's (CUE interns every field name
+// for the life of the process; see schemas/input.cue):
+//
+//   - the Flink configuration file, the template's keys merged with the
+//     user's flinkConfiguration;
+//   - the user's pod templates, merged under the generated pods with
+//     Kubernetes strategic-merge semantics (podtemplate.go), for the
+//     Deployments and the native TaskManager pod template file;
+//   - the labels, annotations and node selectors of Flink's decorator keys
+//     and of spec.ingress.
+//
+// Flink decorates a pod after merging its pod template, and some
+// decorations append to the template's lists, so the templates give those
+// lists beside the pod (common.#PodDecorations) and this step adds them
+// after the merge (decorator_apply.go).
+func overlay(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, decorations *flinkDecorations, out *templateOutput) (*Result, error) {
+	merged := mergeFlinkConfig(out.FlinkConfig, user)
+	file, errs := writeFlinkConfig(out.FlinkConfig.Format, merged)
+	if len(errs) > 0 {
+		return nil, &InvalidError{Errors: errs}
+	}
+	res := &Result{FlinkConfiguration: merged, ConfigFile: out.FlinkConfig.File}
+	for _, obj := range out.Objects {
+		u := &unstructured.Unstructured{Object: obj}
+		switch {
+		case u.GetKind() == "ConfigMap" && u.GetName() == out.FlinkConfig.ConfigMap:
+			setData(u, out.FlinkConfig.File, file)
+		case u.GetKind() == "ConfigMap" && out.PodTemplates.TaskManager != nil && u.GetName() == out.PodTemplates.TaskManager.ConfigMap:
+			pod, err := taskManagerPodFile(fd, out.PodTemplates.TaskManager.Pod)
+			if err != nil {
+				return nil, fmt.Errorf("render FlinkDeployment %s/%s: TaskManager pod template: %w", fd.Namespace, fd.Name, err)
+			}
+			setData(u, out.PodTemplates.TaskManager.File, pod)
+		case decorations != nil && u.GetKind() == "Service" && u.GetName() == fd.Name+"-rest":
+			decorations.decorateRestService(u)
+		case u.GetKind() == "Deployment":
+			if err := mergeDeploymentPod(fd, u); err != nil {
+				return nil, fmt.Errorf("render FlinkDeployment %s/%s: Deployment %s: %w", fd.Namespace, fd.Name, u.GetName(), err)
+			}
+			// Both Deployments may have the same problem: report it once.
+			errs = append(errs, notYetReported(decorations.decorateDeployment(u, out.Decorations), errs)...)
+		case u.GetKind() == "Ingress":
+			finishIngress(fd, u)
+		}
+		res.Objects = append(res.Objects, u)
+	}
+	if len(errs) > 0 {
+		return nil, &InvalidError{Errors: errs}
+	}
+	sortObjects(res.Objects)
+	return res, nil
+}
+
+func setData(u *unstructured.Unstructured, key, value string) {
+	data, _ := u.Object["data"].(map[string]any)
+	if data == nil {
+		data = map[string]any{}
+		u.Object["data"] = data
+	}
+	data[key] = value
+}
