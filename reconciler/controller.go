@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
@@ -110,7 +111,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			if apierrors.IsConflict(err) {
 				return ctrl.Result{Requeue: true}, nil
 			}
-			return ctrl.Result{}, fmt.Errorf("FlinkDeployment/%s/%s: add finalizer: %w", fd.Namespace, fd.Name, err)
+			return ctrl.Result{}, objref.Of("FlinkDeployment", fd).Errorf("add finalizer: %w", err)
 		}
 		r.fresh.remember(fd)
 	}
@@ -221,7 +222,7 @@ func (r *Reconciler) validate(fd *v1beta1.FlinkDeployment, deployed *v1beta1.Fli
 	case errors.As(err, &invalid):
 		return invalid.Error(), nil
 	case err != nil:
-		return "", fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
+		return "", objref.Of("FlinkDeployment", fd).Errorf("render: %w", err)
 	}
 	// Once per spec change (validate runs only then): what the spec asks
 	// that this operator will not do is said, never silently dropped.
@@ -361,7 +362,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.Flin
 		if apierrors.IsConflict(err) {
 			r.fresh.outdated(original)
 		}
-		return fmt.Errorf("FlinkDeployment/%s/%s: write status: %w", fd.Namespace, fd.Name, staleIfConflict(err))
+		return objref.Of("FlinkDeployment", fd).Errorf("write status: %w", staleIfConflict(err))
 	}
 	r.fresh.remember(fd)
 	return nil

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
@@ -95,7 +96,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (gate.Decision, err
 		savepointsBefore := snapshotSavepoints(&p.fd.Status)
 		d = gate.Decide(in)
 		if err := d.Validate(); err != nil {
-			return d, fmt.Errorf("FlinkDeployment/%s/%s: %w", p.fd.Namespace, p.fd.Name, err)
+			return d, objref.Of("FlinkDeployment", p.fd).Errorf("check the upgrade gate's decision: %w", err)
 		}
 		p.triggerError = ""
 		p.held = d.Hold
@@ -222,7 +223,7 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 	name := client.ObjectKeyFromObject(fd)
 	inputs, err := renderInputs(target, rc)
 	if err != nil {
-		return nil, fmt.Errorf("FlinkDeployment/%s/%s: digest render inputs: %w", fd.Namespace, fd.Name, err)
+		return nil, objref.Of("FlinkDeployment", fd).Errorf("digest render inputs: %w", err)
 	}
 	if unchanged, err := r.renderedAndUntouched(ctx, name, inputs); err != nil || unchanged {
 		return nil, err
@@ -231,7 +232,7 @@ func (r *Reconciler) deploy(ctx context.Context, fd, target *v1beta1.FlinkDeploy
 	res, err := r.render(target, rc)
 	metrics.ObserveRender(time.Since(start))
 	if err != nil {
-		return nil, fmt.Errorf("FlinkDeployment/%s/%s: render: %w", fd.Namespace, fd.Name, err)
+		return nil, objref.Of("FlinkDeployment", fd).Errorf("render: %w", err)
 	}
 	applied, err := r.apply(ctx, fd, res.Objects, guardPodTemplates)
 	if err != nil {
@@ -365,7 +366,7 @@ var deploymentGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: 
 func (r *Reconciler) takeDown(ctx context.Context, fd *v1beta1.FlinkDeployment, deleteHA bool) error {
 	deps := &appsv1.DeploymentList{}
 	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
-		return fmt.Errorf("list Deployments of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return objref.Of("FlinkDeployment", fd).Errorf("list Deployments: %w", err)
 	}
 	for i := range deps.Items {
 		dep := &deps.Items[i]
@@ -376,7 +377,7 @@ func (r *Reconciler) takeDown(ctx context.Context, fd *v1beta1.FlinkDeployment, 
 			return err
 		}
 		if err := r.Client.Delete(ctx, dep, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("Deployment/%s/%s: delete for upgrade: %w", dep.Namespace, dep.Name, err)
+			return objref.Of("Deployment", dep).Errorf("delete for upgrade: %w", err)
 		}
 		r.memo.forget(objectKey{gvk: deploymentGVK, namespace: dep.Namespace, name: dep.Name})
 	}
@@ -393,7 +394,7 @@ func (r *Reconciler) clusterGone(ctx context.Context, fd *v1beta1.FlinkDeploymen
 	deps := &metav1.PartialObjectMetadataList{}
 	deps.SetGroupVersionKind(deploymentGVK.GroupVersion().WithKind("DeploymentList"))
 	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
-		return false, fmt.Errorf("list Deployments of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return false, objref.Of("FlinkDeployment", fd).Errorf("list Deployments: %w", err)
 	}
 	for i := range deps.Items {
 		if ownedBy(&deps.Items[i], fd.UID) {
@@ -403,7 +404,7 @@ func (r *Reconciler) clusterGone(ctx context.Context, fd *v1beta1.FlinkDeploymen
 	pods := &metav1.PartialObjectMetadataList{}
 	pods.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("PodList"))
 	if err := r.APIReader.List(ctx, pods, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterPodSelector(fd.Name)}, client.Limit(1)); err != nil {
-		return false, fmt.Errorf("list pods of FlinkDeployment/%s/%s: %w", fd.Namespace, fd.Name, err)
+		return false, objref.Of("FlinkDeployment", fd).Errorf("list pods: %w", err)
 	}
 	return len(pods.Items) == 0, nil
 }

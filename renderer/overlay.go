@@ -1,10 +1,9 @@
 package renderer
 
 import (
-	"fmt"
-
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -39,14 +38,14 @@ func overlay(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, decoration
 		case u.GetKind() == "ConfigMap" && out.PodTemplates.TaskManager != nil && u.GetName() == out.PodTemplates.TaskManager.ConfigMap:
 			pod, err := taskManagerPodFile(fd, out.PodTemplates.TaskManager.Pod)
 			if err != nil {
-				return nil, fmt.Errorf("render FlinkDeployment %s/%s: TaskManager pod template: %w", fd.Namespace, fd.Name, err)
+				return nil, objref.Of("FlinkDeployment", fd).Errorf("render the TaskManager pod template: %w", err)
 			}
 			setData(u, out.PodTemplates.TaskManager.File, pod)
 		case decorations != nil && u.GetKind() == "Service" && u.GetName() == fd.Name+"-rest":
 			decorations.decorateRestService(u)
 		case u.GetKind() == "Deployment":
 			if err := mergeDeploymentPod(fd, u); err != nil {
-				return nil, fmt.Errorf("render FlinkDeployment %s/%s: Deployment %s: %w", fd.Namespace, fd.Name, u.GetName(), err)
+				return nil, objref.Of("Deployment", u).Errorf("merge the pod template: %w", err)
 			}
 			// Both Deployments may have the same problem: report it once.
 			errs = append(errs, notYetReported(decorations.decorateDeployment(u, out.Decorations), errs)...)

@@ -6,12 +6,11 @@
 package renderer
 
 import (
-	"fmt"
-
 	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
@@ -79,7 +78,7 @@ func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 	}
 	out, err := evaluate(p.template, p.input, p.artifact)
 	if err != nil {
-		return nil, fmt.Errorf("render FlinkDeployment %s/%s: %w", p.fd.Namespace, p.fd.Name, err)
+		return nil, objref.Of("FlinkDeployment", p.fd).Errorf("render: %w", err)
 	}
 	res, err := overlay(p.fd, p.userConfig, p.decorations, out)
 	if err != nil {
