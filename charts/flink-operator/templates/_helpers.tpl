@@ -1,10 +1,21 @@
 {{/* Names. Cluster-scoped objects carry the release namespace too, so that two releases of the same
 name in different namespaces do not collide. */}}
+{{- define "flink-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* fullnameOverride names every object outright; otherwise the release name, followed by the chart's
+name (or nameOverride) unless the release name already contains it. */}}
 {{- define "flink-operator.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "flink-operator.name" . -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 
@@ -59,7 +70,7 @@ operator's (the fetcher's flags are the ones that operator version renders). */}
 {{- end -}}
 
 {{- define "flink-operator.selectorLabels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "flink-operator.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
@@ -72,6 +83,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 
 {{/* Checks of value combinations the schema cannot express. */}}
 {{- define "flink-operator.validate" -}}
+{{- include "flink-operator.checkKubeVersion" . -}}
 {{- if and (gt (int .Values.replicas) 1) (not .Values.leaderElection.enabled) -}}
 {{- fail (printf "replicas: %d replicas need leaderElection.enabled=true, or two operators would reconcile the same FlinkDeployments" (int .Values.replicas)) -}}
 {{- end -}}
@@ -82,5 +94,17 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .) -}}
 {{- fail (printf "watchNamespaces: %q is not a namespace name (lower-case letters, digits and '-')" .) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The chart needs Kubernetes 1.27 or later. Chart.yaml states no kubeVersion because Helm checks it
+against its built-in default when there is no cluster (helm template without --kube-version), and
+that default is v1.20.0 in a helm built without release ldflags (go install, as make helm does): the
+plain offline command would fail. So the minimum is checked here, for every version but that exact
+placeholder, which no supported cluster reports. */}}
+{{- define "flink-operator.checkKubeVersion" -}}
+{{- $v := .Capabilities.KubeVersion.Version -}}
+{{- if and (ne $v "v1.20.0") (semverCompare "<1.27.0-0" $v) -}}
+{{- fail (printf "Kubernetes %s: the flink-operator chart needs Kubernetes 1.27 or later (the CRD's validation rules)" $v) -}}
 {{- end -}}
 {{- end -}}
