@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -26,4 +27,18 @@ func TestDecisionAction(t *testing.T) {
 	}
 	assert.Error(t, Decision{Apply: &ApplyStep{Target: spec}, TakeDown: &TakeDownStep{}}.Validate())
 	assert.Error(t, Decision{Apply: &ApplyStep{}}.Validate(), "an apply needs a target")
+}
+
+// A phase entered twice in one decision is a gate bug: the decision then
+// does nothing and leaves the status as it was, whatever the phases built.
+func TestPhaseCycleDoesNothing(t *testing.T) {
+	in := upgradeInput(t, &v1beta1.FlinkDeploymentSpec{Image: "flink:1.20"}, &v1beta1.FlinkDeploymentSpec{Image: "flink:1.20.1"}, runningObs(flinkrest.JobRunning))
+	in.Status.Error = "before"
+
+	d := phaseCycle(in, phaseSavepointing)
+
+	assert.Equal(t, ActionWait, d.Action())
+	assert.Equal(t, *in.Status, d.Status)
+	assert.Contains(t, d.Hold, "entered phase")
+	assert.NoError(t, d.Validate())
 }

@@ -40,13 +40,30 @@ func Decide(in Input) Decision {
 	// decision (a savepoint that completed, a cluster that is gone
 	// already) names the next one instead of calling it, so each phase
 	// is read, and tested, on its own.
-	for ph := g.phase(); ph != phaseDone; {
-		ph = g.enter(ph)
+	entered := map[phase]bool{}
+	for ph := g.phase(); ph != phaseDone; ph = g.enter(ph) {
+		if entered[ph] {
+			// Phases only move forward within a decision. A cycle is a bug
+			// in the gate; acting on what it built could restart a job, so
+			// nothing is done and the status is left as it was.
+			return phaseCycle(in, ph)
+		}
+		entered[ph] = true
 	}
 	if g.d.Apply != nil {
 		g.d.Apply.PersistFirst = g.persist
 	}
 	return g.d
+}
+
+// phaseCycle is the decision when a phase is entered twice: no action, the
+// status unchanged, and status.error saying what happened.
+func phaseCycle(in Input, ph phase) Decision {
+	return Decision{
+		Status:       *in.Status.DeepCopy(),
+		Hold:         fmt.Sprintf("the upgrade gate entered phase %d twice in one decision; nothing was done. This is a bug of the operator: please report it with this FlinkDeployment's status", ph),
+		RequeueAfter: in.Policy.WaitInterval,
+	}
 }
 
 // phase is a step of the lifecycle a decision is taken in.
