@@ -120,6 +120,35 @@ type processDecorationsInput struct {
 	Env         []envVar     `json:"env,omitempty"`
 }
 
+// The items of the decorations' lists (flinkconf's types, with the names
+// of the CUE fields).
+
+type envVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type secretVolume struct {
+	Secret    string `json:"secret"`
+	Volume    string `json:"volume"`
+	MountPath string `json:"mountPath"`
+}
+
+type secretEnvVar struct {
+	Name   string `json:"name"`
+	Secret string `json:"secret"`
+	Key    string `json:"key"`
+}
+
+// toleration has the fields the user gave, and only those.
+type toleration struct {
+	Key               *string `json:"key,omitempty"`
+	Operator          *string `json:"operator,omitempty"`
+	Value             *string `json:"value,omitempty"`
+	Effect            *string `json:"effect,omitempty"`
+	TolerationSeconds *int64  `json:"tolerationSeconds,omitempty"`
+}
+
 // ingressInput mirrors #Ingress in schemas/input.cue.
 type ingressInput struct {
 	Host      string       `json:"host,omitempty"`
