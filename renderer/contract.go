@@ -11,9 +11,22 @@ var (
 	// pathArtifact takes an artifactInput when the job's jar is fetched
 	// (templates/common/artifact.cue).
 	pathArtifact = cue.ParsePath("artifact")
+
+	// Below output, the parts decode.go reads on their own; both are there
+	// only for some specs.
+	pathTaskManagerPodTemplate = cue.ParsePath("podTemplates.taskManager")
+	pathDecorations            = cue.ParsePath("decorations")
+
+	// pathVersionTable is the version table in versionsPackage, keyed by
+	// flinkVersion; an entry fills version.
+	pathVersionTable = cue.ParsePath("table")
 )
 
-// versionsPackage holds the version table, keyed by flinkVersion.
+// contractPaths are the paths above, for the test that checks them against
+// the templates.
+var contractPaths = []cue.Path{pathInput, pathVersion, pathOutput, pathArtifact, pathTaskManagerPodTemplate, pathDecorations, pathVersionTable}
+
+// versionsPackage holds the version table.
 const versionsPackage = "./templates/versions"
 
 // templateOutput mirrors output in templates/<mode>/output.cue; decode.go
