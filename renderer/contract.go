@@ -11,9 +11,22 @@ var (
 	// pathArtifact takes an artifactInput when the job's jar is fetched
 	// (templates/common/artifact.cue).
 	pathArtifact = cue.ParsePath("artifact")
+
+	// Below output, the parts decode.go reads on their own; both are there
+	// only for some specs.
+	pathTaskManagerPodTemplate = cue.ParsePath("podTemplates.taskManager")
+	pathDecorations            = cue.ParsePath("decorations")
+
+	// pathVersionTable is the version table in versionsPackage, keyed by
+	// flinkVersion; an entry fills version.
+	pathVersionTable = cue.ParsePath("table")
 )
 
-// versionsPackage holds the version table, keyed by flinkVersion.
+// contractPaths are the paths above, for the test that checks them against
+// the templates.
+var contractPaths = []cue.Path{pathInput, pathVersion, pathOutput, pathArtifact, pathTaskManagerPodTemplate, pathDecorations, pathVersionTable}
+
+// versionsPackage holds the version table.
 const versionsPackage = "./templates/versions"
 
 // templateOutput mirrors output in templates/<mode>/output.cue; decode.go
@@ -118,6 +131,35 @@ type decorationsInput struct {
 type processDecorationsInput struct {
 	Tolerations []toleration `json:"tolerations,omitempty"`
 	Env         []envVar     `json:"env,omitempty"`
+}
+
+// The items of the decorations' lists (flinkconf's types, with the names
+// of the CUE fields).
+
+type envVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type secretVolume struct {
+	Secret    string `json:"secret"`
+	Volume    string `json:"volume"`
+	MountPath string `json:"mountPath"`
+}
+
+type secretEnvVar struct {
+	Name   string `json:"name"`
+	Secret string `json:"secret"`
+	Key    string `json:"key"`
+}
+
+// toleration has the fields the user gave, and only those.
+type toleration struct {
+	Key               *string `json:"key,omitempty"`
+	Operator          *string `json:"operator,omitempty"`
+	Value             *string `json:"value,omitempty"`
+	Effect            *string `json:"effect,omitempty"`
+	TolerationSeconds *int64  `json:"tolerationSeconds,omitempty"`
 }
 
 // ingressInput mirrors #Ingress in schemas/input.cue.

@@ -226,3 +226,21 @@ func TestOutputDecodesToUnstructuredTypes(t *testing.T) {
 	assert.Equal(t, flinkConfigPlan{ConfigMap: "c", File: "f", Format: "flat", Defaults: map[string]string{"k": "v"}, Overrides: map[string]string{}}, out.FlinkConfig)
 	assert.Nil(t, out.PodTemplates.TaskManager)
 }
+
+// The CUE paths Go uses are package-level values (contract.go), each
+// checked here: it parses, and the paths every template has exist in each
+// mode's template. (The optional ones, artifact and the output parts
+// podTemplates.taskManager and decorations, are checked by the tests that
+// render them.)
+func TestContractPathsExist(t *testing.T) {
+	for _, p := range contractPaths {
+		require.NoError(t, p.Err(), "%s", p)
+	}
+	for mode := range modePackages {
+		tmpl, err := templates.get(templateKey{mode: mode, version: "v1_20"})
+		require.NoError(t, err, mode)
+		for _, p := range []cue.Path{pathInput, pathVersion, pathOutput} {
+			assert.True(t, tmpl.LookupPath(p).Exists(), "the %s template has no %s", mode, p)
+		}
+	}
+}

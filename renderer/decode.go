@@ -17,11 +17,6 @@ import (
 // is not concrete, so no separate Validate is needed; together that is a
 // fifth fewer bytes allocated per render (BENCHMARKS.md).
 
-var (
-	pathTaskManagerPodTemplate = cue.ParsePath("podTemplates.taskManager")
-	pathDecorations            = cue.ParsePath("decorations")
-)
-
 // decodeOutput reads a template's output (templates/<mode>/output.cue).
 func decodeOutput(output cue.Value) (*templateOutput, error) {
 	var out templateOutput

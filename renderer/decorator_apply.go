@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 )
 
 // Adding the decorations to the rendered objects, after the user's pod
@@ -17,11 +19,11 @@ import (
 // decorators put them.
 
 // mountsUnder reports whether a secret is mounted at or below dir.
-func (d *flinkDecorations) mountsUnder(dir string) bool {
+func mountsUnder(d *flinkconf.Decorations, dir string) bool {
 	if d == nil {
 		return false
 	}
-	for _, v := range d.secretVolumes {
+	for _, v := range d.SecretVolumes {
 		p := path.Clean(v.MountPath)
 		if p == dir || strings.HasPrefix(p, dir+"/") {
 			return true
@@ -32,61 +34,64 @@ func (d *flinkDecorations) mountsUnder(dir string) bool {
 
 // decorateRestService adds kubernetes.rest-service.annotations; the
 // template has set the type.
-func (d *flinkDecorations) decorateRestService(u *unstructured.Unstructured) {
-	if d == nil || len(d.restServiceAnnotations) == 0 {
+func decorateRestService(d *flinkconf.Decorations, u *unstructured.Unstructured) {
+	if d == nil || len(d.RestServiceAnnotations) == 0 {
 		return
 	}
-	u.SetAnnotations(overlaid(u.GetAnnotations(), d.restServiceAnnotations))
+	u.SetAnnotations(overlaid(u.GetAnnotations(), d.RestServiceAnnotations))
 }
 
 // decorateDeployment decorates a JobManager or TaskManager Deployment after
 // the user's pod templates are merged into it. The component label says
 // which process it runs; sections are the templates' decorations by
-// process (output.decorations).
-func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured, sections map[string]any) field.ErrorList {
+// process (output.decorations). In standalone mode the reference operator
+// puts kubernetes.jobmanager.labels over the JobManager's selector labels
+// (StandaloneKubernetesJobManagerParameters#getLabels), so one that
+// changes them gives pods the Deployment does not select: an error.
+func decorateDeployment(d *flinkconf.Decorations, standalone bool, u *unstructured.Unstructured, sections map[string]any) field.ErrorList {
 	if d == nil {
 		return nil
 	}
-	var proc *processDecorations
+	var proc *flinkconf.ProcessDecorations
 	var section map[string]any
 	switch u.GetLabels()["component"] {
 	case "jobmanager":
-		proc = &d.jobManager
+		proc = &d.JobManager
 		section, _ = sections["jobManager"].(map[string]any)
 	case "taskmanager":
-		proc = &d.taskManager
+		proc = &d.TaskManager
 		section, _ = sections["taskManager"].(map[string]any)
 	default:
 		return nil
 	}
 	spec := childMap(u.Object, "spec")
 	selector, _ := childMap(spec, "selector")["matchLabels"].(map[string]any)
-	if d.standaloneJobManager && proc == &d.jobManager {
+	if standalone && proc == &d.JobManager {
 		if errs := selectorConflicts(proc, selector); len(errs) > 0 {
 			return errs
 		}
 	}
-	if len(proc.labels) > 0 {
-		u.SetLabels(overlaid(proc.labels, u.GetLabels()))
+	if len(proc.Labels) > 0 {
+		u.SetLabels(overlaid(proc.Labels, u.GetLabels()))
 	}
-	if len(proc.annotations) > 0 {
-		u.SetAnnotations(overlaid(u.GetAnnotations(), proc.annotations))
+	if len(proc.Annotations) > 0 {
+		u.SetAnnotations(overlaid(u.GetAnnotations(), proc.Annotations))
 	}
 
 	template := childMap(spec, "template")
 	metadata := childMap(template, "metadata")
 	pod := childMap(template, "spec")
-	if len(proc.labels) > 0 {
+	if len(proc.Labels) > 0 {
 		labels := copyMap(metadata["labels"])
-		for k, v := range proc.labels {
+		for k, v := range proc.Labels {
 			if _, ours := selector[k]; !ours {
 				labels[k] = v
 			}
 		}
 		metadata["labels"] = labels
 	}
-	overlayInto(metadata, "annotations", proc.annotations)
-	overlayInto(pod, "nodeSelector", proc.nodeSelector)
+	overlayInto(metadata, "annotations", proc.Annotations)
+	overlayInto(pod, "nodeSelector", proc.NodeSelector)
 	if section == nil {
 		return nil
 	}
@@ -114,7 +119,7 @@ func (d *flinkDecorations) decorateDeployment(u *unstructured.Unstructured, sect
 	setEnv(main, mainSection["env"])
 	volumes, _ := section["volumes"].([]any)
 	mounts, _ := mainSection["volumeMounts"].([]any)
-	if errs := d.mountSecrets(pod, main, volumes, mounts); len(errs) > 0 {
+	if errs := mountSecrets(d, pod, main, volumes, mounts); len(errs) > 0 {
 		return errs
 	}
 	if fetch := namedItem(pod["initContainers"], fetchContainerName); fetch != nil {
@@ -182,20 +187,20 @@ func indexOfMountPath(mounts []any, mountPath string) int {
 
 // selectorConflicts reports the labels of a standalone JobManager that would
 // change its selector labels.
-func selectorConflicts(proc *processDecorations, selector map[string]any) field.ErrorList {
+func selectorConflicts(proc *flinkconf.ProcessDecorations, selector map[string]any) field.ErrorList {
 	var errs field.ErrorList
-	names := make([]string, 0, len(proc.labels))
-	for k := range proc.labels {
+	names := make([]string, 0, len(proc.Labels))
+	for k := range proc.Labels {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
 		want, ok := selector[k]
-		if !ok || want == proc.labels[k] {
+		if !ok || want == proc.Labels[k] {
 			continue
 		}
-		from := proc.labelOrigins[k]
-		errs = append(errs, field.Invalid(configPath(from.key), from.value, fmt.Sprintf(
+		from := proc.LabelOrigins[k]
+		errs = append(errs, field.Invalid(configPath(from.Key), from.Value, fmt.Sprintf(
 			"label %q selects the JobManager's pods and must stay %q: standalone Flink puts these labels over its own, and pods that do not match their Deployment's selector are rejected", k, want)))
 	}
 	return errs
@@ -204,15 +209,15 @@ func selectorConflicts(proc *processDecorations, selector map[string]any) field.
 // mountSecrets appends the templates' secret volumes to the pod and their
 // mounts to the main container. The templates build both from the parsed
 // secrets in order (common.#PodDecorations), so the i-th volume and mount
-// are d.secretVolumes[i]'s. Flink only appends, so a name or path the pod
+// are d.SecretVolumes[i]'s. Flink only appends, so a name or path the pod
 // already uses would give a pod Kubernetes rejects: an error here.
-func (d *flinkDecorations) mountSecrets(pod, main map[string]any, addVolumes, addMounts []any) field.ErrorList {
-	if len(d.secretVolumes) == 0 {
+func mountSecrets(d *flinkconf.Decorations, pod, main map[string]any, addVolumes, addMounts []any) field.ErrorList {
+	if len(d.SecretVolumes) == 0 {
 		return nil
 	}
-	if len(addVolumes) != len(d.secretVolumes) || len(addMounts) != len(d.secretVolumes) {
-		return field.ErrorList{field.InternalError(configPath(keySecrets), fmt.Errorf(
-			"the template gave %d volumes and %d mounts for %d secrets", len(addVolumes), len(addMounts), len(d.secretVolumes)))}
+	if len(addVolumes) != len(d.SecretVolumes) || len(addMounts) != len(d.SecretVolumes) {
+		return field.ErrorList{field.InternalError(configPath(flinkconf.KeySecrets), fmt.Errorf(
+			"the template gave %d volumes and %d mounts for %d secrets", len(addVolumes), len(addMounts), len(d.SecretVolumes)))}
 	}
 	volumes, _ := pod["volumes"].([]any)
 	mounts, _ := main["volumeMounts"].([]any)
@@ -225,13 +230,13 @@ func (d *flinkDecorations) mountSecrets(pod, main map[string]any, addVolumes, ad
 	var errs field.ErrorList
 	volumes = append([]any{}, volumes...)
 	mounts = append([]any{}, mounts...)
-	for i, v := range d.secretVolumes {
+	for i, v := range d.SecretVolumes {
 		switch {
 		case namedItem(volumes, v.Volume) != nil:
-			errs = append(errs, field.Invalid(configPath(v.from.key), v.from.value, fmt.Sprintf(
+			errs = append(errs, field.Invalid(configPath(v.From.Key), v.From.Value, fmt.Sprintf(
 				"the pod already has a volume named %q, the name Flink gives the volume of secret %q", v.Volume, v.Secret)))
 		case paths[path.Clean(v.MountPath)]:
-			errs = append(errs, field.Invalid(configPath(v.from.key), v.from.value, fmt.Sprintf(
+			errs = append(errs, field.Invalid(configPath(v.From.Key), v.From.Value, fmt.Sprintf(
 				"the main container already mounts a volume at %s, where secret %q would go", path.Clean(v.MountPath), v.Secret)))
 		default:
 			volumes = append(volumes, addVolumes[i])

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -121,7 +122,7 @@ func TestProgramArgsAreEscaped(t *testing.T) {
 				value = e.String()
 			}
 		}
-		back, err := splitEscaped(value, ';')
+		back, err := flinkconf.SplitEscaped(value, ';')
 		require.NoError(t, err, "%s: %q", version, value)
 		assert.Equal(t, args, back, "%s: %q", version, value)
 	}

@@ -400,17 +400,6 @@ func TestDecoratorErrorsComeWithTheOthers(t *testing.T) {
 	assert.Contains(t, strings.Join(errs, "\n"), `spec.flinkConfiguration[kubernetes.rest-service.exposed.type]: Invalid value: "Route"`)
 }
 
-// Without any of the keys nothing is parsed or changed.
-func TestNoDecoratorKeys(t *testing.T) {
-	d, errs := parseFlinkDecorations(map[string]string{"taskmanager.numberOfTaskSlots": "2", "kubernetes.operator.x": "y", "kubernetes.secretsx": "z"},
-		func() bool { panic("not asked without keys") }, false)
-	assert.Nil(t, d)
-	assert.Empty(t, errs)
-	assert.True(t, usesFlinkDecorators(map[string]string{"kubernetes.secrets.a": "/a"}))
-	assert.True(t, usesFlinkDecorators(map[string]string{"containerized.master.env.A": "1"}))
-	assert.False(t, usesFlinkDecorators(map[string]string{"containerized.master.env": "1"}))
-}
-
 // The templates build the decorations from input.decorations, beside the
 // pods they go into; without any key there is no section at all.
 func TestTemplatesBuildTheDecorations(t *testing.T) {

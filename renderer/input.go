@@ -3,34 +3,32 @@ package renderer
 import (
 	"strings"
 
-	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // buildInput reduces a validated, defaulted FlinkDeployment to #Input, and
 // to #Artifact when the job's jar is fetched before Flink starts.
-func buildInput(fd *v1beta1.FlinkDeployment, settings *flinkconf.Settings, rc RenderContext, tmpl cue.Value) (*templateInput, *artifactInput, field.ErrorList) {
+func buildInput(fd *v1beta1.FlinkDeployment, settings *flinkconf.Settings, rc RenderContext) (*templateInput, *artifactInput, field.ErrorList) {
 	var errs field.ErrorList
 	s := &fd.Spec
-	config := settings.Raw()
 	slots := settings.TaskSlots
 	if slots < 1 {
 		// flinkconf.Parse has reported the value; resources sized by it
 		// would only add confusing errors.
 		return nil, nil, nil
 	}
-	keys := versionKeys(tmpl)
 	jm, jmErrs := resolveProcess(processSpec{
 		path: field.NewPath("spec", "jobManager"), legacy: s.JobManager.Resource, resources: s.JobManager.Resources,
-		memoryKey: "jobmanager.memory.process.size", cpuKeys: []string{keys.jobManagerCPU}, defaultCPU: 1,
-	}, config)
+		keys: settings.Resources.JobManager, defaultCPU: 1,
+	})
 	tm, tmErrs := resolveProcess(processSpec{
 		path: field.NewPath("spec", "taskManager"), legacy: s.TaskManager.Resource, resources: s.TaskManager.Resources,
-		memoryKey: "taskmanager.memory.process.size", cpuKeys: []string{keys.taskManagerCPU}, defaultCPU: float64(slots),
-	}, config)
+		keys: settings.Resources.TaskManager, defaultCPU: float64(slots),
+	})
 	jm.Replicas = *s.JobManager.Replicas
 	jm.ServiceAccount, tm.ServiceAccount = s.ServiceAccount, s.ServiceAccount
 	if s.TaskManager.Replicas != nil {
@@ -56,7 +54,9 @@ func buildInput(fd *v1beta1.FlinkDeployment, settings *flinkconf.Settings, rc Re
 	}
 	var fetched *artifactInput
 	if s.Job != nil {
-		in.Job = buildJob(fd, rc, slots, configFormat(tmpl) == "yaml")
+		// Render has checked that the version table knows the version.
+		facts, _ := versions.For(s.FlinkVersion)
+		in.Job = buildJob(fd, rc, slots, facts.YAMLFirst())
 		// Only standalone application clusters ask; native mode mounts
 		// no usrlib volume of its own for a jar in the image.
 		in.JobManagerMountsUserLib = *s.Mode == v1beta1.ModeStandalone && mountsUserLib(fd)
@@ -106,7 +106,7 @@ func buildJob(fd *v1beta1.FlinkDeployment, rc RenderContext, slots int64, yamlFi
 	// here because such escaping in CUE cost a fifth of a render.
 	var programArgs string
 	if len(args) > 0 {
-		programArgs = joinEscaped(args, ';', yamlFirst)
+		programArgs = flinkconf.JoinEscaped(args, ';', yamlFirst)
 	}
 	return &jobInput{
 		JarURI:                job.JarURI,
@@ -140,19 +140,4 @@ func logConfiguration(user map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-type cpuKeys struct{ jobManagerCPU, taskManagerCPU string }
-
-func versionKeys(tmpl cue.Value) cpuKeys {
-	var k cpuKeys
-	k.jobManagerCPU, _ = tmpl.LookupPath(cue.ParsePath("version.keys.jobManagerCPU")).String()
-	k.taskManagerCPU, _ = tmpl.LookupPath(cue.ParsePath("version.keys.taskManagerCPU")).String()
-	return k
-}
-
-// configFormat is the version's config file format: "legacy" or "yaml".
-func configFormat(tmpl cue.Value) string {
-	f, _ := tmpl.LookupPath(cue.ParsePath("version.configFormat")).String()
-	return f
 }

@@ -4,6 +4,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/flinkops/flink-operator/internal/objref"
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -23,13 +24,14 @@ import (
 // decorations append to the template's lists, so the templates give those
 // lists beside the pod (common.#PodDecorations) and this step adds them
 // after the merge (decorator_apply.go).
-func overlay(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, decorations *flinkDecorations, out *templateOutput) (*Result, error) {
+func overlay(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, decorations *flinkconf.Decorations, out *templateOutput) (*Result, error) {
 	merged := mergeFlinkConfig(out.FlinkConfig, user)
 	file, errs := writeFlinkConfig(out.FlinkConfig.Format, merged)
 	if len(errs) > 0 {
 		return nil, &InvalidError{Errors: errs}
 	}
 	res := &Result{FlinkConfiguration: merged, ConfigFile: out.FlinkConfig.File}
+	standalone := *fd.Spec.Mode == v1beta1.ModeStandalone
 	for _, obj := range out.Objects {
 		u := &unstructured.Unstructured{Object: obj}
 		switch {
@@ -42,13 +44,13 @@ func overlay(fd *v1beta1.FlinkDeployment, user []v1beta1.ConfigEntry, decoration
 			}
 			setData(u, out.PodTemplates.TaskManager.File, pod)
 		case decorations != nil && u.GetKind() == "Service" && u.GetName() == fd.Name+"-rest":
-			decorations.decorateRestService(u)
+			decorateRestService(decorations, u)
 		case u.GetKind() == "Deployment":
 			if err := mergeDeploymentPod(fd, u); err != nil {
 				return nil, objref.Of("Deployment", u).Errorf("merge the pod template: %w", err)
 			}
 			// Both Deployments may have the same problem: report it once.
-			errs = append(errs, notYetReported(decorations.decorateDeployment(u, out.Decorations), errs)...)
+			errs = append(errs, notYetReported(decorateDeployment(decorations, standalone, u, out.Decorations), errs)...)
 		case u.GetKind() == "Ingress":
 			finishIngress(fd, u)
 		}

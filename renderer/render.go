@@ -99,7 +99,7 @@ type prepared struct {
 	// decorations are the Kubernetes keys of Flink's decorators
 	// (flinkdecorators.go); nil when none is set. The templates place what
 	// is in input.decorations; overlay adds the user-keyed rest.
-	decorations *flinkDecorations
+	decorations *flinkconf.Decorations
 	unsupported []validation.UnsupportedSetting
 }
 
@@ -115,7 +115,6 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	if settings == nil {
 		return nil, &InvalidError{Errors: errs}
 	}
-	config := settings.Raw()
 	errs = append(errs, validation.ValidateWithOptions(fd, settings, validation.Options{AllowHTTPArtifacts: rc.AllowHTTPArtifacts})...)
 	key := templateKey{mode: *fd.Spec.Mode, version: fd.Spec.FlinkVersion}
 	if _, known := modePackages[key.mode]; !known || !key.version.IsSupported() {
@@ -126,22 +125,25 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Resolving resources and reading the keys of Flink's decorators find
-	// the remaining problems (memory, cpu, labels, secrets...), so they are
-	// reported together with the validation errors.
-	input, fetched, inputErrs := buildInput(fd, settings, rc, tmpl)
+	// Resolving resources finds the remaining problems (memory, cpu), and
+	// the keys of Flink's decorators, read with the rest of the
+	// configuration, bring theirs (labels, secrets...); they are reported
+	// after, and together with, the validation errors.
+	input, fetched, inputErrs := buildInput(fd, settings, rc)
 	standalone := key.mode == v1beta1.ModeStandalone
-	decorations, decorationErrs := parseFlinkDecorations(config, func() bool { return configFormat(tmpl) == "yaml" }, standalone)
-	inputErrs = append(inputErrs, decorationErrs...)
+	decorations := settings.Decorations
+	if decorations != nil {
+		inputErrs = append(inputErrs, decorations.Errs...)
+	}
 	if errs = append(errs, notYetReported(inputErrs, errs)...); len(errs) > 0 {
 		return nil, &InvalidError{Errors: errs}
 	}
 	// As the reference operator's UserLibMountDecorator: a secret mounted
 	// at usrlib takes the place of the emptyDir there.
-	if standalone && input.Job != nil && fetched == nil && decorations.mountsUnder(userLibPath) {
+	if standalone && input.Job != nil && fetched == nil && mountsUnder(decorations, userLibPath) {
 		input.JobManagerMountsUserLib = true
 	}
-	decorations.fillInput(input)
+	fillDecorations(input, decorations)
 	return &prepared{
 		fd: fd, userConfig: settings.Entries(), template: tmpl, input: input, artifact: fetched, decorations: decorations,
 		unsupported: validation.Unsupported(fd, settings),

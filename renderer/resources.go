@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/memsize"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -17,9 +18,9 @@ type processSpec struct {
 	path      *field.Path
 	legacy    *v1beta1.Resource
 	resources *v1beta1.ResourceRequirements
-	// Keys the user may have set in flinkConfiguration instead.
-	memoryKey string
-	cpuKeys   []string
+	// The keys the user may have set in flinkConfiguration instead, read
+	// (with their errors, reported here only when a key is used).
+	keys flinkconf.ProcessResources
 	// CPU Flink uses when nothing is configured: 1 for the JobManager, the
 	// number of task slots for a TaskManager.
 	defaultCPU float64
@@ -30,7 +31,7 @@ type processSpec struct {
 // field, then the user's own Flink keys. Memory uses Flink's MemorySize
 // meaning ("2048m" = 2048 MiB). Limits above requests become Flink's limit
 // factors, as Flink computes container limits from them.
-func resolveProcess(p processSpec, config map[string]string) (processInput, field.ErrorList) {
+func resolveProcess(p processSpec) (processInput, field.ErrorList) {
 	var out processInput
 	var errs field.ErrorList
 	out.ContainerResources = containerResources{Requests: map[string]string{}, Limits: map[string]string{}}
@@ -54,17 +55,17 @@ func resolveProcess(p processSpec, config map[string]string) (processInput, fiel
 		}
 		memBytes = b
 		out.MemoryProcessSize = memsize.FlinkString(b)
-	case config[p.memoryKey] != "":
-		b, err := memsize.Parse(config[p.memoryKey])
-		if err != nil {
-			errs = append(errs, field.Invalid(field.NewPath("spec", "flinkConfiguration").Key(p.memoryKey), config[p.memoryKey], err.Error()))
+	case p.keys.Memory.Given:
+		// Only now is the key used, so only now is its error one.
+		if p.keys.Memory.Err != nil {
+			errs = append(errs, p.keys.Memory.Err)
 			break
 		}
-		memBytes = b
+		memBytes = p.keys.Memory.Bytes
 	default:
 		errs = append(errs, field.Required(p.path.Child("resource", "memory"),
 			fmt.Sprintf("memory must be defined in %s, %s or flinkConfiguration %s",
-				p.path.Child("resources", "requests", "memory"), p.path.Child("resource", "memory"), p.memoryKey)))
+				p.path.Child("resources", "requests", "memory"), p.path.Child("resource", "memory"), p.keys.Memory.Key)))
 	}
 	if memBytes > 0 {
 		out.ContainerResources.Requests["memory"] = memsize.ContainerQuantity(memBytes)
@@ -83,7 +84,7 @@ func resolveProcess(p processSpec, config map[string]string) (processInput, fiel
 		}
 	}
 
-	cpu, cpuLimit, cpuErrs := resolveCPU(p, config)
+	cpu, cpuLimit, cpuErrs := resolveCPU(p)
 	errs = append(errs, cpuErrs...)
 	if cpu > 0 {
 		out.ContainerResources.Requests["cpu"] = cpuQuantity(cpu)
@@ -108,7 +109,7 @@ func specCPU(p processSpec) bool {
 	return p.legacy != nil && p.legacy.CPU != nil
 }
 
-func resolveCPU(p processSpec, config map[string]string) (request, limit float64, errs field.ErrorList) {
+func resolveCPU(p processSpec) (request, limit float64, errs field.ErrorList) {
 	req, reqPath := amount(p, "requests", corev1.ResourceCPU)
 	lim, limPath := amount(p, "limits", corev1.ResourceCPU)
 	parse := func(text string, path *field.Path) float64 {
@@ -131,16 +132,12 @@ func resolveCPU(p processSpec, config map[string]string) (request, limit float64
 		request = *p.legacy.CPU
 	default:
 		request = p.defaultCPU
-		for _, key := range p.cpuKeys {
-			if v, ok := config[key]; ok {
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil || f <= 0 {
-					errs = append(errs, field.Invalid(field.NewPath("spec", "flinkConfiguration").Key(key), v, "must be a positive number of cores"))
-					break
-				}
-				request = f
-				break
-			}
+		// As with memory, the key's error counts only when it is used.
+		switch cpu := p.keys.CPU; {
+		case cpu.Err != nil:
+			errs = append(errs, cpu.Err)
+		case cpu.Given:
+			request = cpu.Cores
 		}
 	}
 	if req != "" && lim != "" {

@@ -55,7 +55,9 @@ func (t *templateSet) load() error {
 			t.loadErr = err
 			return
 		}
-		t.table = versions.LookupPath(cue.ParsePath("table"))
+		if t.table = versions.LookupPath(pathVersionTable); !t.table.Exists() {
+			t.loadErr = fmt.Errorf("CUE package %s has no %s", versionsPackage, pathVersionTable)
+		}
 	})
 	return t.loadErr
 }

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // Settings are a spec's flinkConfiguration, read. The typed fields hold
@@ -35,6 +36,12 @@ type Settings struct {
 	// TaskSlots is taskmanager.numberOfTaskSlots, 1 by default; 0 when the
 	// value does not parse.
 	TaskSlots int64
+	// Resources are the memory and cpu keys of each process, with their
+	// errors (see Resources).
+	Resources Resources
+	// Decorations are the Kubernetes keys of Flink's decorators and the
+	// start keys, with their errors; nil when none is set.
+	Decorations *Decorations
 }
 
 // Entries is the configuration as Flink sees it, sorted by key, each value
@@ -104,6 +111,11 @@ func read(entries []v1beta1.ConfigEntry, raw map[string]string, v v1beta1.FlinkV
 	s.Savepoints = readSavepoints(r)
 	s.Reactive = strings.EqualFold(raw[KeySchedulerMode], "reactive")
 	s.TaskSlots = readTaskSlots(r)
+	// A version the table does not know (validation reports it) has no
+	// cpu keys and reads values the legacy way.
+	facts, _ := versions.For(v)
+	s.Resources = readResources(raw, facts)
+	s.Decorations = readDecorations(raw, facts.YAMLFirst())
 	return s, r.errs
 }
 

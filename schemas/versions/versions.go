@@ -34,8 +34,21 @@ type Facts struct {
 	SessionAddressArgument string   `json:"sessionAddressArgument"`
 }
 
+// ConfigFormatYAML is the configFormat of the versions whose config file is
+// standard YAML (Flink 2.x); the other is "legacy", flat key: value lines.
+const ConfigFormatYAML = "yaml"
+
+// YAMLFirst reports whether the version reads structured values (lists,
+// maps) as YAML first, as Flink does with a standard YAML config file,
+// before its own value syntax.
+func (f Facts) YAMLFirst() bool { return f.ConfigFormat == ConfigFormatYAML }
+
 // Keys are configuration key names that differ between versions.
 type Keys struct {
+	// JobManagerCPU and TaskManagerCPU are the keys of a process's cpu
+	// cores (renamed .cpu.amount in 1.17).
+	JobManagerCPU   string `json:"jobManagerCPU"`
+	TaskManagerCPU  string `json:"taskManagerCPU"`
 	RestorePath     string `json:"restorePath"`
 	IgnoreUnclaimed string `json:"ignoreUnclaimed"`
 	CheckpointsDir  string `json:"checkpointsDir"`

@@ -1,4 +1,4 @@
-package renderer
+package flinkconf
 
 import (
 	"errors"
@@ -33,9 +33,9 @@ import (
 // errNotAPair reports a map entry that does not split into key and value.
 var errNotAPair = errors.New("not a key:value pair")
 
-// splitEscaped splits s at delim the way Flink's StructuredOptionsSplitter
+// SplitEscaped splits s at delim the way Flink's StructuredOptionsSplitter
 // does.
-func splitEscaped(s string, delim byte) ([]string, error) {
+func SplitEscaped(s string, delim byte) ([]string, error) {
 	type token struct {
 		kind byte // 'q' quoted, 'u' unquoted, 'd' delimiter
 		text string
@@ -138,14 +138,14 @@ type mapEntry struct{ key, value string }
 
 // parseLegacyMap reads "k1:v1,k2:v2".
 func parseLegacyMap(s string) ([]mapEntry, error) {
-	items, err := splitEscaped(s, ',')
+	items, err := SplitEscaped(s, ',')
 	if err != nil {
 		return nil, err
 	}
 	entries := make([]mapEntry, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, item := range items {
-		pair, err := splitEscaped(item, ':')
+		pair, err := SplitEscaped(item, ':')
 		if err != nil {
 			return nil, err
 		}
@@ -190,7 +190,7 @@ func parseMapListValue(s string, yamlFirst bool) ([][]mapEntry, error) {
 			}
 		}
 	}
-	items, err := splitEscaped(s, ';')
+	items, err := SplitEscaped(s, ';')
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +219,7 @@ func parseStringListValue(s string, yamlFirst bool) ([]string, error) {
 			return out, nil
 		}
 	}
-	return splitEscaped(s, ';')
+	return SplitEscaped(s, ';')
 }
 
 // yamlMapping reads s as a YAML mapping of scalars.
@@ -272,7 +272,7 @@ func isScalar(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag != "!!null"
 }
 
-// joinEscaped writes items as a Flink list value that splitEscaped, and
+// JoinEscaped writes items as a Flink list value that SplitEscaped, and
 // Flink, read back as exactly these items. As Flink's own writer does
 // (StructuredOptionsSplitter.escapeWithSingleQuote), an item is
 // single-quoted, with its single quotes doubled, when it holds the
@@ -281,7 +281,7 @@ func isScalar(n *yaml.Node) bool {
 // reads the value as YAML first), a result that would read as a YAML
 // sequence is written with every item quoted, which no YAML parser reads
 // as one.
-func joinEscaped(items []string, delim byte, yamlFirst bool) string {
+func JoinEscaped(items []string, delim byte, yamlFirst bool) string {
 	joined := joinItems(items, delim, false)
 	if yamlFirst {
 		if _, isSequence := yamlSequence(joined); isSequence {
@@ -309,7 +309,7 @@ func joinItems(items []string, delim byte, quoteAll bool) string {
 	return b.String()
 }
 
-// startsWithJavaWhitespace: splitEscaped skips such characters before an
+// startsWithJavaWhitespace: SplitEscaped skips such characters before an
 // item even when String.trim would keep them (U+2028, for one).
 func startsWithJavaWhitespace(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)

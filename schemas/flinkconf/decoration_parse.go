@@ -1,4 +1,4 @@
-package renderer
+package flinkconf
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// Reading the decorator keys of the Flink configuration (flinkdecorators.go
+// Reading the decorator keys of the Flink configuration (decorations.go
 // says which and why): the parser, and the list and map options.
 
 type decoratorParser struct {
@@ -22,7 +22,7 @@ type decoratorParser struct {
 }
 
 func (p *decoratorParser) invalid(key, value, msg string) {
-	p.errs = append(p.errs, field.Invalid(configPath(key), value, msg))
+	p.errs = append(p.errs, field.Invalid(Path(key), value, msg))
 }
 
 // keysWithPrefix lists the user's keys that start with prefix, sorted.
@@ -38,7 +38,7 @@ func (p *decoratorParser) keysWithPrefix(prefix string) []string {
 }
 
 func (p *decoratorParser) serviceType() (string, bool) {
-	raw, ok := p.config[keyRestServiceType]
+	raw, ok := p.config[KeyRestServiceType]
 	if !ok {
 		return "", false
 	}
@@ -51,7 +51,7 @@ func (p *decoratorParser) serviceType() (string, bool) {
 	if strings.EqualFold(raw, "Headless_ClusterIP") {
 		return "ClusterIP", true
 	}
-	p.invalid(keyRestServiceType, raw, "must be "+formServiceType)
+	p.invalid(KeyRestServiceType, raw, "must be "+formServiceType)
 	return "", false
 }
 
@@ -59,7 +59,7 @@ func (p *decoratorParser) serviceType() (string, bool) {
 // also read from prefixed keys (key.<name>: value, which is what nested
 // YAML under the key flattens to) when the key itself is absent. check
 // returns what is wrong with an entry, or "".
-func (p *decoratorParser) mapOption(key, form string, check func(k, v string) string) (map[string]string, map[string]origin) {
+func (p *decoratorParser) mapOption(key, form string, check func(k, v string) string) (map[string]string, map[string]Origin) {
 	if raw, ok := p.config[key]; ok {
 		entries, err := parseMapValue(raw, p.yamlFirst)
 		if err != nil {
@@ -67,19 +67,19 @@ func (p *decoratorParser) mapOption(key, form string, check func(k, v string) st
 			return nil, nil
 		}
 		m := make(map[string]string, len(entries))
-		origins := make(map[string]origin, len(entries))
+		origins := make(map[string]Origin, len(entries))
 		for _, e := range entries {
 			if msg := check(e.key, e.value); msg != "" {
 				p.invalid(key, raw, msg)
 				return nil, nil
 			}
 			m[e.key] = e.value
-			origins[e.key] = origin{key, raw}
+			origins[e.key] = Origin{Key: key, Value: raw}
 		}
 		return m, origins
 	}
 	var m map[string]string
-	var origins map[string]origin
+	var origins map[string]Origin
 	for _, k := range p.keysWithPrefix(key + ".") {
 		name, value := k[len(key)+1:], p.config[k]
 		if msg := check(name, value); msg != "" {
@@ -87,10 +87,10 @@ func (p *decoratorParser) mapOption(key, form string, check func(k, v string) st
 			continue
 		}
 		if m == nil {
-			m, origins = map[string]string{}, map[string]origin{}
+			m, origins = map[string]string{}, map[string]Origin{}
 		}
 		m[name] = value
-		origins[name] = origin{k, value}
+		origins[name] = Origin{Key: k, Value: value}
 	}
 	return m, origins
 }
@@ -107,18 +107,18 @@ func (p *decoratorParser) listOption(key, form string) (string, bool) {
 	return raw, ok
 }
 
-func (p *decoratorParser) process(keys processKeys, reservedEnv string) processDecorations {
-	var d processDecorations
-	d.labels, d.labelOrigins = p.mapOption(keys.labels, formMap, labelProblem)
-	d.annotations, _ = p.mapOption(keys.annotations, formMap, annotationProblem)
-	d.nodeSelector, _ = p.mapOption(keys.nodeSelector, formMap, nodeSelectorProblem)
-	d.tolerations = p.tolerations(keys.tolerations)
-	d.env = p.env(keys.envPrefix, reservedEnv)
-	d.serviceAccount = p.serviceAccount(keys.serviceAccount)
+func (p *decoratorParser) process(keys processKeys, reservedEnv string) ProcessDecorations {
+	var d ProcessDecorations
+	d.Labels, d.LabelOrigins = p.mapOption(keys.labels, formMap, labelProblem)
+	d.Annotations, _ = p.mapOption(keys.annotations, formMap, annotationProblem)
+	d.NodeSelector, _ = p.mapOption(keys.nodeSelector, formMap, nodeSelectorProblem)
+	d.Tolerations = p.tolerations(keys.tolerations)
+	d.Env = p.env(keys.envPrefix, reservedEnv)
+	d.ServiceAccount = p.serviceAccount(keys.serviceAccount)
 	return d
 }
 
-func (p *decoratorParser) tolerations(key string) []toleration {
+func (p *decoratorParser) tolerations(key string) []Toleration {
 	raw, ok := p.listOption(key, formTolerations)
 	if !ok {
 		return nil
@@ -128,7 +128,7 @@ func (p *decoratorParser) tolerations(key string) []toleration {
 		p.invalid(key, raw, fmt.Sprintf("must be %s: %v", formTolerations, err))
 		return nil
 	}
-	out := make([]toleration, 0, len(items))
+	out := make([]Toleration, 0, len(items))
 	for i, item := range items {
 		t, msg := parseToleration(item)
 		if msg != "" {
@@ -142,8 +142,8 @@ func (p *decoratorParser) tolerations(key string) []toleration {
 
 // parseToleration builds a toleration the way Flink's KubernetesToleration
 // does (field names ignoring case) and checks it as Kubernetes would.
-func parseToleration(entries []mapEntry) (toleration, string) {
-	var t toleration
+func parseToleration(entries []mapEntry) (Toleration, string) {
+	var t Toleration
 	var key, operator, value, effect string
 	for _, e := range entries {
 		var name string
@@ -204,8 +204,8 @@ func parseToleration(entries []mapEntry) (toleration, string) {
 }
 
 // env reads prefix + NAME keys (ConfigurationUtils#getPrefixedKeyValuePairs).
-func (p *decoratorParser) env(prefix, reserved string) []envVar {
-	var out []envVar
+func (p *decoratorParser) env(prefix, reserved string) []EnvVar {
+	var out []EnvVar
 	for _, k := range p.keysWithPrefix(prefix) {
 		name, value := k[len(prefix):], p.config[k]
 		if name == "" {
@@ -220,19 +220,19 @@ func (p *decoratorParser) env(prefix, reserved string) []envVar {
 			p.invalid(k, value, fmt.Sprintf("Flink sets %s to the pod's IP address itself", name))
 			continue
 		}
-		out = append(out, envVar{Name: name, Value: value})
+		out = append(out, EnvVar{Name: name, Value: value})
 	}
 	return out
 }
 
 func (p *decoratorParser) pullSecrets() []string {
-	raw, ok := p.config[keyImagePullSecrets]
+	raw, ok := p.config[KeyImagePullSecrets]
 	if !ok {
 		return nil
 	}
 	items, err := parseStringListValue(raw, p.yamlFirst)
 	if err != nil {
-		p.invalid(keyImagePullSecrets, raw, fmt.Sprintf("must be %s: %v", formPullSecrets, err))
+		p.invalid(KeyImagePullSecrets, raw, fmt.Sprintf("must be %s: %v", formPullSecrets, err))
 		return nil
 	}
 	var out []string
@@ -245,7 +245,7 @@ func (p *decoratorParser) pullSecrets() []string {
 			continue
 		}
 		if msgs := content.IsDNS1123Subdomain(name); len(msgs) > 0 {
-			p.invalid(keyImagePullSecrets, raw, fmt.Sprintf("%q is not a valid secret name: %s", name, strings.Join(msgs, "; ")))
+			p.invalid(KeyImagePullSecrets, raw, fmt.Sprintf("%q is not a valid secret name: %s", name, strings.Join(msgs, "; ")))
 			return nil
 		}
 		seen[name] = true
@@ -254,21 +254,21 @@ func (p *decoratorParser) pullSecrets() []string {
 	return out
 }
 
-func (p *decoratorParser) secretVolumes() []secretVolume {
-	m, origins := p.mapOption(keySecrets, formSecrets, secretMountProblem)
+func (p *decoratorParser) secretVolumes() []SecretVolume {
+	m, origins := p.mapOption(KeySecrets, formSecrets, secretMountProblem)
 	if len(m) == 0 {
 		return nil
 	}
-	out := make([]secretVolume, 0, len(m))
+	out := make([]SecretVolume, 0, len(m))
 	for secret, mountPath := range m {
-		out = append(out, secretVolume{Secret: secret, Volume: secretVolumeName(secret), MountPath: mountPath, from: origins[secret]})
+		out = append(out, SecretVolume{Secret: secret, Volume: secretVolumeName(secret), MountPath: mountPath, From: origins[secret]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Secret < out[j].Secret })
 	paths := map[string]string{}
 	for _, v := range out {
 		clean := path.Clean(v.MountPath)
 		if other, dup := paths[clean]; dup {
-			p.invalid(v.from.key, v.from.value, fmt.Sprintf("secrets %q and %q are both mounted at %s", other, v.Secret, clean))
+			p.invalid(v.From.Key, v.From.Value, fmt.Sprintf("secrets %q and %q are both mounted at %s", other, v.Secret, clean))
 			return nil
 		}
 		paths[clean] = v.Secret

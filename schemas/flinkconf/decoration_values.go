@@ -1,4 +1,4 @@
-package renderer
+package flinkconf
 
 import (
 	"fmt"
@@ -11,17 +11,17 @@ import (
 // Secret env entries, and the checks on label, annotation, node selector
 // and mount values that the decorator keys give.
 
-func (p *decoratorParser) secretEnv() []secretEnvVar {
-	raw, ok := p.listOption(keyEnvSecretKeyRef, formSecretKeyRef)
+func (p *decoratorParser) secretEnv() []SecretEnvVar {
+	raw, ok := p.listOption(KeyEnvSecretKeyRef, formSecretKeyRef)
 	if !ok {
 		return nil
 	}
 	items, err := parseMapListValue(raw, p.yamlFirst)
 	if err != nil {
-		p.invalid(keyEnvSecretKeyRef, raw, fmt.Sprintf("must be %s: %v", formSecretKeyRef, err))
+		p.invalid(KeyEnvSecretKeyRef, raw, fmt.Sprintf("must be %s: %v", formSecretKeyRef, err))
 		return nil
 	}
-	out := make([]secretEnvVar, 0, len(items))
+	out := make([]SecretEnvVar, 0, len(items))
 	names := map[string]bool{}
 	for i, item := range items {
 		v, msg := secretEnvEntry(item)
@@ -29,7 +29,7 @@ func (p *decoratorParser) secretEnv() []secretEnvVar {
 			msg = fmt.Sprintf("the variable %q is given twice", v.Name)
 		}
 		if msg != "" {
-			p.invalid(keyEnvSecretKeyRef, raw, fmt.Sprintf("item %d: %s", i+1, msg))
+			p.invalid(KeyEnvSecretKeyRef, raw, fmt.Sprintf("item %d: %s", i+1, msg))
 			return nil
 		}
 		names[v.Name] = true
@@ -40,8 +40,8 @@ func (p *decoratorParser) secretEnv() []secretEnvVar {
 
 // secretEnvEntry reads one env:NAME,secret:S,key:K item (Flink's
 // KubernetesSecretEnvVar reads exactly these three names).
-func secretEnvEntry(entries []mapEntry) (secretEnvVar, string) {
-	var v secretEnvVar
+func secretEnvEntry(entries []mapEntry) (SecretEnvVar, string) {
+	var v SecretEnvVar
 	got := map[string]bool{}
 	for _, e := range entries {
 		switch e.key {
@@ -65,8 +65,8 @@ func secretEnvEntry(entries []mapEntry) (secretEnvVar, string) {
 	if msgs := validation.IsRelaxedEnvVarName(v.Name); len(msgs) > 0 {
 		return v, fmt.Sprintf("%q is not a valid environment variable name: %s", v.Name, strings.Join(msgs, "; "))
 	}
-	if v.Name == podIPEnvName {
-		return v, fmt.Sprintf("Flink sets %s to the pod's IP address itself", podIPEnvName)
+	if v.Name == PodIPEnvName {
+		return v, fmt.Sprintf("Flink sets %s to the pod's IP address itself", PodIPEnvName)
 	}
 	if msgs := content.IsDNS1123Subdomain(v.Secret); len(msgs) > 0 {
 		return v, fmt.Sprintf("%q is not a valid secret name: %s", v.Secret, strings.Join(msgs, "; "))

@@ -1,4 +1,4 @@
-package renderer
+package flinkconf
 
 import (
 	"math/rand/v2"
@@ -50,7 +50,7 @@ func TestSplitEscapedAsFlink(t *testing.T) {
 		{in: "\u00a0A", delim: ';', want: []string{"\u00a0A"}}, // a non-breaking space is no whitespace to Java
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := splitEscaped(tc.in, tc.delim)
+			got, err := SplitEscaped(tc.in, tc.delim)
 			if tc.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.err)
@@ -137,7 +137,7 @@ func FuzzSplitEscaped(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		items, err := splitEscaped(s, ';')
+		items, err := SplitEscaped(s, ';')
 		if err != nil {
 			return
 		}
@@ -145,7 +145,7 @@ func FuzzSplitEscaped(f *testing.F) {
 		for i, item := range items {
 			quoted[i] = quoteItem(item)
 		}
-		again, err := splitEscaped(strings.Join(quoted, ";"), ';')
+		again, err := SplitEscaped(strings.Join(quoted, ";"), ';')
 		if err != nil {
 			t.Fatalf("quoted items %q do not split: %v", quoted, err)
 		}
@@ -162,7 +162,7 @@ func FuzzSplitEscaped(f *testing.F) {
 	})
 }
 
-// joinEscaped writes what Flink's own writer writes when nothing needs
+// JoinEscaped writes what Flink's own writer writes when nothing needs
 // quoting, and otherwise quotes so that the items come back unchanged.
 func TestJoinEscaped(t *testing.T) {
 	for _, tc := range []struct {
@@ -180,7 +180,7 @@ func TestJoinEscaped(t *testing.T) {
 		{[]string{"- x", "y"}, true, "'- x';'y'"},
 		{[]string{"--mode", "streaming"}, true, "--mode;streaming"},
 	} {
-		got := joinEscaped(tc.items, ';', tc.yamlFirst)
+		got := JoinEscaped(tc.items, ';', tc.yamlFirst)
 		assert.Equal(t, tc.want, got, "%q", tc.items)
 	}
 }
@@ -200,8 +200,8 @@ func TestJoinEscapedRoundTrips(t *testing.T) {
 			items[i] = string(r)
 		}
 		for _, yamlFirst := range []bool{false, true} {
-			joined := joinEscaped(items, ';', yamlFirst)
-			back, err := splitEscaped(joined, ';')
+			joined := JoinEscaped(items, ';', yamlFirst)
+			back, err := SplitEscaped(joined, ';')
 			require.NoError(t, err, "%q → %q", items, joined)
 			require.Equal(t, items, back, "%q → %q", items, joined)
 			if yamlFirst {

@@ -1,4 +1,4 @@
-package renderer
+package flinkconf
 
 import (
 	"strings"
@@ -20,7 +20,7 @@ import (
 //   - kubernetes.flink.log.dir becomes FLINK_LOG_DIR in the main container.
 //   - kubernetes.jobmanager.entrypoint.args is appended to the native
 //     JobManager's start script; the reference's standalone decorators do
-//     not read it (nor the TaskManager one), and neither does this renderer.
+//     not read it (nor the TaskManager one), and neither does the renderer.
 //   - kubernetes.hostnetwork.enabled: true is refused. Flink then drops the
 //     container ports and moves the JobManager's ports, which the rest
 //     Service and the operator's REST client could not follow.
@@ -30,42 +30,42 @@ import (
 // Deployments' serviceAccountName and args, common.#PodDecorations).
 
 const (
-	keyEntryPath                = "kubernetes.entry.path"
-	keyFlinkLogDir              = "kubernetes.flink.log.dir"
-	keyJobManagerEntrypointArgs = "kubernetes.jobmanager.entrypoint.args"
-	keyHostNetwork              = "kubernetes.hostnetwork.enabled"
+	KeyEntryPath                = "kubernetes.entry.path"
+	KeyFlinkLogDir              = "kubernetes.flink.log.dir"
+	KeyJobManagerEntrypointArgs = "kubernetes.jobmanager.entrypoint.args"
+	KeyHostNetwork              = "kubernetes.hostnetwork.enabled"
 )
 
-// startDecorations is what the keys above ask for.
-type startDecorations struct {
-	// entryPath replaces the main container's command when set.
-	entryPath string
-	// logDir is FLINK_LOG_DIR when set.
-	logDir *string
-	// jobManagerArgs are appended to a native JobManager's start script.
-	jobManagerArgs string
+// Start is what the keys above ask for.
+type Start struct {
+	// EntryPath replaces the main container's command when set.
+	EntryPath string
+	// LogDir is FLINK_LOG_DIR when set.
+	LogDir *string
+	// JobManagerArgs are appended to a native JobManager's start script.
+	JobManagerArgs string
 }
 
-func (p *decoratorParser) start() startDecorations {
-	var s startDecorations
-	if raw, ok := p.config[keyEntryPath]; ok {
+func (p *decoratorParser) start() Start {
+	var s Start
+	if raw, ok := p.config[KeyEntryPath]; ok {
 		if strings.TrimSpace(raw) == "" {
-			p.invalid(keyEntryPath, raw, "must name the image's entrypoint script, for example /docker-entrypoint.sh")
+			p.invalid(KeyEntryPath, raw, "must name the image's entrypoint script, for example /docker-entrypoint.sh")
 		}
-		s.entryPath = raw
+		s.EntryPath = raw
 	}
-	if dir, ok := p.config[keyFlinkLogDir]; ok {
-		s.logDir = &dir
+	if dir, ok := p.config[KeyFlinkLogDir]; ok {
+		s.LogDir = &dir
 	}
-	s.jobManagerArgs = strings.TrimSpace(p.config[keyJobManagerEntrypointArgs])
-	if raw, ok := p.config[keyHostNetwork]; ok {
+	s.JobManagerArgs = strings.TrimSpace(p.config[KeyJobManagerEntrypointArgs])
+	if raw, ok := p.config[KeyHostNetwork]; ok {
 		// Flink reads booleans ignoring case and refuses anything else.
 		switch strings.ToLower(raw) {
 		case "false":
 		case "true":
-			p.invalid(keyHostNetwork, raw, "host networking is not supported: Flink would move the JobManager's ports off those the rest Service and the operator use; remove the key or set it to false")
+			p.invalid(KeyHostNetwork, raw, "host networking is not supported: Flink would move the JobManager's ports off those the rest Service and the operator use; remove the key or set it to false")
 		default:
-			p.invalid(keyHostNetwork, raw, "must be true or false")
+			p.invalid(KeyHostNetwork, raw, "must be true or false")
 		}
 	}
 	return s
