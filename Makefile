@@ -24,10 +24,11 @@ test: envtest $(CONTROLLER_GEN) ## run every test (race detector on) against a r
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh | tail -n 1)" CONTROLLER_GEN="$(CONTROLLER_GEN)" \
 		go test -race -count=1 ./...
 
-generate: $(CONTROLLER_GEN) ## regenerate deepcopy code and the CRD (schemas/, charts/)
+generate: $(CONTROLLER_GEN) ## regenerate deepcopy code, the CRD (schemas/, charts/) and the Go copy of the version table
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./schemas/v1beta1/...
 	$(CONTROLLER_GEN) crd:allowDangerousTypes=true paths=./schemas/v1beta1/... output:crd:dir=schemas/crd
 	cp schemas/crd/$(CRD_FILE) charts/flink-operator/crds/$(CRD_FILE)
+	go run ./schemas/versions/gen
 
 golden: ## rewrite the golden files from the current templates
 	UPDATE_GOLDEN=1 go test ./golden/...

@@ -6,13 +6,12 @@ import (
 	"testing"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/cuecontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	flinkoperator "github.com/flinkops/flink-operator"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/versions"
+	"github.com/flinkops/flink-operator/schemas/versions/internal/cuetable"
 )
 
 // Every version the API accepts has an entry, and the facts Go reads
@@ -54,10 +53,8 @@ func TestFactsGoReads(t *testing.T) {
 // false or "". Every tag must name a field that every version has (the
 // optional javaDefaultOpts aside, which Go does not mirror).
 func TestGoMirrorNamesTableFields(t *testing.T) {
-	src, err := flinkoperator.CUEModule.ReadFile("templates/versions/versions.cue")
+	table, err := cuetable.Load()
 	require.NoError(t, err)
-	table := cuecontext.New().CompileBytes(src).LookupPath(cue.ParsePath("table"))
-	require.NoError(t, table.Err())
 	for _, v := range v1beta1.SupportedFlinkVersions {
 		entry := table.LookupPath(cue.MakePath(cue.Str(string(v))))
 		require.True(t, entry.Exists(), v)
@@ -82,4 +79,17 @@ func jsonPaths(typ reflect.Type, prefix string) []string {
 		out = append(out, prefix+name)
 	}
 	return out
+}
+
+// TestGeneratedTableMatchesTheCUE keeps zz_generated.table.go the CUE
+// table's copy: run `make generate` after editing templates/versions.
+func TestGeneratedTableMatchesTheCUE(t *testing.T) {
+	var fromCUE map[v1beta1.FlinkVersion]versions.Facts
+	require.NoError(t, cuetable.Decode(&fromCUE))
+	require.Len(t, fromCUE, len(v1beta1.SupportedFlinkVersions))
+	for _, v := range v1beta1.SupportedFlinkVersions {
+		generated, ok := versions.For(v)
+		require.True(t, ok, "zz_generated.table.go has no %s: run make generate", v)
+		assert.Equal(t, fromCUE[v], generated, "zz_generated.table.go is stale for %s: run make generate", v)
+	}
 }
