@@ -123,7 +123,13 @@ func deployedFromStatus(base *v1beta1.FlinkDeployment) (*deployed, error) {
 	d.obs.JobManager = st.JobManagerDeploymentStatus
 	switch {
 	case strings.HasPrefix(st.Error, "JobManager REST API"):
-		d.obs.RESTError = errors.New(st.Error)
+		// The reconciler records "JobManager REST API at URL is
+		// unreachable: CAUSE" (observeInto); the gate saw CAUSE.
+		_, cause, found := strings.Cut(st.Error, " is unreachable: ")
+		if !found {
+			cause = st.Error
+		}
+		d.obs.RESTError = errors.New(cause)
 	case d.obs.JobManager == v1beta1.JMReady && st.JobStatus.State != "":
 		d.obs.Job = &flinkrest.JobOverview{ID: st.JobStatus.JobID, State: flinkrest.JobStatus(st.JobStatus.State)}
 	}
