@@ -2,9 +2,11 @@
 // apply for FlinkDeployments, without a cluster.
 //
 //	flink-render [flags] FILE...   (FILE "-" reads standard input)
+//	flink-render plan [flags] BASE HEAD   (plan.go)
 //
 // Exit status: 0 rendered, 1 invalid input (every error on stderr as
-// FILE:LINE: field.path: message), 2 usage.
+// FILE:LINE: field.path: message), 2 usage. flink-render plan adds 3, 4
+// and 5 (planUsage).
 package main
 
 import (
@@ -17,8 +19,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/decode"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -29,6 +33,11 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Only "plan" as the first argument is the subcommand: a file named
+	// plan is still rendered as ./plan.
+	if len(args) > 0 && args[0] == "plan" {
+		return runPlan(args[1:], stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("flink-render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	output := fs.String("o", "yaml", "output format: yaml or json")
@@ -36,9 +45,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", "default", "namespace for FlinkDeployments that name none")
 	fetcherImage := fs.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
 	allowHTTP := fs.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	jobID := fs.String("job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
+	restorePath := fs.String("restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: flink-render [flags] FILE...  (FILE - reads standard input)\n\nflags:\n")
+		fmt.Fprint(stderr, renderUsage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -57,6 +68,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	var deployedWith *v1beta1.DeployedWith
+	if *jobID != "" || *restorePath != "" {
+		deployedWith = &v1beta1.DeployedWith{JobID: *jobID, RestorePath: *restorePath}
+	}
 	var objs []*unstructured.Unstructured
 	failed := false
 	for _, name := range fs.Args() {
@@ -66,13 +81,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		rendered, errs := renderer.RenderFile(name, data, renderer.FileOptions{
-			Namespace: *namespace,
-			Context:   renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
-			// Settings the operator would not carry out: not errors, but
-			// never silent.
-			Warn: func(e *decode.Error) { fmt.Fprintln(stderr, "warning:", e) },
-		})
+		// Settings the operator would not carry out: not errors, but
+		// never silent.
+		warn := func(e *decode.Error) { fmt.Fprintln(stderr, "warning:", e) }
+		var rendered []*unstructured.Unstructured
+		var errs []*decode.Error
+		src := planner.Source{Name: name, Data: data}
+		if deployedWith != nil || planner.HasDeployedWith(src) {
+			// A live object (or --job-id, --restore-path): rendered as
+			// its cluster runs, so that kubectl diff shows no change.
+			rendered, errs = planner.RenderDeployed(src, *namespace, deployedWith,
+				planner.Options{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP}, warn)
+		} else {
+			rendered, errs = renderer.RenderFile(name, data, renderer.FileOptions{
+				Namespace: *namespace,
+				Context:   renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
+				Warn:      warn,
+			})
+		}
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
 		}
@@ -102,6 +128,33 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+const renderUsage = `usage: flink-render [flags] FILE...  (FILE - reads standard input)
+       flink-render plan [flags] BASE HEAD  (flink-render plan -h for more)
+
+Prints the Kubernetes objects flink-operator applies for FlinkDeployments.
+An object that carries a status (kubectl get -o yaml) is rendered as its
+cluster runs, with the job id and restore path of status.deployedWith, so
+  flink-render live.yaml | kubectl diff -f -
+shows only real changes; --job-id and --restore-path do the same for a
+file without status.
+
+flink-render plan says what the operator will do with a change: the
+change class, whether and how a job restarts and keeps its state, and the
+diff of the rendered objects. Its exit status is 0 when no job restarts,
+3 when a job restarts keeping its state, 4 when one restarts or stops
+without its state, 5 when the operator would hold the change, 1 for
+invalid input.
+
+Examples:
+  flink-render examples/basic.yaml
+  flink-render -o json --namespace analytics job.yaml
+  git show main:job.yaml | flink-render plan - job.yaml
+
+Exit status: 0 rendered, 1 invalid input, 2 usage.
+
+flags:
+`
 
 func readInput(name string, stdin io.Reader) ([]byte, error) {
 	if name == "-" {

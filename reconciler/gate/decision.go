@@ -30,6 +30,10 @@ type Decision struct {
 	// status.error.
 	Hold   string
 	Events []Event
+	// StateRule is the row of the state table (strategy.go) that decided
+	// how a running job's state is kept, when this decision consulted it;
+	// empty otherwise. flink-render plan reports it.
+	StateRule string
 }
 
 // ApplyStep renders Target with Context, applies the objects and prunes

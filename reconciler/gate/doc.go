@@ -16,6 +16,8 @@
 //     (ApplyStep, TakeDownStep, SavepointStep), a status and events;
 //   - classify.go: what kind of change a spec edit is (ignore, scale,
 //     upgrade, savepoint-redeploy);
+//   - classify_rendered.go: the render-based safety net that makes an
+//     IGNORE or SCALE change reaching a pod an UPGRADE;
 //   - plan.go: the first deploy, starting an upgrade, suspend and resume;
 //   - strategy.go: the table of how a running job's state is kept;
 //   - savepoint.go: the savepointing phase, an upgrade's stop-with-savepoint;

@@ -118,7 +118,7 @@ type Input struct {
 	FirstDeployment bool
 	// Diff classifies the change from Deployed to Spec. The reconciler
 	// passes classifyRendered's answer, which escalates an IGNORE or SCALE
-	// change that would alter a rendered pod to an UPGRADE (diff_render.go);
+	// change that would alter a rendered pod to an UPGRADE (ClassifyRendered);
 	// nil means Classify's field table alone.
 	Diff      *SpecDiff
 	Obs       Observation

@@ -29,6 +29,16 @@ var stateTable = []stateRule{
 	{"anything else", func(stateFacts) bool { return true }, holdForManualRestore},
 }
 
+// StateRules names the rows of the state table, in order, as
+// Decision.StateRule reports them.
+func StateRules() []string {
+	rows := make([]string, len(stateTable))
+	for i, r := range stateTable {
+		rows[i] = r.row
+	}
+	return rows
+}
+
 // stateRule is one row: a condition on the facts and what is done.
 type stateRule struct {
 	row  string
@@ -108,6 +118,7 @@ func (g *gate) takeDownRunningJob(up *v1beta1.UpgradeProgress) phase {
 	up.Mode = f.mode
 	for _, rule := range stateTable {
 		if rule.when(f) {
+			g.d.StateRule = rule.row
 			return rule.keep(g, up, f)
 		}
 	}

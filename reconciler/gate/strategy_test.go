@@ -8,6 +8,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // The README tells users how their job's state is kept; the gate must do
@@ -17,11 +20,22 @@ func TestStateTableMatchesTheREADME(t *testing.T) {
 	require.NoError(t, err)
 	_, section, found := strings.Cut(string(data), "**How the job's state is kept**")
 	require.True(t, found, "README has the state table")
-	var gate []string
-	for _, r := range stateTable {
-		gate = append(gate, r.row)
-	}
-	assert.Equal(t, gate, firstColumn(section))
+	assert.Equal(t, StateRules(), firstColumn(section))
+}
+
+// A decision names the row of the state table that decided it.
+func TestDecisionNamesItsStateRule(t *testing.T) {
+	old := appSpec(v1beta1.UpgradeModeLastState)
+	in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
+	in.HA = HAObservation{Enabled: true, MetadataAvailable: true, LatestCheckpointID: 7}
+	assert.Equal(t, "running, last-state", Decide(in).StateRule)
+
+	in.HA = HAObservation{Enabled: true}
+	assert.Equal(t, "running, last-state, no HA metadata", Decide(in).StateRule)
+
+	desired := old.DeepCopy()
+	desired.Job.UpgradeMode = v1beta1.UpgradeModeStateless
+	assert.Empty(t, Decide(upgradeInput(t, old, desired, runningObs(flinkrest.JobRunning))).StateRule, "an in-place change consults no row")
 }
 
 // firstColumn is the first column of the first Markdown table in text.

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/flinkops/flink-operator/planner"
+	"github.com/flinkops/flink-operator/renderer"
+)
+
+const planUsage = `usage: flink-render plan [flags] BASE HEAD
+       flink-render plan [flags] --live LIVE HEAD
+
+Says what the operator will do when HEAD replaces BASE: for each
+FlinkDeployment (matched by namespace/name) the change class the
+operator's upgrade gate decides, how the job's state is kept, the fields
+that caused it, and the unified diff of the rendered objects.
+
+BASE and HEAD are files, directories (every .yaml, .yml and .json file
+below them) or - for standard input. A BASE object that carries a status
+(kubectl get -o yaml) is planned from what its status says is deployed:
+status.reconciliationStatus.lastReconciledSpec and status.deployedWith.
+--live LIVE is the same and requires that status.
+
+Examples:
+  git show main:deploy/job.yaml | flink-render plan - deploy/job.yaml
+  flink-render plan -o json base/ head/
+  kubectl get flinkdeployment job -o yaml > live.yaml
+  flink-render plan --live live.yaml deploy/job.yaml
+
+Exit status:
+  0  no job restarts (in-place changes, new FlinkDeployments, none)
+  1  invalid input
+  2  usage
+  3  a job restarts (or is suspended) and keeps its state
+  4  a job restarts or stops WITHOUT its state (upgradeMode stateless,
+     or a FlinkDeployment deleted)
+  5  the operator would hold a change (see its reason); nothing restarts
+When several apply, the most serious wins: 4, then 5, then 3.
+
+flags:
+`
+
+// runPlan is flink-render plan.
+func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("flink-render plan", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var output string
+	fl.StringVar(&output, "output", "text", "output format: text or json (the planner.Plan struct)")
+	fl.StringVar(&output, "o", "text", "shorthand for --output")
+	namespace := fl.String("namespace", "default", "namespace for FlinkDeployments that name none")
+	live := fl.String("live", "", "plan against the live object in `FILE` (its status), instead of a BASE")
+	noDiff := fl.Bool("no-diff", false, "list the changed objects without their diffs (text output)")
+	fetcherImage := fl.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the jar-fetching init container, as the operator's --fetcher-image")
+	allowHTTP := fl.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	fl.Usage = func() {
+		fmt.Fprint(stderr, planUsage)
+		fl.PrintDefaults()
+	}
+	paths, ok := parseInterspersed(fl, args)
+	if !ok {
+		return 2
+	}
+	if output != "text" && output != "json" {
+		fmt.Fprintf(stderr, "flink-render plan: --output %q: must be text or json\n", output)
+		return 2
+	}
+	if *live != "" {
+		paths = append([]string{*live}, paths...)
+	}
+	if len(paths) != 2 {
+		fl.Usage()
+		return 2
+	}
+	if paths[0] == "-" && paths[1] == "-" {
+		fmt.Fprintln(stderr, "flink-render plan: only one of BASE and HEAD can be standard input")
+		return 2
+	}
+
+	var sets [2]*planner.Set
+	failed := false
+	for i, p := range paths {
+		sources, err := readSources(p, stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", p, err)
+			failed = true
+			continue
+		}
+		set, errs := planner.Load(sources, *namespace)
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e)
+		}
+		failed = failed || len(errs) > 0
+		sets[i] = set
+	}
+	if failed {
+		return 1
+	}
+	if *live != "" {
+		if msg := notLive(sets[0]); msg != "" {
+			fmt.Fprintf(stderr, "%s: %s\n", *live, msg)
+			return 1
+		}
+	}
+	plan, errs := planner.Build(sets[0], sets[1], planner.Options{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP})
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e)
+	}
+	if len(errs) > 0 {
+		return 1
+	}
+	var out []byte
+	if output == "json" {
+		b, err := json.MarshalIndent(plan, "", "  ")
+		if err != nil {
+			fmt.Fprintln(stderr, "flink-render plan: encode the plan:", err)
+			return 1
+		}
+		out = append(b, '\n')
+	} else {
+		out = planner.Text(plan, !*noDiff)
+	}
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintln(stderr, "flink-render plan: write output:", err)
+		return 1
+	}
+	return plan.ExitCode()
+}
+
+// parseInterspersed parses flags wherever they are among the arguments,
+// as kubectl users expect, and returns the others.
+func parseInterspersed(fl *flag.FlagSet, args []string) ([]string, bool) {
+	var positional []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, false
+		}
+		if fl.NArg() == 0 {
+			return positional, true
+		}
+		positional = append(positional, fl.Arg(0))
+		args = fl.Args()[1:]
+	}
+}
+
+// notLive says why a --live input is not a live object, "" when it is.
+func notLive(set *planner.Set) string {
+	for _, fd := range set.Objects() {
+		if !planner.IsLive(fd) {
+			return fmt.Sprintf("FlinkDeployment %s/%s has no status.reconciliationStatus.lastReconciledSpec; --live needs the object as the cluster has it (kubectl get -o yaml)", fd.Namespace, fd.Name)
+		}
+	}
+	return ""
+}
+
+// readSources reads a file, every YAML or JSON file below a directory (in
+// lexical order), or standard input for "-".
+func readSources(path string, stdin io.Reader) ([]planner.Source, error) {
+	if path == "-" {
+		data, err := io.ReadAll(stdin)
+		return []planner.Source{{Name: "-", Data: data}}, err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		data, err := os.ReadFile(path)
+		return []planner.Source{{Name: path, Data: data}}, err
+	}
+	var names []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+			if !d.IsDir() {
+				names = append(names, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read folder: %w", err)
+	}
+	sort.Strings(names)
+	sources := make([]planner.Source, 0, len(names))
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, planner.Source{Name: n, Data: data})
+	}
+	return sources, nil
+}
