@@ -20,6 +20,8 @@ require (
 
 require github.com/reugn/go-quartz v0.15.2
 
+require github.com/evanphx/json-patch v5.6.0+incompatible // indirect
+
 require (
 	cloud.google.com/go/compute/metadata v0.10.0 // indirect
 	cuelabs.dev/go/oci/ociregistry v0.0.0-20260601085548-328ff8e2c943 // indirect
