@@ -118,7 +118,7 @@ func lifecycleCases(t testing.TB) []lifecycleCase {
 			fd.Status.JobManagerDeploymentStatus = v1beta1.JMMissing
 			fd.Status.JobStatus.State = "FINISHED"
 			fd.Status.LifecycleState = v1beta1.LifecycleSuspended
-		}), reason: ReasonSuspended, kstatus: "Current", argo: "Suspended", upstream: "Healthy"},
+		}), ready: true, reason: ReasonSuspended, kstatus: "Current", argo: "Suspended", upstream: "Healthy"},
 		{name: "upgrade savepointing", fd: fdWith(t, 2, app, upgrading(v1beta1.PhaseSavepointing)),
 			reconciling: true, reason: "Savepointing", kstatus: "InProgress", argo: "Progressing", upstream: "Progressing"},
 		{name: "upgrade taking down", fd: fdWith(t, 2, app, upgrading(v1beta1.PhaseTakingDown)),

@@ -19,7 +19,8 @@ import (
 
 // Condition types.
 const (
-	// Ready: the current generation runs.
+	// Ready: the current generation runs (or is suspended, as its spec
+	// asks).
 	Ready = "Ready"
 	// Reconciling: a change is being rolled out, or the cluster is
 	// starting; something will happen without the user.
@@ -132,7 +133,10 @@ func Conditions(fd *v1beta1.FlinkDeployment, now time.Time) []metav1.Condition {
 		ready.Message = orDefault(st.Error, fmt.Sprintf("generation %d is not rolled out yet (generation %d runs)", gen, st.ObservedGeneration))
 		reconciling.Status, reconciling.Reason, reconciling.Message = metav1.ConditionTrue, ReasonWaiting, ready.Message
 	case gate.Suspended(deployed):
-		ready.Reason, ready.Message = ReasonSuspended, "the job is suspended, as spec.job.state asks"
+		// Suspended is the state asked for: kstatus (Flux, kpt) reads a
+		// False Ready as still in progress, and kubectl wait would never
+		// return for a job the user suspended on purpose.
+		ready.Status, ready.Reason, ready.Message = metav1.ConditionTrue, ReasonSuspended, "the job is suspended, as spec.job.state asks"
 	case runs(deployed, st):
 		ready.Status, ready.Reason, ready.Message = metav1.ConditionTrue, ReasonRunning, runsMessage(deployed, st)
 	default:
