@@ -19,7 +19,11 @@ require (
 	sigs.k8s.io/yaml v1.6.0
 )
 
-require github.com/reugn/go-quartz v0.15.2
+require (
+	github.com/reugn/go-quartz v0.15.2
+	github.com/yuin/gopher-lua v1.1.2
+	sigs.k8s.io/cli-utils v0.37.2
+)
 
 require (
 	cloud.google.com/go/compute/metadata v0.10.0 // indirect

@@ -23,6 +23,7 @@ import (
 	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
+	"github.com/flinkops/flink-operator/reconciler/health"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
@@ -187,6 +188,11 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 			st.Error = ""
 		}
 	}
+	if !specChanged && st.Upgrade == nil {
+		// The spec is the one deployed (an edit undone, say): this
+		// generation runs, and tools waiting for it must see so.
+		st.ObservedGeneration = fd.Generation
+	}
 
 	if obs.JobManagerRan == gate.EvidenceYes && st.DeployedWith != nil {
 		// Recorded with the pass's first status write, before any step
@@ -307,7 +313,6 @@ func (r *Reconciler) observeInto(fd *v1beta1.FlinkDeployment, obs gate.Observati
 		r.event(fd, "Normal", ReasonLifecycle, actionObserve, fmt.Sprintf("Lifecycle state changed from %s to %s", orUnknown(string(st.LifecycleState)), next))
 		st.LifecycleState = next
 	}
-	setCondition(st, runningCondition(fd))
 }
 
 func terminal(state string) bool {
@@ -354,6 +359,8 @@ func (r *Reconciler) requeue(fd *v1beta1.FlinkDeployment, obs gate.Observation, 
 // read at the start of the pass so a concurrent writer is never overwritten.
 // A conflict is errStale, and the next read goes to the API server.
 func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.FlinkDeployment) error {
+	// Every write carries conditions that agree with the rest of status.
+	health.Apply(fd, r.now())
 	if apiequality.Semantic.DeepEqual(original.Status, fd.Status) {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,6 +23,7 @@ import (
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
+	"github.com/flinkops/flink-operator/reconciler/health"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -144,9 +146,11 @@ func TestReadyJobBecomesStable(t *testing.T) {
 	st := getFD(t, ns, "basic").Status
 	assert.Equal(t, jobID, st.JobStatus.JobID)
 	assert.Equal(t, "state-machine", st.JobStatus.JobName)
-	require.Len(t, st.Conditions, 1)
-	assert.Equal(t, "Running", st.Conditions[0].Type)
-	assert.Equal(t, metav1.ConditionTrue, st.Conditions[0].Status)
+	// The reference's Running, and kstatus' Ready, Reconciling and Stalled.
+	require.Len(t, st.Conditions, 4)
+	assert.True(t, meta.IsStatusConditionTrue(st.Conditions, health.Running))
+	assert.True(t, meta.IsStatusConditionTrue(st.Conditions, health.Ready))
+	assert.Equal(t, metav1.ConditionFalse, meta.FindStatusCondition(st.Conditions, health.Stalled).Status)
 
 	// The job fails: status follows.
 	require.NoError(t, cluster.SetJobState(jobID, flinkrest.JobStatus("FAILED")))
@@ -294,7 +298,11 @@ func TestInvalidEditLeavesClusterUntouched(t *testing.T) {
 	assert.Contains(t, eventsFor(t, ns, "basic"), reconciler.ReasonValidationError)
 	time.Sleep(time.Second)
 	assert.Equal(t, before, resourceVersions(t, ns, "basic"), "the running cluster was changed by an invalid spec")
-	assert.Equal(t, int64(1), getFD(t, ns, "basic").Status.ObservedGeneration)
+	// Refused is Stalled, the generation's outcome (health.Apply); the
+	// resource versions above show nothing was deployed.
+	refused := getFD(t, ns, "basic")
+	assert.Equal(t, int64(2), refused.Status.ObservedGeneration)
+	assert.Equal(t, health.ReasonValidationError, meta.FindStatusCondition(refused.Status.Conditions, health.Stalled).Reason)
 
 	// Drift correction goes on for the last valid spec.
 	dep := &appsv1.Deployment{}

@@ -3,9 +3,6 @@ package reconciler
 import (
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -35,7 +32,12 @@ func lastReconciledSpec(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploy
 }
 
 // lifecycleState derives status.lifecycleState as the reference operator
-// does (apache-operator.md §2.1), in the same order of precedence.
+// does (apache-operator.md §2.1), in the same order of precedence. It
+// describes the deployed spec, so a held upgrade or a refused edit leaves
+// it STABLE while the job runs, as in the reference: tools built for the
+// reference read it that way, and FAILED would claim the running job
+// failed. Whether the current generation runs, and whether the operator
+// waits for the user, are the Ready and Stalled conditions (health.Apply).
 func lifecycleState(fd *v1beta1.FlinkDeployment) v1beta1.ResourceLifecycleState {
 	st := &fd.Status
 	if !fd.DeletionTimestamp.IsZero() {
@@ -92,49 +94,4 @@ func isStable(fd *v1beta1.FlinkDeployment) bool {
 		return true
 	}
 	return st.JobStatus.State == "RUNNING" || st.JobStatus.State == "FINISHED"
-}
-
-// runningCondition is the reference operator's single Running condition.
-func runningCondition(fd *v1beta1.FlinkDeployment) metav1.Condition {
-	st := &fd.Status
-	c := metav1.Condition{Type: "Running", ObservedGeneration: fd.Generation}
-	if fd.IsApplication() {
-		state := st.JobStatus.State
-		if state == "" {
-			state = "RECONCILING"
-		}
-		c.Reason = camel(state)
-		c.Message = "Job state: " + state
-		c.Status = metav1.ConditionFalse
-		if state == "RUNNING" {
-			c.Status = metav1.ConditionTrue
-		}
-		return c
-	}
-	c.Status = metav1.ConditionFalse
-	switch st.JobManagerDeploymentStatus {
-	case v1beta1.JMReady:
-		c.Status, c.Reason, c.Message = metav1.ConditionTrue, "JobManagerReady", "JobManager is running and ready to receive REST API calls"
-	case v1beta1.JMDeployedNotReady:
-		c.Reason, c.Message = "DeployedNotReady", "JobManager is running but not ready yet to receive REST API calls"
-	case v1beta1.JMDeploying:
-		c.Reason, c.Message = "JobManagerIsDeploying", "JobManager process is starting up"
-	case v1beta1.JMError:
-		c.Reason, c.Message = "Error", "JobManager deployment failed"
-	default:
-		c.Reason, c.Message = "JobManagerDeploymentMissing", "JobManager deployment not found"
-	}
-	return c
-}
-
-// camel turns RUNNING into Running and CANCELLING into Cancelling.
-func camel(s string) string {
-	if s == "" {
-		return s
-	}
-	return s[:1] + strings.ToLower(s[1:])
-}
-
-func setCondition(st *v1beta1.FlinkDeploymentStatus, c metav1.Condition) {
-	meta.SetStatusCondition(&st.Conditions, c)
 }

@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -18,6 +19,7 @@ import (
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
+	"github.com/flinkops/flink-operator/reconciler/health"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -121,7 +123,9 @@ func TestFailedSavepointAppliesNothingAndRetriesBounded(t *testing.T) {
 	assert.Equal(t, 3, d.sim.stopTriggers(), "bounded retries")
 	assert.Len(t, d.sim.starts, 1, "no restart")
 	assert.Equal(t, "flink:1.20", jmImage(t, d.sim.ns, "spfail"))
-	assert.Equal(t, int64(1), fd.Status.ObservedGeneration)
+	// Abandoned is Stalled, the generation's outcome (health.Apply).
+	assert.Equal(t, int64(2), fd.Status.ObservedGeneration)
+	assert.True(t, meta.IsStatusConditionTrue(fd.Status.Conditions, health.Stalled))
 	// Abandoned means abandoned: more passes trigger nothing.
 	for i := 0; i < 5; i++ {
 		_ = d.pass()
@@ -200,7 +204,9 @@ func TestLastStateWithoutHAMetadataHolds(t *testing.T) {
 	fd := d.until("held", 10, func(fd *v1beta1.FlinkDeployment) bool {
 		return strings.Contains(fd.Status.Error, "HA metadata is not available")
 	})
-	assert.Equal(t, int64(1), fd.Status.ObservedGeneration)
+	// Held for the user is Stalled, the generation's outcome (health.Apply).
+	assert.Equal(t, int64(2), fd.Status.ObservedGeneration)
+	assert.True(t, meta.IsStatusConditionTrue(fd.Status.Conditions, health.Stalled))
 	assert.Equal(t, "flink:1.20", jmImage(t, d.sim.ns, "lsgone"), "never restarted without its state")
 	assert.Len(t, d.sim.starts, 1)
 }

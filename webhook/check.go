@@ -55,25 +55,33 @@ func NewValidator(opts Options) *Validator {
 // is the object as the API server sent it, old the stored object on an
 // update (nil on create), namespace the request's namespace.
 func (v *Validator) Check(raw []byte, old *v1beta1.FlinkDeployment, namespace string) []Problem {
+	problems, _ := v.Review(raw, old, namespace)
+	return problems
+}
+
+// Review is Check that also returns the warnings for the user: each
+// setting the reference operator honours and this one does not
+// (validation.Unsupported), the same list the operator reports as Warning
+// events, so that kubectl apply prints it at once.
+func (v *Validator) Review(raw []byte, old *v1beta1.FlinkDeployment, namespace string) (problems []Problem, warnings []string) {
 	fd, decodeErrs := decode.Object(raw)
-	var problems []Problem
 	for _, e := range decodeErrs {
 		problems = append(problems, Problem{Field: e.Path, Message: e.Message})
 	}
 	if fd == nil {
-		return problems
+		return problems, nil
 	}
 	if fd.Namespace == "" {
 		fd.Namespace = namespace
 	}
 	// As in the reference operator, canaries are not validated.
 	if v1beta1.IsCanary(fd) {
-		return nil
+		return nil, nil
 	}
 	if old != nil && !changesSpec(old, fd) {
 		// Metadata-only updates (labels, finalizers on the way to deletion)
 		// never fail on rules the stored spec predates.
-		return nil
+		return nil, nil
 	}
 	// The configuration is read once here. One that cannot be flattened
 	// is reported instead of the render's problems, each on its own key,
@@ -85,6 +93,9 @@ func (v *Validator) Check(raw []byte, old *v1beta1.FlinkDeployment, namespace st
 		config = flinkconf.Empty(fd.Spec.FlinkVersion)
 	} else {
 		problems = append(problems, v.render(fd)...)
+		for _, u := range validation.Unsupported(fd, config) {
+			warnings = append(warnings, "unsupported, not acted on: "+u.String())
+		}
 	}
 	if old != nil {
 		// A status that cannot be read is the operator's problem to report;
@@ -93,7 +104,7 @@ func (v *Validator) Check(raw []byte, old *v1beta1.FlinkDeployment, namespace st
 			problems = append(problems, fromFieldErrors(validation.ValidateTransitionWith(last, flinkconf.Read(last), &fd.Spec, config))...)
 		}
 	}
-	return problems
+	return problems, warnings
 }
 
 // render runs what the operator runs before it deploys: validation,

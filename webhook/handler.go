@@ -39,9 +39,9 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 	default:
 		return admission.Allowed("")
 	}
-	problems := v.Check(req.Object.Raw, old, req.Namespace)
+	problems, warnings := v.Review(req.Object.Raw, old, req.Namespace)
 	if len(problems) == 0 {
-		return admission.Allowed("")
+		return admission.Allowed("").WithWarnings(warnings...)
 	}
 	name := req.Name
 	if name == "" {
@@ -50,7 +50,7 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 			name = fd.Name
 		}
 	}
-	return denied(name, problems)
+	return denied(name, problems).WithWarnings(warnings...)
 }
 
 // denied is the answer kubectl shows as an Invalid error, in the API

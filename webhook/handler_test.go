@@ -80,3 +80,32 @@ func TestHandleRefusesOtherKindsAndBrokenOldObjects(t *testing.T) {
 	assert.Equal(t, int32(http.StatusBadRequest), resp.Result.Code)
 	assert.Contains(t, resp.Result.Message, "FlinkDeployment/analytics/job: decode as stored before the update: ")
 }
+
+// What the reference operator honours and this one does not comes back as
+// admission warnings, which kubectl apply prints; the object is admitted.
+func TestHandleWarnsOfUnsupportedSettings(t *testing.T) {
+	v := NewValidator(Options{})
+	withAutoscaler := object(t, func(m map[string]any) {
+		at(m, "spec")["flinkConfiguration"] = map[string]any{"job.autoscaler.enabled": "true"}
+	})
+	resp := v.Handle(context.Background(), request(admissionv1.Create, "FlinkDeployment", withAutoscaler, nil))
+	require.True(t, resp.Allowed)
+	require.Len(t, resp.Warnings, 1)
+	assert.Contains(t, resp.Warnings[0], `unsupported, not acted on: spec.flinkConfiguration[job.autoscaler.enabled]: the job autoscaler is not supported`)
+
+	// Refused for another reason: the warnings come along.
+	both := object(t, func(m map[string]any) {
+		at(m, "spec")["flinkConfiguration"] = map[string]any{"job.autoscaler.enabled": "true"}
+		at(m, "spec", "job")["parallelism"] = 0
+	})
+	resp = v.Handle(context.Background(), request(admissionv1.Create, "FlinkDeployment", both, nil))
+	require.False(t, resp.Allowed)
+	assert.Len(t, resp.Warnings, 1)
+
+	// An update that leaves the spec alone says nothing again.
+	resp = v.Handle(context.Background(), request(admissionv1.Update, "FlinkDeployment", withAutoscaler, withAutoscaler))
+	require.True(t, resp.Allowed)
+	assert.Empty(t, resp.Warnings)
+
+	assert.Empty(t, v.Handle(context.Background(), request(admissionv1.Create, "FlinkDeployment", object(t, nil), nil)).Warnings)
+}

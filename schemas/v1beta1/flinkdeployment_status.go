@@ -29,7 +29,8 @@ type FlinkDeploymentStatus struct {
 	// TaskManager backs the scale subresource.
 	// +optional
 	TaskManager *TaskManagerInfo `json:"taskManager,omitempty"`
-	// Conditions; a single Running condition as in the reference operator.
+	// Conditions: Ready, Reconciling and Stalled as kstatus defines them,
+	// and the reference operator's Running (docs/health.md).
 	// +optional
 	// +listType=map
 	// +listMapKey=type

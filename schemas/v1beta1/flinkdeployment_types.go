@@ -21,11 +21,19 @@ import (
 // one job when spec.job is set, a session cluster otherwise.
 //
 // +kubebuilder:object:root=true
-// +kubebuilder:resource:shortName=flinkdep
+// +kubebuilder:resource:shortName=flinkdep,categories={flink,all}
 // +kubebuilder:subresource:status
 // +kubebuilder:subresource:scale:specpath=.spec.taskManager.replicas,statuspath=.status.taskManager.replicas,selectorpath=.status.taskManager.labelSelector
 // +kubebuilder:printcolumn:name="Job Status",type=string,JSONPath=`.status.jobStatus.state`,description="Last observed state of the job"
 // +kubebuilder:printcolumn:name="Lifecycle State",type=string,JSONPath=`.status.lifecycleState`,description="Lifecycle state of the Flink resource"
+// +kubebuilder:printcolumn:name="Upgrade",type=string,JSONPath=`.status.upgrade.phase`,description="Phase of the upgrade, suspend or resume in progress"
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,description="Whether the current generation runs (the Ready condition)"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Flink",type=string,JSONPath=`.spec.flinkVersion`,priority=1,description="Flink version"
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`,priority=1,description="native or standalone"
+// +kubebuilder:printcolumn:name="JobManager",type=string,JSONPath=`.status.jobManagerDeploymentStatus`,priority=1,description="State of the JobManager Deployment"
+// +kubebuilder:printcolumn:name="Last Savepoint",type=string,JSONPath=`.status.jobStatus.savepointInfo.lastSavepoint.location`,priority=1,description="Location of the last completed savepoint"
+// +kubebuilder:printcolumn:name="Error",type=string,JSONPath=`.status.error`,priority=1,description="The last error, or why nothing progresses"
 type FlinkDeployment struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
