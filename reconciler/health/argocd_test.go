@@ -78,17 +78,3 @@ func TestArgoCDHealthScriptInDocs(t *testing.T) {
 		})
 	}
 }
-
-// Argo CD's built-in check for this group/kind reads
-// reconciliationStatus.state only: a refused edit, a held or abandoned
-// upgrade and a failed job all look Healthy. This is why docs/ ships its
-// own check.
-func TestArgoCDBuiltinHealthScript(t *testing.T) {
-	script := readScript(t, filepath.Join("testdata", "argocd-upstream-health.lua"))
-	for _, c := range lifecycleCases(t) {
-		t.Run(c.name, func(t *testing.T) {
-			status, msg := argoHealth(t, script, c.applied())
-			assert.Equal(t, c.upstream, status, msg)
-		})
-	}
-}

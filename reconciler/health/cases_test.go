@@ -22,9 +22,9 @@ type lifecycleCase struct {
 	// Stalled reason when stalled, else Ready's or Reconciling's.
 	ready, reconciling, stalled bool
 	reason                      string
-	// kstatus is cli-utils' verdict; argo is our health script's,
-	// upstream the health script Argo CD ships for this group/kind.
-	kstatus, argo, upstream string
+	// kstatus is cli-utils' verdict; argo is the verdict of the health
+	// script docs/ ships for Argo CD.
+	kstatus, argo string
 }
 
 func appSpec(state v1beta1.JobState) *v1beta1.FlinkDeploymentSpec {
@@ -98,66 +98,66 @@ func lifecycleCases(t testing.TB) []lifecycleCase {
 	app := appSpec(v1beta1.JobStateRunning)
 	return []lifecycleCase{
 		{name: "created, nothing written yet", fd: fdWith(t, 1, nil, nil),
-			reconciling: true, reason: ReasonNotDeployed, kstatus: "InProgress", argo: "Progressing", upstream: "Progressing"},
+			reconciling: true, reason: ReasonNotDeployed, kstatus: "InProgress", argo: "Progressing"},
 		{name: "first deploy", fd: fdWith(t, 1, nil, func(fd *v1beta1.FlinkDeployment) {
 			fd.Spec = *app.DeepCopy()
 			fd.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseDeploying, Mode: v1beta1.UpgradeModeSavepoint, TargetGeneration: 1}
-		}), reconciling: true, reason: "Deploying", kstatus: "InProgress", argo: "Progressing", upstream: "Progressing"},
+		}), reconciling: true, reason: "Deploying", kstatus: "InProgress", argo: "Progressing"},
 		{name: "deployed, JobManager starting", fd: fdWith(t, 1, app, func(fd *v1beta1.FlinkDeployment) {
 			fd.Status.JobManagerDeploymentStatus = v1beta1.JMDeploying
 			fd.Status.JobStatus.State = "RECONCILING"
 			fd.Status.LifecycleState = v1beta1.LifecycleDeployed
-		}), reconciling: true, reason: ReasonStarting, kstatus: "InProgress", argo: "Progressing", upstream: "Healthy"},
+		}), reconciling: true, reason: ReasonStarting, kstatus: "InProgress", argo: "Progressing"},
 		{name: "job running", fd: fdWith(t, 1, app, nil),
-			ready: true, reason: ReasonRunning, kstatus: "Current", argo: "Healthy", upstream: "Healthy"},
+			ready: true, reason: ReasonRunning, kstatus: "Current", argo: "Healthy"},
 		{name: "batch job finished", fd: fdWith(t, 1, app, func(fd *v1beta1.FlinkDeployment) { fd.Status.JobStatus.State = "FINISHED" }),
-			ready: true, reason: ReasonRunning, kstatus: "Current", argo: "Healthy", upstream: "Healthy"},
+			ready: true, reason: ReasonRunning, kstatus: "Current", argo: "Healthy"},
 		{name: "session cluster ready", fd: fdWith(t, 1, sessionSpec(), nil),
-			ready: true, reason: ReasonRunning, kstatus: "Current", argo: "Healthy", upstream: "Healthy"},
+			ready: true, reason: ReasonRunning, kstatus: "Current", argo: "Healthy"},
 		{name: "suspended", fd: fdWith(t, 1, appSpec(v1beta1.JobStateSuspended), func(fd *v1beta1.FlinkDeployment) {
 			fd.Status.JobManagerDeploymentStatus = v1beta1.JMMissing
 			fd.Status.JobStatus.State = "FINISHED"
 			fd.Status.LifecycleState = v1beta1.LifecycleSuspended
-		}), ready: true, reason: ReasonSuspended, kstatus: "Current", argo: "Suspended", upstream: "Healthy"},
+		}), ready: true, reason: ReasonSuspended, kstatus: "Current", argo: "Suspended"},
 		{name: "upgrade savepointing", fd: fdWith(t, 2, app, upgrading(v1beta1.PhaseSavepointing)),
-			reconciling: true, reason: "Savepointing", kstatus: "InProgress", argo: "Progressing", upstream: "Progressing"},
+			reconciling: true, reason: "Savepointing", kstatus: "InProgress", argo: "Progressing"},
 		{name: "upgrade taking down", fd: fdWith(t, 2, app, upgrading(v1beta1.PhaseTakingDown)),
-			reconciling: true, reason: "TakingDown", kstatus: "InProgress", argo: "Progressing", upstream: "Progressing"},
+			reconciling: true, reason: "TakingDown", kstatus: "InProgress", argo: "Progressing"},
 		{name: "upgrade savepoint retried", fd: fdWith(t, 2, app, withError(msgRetry, upgrading(v1beta1.PhaseSavepointing))),
-			reconciling: true, reason: "Savepointing", kstatus: "InProgress", argo: "Progressing", upstream: "Progressing"},
+			reconciling: true, reason: "Savepointing", kstatus: "InProgress", argo: "Progressing"},
 		{name: "upgrade waits for the REST API", fd: fdWith(t, 2, app, withError(msgRESTWait)),
-			reconciling: true, reason: ReasonWaiting, kstatus: "InProgress", argo: "Progressing", upstream: "Healthy"},
+			reconciling: true, reason: ReasonWaiting, kstatus: "InProgress", argo: "Progressing"},
 		{name: "edit refused", fd: fdWith(t, 2, app, withError(msgInvalid)),
-			stalled: true, reason: ReasonValidationError, kstatus: "Failed", argo: "Degraded", upstream: "Healthy"},
+			stalled: true, reason: ReasonValidationError, kstatus: "Failed", argo: "Degraded"},
 		{name: "upgrade held for state backend", fd: fdWith(t, 2, app, withError(msgBackend)),
-			stalled: true, reason: ReasonUpgradeHeld, kstatus: "Failed", argo: "Degraded", upstream: "Healthy"},
+			stalled: true, reason: ReasonUpgradeHeld, kstatus: "Failed", argo: "Degraded"},
 		{name: "upgrade held, manual restore", fd: fdWith(t, 2, app, withError(msgHAMissing)),
-			stalled: true, reason: ReasonManualRestoreRequired, kstatus: "Failed", argo: "Degraded", upstream: "Healthy"},
+			stalled: true, reason: ReasonManualRestoreRequired, kstatus: "Failed", argo: "Degraded"},
 		{name: "upgrade abandoned", fd: fdWith(t, 2, app, withError(msgAbandoned, upgrading(v1beta1.PhaseSavepointing), func(fd *v1beta1.FlinkDeployment) {
 			fd.Status.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
 			fd.Status.LifecycleState = v1beta1.LifecycleStable
-		})), stalled: true, reason: ReasonUpgradeFailed, kstatus: "Failed", argo: "Degraded", upstream: "Healthy"},
+		})), stalled: true, reason: ReasonUpgradeFailed, kstatus: "Failed", argo: "Degraded"},
 		{name: "take-down stuck", fd: fdWith(t, 2, app, withError(msgStuck, upgrading(v1beta1.PhaseTakingDown))),
-			stalled: true, reason: ReasonUpgradeHeld, kstatus: "Failed", argo: "Degraded", upstream: "Progressing"},
+			stalled: true, reason: ReasonUpgradeHeld, kstatus: "Failed", argo: "Degraded"},
 		{name: "JobManager lost, not re-created", fd: fdWith(t, 1, app, withError(msgJMLost, func(fd *v1beta1.FlinkDeployment) {
 			fd.Status.JobManagerDeploymentStatus = v1beta1.JMMissing
 			fd.Status.JobStatus.State = "RECONCILING"
-		})), stalled: true, reason: ReasonManualRestoreRequired, kstatus: "Failed", argo: "Degraded", upstream: "Healthy"},
+		})), stalled: true, reason: ReasonManualRestoreRequired, kstatus: "Failed", argo: "Degraded"},
 		{name: "job failed", fd: fdWith(t, 1, app, func(fd *v1beta1.FlinkDeployment) {
 			fd.Status.JobStatus.State = "FAILED"
 			fd.Status.LifecycleState = v1beta1.LifecycleFailed
-		}), stalled: true, reason: ReasonJobFailed, kstatus: "Failed", argo: "Degraded", upstream: "Healthy"},
+		}), stalled: true, reason: ReasonJobFailed, kstatus: "Failed", argo: "Degraded"},
 		{name: "JobManager crash-loops", fd: fdWith(t, 1, app, withError("JobManager deployment failed: CrashLoopBackOff", func(fd *v1beta1.FlinkDeployment) {
 			fd.Status.JobManagerDeploymentStatus = v1beta1.JMError
 			fd.Status.JobStatus.State = "RECONCILING"
 			fd.Status.LifecycleState = v1beta1.LifecycleDeployed
-		})), stalled: true, reason: ReasonDeploymentFailed, kstatus: "Failed", argo: "Degraded", upstream: "Healthy"},
+		})), stalled: true, reason: ReasonDeploymentFailed, kstatus: "Failed", argo: "Degraded"},
 		{name: "deleting", fd: fdWith(t, 1, app, func(fd *v1beta1.FlinkDeployment) {
 			ts := metav1.NewTime(now)
 			fd.DeletionTimestamp = &ts
 			fd.Finalizers = []string{"flinkdeployments.flink.apache.org/finalizer"}
 			fd.Status.LifecycleState = v1beta1.LifecycleDeleting
-		}), reconciling: true, reason: ReasonDeleting, kstatus: "Terminating", argo: "Progressing", upstream: "Progressing"},
+		}), reconciling: true, reason: ReasonDeleting, kstatus: "Terminating", argo: "Progressing"},
 	}
 }
 
