@@ -40,15 +40,16 @@ func Decide(in Input) Decision {
 	// decision (a savepoint that completed, a cluster that is gone
 	// already) names the next one instead of calling it, so each phase
 	// is read, and tested, on its own.
-	entered := map[phase]bool{}
+	entered := map[phase]int{}
 	for ph := g.phase(); ph != phaseDone; ph = g.enter(ph) {
-		if entered[ph] {
-			// Phases only move forward within a decision. A cycle is a bug
-			// in the gate; acting on what it built could restart a job, so
-			// nothing is done and the status is left as it was.
+		// Phases move forward within a decision; a new generation may
+		// re-plan an upgrade once (savepointing again, for the new
+		// target). More is a cycle, a bug in the gate: acting on what it
+		// built could restart a job, so nothing is done and the status
+		// is left as it was.
+		if entered[ph]++; entered[ph] > maxPlansPerDecision {
 			return phaseCycle(in, ph)
 		}
-		entered[ph] = true
 	}
 	if g.d.Apply != nil {
 		g.d.Apply.PersistFirst = g.persist
@@ -56,12 +57,16 @@ func Decide(in Input) Decision {
 	return g.d
 }
 
-// phaseCycle is the decision when a phase is entered twice: no action, the
+// maxPlansPerDecision is how often one decision may enter a phase: once
+// for the upgrade in progress and once for a new generation's re-plan.
+const maxPlansPerDecision = 2
+
+// phaseCycle is the decision when a phase is entered more often: no action, the
 // status unchanged, and status.error saying what happened.
 func phaseCycle(in Input, ph phase) Decision {
 	return Decision{
 		Status:       *in.Status.DeepCopy(),
-		Hold:         fmt.Sprintf("the upgrade gate entered phase %d twice in one decision; nothing was done. This is a bug of the operator: please report it with this FlinkDeployment's status", ph),
+		Hold:         fmt.Sprintf("the upgrade gate entered phase %d more than %d times in one decision; nothing was done. This is a bug of the operator: please report it with this FlinkDeployment's status", ph, maxPlansPerDecision),
 		RequeueAfter: in.Policy.WaitInterval,
 	}
 }
