@@ -76,7 +76,7 @@ func (f facts) with(change func(*facts)) facts { change(&f); return f }
 
 // status is the status the operator records for the deployed spec and f.
 func (f facts) status(t *testing.T, deployed *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentStatus {
-	enc, err := gate.EncodeReconciledSpec(*deployed, false)
+	enc, err := v1beta1.EncodeReconciledSpec(*deployed, false)
 	require.NoError(t, err)
 	st := &v1beta1.FlinkDeploymentStatus{
 		JobManagerDeploymentStatus: f.jm,

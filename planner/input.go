@@ -67,7 +67,7 @@ func deployedOf(base *v1beta1.FlinkDeployment) (*deployed, error) {
 // markReconciled records it after an upgrade.
 func deployedFromFile(base *v1beta1.FlinkDeployment) (*deployed, error) {
 	spec := Defaulted(&base.Spec)
-	enc, err := gate.EncodeReconciledSpec(*spec, false)
+	enc, err := v1beta1.EncodeReconciledSpec(*spec, false)
 	if err != nil {
 		return nil, fmt.Errorf("FlinkDeployment/%s/%s: record the base spec as deployed: %w", base.Namespace, base.Name, err)
 	}
@@ -107,7 +107,7 @@ func deployedFromFile(base *v1beta1.FlinkDeployment) (*deployed, error) {
 // pass would find it. What status does not record of the cluster is
 // derived from what it does, and said.
 func deployedFromStatus(base *v1beta1.FlinkDeployment) (*deployed, error) {
-	spec, first, err := gate.DecodeReconciledSpec(base.Status.ReconciliationStatus.LastReconciledSpec)
+	spec, first, err := v1beta1.DecodeReconciledSpec(base.Status.ReconciliationStatus.LastReconciledSpec)
 	if err != nil {
 		return nil, fmt.Errorf("FlinkDeployment/%s/%s: %w", base.Namespace, base.Name, err)
 	}

@@ -3,7 +3,6 @@ package reconciler
 import (
 	"strings"
 
-	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -14,7 +13,7 @@ func lastReconciled(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeployment
 	if raw == "" {
 		return nil, false, nil
 	}
-	spec, first, err := gate.DecodeReconciledSpec(raw)
+	spec, first, err := v1beta1.DecodeReconciledSpec(raw)
 	if err != nil {
 		return nil, false, err
 	}
@@ -27,7 +26,7 @@ func lastReconciledSpec(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploy
 	if raw == "" {
 		return nil, nil
 	}
-	spec, _, err := gate.DecodeReconciledSpec(raw)
+	spec, _, err := v1beta1.DecodeReconciledSpec(raw)
 	return spec, err
 }
 

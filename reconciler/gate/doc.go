@@ -26,6 +26,8 @@
 //   - recover.go: a lost JobManager Deployment, and pod templates changed
 //     outside the operator;
 //   - snapshots.go, snapshots_held.go: manual and periodic savepoints;
-//   - statebackend.go: state backend changes;
-//   - reconciled.go: the lastReconciledSpec record.
+//   - statebackend.go: state backend changes.
+//
+// The lastReconciledSpec record's format is the API's
+// (v1beta1.EncodeReconciledSpec).
 package gate

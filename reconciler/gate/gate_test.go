@@ -28,7 +28,7 @@ func defaulted(spec *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentSpec {
 
 // lastReconciledSpec is the spec a status records as deployed.
 func lastReconciledSpec(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeploymentSpec, error) {
-	spec, _, err := DecodeReconciledSpec(st.ReconciliationStatus.LastReconciledSpec)
+	spec, _, err := v1beta1.DecodeReconciledSpec(st.ReconciliationStatus.LastReconciledSpec)
 	return spec, err
 }
 
@@ -42,7 +42,7 @@ func appSpec(mode v1beta1.UpgradeMode) *v1beta1.FlinkDeploymentSpec {
 
 // deployedStatus is the status of a cluster running spec.
 func deployedStatus(t *testing.T, spec *v1beta1.FlinkDeploymentSpec) *v1beta1.FlinkDeploymentStatus {
-	enc, err := EncodeReconciledSpec(*spec, false)
+	enc, err := v1beta1.EncodeReconciledSpec(*spec, false)
 	require.NoError(t, err)
 	return &v1beta1.FlinkDeploymentStatus{
 		JobStatus:            v1beta1.JobStatus{JobID: oldJob, State: "RUNNING", StartTime: "1"},

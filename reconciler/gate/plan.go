@@ -44,7 +44,7 @@ func (g *gate) recordInPlace() {
 // is never recorded.
 func markReconciled(in Input, st *v1beta1.FlinkDeploymentStatus, spec *v1beta1.FlinkDeploymentSpec, first bool) error {
 	spec = withConsumedNonce(in.Deployed, spec)
-	encoded, err := EncodeReconciledSpec(*spec, first)
+	encoded, err := v1beta1.EncodeReconciledSpec(*spec, first)
 	if err != nil {
 		return err
 	}

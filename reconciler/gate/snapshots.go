@@ -1,7 +1,6 @@
 package gate
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -434,16 +433,16 @@ func (g *gate) endTrigger() {
 // else changed, the spec's generation is now reconciled.
 func (g *gate) consumeNonce(nonce int64) {
 	st := g.st()
-	var rs reconciledSpec
-	if err := json.Unmarshal([]byte(st.ReconciliationStatus.LastReconciledSpec), &rs); err != nil || rs.Spec.Job == nil {
+	recorded, first, err := v1beta1.DecodeReconciledSpec(st.ReconciliationStatus.LastReconciledSpec)
+	if err != nil || recorded.Job == nil {
 		return // lastReconciled decoded it before the gate ran
 	}
-	rs.Spec.Job.SavepointTriggerNonce = &nonce
-	b, err := json.Marshal(rs)
+	recorded.Job.SavepointTriggerNonce = &nonce
+	encoded, err := v1beta1.EncodeReconciledSpec(*recorded, first)
 	if err != nil {
 		return
 	}
-	st.ReconciliationStatus.LastReconciledSpec = string(b)
+	st.ReconciliationStatus.LastReconciledSpec = encoded
 	spec := g.in.Spec
 	if spec.Job != nil && spec.Job.SavepointTriggerNonce != nil && *spec.Job.SavepointTriggerNonce == nonce &&
 		Classify(g.in.Deployed, spec).Type == DiffNone {

@@ -6,7 +6,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -45,7 +44,7 @@ func fdWith(t testing.TB, gen int64, deployed *v1beta1.FlinkDeploymentSpec, muta
 	}
 	if deployed != nil {
 		fd.Spec = *deployed.DeepCopy()
-		raw, err := gate.EncodeReconciledSpec(*deployed, false)
+		raw, err := v1beta1.EncodeReconciledSpec(*deployed, false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -249,5 +249,5 @@ func lastReconciled(st *v1beta1.FlinkDeploymentStatus) (*v1beta1.FlinkDeployment
 	if raw == "" {
 		return nil, false, nil
 	}
-	return gate.DecodeReconciledSpec(raw)
+	return v1beta1.DecodeReconciledSpec(raw)
 }
