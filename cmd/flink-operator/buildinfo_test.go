@@ -1,19 +1,26 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flinkops/flink-operator/metrics"
+	"github.com/stretchr/testify/require"
 )
 
 // TestBuildInfoAndCountersFromStartUp scrapes a freshly started operator:
 // flink_operator_build_info carries the version and commit given to the
 // linker, and the upgrade counters are there at 0 before anything
-// happened, so alerts on them have data from the first scrape.
+// happened, so alerts on them have data from the first scrape. Once it
+// has reconciled, the standard metrics the chart's dashboard and alerts
+// may use (metrics.StandardNames) are served too.
 func TestBuildInfoAndCountersFromStartUp(t *testing.T) {
-	env, _ := freshAPIServer(t)
+	env, k8s := freshAPIServer(t, "flink-system", "jobs")
 	bin := buildOperatorWith(t, nil, "-ldflags=-X main.version=v9.8.7 -X main.commit=0123abcd")
-	p := startOperator(t, "buildinfo", bin, writeKubeconfig(t, env.Config), "--leader-elect=false")
+	p := startOperator(t, "buildinfo", bin, writeKubeconfig(t, env.Config),
+		"--leader-elect", "--leader-election-namespace", "flink-system", "--watch-namespaces", "jobs")
 
 	var all map[string][]sample
 	eventually(t, 30*time.Second, "the metrics endpoint answers", func() bool {
@@ -43,4 +50,20 @@ func TestBuildInfoAndCountersFromStartUp(t *testing.T) {
 			}
 		}
 	}
+
+	require.NoError(t, k8s.Create(context.Background(), scaleCR("jobs", "job")))
+	var missing []string
+	eventually(t, 30*time.Second, "standard metrics served", func() bool {
+		all, err := p.metrics(t)
+		if err != nil {
+			return false
+		}
+		missing = missing[:0]
+		for _, name := range metrics.StandardNames {
+			if len(all[name]) == 0 {
+				missing = append(missing, name)
+			}
+		}
+		return len(missing) == 0
+	})
 }
