@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -34,7 +35,16 @@ var (
 		string(v1beta1.JMReady), string(v1beta1.JMDeployedNotReady), string(v1beta1.JMDeploying),
 		string(v1beta1.JMMissing), string(v1beta1.JMError), unknownState,
 	}
+	// The Stalled condition's reasons (reconciler/health): the operator
+	// waits for the user.
+	stalledReasons = []string{
+		"ValidationError", HoldUpgradeHeld, HoldUpgradeFailed, HoldManualRestoreRequired, "JobFailed", "DeploymentFailed",
+	}
 )
+
+// stalledCondition is the condition type health.Apply writes; read from
+// status so the metric says exactly what kubectl and Argo CD show.
+const stalledCondition = "Stalled"
 
 var (
 	lifecycleDesc = prometheus.NewDesc(namespace+"_flinkdeployments_lifecycle_state",
@@ -47,6 +57,10 @@ var (
 		"FlinkDeployments whose upgrade or suspend has waited longer than --take-down-timeout for the old cluster's pods to go "+
 			"(status.upgrade.takeDownOverdue); the job stays down until they are gone, so look at status.error.",
 		[]string{"namespace"}, nil)
+	stalledDesc = prometheus.NewDesc(namespace+"_flinkdeployments_stalled",
+		"FlinkDeployments whose Stalled condition is True, by namespace and the condition's reason: nothing happens until the user acts "+
+			"(status.error says what). An upgrade held for a long time shows here as UpgradeHeld or ManualRestoreRequired.",
+		[]string{"namespace", "reason"}, nil)
 )
 
 // FleetCollector reports the FlinkDeployments in the manager's cache by
@@ -77,6 +91,7 @@ func (c *FleetCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- lifecycleDesc
 	ch <- jobManagerDesc
 	ch <- takeDownStuckDesc
+	ch <- stalledDesc
 }
 
 // Collect implements prometheus.Collector.
@@ -99,6 +114,7 @@ func (c *FleetCollector) Collect(ch chan<- prometheus.Metric) {
 	lifecycle := map[string]map[string]int{}
 	jobManager := map[string]map[string]int{}
 	stuck := map[string]int{}
+	stalled := map[string]map[string]int{}
 	for i := range list.Items {
 		fd := &list.Items[i]
 		count(lifecycle, fd.Namespace, string(fd.Status.LifecycleState))
@@ -108,9 +124,16 @@ func (c *FleetCollector) Collect(ch chan<- prometheus.Metric) {
 			n++
 		}
 		stuck[fd.Namespace] = n
+		if stalled[fd.Namespace] == nil {
+			stalled[fd.Namespace] = map[string]int{} // zero included
+		}
+		if c := meta.FindStatusCondition(fd.Status.Conditions, stalledCondition); c != nil && c.Status == "True" {
+			stalled[fd.Namespace][c.Reason]++
+		}
 	}
 	emit(ch, lifecycleDesc, lifecycle, lifecycleStates)
 	emit(ch, jobManagerDesc, jobManager, jobManagerStatuses)
+	emit(ch, stalledDesc, stalled, stalledReasons)
 	for ns, n := range stuck {
 		ch <- prometheus.MustNewConstMetric(takeDownStuckDesc, prometheus.GaugeValue, float64(n), ns)
 	}

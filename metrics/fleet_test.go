@@ -45,18 +45,19 @@ func TestFleetCollectorCountsTheCache(t *testing.T) {
 		lifecycle v1beta1.ResourceLifecycleState
 		jm        v1beta1.JobManagerDeploymentStatus
 		upgrade   *v1beta1.UpgradeProgress
+		stalled   string // the Stalled condition's reason, when True
 	}
 	stuck := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: 1, TakeDownOverdue: true}
 	waiting := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: 1}
 	for _, c := range []cr{
-		{"team-a", "one", v1beta1.LifecycleStable, v1beta1.JMReady, nil},
-		{"team-a", "two", v1beta1.LifecycleStable, v1beta1.JMReady, nil},
-		{"team-a", "three", v1beta1.LifecycleDeployed, v1beta1.JMDeployedNotReady, nil},
-		{"team-a", "four", "", "", nil},
-		{"team-b", "five", v1beta1.LifecycleFailed, v1beta1.JMError, nil},
-		{"team-b", "seven", v1beta1.LifecycleUpgrading, v1beta1.JMMissing, stuck},
-		{"team-b", "eight", v1beta1.LifecycleUpgrading, v1beta1.JMMissing, waiting},
-		{"unwatched", "six", v1beta1.LifecycleStable, v1beta1.JMReady, stuck},
+		{"team-a", "one", v1beta1.LifecycleStable, v1beta1.JMReady, nil, ""},
+		{"team-a", "two", v1beta1.LifecycleStable, v1beta1.JMReady, nil, ""},
+		{"team-a", "three", v1beta1.LifecycleDeployed, v1beta1.JMDeployedNotReady, nil, ""},
+		{"team-a", "four", "", "", nil, ""},
+		{"team-b", "five", v1beta1.LifecycleFailed, v1beta1.JMError, nil, "JobFailed"},
+		{"team-b", "seven", v1beta1.LifecycleUpgrading, v1beta1.JMMissing, stuck, "UpgradeHeld"},
+		{"team-b", "eight", v1beta1.LifecycleUpgrading, v1beta1.JMMissing, waiting, ""},
+		{"unwatched", "six", v1beta1.LifecycleStable, v1beta1.JMReady, stuck, ""},
 	} {
 		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: c.ns}}); client.IgnoreAlreadyExists(err) != nil {
 			t.Fatal(err)
@@ -68,6 +69,9 @@ func TestFleetCollectorCountsTheCache(t *testing.T) {
 		if c.lifecycle != "" {
 			fd.Status.LifecycleState, fd.Status.JobManagerDeploymentStatus = c.lifecycle, c.jm
 			fd.Status.Upgrade = c.upgrade
+			if c.stalled != "" {
+				fd.Status.Conditions = []metav1.Condition{{Type: "Stalled", Status: metav1.ConditionTrue, Reason: c.stalled, Message: "held", LastTransitionTime: metav1.Now()}}
+			}
 			if err := k8s.Status().Update(ctx, fd); err != nil {
 				t.Fatalf("write status of %s/%s: %v", c.ns, c.name, err)
 			}
@@ -111,6 +115,10 @@ func TestFleetCollectorCountsTheCache(t *testing.T) {
 		{"flink_operator_flinkdeployments_jobmanager_status", map[string]string{"namespace": "team-b", "status": "ERROR"}, 1},
 		{"flink_operator_flinkdeployments_take_down_stuck", map[string]string{"namespace": "team-a"}, 0},
 		{"flink_operator_flinkdeployments_take_down_stuck", map[string]string{"namespace": "team-b"}, 1},
+		{"flink_operator_flinkdeployments_stalled", map[string]string{"namespace": "team-b", "reason": "JobFailed"}, 1},
+		{"flink_operator_flinkdeployments_stalled", map[string]string{"namespace": "team-b", "reason": "UpgradeHeld"}, 1},
+		{"flink_operator_flinkdeployments_stalled", map[string]string{"namespace": "team-b", "reason": "ManualRestoreRequired"}, 0},
+		{"flink_operator_flinkdeployments_stalled", map[string]string{"namespace": "team-a", "reason": "UpgradeHeld"}, 0},
 	} {
 		m := find(t, reg, tc.name, tc.labels)
 		if m == nil {

@@ -371,6 +371,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.Flin
 		}
 		return objref.Of("FlinkDeployment", fd).Errorf("write status: %w", staleIfConflict(err))
 	}
+	observeRollout(&original.Status, &fd.Status, r.now())
 	r.fresh.remember(fd)
 	return nil
 }

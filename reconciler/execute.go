@@ -94,6 +94,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (gate.Decision, err
 			before = up.DeepCopy()
 		}
 		savepointsBefore := snapshotSavepoints(&p.fd.Status)
+		prevError := p.fd.Status.Error
 		d = gate.Decide(in)
 		if err := d.Validate(); err != nil {
 			return d, objref.Of("FlinkDeployment", p.fd).Errorf("check the upgrade gate's decision: %w", err)
@@ -117,6 +118,7 @@ func (r *Reconciler) drive(ctx context.Context, p *gatePass) (gate.Decision, err
 			}
 		}
 		countProgress(before, p, in.Now)
+		countDecision(before, d, p.fd.Status.Upgrade, prevError)
 		countSavepoints(savepointsBefore, snapshotSavepoints(&p.fd.Status))
 		again, err := r.act(ctx, p, d)
 		if err != nil || !again {

@@ -106,6 +106,8 @@ func TestSavepointUpgradeRestoresFromTheRecordedSavepoint(t *testing.T) {
 
 func TestFailedSavepointAppliesNothingAndRetriesBounded(t *testing.T) {
 	d := deployRunning(t, "spfail", "v1_20", statefulSpec("spfail", "savepoint", ""))
+	failures := metricValue(t, "flink_operator_upgrade_savepoint_failures_total", map[string]string{"operation": "upgrade"})
+	abandoned := metricValue(t, "flink_operator_upgrades_abandoned_total", map[string]string{"operation": "upgrade"})
 	d.sim.cluster.SetOperationBehavior(fakejm.OperationBehavior{Fail: true, FailureMessage: "Checkpoint was declined (tasks not ready)"})
 
 	updateFD(t, d.sim.ns, "spfail", newImage)
@@ -122,6 +124,8 @@ func TestFailedSavepointAppliesNothingAndRetriesBounded(t *testing.T) {
 	})
 	assert.Equal(t, 3, d.sim.stopTriggers(), "bounded retries")
 	assert.Len(t, d.sim.starts, 1, "no restart")
+	assert.Equal(t, failures+3, metricValue(t, "flink_operator_upgrade_savepoint_failures_total", map[string]string{"operation": "upgrade"}))
+	assert.Equal(t, abandoned+1, metricValue(t, "flink_operator_upgrades_abandoned_total", map[string]string{"operation": "upgrade"}))
 	assert.Equal(t, "flink:1.20", jmImage(t, d.sim.ns, "spfail"))
 	// Abandoned is Stalled, the generation's outcome (health.Apply).
 	assert.Equal(t, int64(2), fd.Status.ObservedGeneration)
@@ -397,8 +401,12 @@ func TestUpgradeMetrics(t *testing.T) {
 	upgrades := metricValue(t, "flink_operator_upgrades_total", map[string]string{"mode": "savepoint"})
 	savepoints := metricValue(t, "flink_operator_savepoint_duration_seconds", nil)
 	d := deployRunning(t, "metrics", "v1_20", statefulSpec("metrics", "savepoint", ""))
+	d.until("stable", 10, func(fd *v1beta1.FlinkDeployment) bool { return fd.Status.LifecycleState == v1beta1.LifecycleStable })
+	rollouts := metricValue(t, "flink_operator_rollout_duration_seconds", map[string]string{"kind": "change"})
 	updateFD(t, d.sim.ns, "metrics", newImage)
 	d.until("upgraded", 40, running)
+	d.until("stable again", 10, func(fd *v1beta1.FlinkDeployment) bool { return fd.Status.LifecycleState == v1beta1.LifecycleStable })
+	assert.Equal(t, rollouts+1, metricValue(t, "flink_operator_rollout_duration_seconds", map[string]string{"kind": "change"}), "the change's rollout is timed once")
 	assert.Equal(t, upgrades+1, metricValue(t, "flink_operator_upgrades_total", map[string]string{"mode": "savepoint"}))
 	assert.Equal(t, savepoints+1, metricValue(t, "flink_operator_savepoint_duration_seconds", nil))
 	assert.Positive(t, metricValue(t, "flink_operator_render_duration_seconds", nil))

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -99,6 +100,14 @@ func run(args []string) error {
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("load kubeconfig: %w", err)
+	}
+	// Refuse to run against a CRD that would prune the upgrade record from
+	// every status write (crdcheck.go).
+	crdCtx, cancelCRDCheck := context.WithTimeout(context.Background(), 30*time.Second)
+	err = checkInstalledCRD(crdCtx, cfg, func(msg string) { ctrl.Log.Info(msg) })
+	cancelCRDCheck()
+	if err != nil {
+		return err
 	}
 	scheme, err := reconciler.NewScheme()
 	if err != nil {

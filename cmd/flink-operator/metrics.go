@@ -13,6 +13,7 @@ import (
 // upgrade and REST error counts) register themselves when the metrics
 // package loads.
 func setupMetrics(mgr ctrl.Manager) error {
+	setBuildInfo()
 	if err := metrics.RegisterFleetCollector(mgr); err != nil {
 		return fmt.Errorf("register the FlinkDeployment fleet metrics: %w", err)
 	}

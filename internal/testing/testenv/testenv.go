@@ -44,8 +44,18 @@ type Env struct {
 	env    *envtest.Environment
 }
 
+// Option changes what Start sets up.
+type Option func(*envtest.Environment)
+
+// WithCRDPaths installs the CRDs in paths (files or folders) instead of the
+// chart's: to test the operator against a CRD other than its own, such as
+// the Apache operator's.
+func WithCRDPaths(paths ...string) Option {
+	return func(env *envtest.Environment) { env.CRDDirectoryPaths = paths }
+}
+
 // Start starts etcd and kube-apiserver and installs the CRDs of the chart.
-func Start() (*Env, error) {
+func Start(opts ...Option) (*Env, error) {
 	assets, err := Assets()
 	if err != nil {
 		return nil, err
@@ -54,6 +64,9 @@ func Start() (*Env, error) {
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "charts", "flink-operator", "crds")},
 		ErrorIfCRDPathMissing: true,
+	}
+	for _, o := range opts {
+		o(env)
 	}
 	// The default Service range (a /24) runs out after some 250 clusters;
 	// the scale benchmark creates 2,000 ClusterIP Services.

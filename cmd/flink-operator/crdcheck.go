@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// crdName is the FlinkDeployment CRD, shared with the Apache operator.
+const crdName = "flinkdeployments.flink.apache.org"
+
+// writeAheadFields are the status fields of this project that hold the
+// write-ahead record of an upgrade. The API server prunes a field the
+// installed CRD's schema does not declare, silently, from every status
+// write: with the Apache operator's CRD still installed, the operator
+// would write its record, read back nothing, and lose track of a
+// savepoint or take-down in flight.
+var writeAheadFields = []string{"upgrade", "deployedWith", "savepointTrigger", "highAvailability"}
+
+// errCRDMissingFields is the start-up refusal; it says what to run.
+type errCRDMissingFields struct{ missing []string }
+
+func (e *errCRDMissingFields) Error() string {
+	return fmt.Sprintf("check the installed CustomResourceDefinition %s: its schema lacks %s, which this operator records an upgrade in; "+
+		"the API server would silently drop them from every status write (is the Apache Flink operator's CRD still installed?). "+
+		"Refusing to start. Install this release's CRD, then restart the operator: "+
+		"helm show crds <repo>/flink-operator --version <chart version> | kubectl apply --server-side --force-conflicts -f - "+
+		"(or kubectl apply --server-side --force-conflicts -f charts/flink-operator/crds/%s.yaml from this release's source; "+
+		"helm upgrade does not update CRDs)", crdName, strings.Join(e.missing, ", "), strings.ReplaceAll(crdName, ".", "_"))
+}
+
+// checkInstalledCRD reads the installed FlinkDeployment CRD and fails when
+// the schema of its v1beta1 version would prune a write-ahead status field
+// or one of their sub-fields. A CRD it may not read (RBAC of a
+// namespaced install) is reported through warn, not refused.
+func checkInstalledCRD(ctx context.Context, cfg *rest.Config, warn func(msg string)) error {
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return fmt.Errorf("check the installed CustomResourceDefinition %s: create a client: %w", crdName, err)
+	}
+	crd := &unstructured.Unstructured{}
+	crd.SetGroupVersionKind(schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"})
+	if err := c.Get(ctx, client.ObjectKey{Name: crdName}, crd); err != nil {
+		if apierrors.IsForbidden(err) {
+			warn(fmt.Sprintf("cannot read CustomResourceDefinition %s to check its status schema (%v); grant get on it to check at start-up", crdName, err))
+			return nil
+		}
+		return fmt.Errorf("check the installed CustomResourceDefinition %s: %w", crdName, err)
+	}
+	status, err := statusSchema(crd)
+	if err != nil {
+		return err
+	}
+	if missing := missingFields(status, requiredStatusFields()); len(missing) > 0 {
+		return &errCRDMissingFields{missing: missing}
+	}
+	return nil
+}
+
+// statusSchema is the openAPIV3Schema of status in the CRD's v1beta1
+// version.
+func statusSchema(crd *unstructured.Unstructured) (map[string]any, error) {
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	for _, v := range versions {
+		version, _ := v.(map[string]any)
+		if version["name"] != v1beta1.GroupVersion.Version {
+			continue
+		}
+		status, found, _ := unstructured.NestedMap(version, "schema", "openAPIV3Schema", "properties", "status")
+		if !found {
+			return map[string]any{}, nil
+		}
+		return status, nil
+	}
+	return nil, fmt.Errorf("check the installed CustomResourceDefinition %s: it has no version %s", crdName, v1beta1.GroupVersion.Version)
+}
+
+// requiredStatusFields lists the write-ahead fields and their direct
+// sub-fields as dotted paths under status, from the Go types, so a field
+// added to the record is checked without editing this list.
+func requiredStatusFields() []string {
+	st := reflect.TypeOf(v1beta1.FlinkDeploymentStatus{})
+	var out []string
+	for _, name := range writeAheadFields {
+		out = append(out, name)
+		f, ok := fieldByJSON(st, name)
+		if !ok {
+			panic("v1beta1.FlinkDeploymentStatus has no field " + name)
+		}
+		t := f.Type
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if j := jsonName(t.Field(i)); j != "" {
+				out = append(out, name+"."+j)
+			}
+		}
+	}
+	return out
+}
+
+func fieldByJSON(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		if jsonName(t.Field(i)) == name {
+			return t.Field(i), true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "-" || !f.IsExported() {
+		return ""
+	}
+	return name
+}
+
+// missingFields returns the paths of fields a structural schema would
+// prune: not declared, and no x-kubernetes-preserve-unknown-fields at or
+// above them.
+func missingFields(status map[string]any, paths []string) []string {
+	var missing []string
+	for _, path := range paths {
+		if parent, _, nested := strings.Cut(path, "."); nested && slices.Contains(missing, "status."+parent) {
+			continue // reported with its parent
+		}
+		node := status
+		for _, part := range strings.Split(path, ".") {
+			if keep, _ := node["x-kubernetes-preserve-unknown-fields"].(bool); keep {
+				break
+			}
+			props, _ := node["properties"].(map[string]any)
+			next, ok := props[part].(map[string]any)
+			if !ok {
+				missing = append(missing, "status."+path)
+				break
+			}
+			node = next
+		}
+	}
+	return missing
+}
