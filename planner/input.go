@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -69,7 +70,7 @@ func deployedFromFile(base *v1beta1.FlinkDeployment) (*deployed, error) {
 	spec := Defaulted(&base.Spec)
 	enc, err := v1beta1.EncodeReconciledSpec(*spec, false)
 	if err != nil {
-		return nil, fmt.Errorf("FlinkDeployment/%s/%s: record the base spec as deployed: %w", base.Namespace, base.Name, err)
+		return nil, objref.Of("FlinkDeployment", base).Errorf("record the base spec as deployed: %w", err)
 	}
 	d := &deployed{spec: spec, status: &v1beta1.FlinkDeploymentStatus{
 		ReconciliationStatus: v1beta1.ReconciliationStatus{LastReconciledSpec: enc, State: v1beta1.ReconciliationDeployed},
@@ -109,7 +110,7 @@ func deployedFromFile(base *v1beta1.FlinkDeployment) (*deployed, error) {
 func deployedFromStatus(base *v1beta1.FlinkDeployment) (*deployed, error) {
 	spec, first, err := v1beta1.DecodeReconciledSpec(base.Status.ReconciliationStatus.LastReconciledSpec)
 	if err != nil {
-		return nil, fmt.Errorf("FlinkDeployment/%s/%s: %w", base.Namespace, base.Name, err)
+		return nil, objref.Of("FlinkDeployment", base).Errorf("read the live status: %w", err)
 	}
 	d := &deployed{spec: Defaulted(spec), first: first, status: base.Status.DeepCopy(), live: true}
 	st := d.status

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -85,7 +86,7 @@ func objectYAML(o *unstructured.Unstructured) (string, error) {
 	}
 	b, err := yaml.Marshal(o.Object)
 	if err != nil {
-		return "", fmt.Errorf("encode %s/%s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+		return "", objref.Of(o.GetKind(), o).Errorf("encode: %w", err)
 	}
 	return string(b), nil
 }

@@ -13,11 +13,15 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // crdName is the FlinkDeployment CRD, shared with the Apache operator.
 const crdName = "flinkdeployments.flink.apache.org"
+
+// crdRef names it in errors.
+var crdRef = objref.Ref{Kind: "CustomResourceDefinition", Name: crdName}
 
 // writeAheadFields are the status fields of this project that hold the
 // write-ahead record of an upgrade. The API server prunes a field the
@@ -46,7 +50,7 @@ func (e *errCRDMissingFields) Error() string {
 func checkInstalledCRD(ctx context.Context, cfg *rest.Config, warn func(msg string)) error {
 	c, err := client.New(cfg, client.Options{})
 	if err != nil {
-		return fmt.Errorf("check the installed CustomResourceDefinition %s: create a client: %w", crdName, err)
+		return crdRef.Errorf("create a client to check the installed definition: %w", err)
 	}
 	crd := &unstructured.Unstructured{}
 	crd.SetGroupVersionKind(schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"})
@@ -55,7 +59,7 @@ func checkInstalledCRD(ctx context.Context, cfg *rest.Config, warn func(msg stri
 			warn(fmt.Sprintf("cannot read CustomResourceDefinition %s to check its status schema (%v); grant get on it to check at start-up", crdName, err))
 			return nil
 		}
-		return fmt.Errorf("check the installed CustomResourceDefinition %s: %w", crdName, err)
+		return crdRef.Errorf("check the installed definition: %w", err)
 	}
 	status, err := statusSchema(crd)
 	if err != nil {
@@ -82,7 +86,7 @@ func statusSchema(crd *unstructured.Unstructured) (map[string]any, error) {
 		}
 		return status, nil
 	}
-	return nil, fmt.Errorf("check the installed CustomResourceDefinition %s: it has no version %s", crdName, v1beta1.GroupVersion.Version)
+	return nil, crdRef.Errorf("check the installed definition: it has no version %s", v1beta1.GroupVersion.Version)
 }
 
 // requiredStatusFields lists the write-ahead fields and their direct
