@@ -19,9 +19,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
-	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -47,6 +45,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	allowHTTP := fs.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
 	jobID := fs.String("job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
 	restorePath := fs.String("restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath)")
+	strictKinds := fs.Bool("strict-kinds", false, "refuse every kind but FlinkDeployment, instead of passing other kinds through unchanged")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, renderUsage)
@@ -68,9 +67,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	var deployedWith *v1beta1.DeployedWith
+	opts := renderOptions{
+		namespace:   *namespace,
+		context:     renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
+		strictKinds: *strictKinds,
+	}
 	if *jobID != "" || *restorePath != "" {
-		deployedWith = &v1beta1.DeployedWith{JobID: *jobID, RestorePath: *restorePath}
+		opts.deployedWith = &v1beta1.DeployedWith{JobID: *jobID, RestorePath: *restorePath}
 	}
 	var objs []*unstructured.Unstructured
 	failed := false
@@ -81,29 +84,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		// Settings the operator would not carry out: not errors, but
-		// never silent.
-		warn := func(e *decode.Error) { fmt.Fprintln(stderr, "warning:", e) }
-		var rendered []*unstructured.Unstructured
-		var errs []*decode.Error
-		src := planner.Source{Name: name, Data: data}
-		if deployedWith != nil || planner.HasDeployedWith(src) {
-			// A live object (or --job-id, --restore-path): rendered as
-			// its cluster runs, so that kubectl diff shows no change.
-			rendered, errs = planner.RenderDeployed(src, *namespace, deployedWith,
-				planner.Options{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP}, warn)
-		} else {
-			rendered, errs = renderer.RenderFile(name, data, renderer.FileOptions{
-				Namespace: *namespace,
-				Context:   renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
-				Warn:      warn,
-			})
+		r := renderInput(name, data, opts)
+		// Settings the operator would not carry out, and kinds it does
+		// not handle yet: not errors, but never silent.
+		for _, n := range r.notes {
+			fmt.Fprintln(stderr, "note:", n, "- passed through unchanged")
 		}
-		for _, e := range errs {
+		for _, w := range r.warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+		for _, e := range r.errs {
 			fmt.Fprintln(stderr, e)
 		}
-		failed = failed || len(errs) > 0
-		objs = append(objs, rendered...)
+		failed = failed || len(r.errs) > 0
+		objs = append(objs, r.objects...)
 	}
 	// Partial output is worse than none: applied or diffed, it would look
 	// like a cluster missing objects.
@@ -138,6 +132,12 @@ cluster runs, with the job id and restore path of status.deployedWith, so
   flink-render live.yaml | kubectl diff -f -
 shows only real changes; --job-id and --restore-path do the same for a
 file without status.
+
+Other kinds (the rest of a kustomize build or an Argo CD app) pass through
+unchanged, before the rendered objects of each file; a kind: List is
+flattened. The kinds of flink.apache.org this operator does not handle yet
+(FlinkSessionJob, ...) pass through with a note on stderr. --strict-kinds
+refuses every kind but FlinkDeployment.
 
 flink-render plan says what the operator will do with a change: the
 change class, whether and how a job restarts and keeps its state, and the

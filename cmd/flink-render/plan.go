@@ -60,6 +60,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	noDiff := fl.Bool("no-diff", false, "list the changed objects without their diffs (text output)")
 	fetcherImage := fl.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the jar-fetching init container, as the operator's --fetcher-image")
 	allowHTTP := fl.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	strictKinds := fl.Bool("strict-kinds", false, "refuse every kind but FlinkDeployment, instead of ignoring other kinds")
 	fl.Usage = func() {
 		fmt.Fprint(stderr, planUsage)
 		fl.PrintDefaults()
@@ -90,6 +91,12 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		sources, err := readSources(p, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", p, err)
+			failed = true
+			continue
+		}
+		sources, err = planSources(sources, *strictKinds, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
 			failed = true
 			continue
 		}
@@ -148,6 +155,27 @@ func parseInterspersed(fl *flag.FlagSet, args []string) ([]string, bool) {
 		positional = append(positional, fl.Arg(0))
 		args = fl.Args()[1:]
 	}
+}
+
+// planSources keeps the FlinkDeployments of sources: plan ignores other
+// kinds (splitKinds), and notes the kinds of flink.apache.org it does not
+// plan.
+func planSources(sources []planner.Source, strict bool, stderr io.Writer) ([]planner.Source, error) {
+	var out []planner.Source
+	for _, src := range sources {
+		sp, err := splitKinds(src.Name, src.Data, strict)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range sp.notes {
+			fmt.Fprintln(stderr, "note:", n, "- not planned")
+		}
+		out = append(out, planner.Source{Name: src.Name, Data: sp.flink})
+		for _, item := range sp.items {
+			out = append(out, planner.Source{Name: src.Name, Data: item})
+		}
+	}
+	return out, nil
 }
 
 // notLive says why a --live input is not a live object, "" when it is.
