@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -39,7 +38,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("flink-render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	output := fs.String("o", "yaml", "output format: yaml or json")
-	outputDir := fs.String("output-dir", "", "write one file per object into `DIR` instead of standard output")
+	outputDir := fs.String("output-dir", "", "write one file per object into `DIR` instead of standard output; flink-render owns DIR and replaces all of it on each run")
 	namespace := fs.String("namespace", "default", "namespace for FlinkDeployments that name none")
 	fetcherImage := fs.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
 	allowHTTP := fs.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
@@ -168,23 +167,6 @@ func encode(format string, objs []*unstructured.Unstructured) ([]byte, error) {
 		return renderer.EncodeJSON(objs)
 	}
 	return renderer.EncodeYAML(objs)
-}
-
-func writeDir(dir, format string, objs []*unstructured.Unstructured) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create output folder: %w", err)
-	}
-	for _, o := range objs {
-		out, err := encode(format, []*unstructured.Unstructured{o})
-		if err != nil {
-			return err
-		}
-		path := filepath.Join(dir, renderer.FileName(o, format))
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", renderer.ObjectID(o), err)
-		}
-	}
-	return nil
 }
 
 func buildVersion() string {
