@@ -35,6 +35,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "plan" {
 		return runPlan(args[1:], stdin, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "fn" {
+		return runFn(args[1:], stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("flink-render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	output := fs.String("o", "yaml", "output format: yaml or json")
