@@ -30,56 +30,50 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	// Only "plan" as the first argument is the subcommand: a file named
-	// plan is still rendered as ./plan.
+	// Only "plan", "fn" or "completion" as the first argument is a
+	// subcommand: a file of that name is still rendered as ./plan.
 	if len(args) > 0 && args[0] == "plan" {
 		return runPlan(args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "completion" {
+		return runCompletion(args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "fn" {
 		return runFn(args[1:], stdin, stdout, stderr)
 	}
-	fs := flag.NewFlagSet("flink-render", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	output := fs.String("o", "yaml", "output format: yaml or json")
-	outputDir := fs.String("output-dir", "", "write one file per object into `DIR` instead of standard output; flink-render owns DIR and replaces all of it on each run")
-	namespace := fs.String("namespace", "default", "namespace for FlinkDeployments that name none")
-	fetcherImage := fs.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
-	allowHTTP := fs.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
-	jobID := fs.String("job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
-	restorePath := fs.String("restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath)")
-	strictKinds := fs.Bool("strict-kinds", false, "refuse every kind but FlinkDeployment, instead of passing other kinds through unchanged")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, renderUsage)
-		fs.PrintDefaults()
+	fs, f := renderFlags()
+	inputs, code, ok := parseArgs(fs, args, renderUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *showVersion {
+	if f.showVersion {
 		fmt.Fprintln(stdout, "flink-render", buildVersion())
 		return 0
 	}
-	if *output != "yaml" && *output != "json" {
-		fmt.Fprintf(stderr, "flink-render: -o %q: must be yaml or json\n", *output)
-		return 2
+	if f.output != "yaml" && f.output != "json" {
+		return usageError(stderr, "flink-render", "--output %q: must be yaml or json", f.output)
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	inputs, err := expandInputs(append(f.files, inputs...), f.recursive)
+	if err != nil {
+		fmt.Fprintln(stderr, "flink-render:", err)
+		return 1
+	}
+	if len(inputs) == 0 {
+		printUsage(fs, renderUsage, stderr)
 		return 2
 	}
 
 	opts := renderOptions{
-		namespace:   *namespace,
-		context:     renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
-		strictKinds: *strictKinds,
+		namespace:   f.namespace,
+		context:     renderer.RenderContext{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP},
+		strictKinds: f.strictKinds,
 	}
-	if *jobID != "" || *restorePath != "" {
-		opts.deployedWith = &v1beta1.DeployedWith{JobID: *jobID, RestorePath: *restorePath}
+	if f.jobID != "" || f.restorePath != "" {
+		opts.deployedWith = &v1beta1.DeployedWith{JobID: f.jobID, RestorePath: f.restorePath}
 	}
 	var objs []*unstructured.Unstructured
 	failed := false
-	for _, name := range fs.Args() {
+	for _, name := range inputs {
 		data, err := readInput(name, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -106,14 +100,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if failed {
 		return 1
 	}
-	if *outputDir != "" {
-		if err := writeDir(*outputDir, *output, objs); err != nil {
+	if f.outputDir != "" {
+		if err := writeDir(f.outputDir, f.output, objs); err != nil {
 			fmt.Fprintln(stderr, "flink-render:", err)
 			return 1
 		}
 		return 0
 	}
-	out, err := encode(*output, objs)
+	out, err := encode(f.output, objs)
 	if err != nil {
 		fmt.Fprintln(stderr, "flink-render:", err)
 		return 1
@@ -125,8 +119,39 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-const renderUsage = `usage: flink-render [flags] FILE...  (FILE - reads standard input)
-       flink-render plan [flags] BASE HEAD  (flink-render plan -h for more)
+// renderFlagValues are flink-render's flags (renderFlags); completion.go
+// lists them too.
+type renderFlagValues struct {
+	output, outputDir, namespace, fetcherImage, jobID, restorePath string
+	files                                                          stringList
+	recursive, allowHTTP, strictKinds, showVersion                 bool
+}
+
+func renderFlags() (*flag.FlagSet, *renderFlagValues) {
+	fs := flag.NewFlagSet("flink-render", flag.ContinueOnError)
+	f := &renderFlagValues{}
+	fs.StringVar(&f.output, "output", "yaml", "output format: yaml or json")
+	fs.StringVar(&f.output, "o", "yaml", "shorthand for --output")
+	fs.StringVar(&f.outputDir, "output-dir", "", "write one file per object into `DIR` instead of standard output; flink-render owns DIR and replaces all of it on each run")
+	fs.StringVar(&f.namespace, "namespace", "default", "namespace for FlinkDeployments that name none")
+	fs.StringVar(&f.namespace, "n", "default", "shorthand for --namespace")
+	fs.Var(&f.files, "filename", "`FILE` or folder to render, like an argument (repeatable; - reads standard input)")
+	fs.Var(&f.files, "f", "shorthand for --filename")
+	fs.BoolVar(&f.recursive, "recursive", false, "read the folders of -f and of the arguments recursively (default: their top level)")
+	fs.BoolVar(&f.recursive, "R", false, "shorthand for --recursive")
+	fs.StringVar(&f.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
+	fs.BoolVar(&f.allowHTTP, "allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	fs.StringVar(&f.jobID, "job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
+	fs.StringVar(&f.restorePath, "restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath)")
+	fs.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of passing other kinds through unchanged")
+	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
+	return fs, f
+}
+
+const renderUsage = `usage: flink-render [flags] FILE|DIR...  (- reads standard input)
+       flink-render plan [flags] BASE HEAD  (flink-render plan --help for more)
+       flink-render fn  (a KRM function: docs/kustomize.md)
+       flink-render completion bash|zsh|fish
 
 Prints the Kubernetes objects flink-operator applies for FlinkDeployments.
 An object that carries a status (kubectl get -o yaml) is rendered as its
@@ -148,10 +173,18 @@ diff of the rendered objects. Its exit status is 0 when no job restarts,
 without its state, 5 when the operator would hold the change, 1 for
 invalid input.
 
+Flags go anywhere among the arguments. A folder (an argument or -f DIR)
+is read as kubectl reads it: its .yaml, .yml and .json files, with -R
+those of every folder below it too.
+
 Examples:
   flink-render examples/basic.yaml
-  flink-render -o json --namespace analytics job.yaml
+  flink-render job.yaml -o json -n analytics
+  flink-render -R -f deploy/ --output-dir rendered/
+  kustomize build overlays/prod | flink-render -
+  flink-render live.yaml | kubectl diff -f -
   git show main:job.yaml | flink-render plan - job.yaml
+  source <(flink-render completion bash)
 
 Exit status: 0 rendered, 1 invalid input, 2 usage.
 
