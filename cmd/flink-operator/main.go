@@ -3,8 +3,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -20,11 +22,36 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// --help was asked for and printed: not a failure.
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "flink-operator:", err)
 		os.Exit(1)
 	}
 }
+
+// helpOutput is where --help goes: standard output, as users of
+// flink-operator --help | less expect.
+var helpOutput io.Writer = os.Stdout
+
+const operatorUsage = `usage: flink-operator [flags]
+
+Runs the FlinkDeployment controller: watches FlinkDeployments (of every
+namespace, or of --watch-namespaces) and applies the Kubernetes objects
+of their Flink clusters, upgrading jobs as their upgradeMode says.
+
+Examples:
+  flink-operator --kubeconfig ~/.kube/config
+  flink-operator --watch-namespaces analytics,etl --leader-elect
+  flink-operator --label-selector shard=a --leader-election-id flink-operator-a
+  flink-operator --webhook --webhook-cert-dir /tmp/k8s-webhook-server/serving-certs
+
+The Helm chart (charts/flink-operator) sets these for a cluster install.
+
+flags:
+`
 
 type options struct {
 	watchNamespaces  string
@@ -71,8 +98,18 @@ func run(args []string) error {
 	var hooks webhookOptions
 	addWebhookFlags(fs, &hooks)
 	memory := bindMemoryFlags(fs)
+	// The flag package would print the flags to stderr on --help and on
+	// any mistake; --help prints them to stdout, a mistake only its error.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(helpOutput, operatorUsage)
+			fs.SetOutput(helpOutput)
+			fs.PrintDefaults()
+			return err
+		}
+		return fmt.Errorf("%w (run 'flink-operator --help' for usage)", err)
 	}
 	if err := election.validate(); err != nil {
 		return err

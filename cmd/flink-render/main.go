@@ -14,14 +14,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
-	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -33,91 +30,84 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	// Only "plan" as the first argument is the subcommand: a file named
-	// plan is still rendered as ./plan.
+	// Only "plan", "fn" or "completion" as the first argument is a
+	// subcommand: a file of that name is still rendered as ./plan.
 	if len(args) > 0 && args[0] == "plan" {
 		return runPlan(args[1:], stdin, stdout, stderr)
 	}
-	fs := flag.NewFlagSet("flink-render", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	output := fs.String("o", "yaml", "output format: yaml or json")
-	outputDir := fs.String("output-dir", "", "write one file per object into `DIR` instead of standard output")
-	namespace := fs.String("namespace", "default", "namespace for FlinkDeployments that name none")
-	fetcherImage := fs.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
-	allowHTTP := fs.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
-	jobID := fs.String("job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
-	restorePath := fs.String("restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath)")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, renderUsage)
-		fs.PrintDefaults()
+	if len(args) > 0 && args[0] == "completion" {
+		return runCompletion(args[1:], stdout, stderr)
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if len(args) > 0 && args[0] == "fn" {
+		return runFn(args[1:], stdin, stdout, stderr)
 	}
-	if *showVersion {
+	fs, f := renderFlags()
+	inputs, code, ok := parseArgs(fs, args, renderUsage, stdout, stderr)
+	if !ok {
+		return code
+	}
+	if f.showVersion {
 		fmt.Fprintln(stdout, "flink-render", buildVersion())
 		return 0
 	}
-	if *output != "yaml" && *output != "json" {
-		fmt.Fprintf(stderr, "flink-render: -o %q: must be yaml or json\n", *output)
-		return 2
+	if f.output != "yaml" && f.output != "json" {
+		return usageError(stderr, "flink-render", "--output %q: must be yaml or json", f.output)
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
+	inputs, err := expandInputs(append(f.files, inputs...), f.recursive)
+	if err != nil {
+		fmt.Fprintln(stderr, "flink-render:", err)
+		return 1
+	}
+	if len(inputs) == 0 {
+		printUsage(fs, renderUsage, stderr)
 		return 2
 	}
 
-	var deployedWith *v1beta1.DeployedWith
-	if *jobID != "" || *restorePath != "" {
-		deployedWith = &v1beta1.DeployedWith{JobID: *jobID, RestorePath: *restorePath}
+	opts := renderOptions{
+		namespace:   f.namespace,
+		context:     renderer.RenderContext{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP},
+		strictKinds: f.strictKinds,
+	}
+	if f.jobID != "" || f.restorePath != "" {
+		opts.deployedWith = &v1beta1.DeployedWith{JobID: f.jobID, RestorePath: f.restorePath}
 	}
 	var objs []*unstructured.Unstructured
 	failed := false
-	for _, name := range fs.Args() {
+	for _, name := range inputs {
 		data, err := readInput(name, stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			failed = true
 			continue
 		}
-		// Settings the operator would not carry out: not errors, but
-		// never silent.
-		warn := func(e *decode.Error) { fmt.Fprintln(stderr, "warning:", e) }
-		var rendered []*unstructured.Unstructured
-		var errs []*decode.Error
-		src := planner.Source{Name: name, Data: data}
-		if deployedWith != nil || planner.HasDeployedWith(src) {
-			// A live object (or --job-id, --restore-path): rendered as
-			// its cluster runs, so that kubectl diff shows no change.
-			rendered, errs = planner.RenderDeployed(src, *namespace, deployedWith,
-				planner.Options{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP}, warn)
-		} else {
-			rendered, errs = renderer.RenderFile(name, data, renderer.FileOptions{
-				Namespace: *namespace,
-				Context:   renderer.RenderContext{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP},
-				Warn:      warn,
-			})
+		r := renderInput(name, data, opts)
+		// Settings the operator would not carry out, and kinds it does
+		// not handle yet: not errors, but never silent.
+		for _, n := range r.notes {
+			fmt.Fprintln(stderr, "note:", n, "- passed through unchanged")
 		}
-		for _, e := range errs {
+		for _, w := range r.warnings {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+		for _, e := range r.errs {
 			fmt.Fprintln(stderr, e)
 		}
-		failed = failed || len(errs) > 0
-		objs = append(objs, rendered...)
+		failed = failed || len(r.errs) > 0
+		objs = append(objs, r.objects...)
 	}
 	// Partial output is worse than none: applied or diffed, it would look
 	// like a cluster missing objects.
 	if failed {
 		return 1
 	}
-	if *outputDir != "" {
-		if err := writeDir(*outputDir, *output, objs); err != nil {
+	if f.outputDir != "" {
+		if err := writeDir(f.outputDir, f.output, objs); err != nil {
 			fmt.Fprintln(stderr, "flink-render:", err)
 			return 1
 		}
 		return 0
 	}
-	out, err := encode(*output, objs)
+	out, err := encode(f.output, objs)
 	if err != nil {
 		fmt.Fprintln(stderr, "flink-render:", err)
 		return 1
@@ -129,8 +119,39 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-const renderUsage = `usage: flink-render [flags] FILE...  (FILE - reads standard input)
-       flink-render plan [flags] BASE HEAD  (flink-render plan -h for more)
+// renderFlagValues are flink-render's flags (renderFlags); completion.go
+// lists them too.
+type renderFlagValues struct {
+	output, outputDir, namespace, fetcherImage, jobID, restorePath string
+	files                                                          stringList
+	recursive, allowHTTP, strictKinds, showVersion                 bool
+}
+
+func renderFlags() (*flag.FlagSet, *renderFlagValues) {
+	fs := flag.NewFlagSet("flink-render", flag.ContinueOnError)
+	f := &renderFlagValues{}
+	fs.StringVar(&f.output, "output", "yaml", "output format: yaml or json")
+	fs.StringVar(&f.output, "o", "yaml", "shorthand for --output")
+	fs.StringVar(&f.outputDir, "output-dir", "", "write one file per object into `DIR` instead of standard output; flink-render owns DIR and replaces all of it on each run")
+	fs.StringVar(&f.namespace, "namespace", "default", "namespace for FlinkDeployments that name none")
+	fs.StringVar(&f.namespace, "n", "default", "shorthand for --namespace")
+	fs.Var(&f.files, "filename", "`FILE` or folder to render, like an argument (repeatable; - reads standard input)")
+	fs.Var(&f.files, "f", "shorthand for --filename")
+	fs.BoolVar(&f.recursive, "recursive", false, "read the folders of -f and of the arguments recursively (default: their top level)")
+	fs.BoolVar(&f.recursive, "R", false, "shorthand for --recursive")
+	fs.StringVar(&f.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
+	fs.BoolVar(&f.allowHTTP, "allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	fs.StringVar(&f.jobID, "job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
+	fs.StringVar(&f.restorePath, "restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath)")
+	fs.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of passing other kinds through unchanged")
+	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
+	return fs, f
+}
+
+const renderUsage = `usage: flink-render [flags] FILE|DIR...  (- reads standard input)
+       flink-render plan [flags] BASE HEAD  (flink-render plan --help for more)
+       flink-render fn  (a KRM function: docs/kustomize.md)
+       flink-render completion bash|zsh|fish
 
 Prints the Kubernetes objects flink-operator applies for FlinkDeployments.
 An object that carries a status (kubectl get -o yaml) is rendered as its
@@ -139,6 +160,12 @@ cluster runs, with the job id and restore path of status.deployedWith, so
 shows only real changes; --job-id and --restore-path do the same for a
 file without status.
 
+Other kinds (the rest of a kustomize build or an Argo CD app) pass through
+unchanged, before the rendered objects of each file; a kind: List is
+flattened. The kinds of flink.apache.org this operator does not handle yet
+(FlinkSessionJob, ...) pass through with a note on stderr. --strict-kinds
+refuses every kind but FlinkDeployment.
+
 flink-render plan says what the operator will do with a change: the
 change class, whether and how a job restarts and keeps its state, and the
 diff of the rendered objects. Its exit status is 0 when no job restarts,
@@ -146,10 +173,18 @@ diff of the rendered objects. Its exit status is 0 when no job restarts,
 without its state, 5 when the operator would hold the change, 1 for
 invalid input.
 
+Flags go anywhere among the arguments. A folder (an argument or -f DIR)
+is read as kubectl reads it: its .yaml, .yml and .json files, with -R
+those of every folder below it too.
+
 Examples:
   flink-render examples/basic.yaml
-  flink-render -o json --namespace analytics job.yaml
+  flink-render job.yaml -o json -n analytics
+  flink-render -R -f deploy/ --output-dir rendered/
+  kustomize build overlays/prod | flink-render -
+  flink-render live.yaml | kubectl diff -f -
   git show main:job.yaml | flink-render plan - job.yaml
+  source <(flink-render completion bash)
 
 Exit status: 0 rendered, 1 invalid input, 2 usage.
 
@@ -168,23 +203,6 @@ func encode(format string, objs []*unstructured.Unstructured) ([]byte, error) {
 		return renderer.EncodeJSON(objs)
 	}
 	return renderer.EncodeYAML(objs)
-}
-
-func writeDir(dir, format string, objs []*unstructured.Unstructured) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create output folder: %w", err)
-	}
-	for _, o := range objs {
-		out, err := encode(format, []*unstructured.Unstructured{o})
-		if err != nil {
-			return err
-		}
-		path := filepath.Join(dir, renderer.FileName(o, format))
-		if err := os.WriteFile(path, out, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", renderer.ObjectID(o), err)
-		}
-	}
-	return nil
 }
 
 func buildVersion() string {

@@ -65,6 +65,7 @@ func TestOutputDir(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	assert.ElementsMatch(t, []string{
+		".flink-render",
 		"default_configmap_flink-config-basic-example.yaml",
 		"default_configmap_pod-template-basic-example.yaml",
 		"default_service_basic-example.yaml",
@@ -154,4 +155,35 @@ func TestUnsupportedSettingIsAWarning(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "kind: Deployment")
 	assert.Regexp(t, `^warning: -:\d+: spec.flinkConfiguration\[job.autoscaler.enabled\]: the job autoscaler is not supported`, stderr)
+}
+
+// --output-dir owns its folder: the file of an object that went away does
+// not stay behind, and a folder flink-render did not write is refused.
+func TestOutputDirReplacesStaleFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	two := basicDeployment(t, "one", "default") + "---\n" + basicDeployment(t, "two", "default")
+	code, _, stderr := runCLI(t, two, "--output-dir", dir, "-")
+	require.Equal(t, 0, code, stderr)
+	assert.FileExists(t, filepath.Join(dir, "default_deployment_two.yaml"))
+
+	code, _, stderr = runCLI(t, basicDeployment(t, "one", "default"), "--output-dir", dir, "-")
+	require.Equal(t, 0, code, stderr)
+	assert.FileExists(t, filepath.Join(dir, "default_deployment_one.yaml"))
+	assert.NoFileExists(t, filepath.Join(dir, "default_deployment_two.yaml"), "stale file left behind")
+	assert.NoFileExists(t, filepath.Join(dir, "default_service_two-rest.yaml"), "stale file left behind")
+	siblings, err := os.ReadDir(filepath.Dir(dir))
+	require.NoError(t, err)
+	assert.Len(t, siblings, 1, "no temporary folder left over")
+
+	// A failed run leaves the previous output as it was.
+	code, _, _ = runCLI(t, "kind: nothing\n", "--output-dir", dir, "-")
+	assert.Equal(t, 1, code)
+	assert.FileExists(t, filepath.Join(dir, "default_deployment_one.yaml"))
+
+	mine := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(mine, "kustomization.yaml"), []byte("resources: []\n"), 0o644))
+	code, _, stderr = runCLI(t, basicDeployment(t, "one", "default"), "--output-dir", mine, "-")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "holds files flink-render did not write")
+	assert.FileExists(t, filepath.Join(mine, "kustomization.yaml"))
 }

@@ -48,36 +48,42 @@ When several apply, the most serious wins: 4, then 5, then 3.
 flags:
 `
 
+// planFlags are flink-render plan's flags; completion.go lists them too.
+type planFlagValues struct {
+	output, namespace, live, fetcherImage string
+	noDiff, allowHTTP, strictKinds        bool
+}
+
+func planFlags() (*flag.FlagSet, *planFlagValues) {
+	fl := flag.NewFlagSet("flink-render plan", flag.ContinueOnError)
+	f := &planFlagValues{}
+	fl.StringVar(&f.output, "output", "text", "output format: text or json (the planner.Plan struct)")
+	fl.StringVar(&f.output, "o", "text", "shorthand for --output")
+	fl.StringVar(&f.namespace, "namespace", "default", "namespace for FlinkDeployments that name none")
+	fl.StringVar(&f.namespace, "n", "default", "shorthand for --namespace")
+	fl.StringVar(&f.live, "live", "", "plan against the live object in `FILE` (its status), instead of a BASE")
+	fl.BoolVar(&f.noDiff, "no-diff", false, "list the changed objects without their diffs (text output)")
+	fl.StringVar(&f.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the jar-fetching init container, as the operator's --fetcher-image")
+	fl.BoolVar(&f.allowHTTP, "allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	fl.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of ignoring other kinds")
+	return fl, f
+}
+
 // runPlan is flink-render plan.
 func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fl := flag.NewFlagSet("flink-render plan", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var output string
-	fl.StringVar(&output, "output", "text", "output format: text or json (the planner.Plan struct)")
-	fl.StringVar(&output, "o", "text", "shorthand for --output")
-	namespace := fl.String("namespace", "default", "namespace for FlinkDeployments that name none")
-	live := fl.String("live", "", "plan against the live object in `FILE` (its status), instead of a BASE")
-	noDiff := fl.Bool("no-diff", false, "list the changed objects without their diffs (text output)")
-	fetcherImage := fl.String("fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the jar-fetching init container, as the operator's --fetcher-image")
-	allowHTTP := fl.Bool("allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
-	fl.Usage = func() {
-		fmt.Fprint(stderr, planUsage)
-		fl.PrintDefaults()
-	}
-	paths, ok := parseInterspersed(fl, args)
+	fl, f := planFlags()
+	paths, code, ok := parseArgs(fl, args, planUsage, stdout, stderr)
 	if !ok {
-		return 2
+		return code
 	}
-	if output != "text" && output != "json" {
-		fmt.Fprintf(stderr, "flink-render plan: --output %q: must be text or json\n", output)
-		return 2
+	if f.output != "text" && f.output != "json" {
+		return usageError(stderr, "flink-render plan", "--output %q: must be text or json", f.output)
 	}
-	if *live != "" {
-		paths = append([]string{*live}, paths...)
+	if f.live != "" {
+		paths = append([]string{f.live}, paths...)
 	}
 	if len(paths) != 2 {
-		fl.Usage()
-		return 2
+		return usageError(stderr, "flink-render plan", "want BASE and HEAD (or --live LIVE and HEAD), got %d arguments", len(paths))
 	}
 	if paths[0] == "-" && paths[1] == "-" {
 		fmt.Fprintln(stderr, "flink-render plan: only one of BASE and HEAD can be standard input")
@@ -93,7 +99,13 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		set, errs := planner.Load(sources, *namespace)
+		sources, err = planSources(sources, f.strictKinds, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			failed = true
+			continue
+		}
+		set, errs := planner.Load(sources, f.namespace)
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
 		}
@@ -103,13 +115,13 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if failed {
 		return 1
 	}
-	if *live != "" {
+	if f.live != "" {
 		if msg := notLive(sets[0]); msg != "" {
-			fmt.Fprintf(stderr, "%s: %s\n", *live, msg)
+			fmt.Fprintf(stderr, "%s: %s\n", f.live, msg)
 			return 1
 		}
 	}
-	plan, errs := planner.Build(sets[0], sets[1], planner.Options{FetcherImage: *fetcherImage, AllowHTTPArtifacts: *allowHTTP})
+	plan, errs := planner.Build(sets[0], sets[1], planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP})
 	for _, e := range errs {
 		fmt.Fprintln(stderr, e)
 	}
@@ -117,7 +129,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var out []byte
-	if output == "json" {
+	if f.output == "json" {
 		b, err := json.MarshalIndent(plan, "", "  ")
 		if err != nil {
 			fmt.Fprintln(stderr, "flink-render plan: encode the plan:", err)
@@ -125,7 +137,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		out = append(b, '\n')
 	} else {
-		out = planner.Text(plan, !*noDiff)
+		out = planner.Text(plan, !f.noDiff)
 	}
 	if _, err := stdout.Write(out); err != nil {
 		fmt.Fprintln(stderr, "flink-render plan: write output:", err)
@@ -134,20 +146,25 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return plan.ExitCode()
 }
 
-// parseInterspersed parses flags wherever they are among the arguments,
-// as kubectl users expect, and returns the others.
-func parseInterspersed(fl *flag.FlagSet, args []string) ([]string, bool) {
-	var positional []string
-	for {
-		if err := fl.Parse(args); err != nil {
-			return nil, false
+// planSources keeps the FlinkDeployments of sources: plan ignores other
+// kinds (splitKinds), and notes the kinds of flink.apache.org it does not
+// plan.
+func planSources(sources []planner.Source, strict bool, stderr io.Writer) ([]planner.Source, error) {
+	var out []planner.Source
+	for _, src := range sources {
+		sp, err := splitKinds(src.Name, src.Data, strict)
+		if err != nil {
+			return nil, err
 		}
-		if fl.NArg() == 0 {
-			return positional, true
+		for _, n := range sp.notes {
+			fmt.Fprintln(stderr, "note:", n, "- not planned")
 		}
-		positional = append(positional, fl.Arg(0))
-		args = fl.Args()[1:]
+		out = append(out, planner.Source{Name: src.Name, Data: sp.flink})
+		for _, item := range sp.items {
+			out = append(out, planner.Source{Name: src.Name, Data: item})
+		}
 	}
+	return out, nil
 }
 
 // notLive says why a --live input is not a live object, "" when it is.

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A fleet of 1,000 FlinkDeployments in one process, as a CI job renders
+// and plans a whole repository (BENCHMARKS.md, "flink-render in
+// pipelines"):
+//
+//	go test ./cmd/flink-render -run '^$' -bench Batch1000 -benchtime 3x
+//
+// Each iteration is one whole command: reading the folder, decoding,
+// rendering (and for plan: both versions, the gate's decision and the
+// diff of every FlinkDeployment), encoding the output.
+
+const batchSize = 1000
+
+// batchFleet writes batchSize FlinkDeployments, one per file, into base,
+// and into head the same with a new image (an upgrade of every job).
+func batchFleet(b *testing.B) (base, head string) {
+	b.Helper()
+	data, err := os.ReadFile("../../examples/basic.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := string(data)
+	base, head = filepath.Join(b.TempDir(), "base"), filepath.Join(b.TempDir(), "head")
+	for _, dir := range []string{base, head} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := range batchSize {
+		fd := strings.Replace(doc, "name: basic-example", fmt.Sprintf("name: job-%04d", i), 1)
+		if err := os.WriteFile(filepath.Join(base, fmt.Sprintf("job-%04d.yaml", i)), []byte(fd), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		fd = strings.Replace(fd, "image: flink:1.20", "image: flink:1.20.1", 1)
+		if err := os.WriteFile(filepath.Join(head, fmt.Sprintf("job-%04d.yaml", i)), []byte(fd), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return base, head
+}
+
+func BenchmarkBatch1000Render(b *testing.B) {
+	base, _ := batchFleet(b)
+	b.ResetTimer()
+	for b.Loop() {
+		if code := run([]string{"-f", base}, nil, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}
+
+func BenchmarkBatch1000Plan(b *testing.B) {
+	base, head := batchFleet(b)
+	b.ResetTimer()
+	for b.Loop() {
+		// Every job is upgraded statelessly: exit 4.
+		if code := run([]string{"plan", base, head}, nil, io.Discard, io.Discard); code != 4 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"sort"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/flinkops/flink-operator/planner"
+	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/decode"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// renderOptions are the settings of one render, shared by the command
+// line and the KRM function.
+type renderOptions struct {
+	namespace    string
+	context      renderer.RenderContext
+	deployedWith *v1beta1.DeployedWith // --job-id, --restore-path
+	strictKinds  bool
+}
+
+// rendered is what one input renders to.
+type rendered struct {
+	// objects are the input's other kinds, passed through in the order
+	// written, then the objects of its FlinkDeployments.
+	objects []*unstructured.Unstructured
+	errs    []*decode.Error
+	// warnings are settings the operator would not carry out; notes name
+	// the kinds it does not handle yet. Neither fails the render.
+	warnings []*decode.Error
+	notes    []string
+}
+
+// renderInput renders every FlinkDeployment of one input and passes its
+// other kinds through (splitKinds).
+func renderInput(name string, data []byte, opts renderOptions) rendered {
+	var r rendered
+	sp, err := splitKinds(name, data, opts.strictKinds)
+	if err != nil {
+		r.errs = append(r.errs, &decode.Error{File: name, Message: err.Error()})
+		return r
+	}
+	r.objects = append(r.objects, sp.other...)
+	r.notes = sp.notes
+	warn := func(e *decode.Error) { r.warnings = append(r.warnings, e) }
+	for _, text := range append([][]byte{sp.flink}, sp.items...) {
+		var objs []*unstructured.Unstructured
+		var errs []*decode.Error
+		src := planner.Source{Name: name, Data: text}
+		if opts.deployedWith != nil || planner.HasDeployedWith(src) {
+			// A live object (or --job-id, --restore-path): rendered as
+			// its cluster runs, so that kubectl diff shows no change.
+			objs, errs = planner.RenderDeployed(src, opts.namespace, opts.deployedWith,
+				planner.Options{FetcherImage: opts.context.FetcherImage, AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts}, warn)
+		} else {
+			objs, errs = renderer.RenderFile(name, text, renderer.FileOptions{
+				Namespace: opts.namespace, Context: opts.context, Warn: warn,
+			})
+		}
+		r.objects = append(r.objects, objs...)
+		r.errs = append(r.errs, errs...)
+	}
+	// In the order of the input, whichever part found the problem.
+	sort.SliceStable(r.errs, func(i, j int) bool { return r.errs[i].Line < r.errs[j].Line })
+	return r
+}
