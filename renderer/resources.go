@@ -62,6 +62,9 @@ func resolveProcess(p processSpec) (processInput, field.ErrorList) {
 			break
 		}
 		memBytes = p.keys.Memory.Bytes
+		// Flink reads its own key; a size derived from the finer keys is
+		// left for Flink to derive again.
+		out.MemoryProcessSize = p.keys.Memory.Respelled
 	default:
 		errs = append(errs, field.Required(p.path.Child("resource", "memory"),
 			fmt.Sprintf("memory must be defined in %s, %s or flinkConfiguration %s",
