@@ -45,7 +45,7 @@ func TestDeriveMemory(t *testing.T) {
 		{"tm task heap and managed", map[string]string{keyTMTaskHeap: "384m", keyTMManaged: "512m"}, taskManagerMemory, 1728*mib + 2},
 		{"tm flink size", map[string]string{keyTMFlink: "1280m"}, taskManagerMemory, 1728 * mib},
 		// Network at its 64m minimum.
-		{"tm small", map[string]string{keyTMTaskHeap: "100m", keyTMManaged: "0"}, taskManagerMemory, (356+64+256+192) * mib},
+		{"tm small", map[string]string{keyTMTaskHeap: "100m", keyTMManaged: "0"}, taskManagerMemory, (356 + 64 + 256 + 192) * mib},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
