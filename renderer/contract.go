@@ -101,7 +101,7 @@ type containerResources struct {
 }
 
 type jobInput struct {
-	JarURI                string   `json:"jarURI"`
+	JarURI                string   `json:"jarURI,omitempty"`
 	Parallelism           int64    `json:"parallelism"`
 	EntryClass            string   `json:"entryClass,omitempty"`
 	Args                  []string `json:"args"`
