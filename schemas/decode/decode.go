@@ -120,6 +120,12 @@ func File(name string, data []byte) ([]*Document, []*Error) {
 		docs = append(docs, doc)
 		errs = append(errs, docErrs...)
 	}
+	// An empty input is a mistake (a wrong path, a failed redirect), not a
+	// render of nothing: say so rather than print nothing and succeed.
+	// Object (name "") says it its own way.
+	if len(docs) == 0 && len(errs) == 0 && name != "" {
+		errs = append(errs, &Error{File: name, Message: "holds no FlinkDeployment: the input is empty or only comments"})
+	}
 	return docs, errs
 }
 
