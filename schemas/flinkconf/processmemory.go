@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -40,8 +41,14 @@ type processMemory struct {
 	fineGrained []string
 	flinkKey    string
 	// flinkFromFineGrained adds up the Flink memory from the fine-grained
-	// options and their defaulted companions.
-	flinkFromFineGrained func(r *memReader) int64
+	// options and their defaulted companions; derived is the part Flink
+	// derives rather than reads (a TaskManager's network memory), which a
+	// configured flink.size replaces by what is left.
+	flinkFromFineGrained func(r *memReader) (total, derived int64)
+	// exact: with flink.size also set, the fine-grained options must add
+	// up to it exactly (JobManagerFlinkMemoryUtils); otherwise they must
+	// fit in it (TaskExecutorFlinkMemoryUtils).
+	exact bool
 }
 
 var (
@@ -50,9 +57,10 @@ var (
 		fineGrained: []string{keyJMHeap},
 		flinkKey:    keyJMFlink,
 		// JobManagerFlinkMemoryUtils: heap + off-heap (default 128m).
-		flinkFromFineGrained: func(r *memReader) int64 {
-			return r.size(keyJMHeap, 0) + r.size(keyJMOffHeap, 128<<20)
+		flinkFromFineGrained: func(r *memReader) (int64, int64) {
+			return r.size(keyJMHeap, 0) + r.size(keyJMOffHeap, 128<<20), 0
 		},
+		exact: true,
 	}
 	taskManagerMemory = processMemory{
 		prefix:      "taskmanager",
@@ -61,10 +69,11 @@ var (
 		// TaskExecutorFlinkMemoryUtils: framework heap (128m), framework
 		// off-heap (128m), task heap, task off-heap (0), managed, and the
 		// network memory derived from their sum.
-		flinkFromFineGrained: func(r *memReader) int64 {
+		flinkFromFineGrained: func(r *memReader) (int64, int64) {
 			rest := r.size(keyTMFwHeap, 128<<20) + r.size(keyTMFwOffHeap, 128<<20) +
 				r.size(keyTMTaskHeap, 0) + r.size(keyTMTaskOffHeap, 0) + r.size(keyTMManaged, 0)
-			return rest + tmNetwork(r, rest)
+			network := tmNetwork(r, rest)
+			return rest + network, network
 		},
 	}
 )
@@ -91,8 +100,21 @@ func deriveMemory(raw map[string]string, pm processMemory) (bytes int64, ok bool
 	}
 	var flink int64
 	switch {
+	case allFine && raw[pm.flinkKey] != "":
+		// Both: the Flink memory is flink.size, and the fine-grained
+		// options must fit in it (JobManager: add up to it exactly; a
+		// TaskManager's network memory takes the rest).
+		flink = r.size(pm.flinkKey, 0)
+		total, derived := pm.flinkFromFineGrained(r)
+		fits := total-derived <= flink
+		if pm.exact {
+			fits = total == flink
+		}
+		if r.err == nil && !fits {
+			r.err = field.Invalid(Path(pm.flinkKey), raw[pm.flinkKey], fmt.Sprintf("does not match %s: Flink refuses to start; set only one of them", strings.Join(pm.fineGrained, " and ")))
+		}
 	case allFine:
-		flink = pm.flinkFromFineGrained(r)
+		flink, _ = pm.flinkFromFineGrained(r)
 	case raw[pm.flinkKey] != "":
 		flink = r.size(pm.flinkKey, 0)
 	default:

@@ -44,6 +44,10 @@ func TestDeriveMemory(t *testing.T) {
 		// metaspace 256m and overhead at its 192m minimum.
 		{"tm task heap and managed", map[string]string{keyTMTaskHeap: "384m", keyTMManaged: "512m"}, taskManagerMemory, 1728*mib + 2},
 		{"tm flink size", map[string]string{keyTMFlink: "1280m"}, taskManagerMemory, 1728 * mib},
+		// Fine-grained options and flink.size together: flink.size is
+		// the Flink memory (a TaskManager's network memory is the rest).
+		{"jm heap and flink size", map[string]string{keyJMHeap: "1024m", keyJMFlink: "1152m"}, jobManagerMemory, 1600 * mib},
+		{"tm fine-grained and flink size", map[string]string{keyTMTaskHeap: "384m", keyTMManaged: "512m", keyTMFlink: "1280m"}, taskManagerMemory, 1728 * mib},
 		// Network at its 64m minimum.
 		{"tm small", map[string]string{keyTMTaskHeap: "100m", keyTMManaged: "0"}, taskManagerMemory, (356 + 64 + 256 + 192) * mib},
 	}
@@ -71,11 +75,16 @@ func TestDeriveMemoryRefusesWhatFlinkRefuses(t *testing.T) {
 		{keyJMHeap: "2Gi"}, // Flink reads its own keys with MemorySize only
 		{keyJMHeap: "1g", "jobmanager.memory.jvm-overhead.fraction": "1"},
 		{keyJMHeap: "1g", "jobmanager.memory.jvm-overhead.min": "2g"},
+		{keyJMHeap: "1g", keyJMFlink: "1g"}, // heap + 128m off-heap ≠ flink.size
 	} {
 		_, ok, err := deriveMemory(raw, jobManagerMemory)
 		assert.True(t, ok, raw)
 		assert.NotNil(t, err, raw)
 	}
+	// Task heap and managed memory that do not fit a TaskManager's
+	// flink.size.
+	_, _, err := deriveMemory(map[string]string{keyTMTaskHeap: "1g", keyTMManaged: "1g", keyTMFlink: "1g"}, taskManagerMemory)
+	assert.NotNil(t, err)
 }
 
 func TestProcessSizeKeyRespelled(t *testing.T) {
