@@ -117,6 +117,11 @@ func deriveMemory(raw map[string]string, pm processMemory) (bytes int64, ok bool
 		flink, _ = pm.flinkFromFineGrained(r)
 	case raw[pm.flinkKey] != "":
 		flink = r.size(pm.flinkKey, 0)
+		// JobManagerFlinkMemoryUtils.deriveFromTotalFlinkMemory: the heap
+		// is what off-heap memory leaves, so some must be left.
+		if pm.prefix == "jobmanager" && r.err == nil && flink <= r.size(keyJMOffHeap, 128<<20) {
+			r.err = field.Invalid(Path(pm.flinkKey), raw[pm.flinkKey], "must be larger than "+keyJMOffHeap+" (default 128m), or no heap is left; Flink refuses to start")
+		}
 	default:
 		return 0, false, nil
 	}

@@ -76,6 +76,7 @@ func TestDeriveMemoryRefusesWhatFlinkRefuses(t *testing.T) {
 		{keyJMHeap: "1g", "jobmanager.memory.jvm-overhead.fraction": "1"},
 		{keyJMHeap: "1g", "jobmanager.memory.jvm-overhead.min": "2g"},
 		{keyJMHeap: "1g", keyJMFlink: "1g"}, // heap + 128m off-heap ≠ flink.size
+		{keyJMFlink: "128m"},                // no heap left beside 128m off-heap
 	} {
 		_, ok, err := deriveMemory(raw, jobManagerMemory)
 		assert.True(t, ok, raw)
