@@ -101,8 +101,9 @@ type containerResources struct {
 }
 
 type jobInput struct {
-	JarURI                string   `json:"jarURI"`
+	JarURI                string   `json:"jarURI,omitempty"`
 	Parallelism           int64    `json:"parallelism"`
+	MaxVertexParallelism  int64    `json:"maxVertexParallelism,omitempty"`
 	EntryClass            string   `json:"entryClass,omitempty"`
 	Args                  []string `json:"args"`
 	ProgramArgs           string   `json:"programArgs,omitempty"`

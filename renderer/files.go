@@ -46,6 +46,9 @@ func RenderFile(name string, data []byte, opts FileOptions) ([]*unstructured.Uns
 		switch {
 		case errors.As(err, &invalid):
 			for _, fe := range invalid.Errors {
+				if doc.Reported(fe.Field) {
+					continue // decoding said what is wrong with it
+				}
 				errs = append(errs, doc.ErrorAt(fe.Field, fe.ErrorBody()))
 			}
 		case err != nil:

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -364,4 +365,23 @@ func numberTag(n json.Number) string {
 		return "int"
 	}
 	return "float"
+}
+
+// withoutOverruled drops the user's keys that the spec overrules under
+// another spelling, so that Flink gets one key, the spec's.
+func withoutOverruled(entries []v1beta1.ConfigEntry, overruled []flinkconf.IgnoreUnclaimedConflict) []v1beta1.ConfigEntry {
+	if len(overruled) == 0 {
+		return entries
+	}
+	drop := make(map[string]bool, len(overruled))
+	for _, c := range overruled {
+		drop[c.Key] = true
+	}
+	out := make([]v1beta1.ConfigEntry, 0, len(entries))
+	for _, e := range entries {
+		if !drop[e.Key] {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -57,6 +57,11 @@ func buildInput(fd *v1beta1.FlinkDeployment, settings *flinkconf.Settings, rc Re
 		// Render has checked that the version table knows the version.
 		facts, _ := versions.For(s.FlinkVersion)
 		in.Job = buildJob(fd, rc, slots, facts.YAMLFirst())
+		// As the reference operator: a vertex override above the job's
+		// parallelism needs its slots too (replicas, when set, decide).
+		if s.TaskManager.Replicas == nil && settings.MaxParallelismOverride > in.Job.Parallelism {
+			in.Job.MaxVertexParallelism = settings.MaxParallelismOverride
+		}
 		// Only standalone application clusters ask; native mode mounts
 		// no usrlib volume of its own for a jar in the image.
 		in.JobManagerMountsUserLib = *s.Mode == v1beta1.ModeStandalone && mountsUserLib(fd)

@@ -145,7 +145,7 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	}
 	fillDecorations(input, decorations)
 	return &prepared{
-		fd: fd, userConfig: settings.Entries(), template: tmpl, input: input, artifact: fetched, decorations: decorations,
+		fd: fd, userConfig: withoutOverruled(settings.Entries(), settings.IgnoreUnclaimedOverruled(fd.Spec.Job)), template: tmpl, input: input, artifact: fetched, decorations: decorations,
 		unsupported: validation.Unsupported(fd, settings),
 	}, nil
 }

@@ -62,6 +62,9 @@ func resolveProcess(p processSpec) (processInput, field.ErrorList) {
 			break
 		}
 		memBytes = p.keys.Memory.Bytes
+		// Flink reads its own key; a size derived from the finer keys is
+		// left for Flink to derive again.
+		out.MemoryProcessSize = p.keys.Memory.Respelled
 	default:
 		errs = append(errs, field.Required(p.path.Child("resource", "memory"),
 			fmt.Sprintf("memory must be defined in %s, %s or flinkConfiguration %s",
@@ -163,6 +166,12 @@ func otherResources(p processSpec, out *containerResources) field.ErrorList {
 				errs = append(errs, field.Invalid(p.path.Child("resources", kind).Key(string(name)), v.String(), "must be a Kubernetes quantity, such as 10Gi"))
 				continue
 			}
+			// Kubernetes would refuse the pod later; the reference
+			// validator refuses it now.
+			if q.Sign() < 0 {
+				errs = append(errs, field.Invalid(p.path.Child("resources", kind).Key(string(name)), v.String(), "must not be negative"))
+				continue
+			}
 			dst[string(name)] = q.String()
 		}
 	}
@@ -172,9 +181,12 @@ func otherResources(p processSpec, out *containerResources) field.ErrorList {
 	}
 	if p.legacy != nil && p.legacy.EphemeralStorage != "" {
 		q, err := resource.ParseQuantity(p.legacy.EphemeralStorage)
-		if err != nil {
+		switch {
+		case err != nil:
 			errs = append(errs, field.Invalid(p.path.Child("resource", "ephemeralStorage"), p.legacy.EphemeralStorage, "must be a Kubernetes quantity, such as 10Gi"))
-		} else {
+		case q.Sign() < 0:
+			errs = append(errs, field.Invalid(p.path.Child("resource", "ephemeralStorage"), p.legacy.EphemeralStorage, "must not be negative"))
+		default:
 			out.Requests["ephemeral-storage"] = q.String()
 			out.Limits["ephemeral-storage"] = q.String()
 		}

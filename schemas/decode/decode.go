@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -33,6 +34,27 @@ type Document struct {
 	Object *v1beta1.FlinkDeployment
 
 	root *yaml.Node
+	// typeErrPaths are the fields reported for a value of the wrong type;
+	// the value was dropped, so checks after decoding would find them
+	// missing (see Reported).
+	typeErrPaths map[string]bool
+}
+
+// Reported tells whether decoding reported path, or a field above it, as
+// having a value of the wrong type: what later checks say about it would
+// only repeat that the value is missing.
+func (d *Document) Reported(path string) bool {
+	for p := path; p != ""; {
+		if d.typeErrPaths[p] {
+			return true
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return false
 }
 
 // Error is a problem found at a place in an input file.
@@ -98,6 +120,12 @@ func File(name string, data []byte) ([]*Document, []*Error) {
 		docs = append(docs, doc)
 		errs = append(errs, docErrs...)
 	}
+	// An empty input is a mistake (a wrong path, a failed redirect), not a
+	// render of nothing: say so rather than print nothing and succeed.
+	// Object (name "") says it its own way.
+	if len(docs) == 0 && len(errs) == 0 && name != "" {
+		errs = append(errs, &Error{File: name, Message: "holds no FlinkDeployment: the input is empty or only comments"})
+	}
 	return docs, errs
 }
 
@@ -146,6 +174,9 @@ func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
 	if e := d.checkConfigShape(obj); e != nil {
 		return nil, []*Error{e}
 	}
+	// Every type error, each at its own line; the values are removed so
+	// that the decode below sees none of them.
+	typeErrs := d.typeErrors(obj, reflect.TypeFor[v1beta1.FlinkDeployment](), "")
 	raw, err := jsonMarshal(generic)
 	if err != nil {
 		return nil, []*Error{{File: d.File, Line: d.Line, Message: err.Error()}}
@@ -155,7 +186,7 @@ func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
 	if err != nil {
 		return nil, []*Error{d.typeError(err)}
 	}
-	var errs []*Error
+	errs := typeErrs
 	for _, s := range strict {
 		errs = append(errs, d.strictError(s))
 	}

@@ -1,8 +1,10 @@
 package decode
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -165,4 +167,39 @@ func TestObjectFromAPIServer(t *testing.T) {
 	_, errs = Object([]byte(`{"apiVersion": `))
 	require.Len(t, errs, 1)
 	assert.Regexp(t, `^invalid YAML: `, errs[0].Error())
+}
+
+func TestEmptyFileIsAnError(t *testing.T) {
+	for _, in := range []string{"", "# only a comment\n", "---\n---\n"} {
+		docs, errs := File("in.yaml", []byte(in))
+		assert.Empty(t, docs)
+		require.Len(t, errs, 1, "%q", in)
+		assert.Equal(t, "in.yaml: holds no FlinkDeployment: the input is empty or only comments", errs[0].Error())
+	}
+}
+
+func TestTypeErrorsDoNotHideEachOther(t *testing.T) {
+	in := "apiVersion: flink.apache.org/v1beta1\nkind: FlinkDeployment\nmetadata: {name: x}\nspec:\n  flinkVersion: 1.20\n  image: flink\n  job:\n    parallelism: 2.5\n"
+	docs, errs := File("in.yaml", []byte(in))
+	require.Len(t, docs, 1)
+	require.NotNil(t, docs[0].Object, "the rest of the document still decodes")
+	assert.Equal(t, "flink", docs[0].Object.Spec.Image)
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	assert.Equal(t, []string{
+		"in.yaml:5: spec.flinkVersion: cannot use the number 1.20 here; the version is a string such as v1_20 (v<major>_<minor>), one of " + supportedList(),
+		"in.yaml:8: spec.job.parallelism: cannot use 2.5 here; expected an integer",
+	}, got)
+	assert.True(t, docs[0].Reported("spec.job.parallelism"))
+	assert.False(t, docs[0].Reported("spec.job.jarURI"))
+}
+
+func supportedList() string {
+	var names []string
+	for _, v := range v1beta1.SupportedFlinkVersions {
+		names = append(names, string(v))
+	}
+	return strings.Join(names, ", ")
 }

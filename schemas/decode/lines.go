@@ -17,8 +17,23 @@ var leadingIndex = regexp.MustCompile(`^\[(\d+)\]`)
 // prefixes the rest of the path wins. Parts of the path that are not in the
 // input (a missing required field) resolve to their nearest present parent.
 func (d *Document) LineOf(path string) int {
+	line, _ := d.locate(path)
+	return line
+}
+
+// scalarAt is the text of the scalar at path as written in the input, ""
+// when path does not reach a scalar.
+func (d *Document) scalarAt(path string) string {
+	if _, n := d.locate(path); n != nil && n.Kind == yaml.ScalarNode {
+		return n.Value
+	}
+	return ""
+}
+
+// locate finds path's line, and its node when all of path is present.
+func (d *Document) locate(path string) (int, *yaml.Node) {
 	if d == nil || d.root == nil {
-		return 0
+		return 0, nil
 	}
 	node, rest := d.root, path
 	line := node.Line
@@ -29,11 +44,11 @@ func (d *Document) LineOf(path string) int {
 		case yaml.SequenceNode:
 			m := leadingIndex.FindStringSubmatch(rest)
 			if m == nil {
-				return line
+				return line, nil
 			}
 			i, _ := strconv.Atoi(m[1])
 			if i >= len(node.Content) {
-				return line
+				return line, nil
 			}
 			next, rest = node.Content[i], rest[len(m[0]):]
 		case yaml.MappingNode:
@@ -53,20 +68,20 @@ func (d *Document) LineOf(path string) int {
 				}
 			}
 			if key == nil {
-				return line
+				return line, nil
 			}
 			line = key.Line
 			rest = rest[len(key.Value):]
 			if rest == "" {
-				return line
+				return line, next
 			}
 		default:
-			return line
+			return line, nil
 		}
 		node = next
 		if node.Kind != yaml.MappingNode {
 			line = node.Line
 		}
 	}
-	return line
+	return line, node
 }

@@ -8,7 +8,8 @@ import (
 // JSON object of an admission request, as strictly as File decodes files:
 // unknown fields (typos inside pod templates, which the API server keeps)
 // are errors naming the closest known field. Errors carry the field path
-// and no file or line. The object is nil when it cannot be decoded at all.
+// and no file or line. The object is nil when it cannot be decoded at all
+// or has a value of the wrong type.
 func Object(data []byte) (*v1beta1.FlinkDeployment, []*Error) {
 	docs, errs := File("", data)
 	for _, e := range errs {
@@ -18,6 +19,12 @@ func Object(data []byte) (*v1beta1.FlinkDeployment, []*Error) {
 		if len(errs) == 0 {
 			errs = append(errs, &Error{Message: "expected exactly one FlinkDeployment object"})
 		}
+		return nil, errs
+	}
+	// A value of the wrong type was dropped from the object: without the
+	// file's Reported to hide the checks that would call it missing, the
+	// caller gets the type errors alone, every one of them.
+	if len(docs[0].typeErrPaths) > 0 {
 		return nil, errs
 	}
 	return docs[0].Object, errs

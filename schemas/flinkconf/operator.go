@@ -17,8 +17,11 @@ type Operator struct {
 	// true).
 	JMDeploymentRecovery bool
 	AutoscalerEnabled    bool
-	ReconcileInterval    Duration
-	AutoscalerWindow     Duration
+	// Autoscaler are the options the reference's autoscaler validator
+	// checks.
+	Autoscaler        Autoscaler
+	ReconcileInterval Duration
+	AutoscalerWindow  Duration
 	// RestartFailed and SnapshotResource ask for features this operator
 	// does not have; a value that is not true reads as false without an
 	// error, since nothing acts on it.
@@ -46,6 +49,7 @@ func readOperator(r *reader) Operator {
 		HealthCheckEnabled:   r.bool(KeyHealthCheckEnabled, false),
 		JMDeploymentRecovery: r.bool(KeyJMDeploymentRecovery, true),
 		AutoscalerEnabled:    r.bool(KeyAutoscalerEnabled, false),
+		Autoscaler:           readAutoscaler(r.raw),
 		ReconcileInterval:    r.duration(KeyReconcileInterval, DefaultReconcileInterval),
 		AutoscalerWindow:     r.duration(KeyAutoscalerWindow, DefaultAutoscalerWindow),
 		RestartFailed:        lenientBool(r.raw, KeyRestartFailed),

@@ -31,14 +31,19 @@ type ProcessResources struct {
 }
 
 // Memory is a <process>.memory.process.size key, in Flink's MemorySize
-// meaning ("2048m" is 2048 MiB).
+// meaning ("2048m" is 2048 MiB), or the size Flink derives from the finer
+// keys when that key is not set (processmemory.go).
 type Memory struct {
 	Key string
-	// Given reports a non-empty value; Bytes is it, 0 when Err says why
-	// it does not parse.
+	// Given reports a non-empty value or finer keys; Bytes is the process
+	// size, 0 when Err says why it cannot be read.
 	Given bool
 	Bytes int64
 	Err   *field.Error
+	// Respelled is Bytes in Flink's spelling when the user wrote the key
+	// in a spelling only the operator reads (a Kubernetes quantity such as
+	// 2Gi): Flink must be given this instead, or it refuses to start.
+	Respelled string
 }
 
 // CPU is the version's cpu key of a process.
@@ -54,15 +59,17 @@ type CPU struct {
 
 func readResources(raw map[string]string, facts versions.Facts) Resources {
 	return Resources{
-		JobManager:  ProcessResources{Memory: readMemory(raw, KeyJobManagerMemory), CPU: readCPU(raw, facts.Keys.JobManagerCPU)},
-		TaskManager: ProcessResources{Memory: readMemory(raw, KeyTaskManagerMemory), CPU: readCPU(raw, facts.Keys.TaskManagerCPU)},
+		JobManager:  ProcessResources{Memory: readMemory(raw, KeyJobManagerMemory, jobManagerMemory), CPU: readCPU(raw, facts.Keys.JobManagerCPU)},
+		TaskManager: ProcessResources{Memory: readMemory(raw, KeyTaskManagerMemory, taskManagerMemory), CPU: readCPU(raw, facts.Keys.TaskManagerCPU)},
 	}
 }
 
-func readMemory(raw map[string]string, key string) Memory {
+func readMemory(raw map[string]string, key string, finer processMemory) Memory {
 	m := Memory{Key: key}
 	v := raw[key]
 	if v == "" {
+		b, ok, err := deriveMemory(raw, finer)
+		m.Given, m.Bytes, m.Err = ok, b, err
 		return m
 	}
 	m.Given = true
@@ -72,6 +79,9 @@ func readMemory(raw map[string]string, key string) Memory {
 		return m
 	}
 	m.Bytes = b
+	if _, err := memsize.ParseFlink(v); err != nil {
+		m.Respelled = memsize.FlinkString(b)
+	}
 	return m
 }
 

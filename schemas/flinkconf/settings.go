@@ -36,6 +36,9 @@ type Settings struct {
 	// TaskSlots is taskmanager.numberOfTaskSlots, 1 by default; 0 when the
 	// value does not parse.
 	TaskSlots int64
+	// MaxParallelismOverride is the highest parallelism of
+	// pipeline.jobvertex-parallelism-overrides, 0 without it.
+	MaxParallelismOverride int64
 	// Resources are the memory and cpu keys of each process, with their
 	// errors (see Resources).
 	Resources Resources
@@ -115,6 +118,7 @@ func read(entries []v1beta1.ConfigEntry, raw map[string]string, v v1beta1.FlinkV
 	// cpu keys and reads values the legacy way.
 	facts, _ := versions.For(v)
 	s.Resources = readResources(raw, facts)
+	s.MaxParallelismOverride = readMaxParallelismOverride(r, facts.YAMLFirst())
 	s.Decorations = readDecorations(raw, facts.YAMLFirst())
 	return s, r.errs
 }

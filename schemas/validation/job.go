@@ -20,10 +20,17 @@ func validateJob(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings, opts O
 	}
 	var errs field.ErrorList
 	path := field.NewPath("spec", "job")
-	if job.JarURI == "" {
-		errs = append(errs, field.Required(path.Child("jarURI"), "the job jar, for example local:///opt/flink/usrlib/job.jar"))
-	} else if err := validateJarURI(path.Child("jarURI"), job.JarURI, opts); err != nil {
-		errs = append(errs, err)
+	// Flink's native application deploy runs the one jar in pipeline.jars;
+	// the standalone entrypoint also finds a jar in the image's usrlib or
+	// on its classpath, as in the reference operator.
+	switch {
+	case job.JarURI == "" && modeOf(&fd.Spec) == v1beta1.ModeNative:
+		errs = append(errs, field.Required(path.Child("jarURI"), "the job jar, for example local:///opt/flink/usrlib/job.jar: "+
+			"native mode deploys exactly one jar (Flink's pipeline.jars); mode: standalone can run a jar already in the image's usrlib or classpath"))
+	case job.JarURI != "":
+		if err := validateJarURI(path.Child("jarURI"), job.JarURI, opts); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	tmReplicas := fd.Spec.TaskManager != nil && fd.Spec.TaskManager.Replicas != nil
 	switch {

@@ -2,6 +2,7 @@ package validation
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -53,9 +54,17 @@ func ValidateTransitionWith(last *v1beta1.FlinkDeploymentSpec, lastConfig *flink
 func validateJobTransition(last *v1beta1.FlinkDeploymentSpec, lastConfig *flinkconf.Settings, next *v1beta1.FlinkDeploymentSpec, nextConfig *flinkconf.Settings) field.ErrorList {
 	var errs field.ErrorList
 	job := field.NewPath("spec", "job")
-	if nonce := next.Job.SavepointRedeployNonce; nonce != nil && !equalNonce(nonce, last.Job.SavepointRedeployNonce) && next.Job.InitialSavepointPath == "" {
-		errs = append(errs, field.Required(job.Child("initialSavepointPath"),
-			fmt.Sprintf("spec.job.savepointRedeployNonce changed to %d, which redeploys from this savepoint; set it", *nonce)))
+	// A blank path is no savepoint either (the reference checks
+	// isNullOrWhitespaceOnly).
+	if nonce := next.Job.SavepointRedeployNonce; nonce != nil && !equalNonce(nonce, last.Job.SavepointRedeployNonce) {
+		switch path := next.Job.InitialSavepointPath; {
+		case path == "":
+			errs = append(errs, field.Required(job.Child("initialSavepointPath"),
+				fmt.Sprintf("spec.job.savepointRedeployNonce changed to %d, which redeploys from this savepoint; set it", *nonce)))
+		case strings.TrimSpace(path) == "":
+			errs = append(errs, field.Invalid(job.Child("initialSavepointPath"), path,
+				fmt.Sprintf("is blank, but spec.job.savepointRedeployNonce changed to %d, which redeploys from this savepoint; set it", *nonce)))
+		}
 	}
 	// A job suspended with last-state keeps its state only in Kubernetes HA
 	// metadata written by the old Flink version; a new version could not

@@ -76,6 +76,12 @@ func TestValidateTransition(t *testing.T) {
 			want: []string{`spec.job.initialSavepointPath: Required value: spec.job.savepointRedeployNonce changed to 3, which redeploys from this savepoint; set it`},
 		},
 		{
+			name: "new redeploy nonce with a blank savepoint", last: app(nil), next: app(func(s *v1beta1.FlinkDeploymentSpec) {
+				s.Job.SavepointRedeployNonce, s.Job.InitialSavepointPath = ptr.To[int64](3), " "
+			}),
+			want: []string{`spec.job.initialSavepointPath: Invalid value: " ": is blank, but spec.job.savepointRedeployNonce changed to 3, which redeploys from this savepoint; set it`},
+		},
+		{
 			name: "new redeploy nonce with savepoint", last: app(nil), next: app(func(s *v1beta1.FlinkDeploymentSpec) {
 				s.Job.SavepointRedeployNonce, s.Job.InitialSavepointPath = ptr.To[int64](3), "s3://b/sp-1"
 			}),

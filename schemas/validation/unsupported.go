@@ -1,6 +1,8 @@
 package validation
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
@@ -8,7 +10,8 @@ import (
 )
 
 // UnsupportedSetting is something a FlinkDeployment asks of the reference
-// operator that this operator does not do, and what happens instead.
+// operator that this operator does not do, and what happens instead; or a
+// key the spec overrules, which is not written (as the reference does).
 //
 // These are not errors: manifests written for the reference operator must
 // keep working (its examples use the autoscaler, for instance). But nothing
@@ -52,6 +55,13 @@ func Unsupported(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) []Unsu
 	for _, key := range []string{flinkconf.KeySavepointHistoryMax, flinkconf.KeySavepointHistoryAge} {
 		if config.Has(key) {
 			note(key, "this operator keeps the last 10 savepoints in status and never disposes of savepoints")
+		}
+	}
+	// Only the spec's value is written; say so when the key said otherwise.
+	for _, c := range config.IgnoreUnclaimedOverruled(fd.Spec.Job) {
+		if c.Disagrees {
+			note(c.Key, fmt.Sprintf("conflicts with spec.job.allowNonRestoredState (%t), which wins as in the reference operator; this key is not written",
+				*fd.Spec.Job.AllowNonRestoredState))
 		}
 	}
 	if fd.Spec.Job != nil && fd.Spec.Job.CheckpointTriggerNonce != nil {

@@ -96,6 +96,8 @@ func ValidateWithOptions(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings
 	}
 	errs = append(errs, validateHighAvailability(config)...)
 	errs = append(errs, validateOperatorConfig(config)...)
+	errs = append(errs, validateAutoscaler(config)...)
+	errs = append(errs, validateRESTPort(config)...)
 	errs = append(errs, validateSavepointFormat(s.FlinkVersion, config)...)
 	errs = append(errs, validateJob(fd, config, opts)...)
 	errs = append(errs, validateJobManager(fd, config)...)
