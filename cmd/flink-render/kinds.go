@@ -38,7 +38,9 @@ import (
 // split is what splitKinds makes of one input.
 type split struct {
 	// flink is the input with every passed-through document blanked
-	// (its lines kept empty, so that errors keep their line numbers).
+	// (its lines kept empty, so that errors keep their line numbers);
+	// nil when every document passed through, so that a file of other
+	// kinds alone is not taken for an empty one.
 	flink []byte
 	// items are FlinkDeployments found in a kind: List, each re-encoded
 	// as a document of its own at the line of its item.
@@ -79,6 +81,7 @@ func splitKinds(name string, data []byte, strict bool) (*split, error) {
 		docs = append(docs, docSpan{node: node.Content[0], start: node.Content[0].Line})
 	}
 	blank := make([]bool, len(lines)+1)
+	kept := 0
 	for i, d := range docs {
 		apiVersion, kind := typeOf(d.node)
 		var pass bool
@@ -99,6 +102,7 @@ func splitKinds(name string, data []byte, strict bool) (*split, error) {
 			}
 		}
 		if !pass {
+			kept++
 			continue
 		}
 		// From the document's first line up to the next one's: the
@@ -122,7 +126,10 @@ func splitKinds(name string, data []byte, strict bool) (*split, error) {
 		}
 		out.Write(l)
 	}
-	s.flink = out.Bytes()
+	s.flink = append([]byte{}, out.Bytes()...) // never nil: an empty input is reported as such
+	if kept == 0 && len(docs) > 0 {
+		s.flink = nil
+	}
 	return s, nil
 }
 

@@ -159,7 +159,9 @@ func planSources(sources []planner.Source, strict bool, stderr io.Writer) ([]pla
 		for _, n := range sp.notes {
 			fmt.Fprintln(stderr, "note:", n, "- not planned")
 		}
-		out = append(out, planner.Source{Name: src.Name, Data: sp.flink})
+		if sp.flink != nil {
+			out = append(out, planner.Source{Name: src.Name, Data: sp.flink})
+		}
 		for _, item := range sp.items {
 			out = append(out, planner.Source{Name: src.Name, Data: item})
 		}

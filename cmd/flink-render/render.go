@@ -44,7 +44,11 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 	r.objects = append(r.objects, sp.other...)
 	r.notes = sp.notes
 	warn := func(e *decode.Error) { r.warnings = append(r.warnings, e) }
-	for _, text := range append([][]byte{sp.flink}, sp.items...) {
+	texts := sp.items
+	if sp.flink != nil {
+		texts = append([][]byte{sp.flink}, texts...)
+	}
+	for _, text := range texts {
 		var objs []*unstructured.Unstructured
 		var errs []*decode.Error
 		src := planner.Source{Name: name, Data: text}
