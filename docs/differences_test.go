@@ -61,6 +61,7 @@ func everyUnsupported() (*v1beta1.FlinkDeployment, *flinkconf.Settings) {
 		flinkconf.KeySnapshotResource:    "true",
 		flinkconf.KeySavepointHistoryMax: "5",
 		flinkconf.KeySavepointHistoryAge: "7 d",
+		flinkconf.KeyRESTSSL:             "true",
 	}
 	for _, k := range flinkconf.IgnoreUnclaimedKeys {
 		config[k] = "false"

@@ -45,6 +45,8 @@ type Settings struct {
 	// Decorations are the Kubernetes keys of Flink's decorators and the
 	// start keys, with their errors; nil when none is set.
 	Decorations *Decorations
+	// RESTTLS is whether Flink serves its REST API over TLS.
+	RESTTLS RESTTLS
 }
 
 // Entries is the configuration as Flink sees it, sorted by key, each value
@@ -120,6 +122,7 @@ func read(entries []v1beta1.ConfigEntry, raw map[string]string, v v1beta1.FlinkV
 	s.Resources = readResources(raw, facts)
 	s.MaxParallelismOverride = readMaxParallelismOverride(r, facts.YAMLFirst())
 	s.Decorations = readDecorations(raw, facts.YAMLFirst())
+	s.RESTTLS = readRESTTLS(r, facts.YAMLFirst())
 	return s, r.errs
 }
 

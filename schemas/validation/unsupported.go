@@ -64,6 +64,13 @@ func Unsupported(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) []Unsu
 				*fd.Spec.Job.AllowNonRestoredState))
 		}
 	}
+	// REST over TLS is a warning, not an error: the reference operator runs
+	// such clusters (its TLS example must render here too), and the cluster
+	// itself is Flink's to run. But the operator reaches the JobManager over
+	// plain HTTP, so it must say it will not manage it.
+	if tls := config.RESTTLS; tls.Enabled {
+		note(tls.Key, "Flink's REST API over TLS is not supported by this operator yet: its REST client and the JobManager's startup probe speak plain HTTP, so the JobManager is never seen as ready and no savepoint, upgrade or job status works; set "+flinkconf.KeyRESTSSL+": false to keep TLS for Flink's internal traffic only")
+	}
 	if fd.Spec.Job != nil && fd.Spec.Job.CheckpointTriggerNonce != nil {
 		out = append(out, UnsupportedSetting{
 			Field:  field.NewPath("spec", "job", "checkpointTriggerNonce"),

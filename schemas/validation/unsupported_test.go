@@ -56,6 +56,12 @@ func TestUnsupportedSettings(t *testing.T) {
 		"kubernetes.operator.savepoint.history.max.age":      "7 d",
 	}))
 
+	// REST over TLS, by the key the version reads.
+	assert.Equal(t, []string{"spec.flinkConfiguration[security.ssl.rest.enabled]"}, fields(app, map[string]string{"security.ssl.rest.enabled": "true"}))
+	assert.Empty(t, fields(app, map[string]string{"security.ssl.rest.enabled": "false", "security.ssl.enabled": "true"}))
+	legacy := &v1beta1.FlinkDeployment{Spec: v1beta1.FlinkDeploymentSpec{FlinkVersion: "v1_19", Job: &v1beta1.JobSpec{}}}
+	assert.Equal(t, []string{"spec.flinkConfiguration[security.ssl.enabled]"}, fields(legacy, map[string]string{"security.ssl.enabled": "true"}))
+
 	nonce := int64(3)
 	withNonce := &v1beta1.FlinkDeployment{Spec: v1beta1.FlinkDeploymentSpec{Job: &v1beta1.JobSpec{CheckpointTriggerNonce: &nonce}}}
 	assert.Equal(t, []string{"spec.job.checkpointTriggerNonce"}, fields(withNonce, nil))
