@@ -26,6 +26,7 @@ import (
 	"github.com/flinkops/flink-operator/internal/testing/corpus"
 	"github.com/flinkops/flink-operator/internal/testing/testenv"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 var (
@@ -159,6 +160,19 @@ func TestCRDRefusesInvalidFlinkDeployments(t *testing.T) {
 			prefix + `spec.logConfiguration: Invalid value: "object": spec.logConfiguration may only hold log4j-console.properties and logback-console.xml`},
 		{"ingress without template", func(m map[string]any) { at(m, "spec.ingress")["className"] = "nginx" },
 			schemaErr(`spec.ingress.template: Required value`)},
+		// Rules that repeat the webhook's checks on typed fields, with its meaning.
+		{"native mode on Flink 1.12", func(m map[string]any) { at(m, "spec")["flinkVersion"] = "v1_12" },
+			prefix + `spec.flinkVersion: Invalid value: "object": native mode needs v1_13 or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink 1.11 and 1.12 in mode: standalone`},
+		{"native job without jar", func(m map[string]any) { delete(at(m, "spec.job"), "jarURI") },
+			prefix + `spec.job.jarURI: Invalid value: "object": spec.job.jarURI is required in native mode, for example local:///opt/flink/usrlib/job.jar: native mode deploys exactly one jar (Flink's pipeline.jars); mode: standalone can run a jar already in the image's usrlib or classpath`},
+		{"image jar with two slashes", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "local://opt/flink/usrlib/job.jar" },
+			prefix + `spec.job.jarURI: Invalid value: "string": spec.job.jarURI must name a file in the image by its absolute path, with three slashes: local:///opt/flink/usrlib/job.jar`},
+		{"image jar folder", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "file:///opt/flink/usrlib/" },
+			prefix + `spec.job.jarURI: Invalid value: "string": spec.job.jarURI must name a file in the image by its absolute path, with three slashes: local:///opt/flink/usrlib/job.jar`},
+		{"bucket without a file", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "s3://bucket" },
+			prefix + `spec.job.jarURI: Invalid value: "string": spec.job.jarURI needs a host (https) or bucket (s3, gs) and must name a file, not a folder, for example s3://bucket/jobs/job.jar`},
+		{"https without host", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "https:///jobs/job.jar" },
+			prefix + `spec.job.jarURI: Invalid value: "string": spec.job.jarURI needs a host (https) or bucket (s3, gs) and must name a file, not a folder, for example s3://bucket/jobs/job.jar`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,6 +188,46 @@ func TestCRDRefusesInvalidFlinkDeployments(t *testing.T) {
 		delete(at(m, "spec.job"), "parallelism")
 		at(m, "spec.taskManager")["replicas"] = 2
 	})))
+	// What the webhook accepts, the rules above accept too: standalone mode
+	// runs Flink 1.12 and may leave the jar to the image, a pre-signed URL
+	// may hold '@' after the host, and an upper-case scheme is a scheme.
+	for name, edit := range map[string]func(map[string]any){
+		"standalone-old": func(m map[string]any) {
+			at(m, "spec")["mode"] = "standalone"
+			at(m, "spec")["flinkVersion"] = "v1_12"
+			delete(at(m, "spec.job"), "jarURI")
+		},
+		"presigned": func(m map[string]any) {
+			at(m, "spec.job")["jarURI"] = "https://repo.example.com/jobs/job.jar?X-Amz-Credential=a@b&X-Amz-Signature=c"
+		},
+		"bucket-jar":   func(m map[string]any) { at(m, "spec.job")["jarURI"] = "GS://bucket/jobs/job.jar" },
+		"image-folder": func(m map[string]any) { at(m, "spec.job")["jarURI"] = "local:///opt/flink/usrlib/job.jar#main" },
+	} {
+		require.NoError(t, c.Create(ctx, object(t, validSpec, ns, func(m map[string]any) {
+			at(m, "metadata")["name"] = name
+			edit(m)
+		})), name)
+	}
+}
+
+// TestCRDNativeModeVersionsMatchTheTable checks the CRD's list of Flink
+// versions native mode refuses against the version table the webhook and
+// the renderer read, so that a new version row cannot leave them apart.
+func TestCRDNativeModeVersionsMatchTheTable(t *testing.T) {
+	c, ns := kube(t)
+	for _, v := range v1beta1.SupportedFlinkVersions {
+		facts, ok := versions.For(v)
+		require.True(t, ok, "no version table row for %s", v)
+		err := c.Create(context.Background(), object(t, validSpec, ns, func(m map[string]any) {
+			at(m, "metadata")["name"] = "native-" + strings.ReplaceAll(string(v), "_", "-")
+			at(m, "spec")["flinkVersion"] = string(v)
+		}))
+		if facts.NativeMode {
+			assert.NoError(t, err, "native mode on %s", v)
+		} else if assert.Error(t, err, "native mode on %s", v) {
+			assert.Contains(t, err.Error(), "native mode needs v1_13 or newer")
+		}
+	}
 }
 
 // deployed records a lastReconciledSpec in status, as the operator does

@@ -54,6 +54,13 @@ type FlinkDeploymentList struct {
 
 // FlinkDeploymentSpec is the desired state of a Flink cluster.
 //
+// The first two rules repeat schemas/validation checks on typed fields, so that kubectl apply refuses
+// them with the webhook off. The version list must be the versions whose table entry has no native
+// mode (TestCRDNativeModeVersionsMatchTheTable). Rules on flinkConfiguration keys (such as
+// "last-state needs Kubernetes HA") cannot be written: CEL sees no key of a schemaless
+// (x-kubernetes-preserve-unknown-fields) object, so they stay with the webhook and the operator.
+// +kubebuilder:validation:XValidation:rule="(has(self.mode) && self.mode == 'standalone') || !(self.flinkVersion in ['v1_11', 'v1_12'])",message="native mode needs v1_13 or newer (Flink's TaskManager pod templates arrived in 1.13); run Flink 1.11 and 1.12 in mode: standalone",fieldPath=".flinkVersion"
+// +kubebuilder:validation:XValidation:rule="!has(self.job) || (has(self.mode) && self.mode == 'standalone') || (has(self.job.jarURI) && self.job.jarURI.size() > 0)",message="spec.job.jarURI is required in native mode, for example local:///opt/flink/usrlib/job.jar: native mode deploys exactly one jar (Flink's pipeline.jars); mode: standalone can run a jar already in the image's usrlib or classpath",fieldPath=".job.jarURI"
 // +kubebuilder:validation:XValidation:rule="!has(self.job) || (has(self.taskManager) && has(self.taskManager.replicas)) || (has(self.job.parallelism) && self.job.parallelism >= 1)",message="spec.job.parallelism must be at least 1, unless spec.taskManager.replicas is set",fieldPath=".job.parallelism"
 type FlinkDeploymentSpec struct {
 	// Job to run on an application cluster. Absent for a session cluster.
@@ -145,6 +152,8 @@ type JobSpec struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	// +kubebuilder:validation:XValidation:rule="self.matches('^(?i)(local|file|https?|s3|gs)://')",message="spec.job.jarURI must start with local://, file://, https://, http://, s3:// or gs://"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^(?i)(local|file)://') || self.matches('^(?i)(local|file):///[^?#]*[^/?#]([?#].*)?$')",message="spec.job.jarURI must name a file in the image by its absolute path, with three slashes: local:///opt/flink/usrlib/job.jar"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^(?i)(https?|s3|gs)://') || self.matches('^(?i)(https?|s3|gs)://[^/?#]+/[^?#]*[^/?#]([?#].*)?$')",message="spec.job.jarURI needs a host (https) or bucket (s3, gs) and must name a file, not a folder, for example s3://bucket/jobs/job.jar"
 	JarURI string `json:"jarURI,omitempty"`
 
 	// Parallelism of the job; at least 1 unless taskManager.replicas is set.
