@@ -6,7 +6,8 @@ import (
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
+
+	"github.com/flinkops/flink-operator/renderer"
 )
 
 // diffObjects lists the rendered objects that differ between two renders
@@ -84,7 +85,7 @@ func objectYAML(o *unstructured.Unstructured) (string, error) {
 	if o == nil {
 		return "", nil
 	}
-	b, err := yaml.Marshal(o.Object)
+	b, err := renderer.MarshalYAML(o.Object)
 	if err != nil {
 		return "", objref.Of(o.GetKind(), o).Errorf("encode: %w", err)
 	}
