@@ -75,16 +75,20 @@ func Build(base, head *Set, opts Options) (*Plan, []*decode.Error) {
 	}
 	sort.Strings(sorted)
 	p := &Plan{Restart: RestartNone, Resources: []Resource{}}
+	// Planned in parallel (every resource is rendered twice), collected
+	// in key order: the same plan as one by one.
+	resources, planErrs := make([]Resource, len(sorted)), make([]error, len(sorted))
+	parallel(len(sorted), func(i int) {
+		resources[i], planErrs[i] = PlanResource(objectOf(base.docs[sorted[i]]), objectOf(head.docs[sorted[i]]), opts)
+	})
 	var errs []*decode.Error
-	for _, k := range sorted {
-		b, h := base.docs[k], head.docs[k]
-		r, err := PlanResource(objectOf(b), objectOf(h), opts)
-		if err != nil {
-			errs = append(errs, locate(err, b, h)...)
+	for i, k := range sorted {
+		if err := planErrs[i]; err != nil {
+			errs = append(errs, locate(err, base.docs[k], head.docs[k])...)
 			continue
 		}
-		p.Resources = append(p.Resources, r)
-		p.Restart = p.Restart.Worse(r.Restart)
+		p.Resources = append(p.Resources, resources[i])
+		p.Restart = p.Restart.Worse(resources[i].Restart)
 	}
 	return p, errs
 }

@@ -71,16 +71,28 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.jobID != "" || f.restorePath != "" {
 		opts.deployedWith = &v1beta1.DeployedWith{JobID: f.jobID, RestorePath: f.restorePath}
 	}
+	// Read in order (standard input is read once, by one reader), render
+	// in parallel, then report and print in the order of the inputs: the
+	// same bytes as one by one.
+	datas, readErrs := make([][]byte, len(inputs)), make([]error, len(inputs))
+	for i, name := range inputs {
+		datas[i], readErrs[i] = readInput(name, stdin)
+	}
+	results := make([]rendered, len(inputs))
+	parallel(len(inputs), func(i int) {
+		if readErrs[i] == nil {
+			results[i] = renderInput(inputs[i], datas[i], opts)
+		}
+	})
 	var objs []*unstructured.Unstructured
 	failed := false
-	for _, name := range inputs {
-		data, err := readInput(name, stdin)
-		if err != nil {
+	for i, name := range inputs {
+		if err := readErrs[i]; err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			failed = true
 			continue
 		}
-		r := renderInput(name, data, opts)
+		r := results[i]
 		// Settings the operator would not carry out, and kinds it does
 		// not handle yet: not errors, but never silent.
 		for _, n := range r.notes {
