@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/pmezard/go-difflib/difflib"
@@ -48,6 +49,11 @@ func diffObjects(before, after []*unstructured.Unstructured) ([]ObjectChange, er
 // diffObject is the change from a to b (either may be nil), nil when
 // their YAML is the same.
 func diffObject(a, b *unstructured.Unstructured) (*ObjectChange, error) {
+	// Most objects of a change are untouched: equal content is equal
+	// YAML, and comparing it is far cheaper than encoding both.
+	if a != nil && b != nil && reflect.DeepEqual(a.Object, b.Object) {
+		return nil, nil
+	}
 	id := a
 	if id == nil {
 		id = b
