@@ -30,6 +30,7 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	tuneGC()
 	// Only "plan", "fn" or "completion" as the first argument is a
 	// subcommand: a file of that name is still rendered as ./plan.
 	if len(args) > 0 && args[0] == "plan" {
