@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -80,9 +81,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		datas[i], readErrs[i] = readInput(name, stdin)
 	}
 	results := make([]rendered, len(inputs))
+	// YAML to standard output is a concatenation of one document per
+	// object, so each worker encodes its own input's objects too.
+	yamlOut := f.output == "yaml" && f.outputDir == ""
+	encoded, encodeErrs := make([][]byte, len(inputs)), make([]error, len(inputs))
 	parallel(len(inputs), func(i int) {
 		if readErrs[i] == nil {
 			results[i] = renderInput(inputs[i], datas[i], opts)
+			if yamlOut && len(results[i].errs) == 0 {
+				encoded[i], encodeErrs[i] = renderer.EncodeYAML(results[i].objects)
+			}
 		}
 	})
 	var objs []*unstructured.Unstructured
@@ -120,8 +128,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	out, err := encode(f.output, objs)
-	if err != nil {
+	var out []byte
+	if yamlOut {
+		// The bytes renderer.EncodeYAML(objs) gives, and its first error.
+		for _, err := range encodeErrs {
+			if err != nil {
+				fmt.Fprintln(stderr, "flink-render:", err)
+				return 1
+			}
+		}
+		out = bytes.Join(encoded, nil)
+	} else if out, err = encode(f.output, objs); err != nil {
 		fmt.Fprintln(stderr, "flink-render:", err)
 		return 1
 	}
