@@ -8,7 +8,7 @@ import (
 )
 
 // MarshalYAML writes an object's content as YAML, byte for byte as
-// sigs.k8s.io/yaml.Marshal does, in about a third of its time.
+// sigs.k8s.io/yaml.Marshal does, in under a third of its time.
 //
 // sigs.k8s.io/yaml encodes JSON, parses that with go.yaml.in/yaml/v2 and
 // encodes the result with it again; a flink-render batch spent most of its

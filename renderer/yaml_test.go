@@ -39,9 +39,16 @@ func TestMarshalYAMLMatchesSigsYAML(t *testing.T) {
 func BenchmarkMarshalYAML(b *testing.B) {
 	obj := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "x", "labels": map[string]any{"app": "x", "component": "jobmanager"}},
 		"spec": map[string]any{"replicas": int64(1), "template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "flink", "image": "flink:1.20", "args": []any{"jobmanager"}}}}}}}
-	for b.Loop() {
-		if _, err := MarshalYAML(obj); err != nil {
-			b.Fatal(err)
-		}
+	for name, marshal := range map[string]func(any) ([]byte, error){
+		"MarshalYAML":      func(v any) ([]byte, error) { return MarshalYAML(v.(map[string]any)) },
+		"sigs.k8s.io/yaml": yaml.Marshal,
+	} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := marshal(obj); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
