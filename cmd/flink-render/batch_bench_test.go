@@ -15,7 +15,7 @@ import (
 // and plans a whole repository (BENCHMARKS.md, "flink-render in
 // pipelines"):
 //
-//	go test ./cmd/flink-render -run '^$' -bench Batch1000 -benchtime 3x
+//	go test -run '^$' -bench Batch1000 -benchtime 1x -count 3 -benchmem ./cmd/flink-render/
 //
 // Each iteration is one whole command: reading the folder, decoding,
 // rendering (and for plan: both versions, the gate's decision and the
