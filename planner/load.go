@@ -27,10 +27,16 @@ type Set struct {
 // flink-render reports them; a namespace/name given twice is one.
 func Load(sources []Source, namespace string) (*Set, []*decode.Error) {
 	s := &Set{docs: map[string]*decode.Document{}}
+	// Decoded in parallel, merged in order: the same errors, and the same
+	// first of a namespace/name given twice, as one by one.
+	decoded, decodeErrs := make([][]*decode.Document, len(sources)), make([][]*decode.Error, len(sources))
+	parallel(len(sources), func(i int) {
+		decoded[i], decodeErrs[i] = decode.File(sources[i].Name, sources[i].Data)
+	})
 	var errs []*decode.Error
-	for _, src := range sources {
-		docs, derrs := decode.File(src.Name, src.Data)
-		errs = append(errs, derrs...)
+	for i := range sources {
+		docs := decoded[i]
+		errs = append(errs, decodeErrs[i]...)
 		for _, doc := range docs {
 			fd := doc.Object
 			if fd == nil {
