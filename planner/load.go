@@ -27,10 +27,16 @@ type Set struct {
 // flink-render reports them; a namespace/name given twice is one.
 func Load(sources []Source, namespace string) (*Set, []*decode.Error) {
 	s := &Set{docs: map[string]*decode.Document{}}
+	// Decoded in parallel, merged in order: the same errors, and the same
+	// first of a namespace/name given twice, as one by one.
+	decoded, decodeErrs := make([][]*decode.Document, len(sources)), make([][]*decode.Error, len(sources))
+	parallel(len(sources), func(i int) {
+		decoded[i], decodeErrs[i] = decode.File(sources[i].Name, sources[i].Data)
+	})
 	var errs []*decode.Error
-	for _, src := range sources {
-		docs, derrs := decode.File(src.Name, src.Data)
-		errs = append(errs, derrs...)
+	for i := range sources {
+		docs := decoded[i]
+		errs = append(errs, decodeErrs[i]...)
 		for _, doc := range docs {
 			fd := doc.Object
 			if fd == nil {
@@ -75,16 +81,20 @@ func Build(base, head *Set, opts Options) (*Plan, []*decode.Error) {
 	}
 	sort.Strings(sorted)
 	p := &Plan{Restart: RestartNone, Resources: []Resource{}}
+	// Planned in parallel (every resource is rendered twice), collected
+	// in key order: the same plan as one by one.
+	resources, planErrs := make([]Resource, len(sorted)), make([]error, len(sorted))
+	parallel(len(sorted), func(i int) {
+		resources[i], planErrs[i] = PlanResource(objectOf(base.docs[sorted[i]]), objectOf(head.docs[sorted[i]]), opts)
+	})
 	var errs []*decode.Error
-	for _, k := range sorted {
-		b, h := base.docs[k], head.docs[k]
-		r, err := PlanResource(objectOf(b), objectOf(h), opts)
-		if err != nil {
-			errs = append(errs, locate(err, b, h)...)
+	for i, k := range sorted {
+		if err := planErrs[i]; err != nil {
+			errs = append(errs, locate(err, base.docs[k], head.docs[k])...)
 			continue
 		}
-		p.Resources = append(p.Resources, r)
-		p.Restart = p.Restart.Worse(r.Restart)
+		p.Resources = append(p.Resources, resources[i])
+		p.Restart = p.Restart.Worse(resources[i].Restart)
 	}
 	return p, errs
 }

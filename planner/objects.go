@@ -2,11 +2,13 @@ package planner
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
+
+	"github.com/flinkops/flink-operator/renderer"
 )
 
 // diffObjects lists the rendered objects that differ between two renders
@@ -47,6 +49,11 @@ func diffObjects(before, after []*unstructured.Unstructured) ([]ObjectChange, er
 // diffObject is the change from a to b (either may be nil), nil when
 // their YAML is the same.
 func diffObject(a, b *unstructured.Unstructured) (*ObjectChange, error) {
+	// Most objects of a change are untouched: equal content is equal
+	// YAML, and comparing it is far cheaper than encoding both.
+	if a != nil && b != nil && reflect.DeepEqual(a.Object, b.Object) {
+		return nil, nil
+	}
 	id := a
 	if id == nil {
 		id = b
@@ -84,7 +91,7 @@ func objectYAML(o *unstructured.Unstructured) (string, error) {
 	if o == nil {
 		return "", nil
 	}
-	b, err := yaml.Marshal(o.Object)
+	b, err := renderer.MarshalYAML(o.Object)
 	if err != nil {
 		return "", objref.Of(o.GetKind(), o).Errorf("encode: %w", err)
 	}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
@@ -65,9 +66,14 @@ func PlanResource(base, head *v1beta1.FlinkDeployment, opts Options) (Resource, 
 	if err != nil {
 		return r, &RenderError{Err: err}
 	}
-	after, err := renderer.Render(head, opts.with(rc))
-	if err != nil {
-		return r, &RenderError{Head: true, Err: err}
+	// A file's FlinkDeployment the same in base and head renders the same
+	// objects (Render defaults its input, as running is defaulted): render
+	// it once. A live base renders its lastReconciledSpec, not its spec.
+	after := before
+	if dep.live || !reflect.DeepEqual(base, head) {
+		if after, err = renderer.Render(head, opts.with(rc)); err != nil {
+			return r, &RenderError{Head: true, Err: err}
+		}
 	}
 	if r.Objects, err = diffObjects(before.Objects, after.Objects); err != nil {
 		return r, err

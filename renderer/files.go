@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/decode"
@@ -73,7 +72,7 @@ func RenderFile(name string, data []byte, opts FileOptions) ([]*unstructured.Uns
 func EncodeYAML(objs []*unstructured.Unstructured) ([]byte, error) {
 	var buf bytes.Buffer
 	for _, o := range objs {
-		b, err := yaml.Marshal(o.Object)
+		b, err := MarshalYAML(o.Object)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", ObjectID(o), err)
 		}

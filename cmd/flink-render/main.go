@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,7 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	tuneGC()
 	// Only "plan", "fn" or "completion" as the first argument is a
 	// subcommand: a file of that name is still rendered as ./plan.
 	if len(args) > 0 && args[0] == "plan" {
@@ -71,16 +73,35 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.jobID != "" || f.restorePath != "" {
 		opts.deployedWith = &v1beta1.DeployedWith{JobID: f.jobID, RestorePath: f.restorePath}
 	}
+	// Read in order (standard input is read once, by one reader), render
+	// in parallel, then report and print in the order of the inputs: the
+	// same bytes as one by one.
+	datas, readErrs := make([][]byte, len(inputs)), make([]error, len(inputs))
+	for i, name := range inputs {
+		datas[i], readErrs[i] = readInput(name, stdin)
+	}
+	results := make([]rendered, len(inputs))
+	// YAML to standard output is a concatenation of one document per
+	// object, so each worker encodes its own input's objects too.
+	yamlOut := f.output == "yaml" && f.outputDir == ""
+	encoded, encodeErrs := make([][]byte, len(inputs)), make([]error, len(inputs))
+	parallel(len(inputs), func(i int) {
+		if readErrs[i] == nil {
+			results[i] = renderInput(inputs[i], datas[i], opts)
+			if yamlOut && len(results[i].errs) == 0 {
+				encoded[i], encodeErrs[i] = renderer.EncodeYAML(results[i].objects)
+			}
+		}
+	})
 	var objs []*unstructured.Unstructured
 	failed := false
-	for _, name := range inputs {
-		data, err := readInput(name, stdin)
-		if err != nil {
+	for i, name := range inputs {
+		if err := readErrs[i]; err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			failed = true
 			continue
 		}
-		r := renderInput(name, data, opts)
+		r := results[i]
 		// Settings the operator would not carry out, and kinds it does
 		// not handle yet: not errors, but never silent.
 		for _, n := range r.notes {
@@ -107,8 +128,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	out, err := encode(f.output, objs)
-	if err != nil {
+	var out []byte
+	if yamlOut {
+		// The bytes renderer.EncodeYAML(objs) gives, and its first error.
+		for _, err := range encodeErrs {
+			if err != nil {
+				fmt.Fprintln(stderr, "flink-render:", err)
+				return 1
+			}
+		}
+		out = bytes.Join(encoded, nil)
+	} else if out, err = encode(f.output, objs); err != nil {
 		fmt.Fprintln(stderr, "flink-render:", err)
 		return 1
 	}

@@ -150,9 +150,14 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // kinds (splitKinds), and notes the kinds of flink.apache.org it does not
 // plan.
 func planSources(sources []planner.Source, strict bool, stderr io.Writer) ([]planner.Source, error) {
+	// Split in parallel (each is a YAML parse), reported in order.
+	splits, errs := make([]*split, len(sources)), make([]error, len(sources))
+	parallel(len(sources), func(i int) {
+		splits[i], errs[i] = splitKinds(sources[i].Name, sources[i].Data, strict)
+	})
 	var out []planner.Source
-	for _, src := range sources {
-		sp, err := splitKinds(src.Name, src.Data, strict)
+	for i, src := range sources {
+		sp, err := splits[i], errs[i]
 		if err != nil {
 			return nil, err
 		}
