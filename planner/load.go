@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/flinkops/flink-operator/internal/parallel"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -30,7 +31,7 @@ func Load(sources []Source, namespace string) (*Set, []*decode.Error) {
 	// Decoded in parallel, merged in order: the same errors, and the same
 	// first of a namespace/name given twice, as one by one.
 	decoded, decodeErrs := make([][]*decode.Document, len(sources)), make([][]*decode.Error, len(sources))
-	parallel(len(sources), func(i int) {
+	parallel.ForEach(len(sources), func(i int) {
 		decoded[i], decodeErrs[i] = decode.File(sources[i].Name, sources[i].Data)
 	})
 	var errs []*decode.Error
@@ -84,7 +85,7 @@ func Build(base, head *Set, opts Options) (*Plan, []*decode.Error) {
 	// Planned in parallel (every resource is rendered twice), collected
 	// in key order: the same plan as one by one.
 	resources, planErrs := make([]Resource, len(sorted)), make([]error, len(sorted))
-	parallel(len(sorted), func(i int) {
+	parallel.ForEach(len(sorted), func(i int) {
 		resources[i], planErrs[i] = PlanResource(objectOf(base.docs[sorted[i]]), objectOf(head.docs[sorted[i]]), opts)
 	})
 	var errs []*decode.Error

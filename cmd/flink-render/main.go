@@ -19,6 +19,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/internal/parallel"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -85,7 +86,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// object, so each worker encodes its own input's objects too.
 	yamlOut := f.output == "yaml" && f.outputDir == ""
 	encoded, encodeErrs := make([][]byte, len(inputs)), make([]error, len(inputs))
-	parallel(len(inputs), func(i int) {
+	parallel.ForEach(len(inputs), func(i int) {
 		if readErrs[i] == nil {
 			results[i] = renderInput(inputs[i], datas[i], opts)
 			if yamlOut && len(results[i].errs) == 0 {

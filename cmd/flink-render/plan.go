@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flinkops/flink-operator/internal/parallel"
 	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
 )
@@ -152,7 +153,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func planSources(sources []planner.Source, strict bool, stderr io.Writer) ([]planner.Source, error) {
 	// Split in parallel (each is a YAML parse), reported in order.
 	splits, errs := make([]*split, len(sources)), make([]error, len(sources))
-	parallel(len(sources), func(i int) {
+	parallel.ForEach(len(sources), func(i int) {
 		splits[i], errs[i] = splitKinds(sources[i].Name, sources[i].Data, strict)
 	})
 	var out []planner.Source
