@@ -23,11 +23,12 @@ COPY . .
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
 ARG VERSION=dev
+ARG COMMIT=unknown
 # The same flags as `make release`: static, reproducible binaries. One build
 # stage for both images: building the second target reuses this layer.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/go-build-cache \
     GOCACHE=/go-build-cache CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid= -X main.version=${VERSION}" \
+    go build -trimpath -buildvcs=false -ldflags="-s -w -buildid= -X main.version=${VERSION} -X main.commit=${COMMIT}" \
       -o /out/ ./cmd/flink-operator ./cmd/flink-render ./cmd/flink-fetch
 
 # The fetcher alone: job pods pull this small image, not the operator.

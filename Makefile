@@ -94,8 +94,10 @@ $(HELM_BIN):
 DIST ?= dist
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# COMMIT is the revision build_info reports (the binaries carry no VCS stamp).
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 RELEASE_PLATFORMS := linux/amd64 linux/arm64
-RELEASE_LDFLAGS := -s -w -buildid= -X main.version=$(VERSION)
+RELEASE_LDFLAGS := -s -w -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 CHART_VERSION = $(shell awk '/^version:/ {print $$2}' charts/flink-operator/Chart.yaml)
 .PHONY: release release-check
 
@@ -119,6 +121,6 @@ release: $(HELM_BIN) ## reproducible linux/amd64 and linux/arm64 binaries (flink
 release-check: ## build the release twice, from two copies of the tree, and check the artifacts are byte-identical
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 		mkdir -p "$$tmp/src" && tar --exclude=./.git --exclude=./$(DIST) --exclude=./bin --exclude='*.test' -cf - . | tar -xf - -C "$$tmp/src" && \
-		$(MAKE) --no-print-directory release DIST="$$tmp/first" VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) >/dev/null && \
-		$(MAKE) --no-print-directory -C "$$tmp/src" release DIST="$$tmp/second" VERSION=$(VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) >/dev/null && \
+		$(MAKE) --no-print-directory release DIST="$$tmp/first" VERSION=$(VERSION) COMMIT=$(COMMIT) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) >/dev/null && \
+		$(MAKE) --no-print-directory -C "$$tmp/src" release DIST="$$tmp/second" VERSION=$(VERSION) COMMIT=$(COMMIT) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) >/dev/null && \
 		diff "$$tmp/first/SHA256SUMS" "$$tmp/second/SHA256SUMS" && echo "reproducible:" && cat "$$tmp/first/SHA256SUMS"
