@@ -23,6 +23,12 @@ const (
 
 	// Finalizer lets the operator clean up before a FlinkDeployment goes.
 	Finalizer = "flink.apache.org/finalizer"
+
+	// ReferenceFinalizer is the Apache Flink Kubernetes Operator's. Once
+	// this operator's own is on a FlinkDeployment it adopts, the
+	// reference's is removed: nothing would ever remove it, and the
+	// FlinkDeployment could not be deleted (docs/migration.md).
+	ReferenceFinalizer = "flinkdeployments.flink.apache.org/finalizer"
 )
 
 // ManagedSelector selects every object this operator applies; the watch
