@@ -50,6 +50,15 @@ func clusterSelector(name string) labels.Selector {
 	return labels.SelectorFromSet(labels.Set{labelApp: name, labelManagedBy: managedByOperator})
 }
 
+// clusterDeploymentSelector selects the JobManager and TaskManager
+// Deployments of a cluster by Flink's own labels, which the renderer sets
+// too: a take-down must also find (and wait for) the Deployments of a
+// cluster another operator made and this one adopts (adopt.go). Callers
+// keep only those the FlinkDeployment owns.
+func clusterDeploymentSelector(name string) labels.Selector {
+	return clusterPodSelector(name)
+}
+
 // haSelector narrows the search for the HA ConfigMaps Flink creates for a
 // cluster to its app label; isHAConfigMap picks them by name. Flink's own
 // "configmap-type: high-availability" label cannot be relied on: the HA
