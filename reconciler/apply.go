@@ -142,7 +142,10 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 		// A Deployment whose spec nobody changed since the same render was
 		// applied (only its status moved) has its pod template still.
 		specUntouched := known && memo.hash == hash && memo.generation != 0 && liveGen == memo.generation
-		if guardPodTemplates && liveRV != "" && key.gvk == deploymentGVK && !specUntouched {
+		// A Deployment the cache does not hold may still exist: one another
+		// operator made (adopt.go) is not labelled for the cache, and
+		// podTemplateChanges asks the API server.
+		if guardPodTemplates && key.gvk == deploymentGVK && !specUntouched {
 			changes, err := r.podTemplateChanges(ctx, key, obj)
 			if err != nil {
 				return res, err
@@ -187,6 +190,14 @@ func (r *Reconciler) applyOne(ctx context.Context, key objectKey, obj *unstructu
 		return r.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership)
 	}
 	err := apply()
+	if err != nil && otherController(err) {
+		// Made by Flink's native client for another operator, and
+		// controlled by the JobManager Deployment (adopt.go).
+		if rerr := r.releaseFromOtherController(ctx, key, obj); rerr != nil {
+			return rerr
+		}
+		err = apply()
+	}
 	if err != nil && key.gvk.Kind == "Service" && key.gvk.Group == "" && clusterIPImmutable(err) {
 		log.FromContext(ctx).Info("recreating Service: its cluster IP cannot change in place", "service", key.String())
 		svc := &metav1.PartialObjectMetadata{}

@@ -102,17 +102,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !fd.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, fd)
 	}
-	if !controllerutil.ContainsFinalizer(fd, Finalizer) {
+	if !controllerutil.ContainsFinalizer(fd, Finalizer) || controllerutil.ContainsFinalizer(fd, ReferenceFinalizer) {
 		// A merge patch replaces the whole finalizer list: without the
 		// resourceVersion check a stale read would drop a finalizer someone
-		// else added meanwhile.
+		// else added meanwhile. The reference operator's finalizer goes in
+		// the same write that adds ours (or after it), so the
+		// FlinkDeployment is never without one of them.
 		patch := client.MergeFromWithOptions(fd.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(fd, Finalizer)
+		controllerutil.RemoveFinalizer(fd, ReferenceFinalizer)
 		if err := r.Client.Patch(ctx, fd, patch); err != nil {
 			if apierrors.IsConflict(err) {
 				return ctrl.Result{Requeue: true}, nil
 			}
-			return ctrl.Result{}, objref.Of("FlinkDeployment", fd).Errorf("add finalizer: %w", err)
+			return ctrl.Result{}, objref.Of("FlinkDeployment", fd).Errorf("add finalizer %s: %w", Finalizer, err)
 		}
 		r.fresh.remember(fd)
 	}

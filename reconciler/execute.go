@@ -367,7 +367,7 @@ var deploymentGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: 
 // updates them.
 func (r *Reconciler) takeDown(ctx context.Context, fd *v1beta1.FlinkDeployment, deleteHA bool) error {
 	deps := &appsv1.DeploymentList{}
-	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
+	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterDeploymentSelector(fd.Name)}); err != nil {
 		return objref.Of("FlinkDeployment", fd).Errorf("list Deployments: %w", err)
 	}
 	for i := range deps.Items {
@@ -395,7 +395,7 @@ func (r *Reconciler) takeDown(ctx context.Context, fd *v1beta1.FlinkDeployment, 
 func (r *Reconciler) clusterGone(ctx context.Context, fd *v1beta1.FlinkDeployment) (bool, error) {
 	deps := &metav1.PartialObjectMetadataList{}
 	deps.SetGroupVersionKind(deploymentGVK.GroupVersion().WithKind("DeploymentList"))
-	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
+	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterDeploymentSelector(fd.Name)}); err != nil {
 		return false, objref.Of("FlinkDeployment", fd).Errorf("list Deployments: %w", err)
 	}
 	for i := range deps.Items {

@@ -23,7 +23,10 @@ import (
 // nobody) would otherwise stay behind. Cleanup never blocks deletion for
 // ever: after CleanupTimeout the finalizer is removed with a warning.
 func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) (ctrl.Result, error) {
-	if !controllerutil.ContainsFinalizer(fd, Finalizer) {
+	// A FlinkDeployment of the reference operator deleted before this
+	// operator adopted it holds only the reference's finalizer, which
+	// nothing else would remove now: it is cleaned up as one of ours.
+	if !controllerutil.ContainsFinalizer(fd, Finalizer) && !controllerutil.ContainsFinalizer(fd, ReferenceFinalizer) {
 		return ctrl.Result{}, nil
 	}
 	original := fd.DeepCopy()
@@ -76,6 +79,7 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 	// reads it and finishes.
 	patch := client.MergeFromWithOptions(fd.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(fd, Finalizer)
+	controllerutil.RemoveFinalizer(fd, ReferenceFinalizer)
 	if err := r.Client.Patch(ctx, fd, patch); err != nil && !apierrors.IsNotFound(err) {
 		if apierrors.IsConflict(err) {
 			return ctrl.Result{Requeue: true}, nil

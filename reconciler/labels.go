@@ -23,6 +23,12 @@ const (
 
 	// Finalizer lets the operator clean up before a FlinkDeployment goes.
 	Finalizer = "flink.apache.org/finalizer"
+
+	// ReferenceFinalizer is the Apache Flink Kubernetes Operator's. Once
+	// this operator's own is on a FlinkDeployment it adopts, the
+	// reference's is removed: nothing would ever remove it, and the
+	// FlinkDeployment could not be deleted (docs/migration.md).
+	ReferenceFinalizer = "flinkdeployments.flink.apache.org/finalizer"
 )
 
 // ManagedSelector selects every object this operator applies; the watch
@@ -42,6 +48,15 @@ func JobManagerPodSelector() labels.Selector {
 
 func clusterSelector(name string) labels.Selector {
 	return labels.SelectorFromSet(labels.Set{labelApp: name, labelManagedBy: managedByOperator})
+}
+
+// clusterDeploymentSelector selects the JobManager and TaskManager
+// Deployments of a cluster by Flink's own labels, which the renderer sets
+// too: a take-down must also find (and wait for) the Deployments of a
+// cluster another operator made and this one adopts (adopt.go). Callers
+// keep only those the FlinkDeployment owns.
+func clusterDeploymentSelector(name string) labels.Selector {
+	return clusterPodSelector(name)
 }
 
 // haSelector narrows the search for the HA ConfigMaps Flink creates for a

@@ -28,13 +28,15 @@ var waitingFailures = map[string]bool{
 // the JobManager is available, asks its REST API about the job.
 func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (gate.Observation, error) {
 	obs := gate.Observation{JobManager: v1beta1.JMMissing, RESTURL: RESTURL(r.RESTURLTemplate, fd.Namespace, fd.Name)}
-	dep := &appsv1.Deployment{}
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: fd.Namespace, Name: fd.Name}, dep)
+	dep, err := r.jobManagerDeployment(ctx, fd)
 	switch {
-	case apierrors.IsNotFound(err):
-		return obs, nil
 	case err != nil:
-		return obs, objref.Of("Deployment", fd).Errorf("get: %w", err)
+		return obs, err
+	case dep == nil:
+		return obs, nil
+	}
+	if dep.Labels[labelManagedBy] != managedByOperator {
+		obs.ForeignJobManager = objref.Of("Deployment", dep).String()
 	}
 	obs.DeploymentGeneration = dep.Generation
 	if dep.Status.AvailableReplicas > 0 || everAvailable(dep) {
@@ -64,6 +66,27 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 	}
 	obs.JobManager = v1beta1.JMReady
 	return obs, nil
+}
+
+// jobManagerDeployment reads the JobManager Deployment, nil when there is
+// none. The cache holds only Deployments this operator labelled, so one it
+// does not hold is looked for on the API server: another operator (the
+// Apache Flink Kubernetes Operator) may have made it, and a cluster being
+// adopted must be seen, or it would be taken for lost (adopt.go).
+func (r *Reconciler) jobManagerDeployment(ctx context.Context, fd *v1beta1.FlinkDeployment) (*appsv1.Deployment, error) {
+	key := client.ObjectKey{Namespace: fd.Namespace, Name: fd.Name}
+	dep := &appsv1.Deployment{}
+	err := r.Client.Get(ctx, key, dep)
+	if apierrors.IsNotFound(err) {
+		err = r.APIReader.Get(ctx, key, dep)
+	}
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, objref.Of("Deployment", fd).Errorf("get: %w", err)
+	}
+	return dep, nil
 }
 
 func deploymentProblem(dep *appsv1.Deployment) string {

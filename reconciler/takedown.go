@@ -33,7 +33,7 @@ func (r *Reconciler) clusterLeft(ctx context.Context, fd *v1beta1.FlinkDeploymen
 	var left []gate.LeftOver
 	deps := &metav1.PartialObjectMetadataList{}
 	deps.SetGroupVersionKind(deploymentGVK.GroupVersion().WithKind("DeploymentList"))
-	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterSelector(fd.Name)}); err != nil {
+	if err := r.APIReader.List(ctx, deps, client.InNamespace(fd.Namespace), client.MatchingLabelsSelector{Selector: clusterDeploymentSelector(fd.Name)}); err != nil {
 		return nil, objref.Of("FlinkDeployment", fd).Errorf("list Deployments: %w", err)
 	}
 	for i := range deps.Items {

@@ -25,6 +25,9 @@
 //   - rollout.go: the taking-down and deploying phases;
 //   - recover.go: a lost JobManager Deployment, and pod templates changed
 //     outside the operator;
+//   - adopt.go: taking over a cluster another operator made (the Apache
+//     Flink Kubernetes Operator): what runs is recorded first, and nothing
+//     is applied while the job cannot be seen;
 //   - snapshots.go, snapshots_held.go: manual and periodic savepoints;
 //   - statebackend.go: state backend changes.
 //

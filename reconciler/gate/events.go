@@ -22,4 +22,7 @@ const (
 	// ReasonTakeDownStuck: the old cluster's pods outlived the take-down
 	// timeout (rollout.go).
 	ReasonTakeDownStuck = "TakeDownStuck"
+	// ReasonAdopted: a cluster another operator made is now managed here;
+	// the note says what runs (adopt.go).
+	ReasonAdopted = "Adopted"
 )

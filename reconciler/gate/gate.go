@@ -142,6 +142,9 @@ func (g *gate) event(warning bool, reason, format string, args ...any) {
 // desired one: none (keep the cluster as it is, serve savepoints), one
 // that is applied in place, or one that needs an upgrade.
 func (g *gate) reconciled() phase {
+	if g.adopting() && !g.adopt() {
+		return phaseDone
+	}
 	diff := specDiff(g.in)
 	switch diff.Type {
 	case DiffNone:

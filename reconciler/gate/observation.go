@@ -23,6 +23,12 @@ type Observation struct {
 	// JobManagerRan is what the Deployment and its pods show of whether a
 	// JobManager ever ran.
 	JobManagerRan Evidence
+	// ForeignJobManager names (Kind/namespace/name) the JobManager
+	// Deployment when this operator did not make it: it lacks the
+	// app.kubernetes.io/managed-by label every rendered object carries.
+	// Another operator (the Apache Flink Kubernetes Operator) runs the
+	// cluster, and it is being adopted (adopt.go). Empty otherwise.
+	ForeignJobManager string
 }
 
 // Evidence is what the cluster shows of a fact the operator cannot see

@@ -34,7 +34,9 @@ func (g *gate) applyDeployed() {
 func (g *gate) recordInPlace() {
 	after := g.st().DeepCopy()
 	g.recordReconciled(after, g.in.Spec, false)
-	g.apply(ApplyStep{Target: g.in.Spec, Context: DeployedContext(g.st())})
+	// Such a change leaves this operator's pod templates as they were, but
+	// those of a cluster another operator made may differ (adopt.go).
+	g.apply(ApplyStep{Target: g.in.Spec, Context: DeployedContext(g.st()), GuardPodTemplates: g.foreignGuard()})
 	g.d.After = after
 	g.recoverJobManager()
 }
@@ -64,6 +66,12 @@ func (g *gate) recordReconciled(st *v1beta1.FlinkDeploymentStatus, spec *v1beta1
 
 // firstDeploy plans the first deployment of the spec.
 func (g *gate) firstDeploy() phase {
+	if ref := g.in.Obs.ForeignJobManager; ref != "" {
+		// Deploying would replace it, and restart whatever it runs.
+		g.holdAdoption(fmt.Sprintf("%s was made by another operator, but status.reconciliationStatus.lastReconciledSpec is empty, so what it runs is unknown and deploying would restart it. "+
+			"Restore the status the previous operator wrote, or delete that Deployment to deploy from the spec (docs/migration.md)", ref))
+		return phaseDone
+	}
 	spec := g.in.Spec
 	up := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseDeploying, Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation}
 	if spec.Job != nil {

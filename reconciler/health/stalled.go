@@ -33,7 +33,7 @@ const (
 // operator retries by itself. The gate and the controller say why they
 // hold in status.error only; these are the stable phrases of those
 // messages (reconciler/gate: plan.go, strategy.go, savepoint.go,
-// rollout.go, recover.go; reconciler/controller.go), checked in order.
+// rollout.go, recover.go, adopt.go; reconciler/controller.go), checked in order.
 // An error none of them matches is a wait the operator retries
 // (REST unreachable, savepoint retry backoff, a job that is starting).
 var stallMarkers = []struct {
