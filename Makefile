@@ -64,10 +64,14 @@ fuzz: ## fuzz YAML decoding and rendering for FUZZTIME each (default 15s)
 	go test -run '^$$' -fuzz '^FuzzFile$$' -fuzztime $(FUZZTIME) ./schemas/decode/
 	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./renderer/
 
+# Tools are built into a folder of this process's own and renamed into
+# place, so concurrent makes (make test beside make e2e) never share a
+# temporary file: the rename is atomic, and the loser's copy is the same.
 $(CONTROLLER_GEN):
-	mkdir -p $(TOOLS)/tmp
-	GOFLAGS= GOBIN=$(TOOLS)/tmp go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
-	mv $(TOOLS)/tmp/controller-gen $@
+	mkdir -p $(TOOLS)
+	tmp=$$(mktemp -d $(TOOLS)/.build.XXXXXX) && \
+		GOFLAGS= GOBIN=$$tmp go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION) && \
+		mv -f $$tmp/controller-gen $@; status=$$?; rm -rf $$tmp; exit $$status
 
 # Helm, for the chart's tests and `make release`, built from Go modules into
 # the tools cache like controller-gen. The chart tests find it through $HELM.
@@ -81,9 +85,10 @@ helm: $(HELM_BIN) ## build helm into the tools cache (once) and print its path
 	@echo $(HELM_BIN)
 
 $(HELM_BIN):
-	mkdir -p $(TOOLS)/tmp $(dir $@)
-	GOFLAGS= GOBIN=$(TOOLS)/tmp go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
-	mv $(TOOLS)/tmp/helm $@
+	mkdir -p $(dir $@)
+	tmp=$$(mktemp -d $(TOOLS)/.build.XXXXXX) && \
+		GOFLAGS= GOBIN=$$tmp go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) && \
+		mv -f $$tmp/helm $@; status=$$?; rm -rf $$tmp; exit $$status
 
 # Release artifacts in dist/: static binaries for each platform (the
 # operator, flink-render, and flink-fetch, the jar fetcher's init container)

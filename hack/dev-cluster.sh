@@ -165,8 +165,9 @@ build_tools() {
   if [ ! -x "$kwok_dir/kwok" ]; then
     log "building kwok (first time only; takes minutes)"
     mkdir -p "$kwok_dir"
-    (cd "$root/hack/tools/kwok" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$kwok_dir/kwok.tmp" sigs.k8s.io/kwok/cmd/kwok)
-    mv "$kwok_dir/kwok.tmp" "$kwok_dir/kwok"
+    # Per-process temporary name, then an atomic rename (see hack/envtest.sh).
+    (cd "$root/hack/tools/kwok" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$kwok_dir/.kwok.$$.tmp" sigs.k8s.io/kwok/cmd/kwok)
+    mv -f "$kwok_dir/.kwok.$$.tmp" "$kwok_dir/kwok"
   fi
   kwok_src=$(cd "$root/hack/tools/kwok" && go mod download sigs.k8s.io/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
   [ -d "$kwok_src/kustomize/stage" ] || die "kwok's Stage configs not found in the module cache ($kwok_src)"
@@ -176,8 +177,8 @@ build_tools() {
   # flink-fetch: the node serves it as the flink-fetch image, so the operator's
   # init container for a remote jarURI runs this checkout's fetcher.
   for cmd in test/e2e/cmd/dev-jobmanager test/nodeagent/cmd/nodeagent test/nodeagent/cmd/flink-image cmd/flink-fetch; do
-    (cd "$root" && CGO_ENABLED=0 go build -o "$state/bin/${cmd##*/}.tmp" "./$cmd")
-    mv "$state/bin/${cmd##*/}.tmp" "$state/bin/${cmd##*/}"
+    (cd "$root" && CGO_ENABLED=0 go build -o "$state/bin/.${cmd##*/}.$$.tmp" "./$cmd")
+    mv -f "$state/bin/.${cmd##*/}.$$.tmp" "$state/bin/${cmd##*/}"
   done
   agent_flags=()
   if [ "$mode" = real ]; then

@@ -21,8 +21,16 @@ build() { # build <tools module dir> <package> <binary name>
   local dir=$1 pkg=$2 bin=$3
   if [ -x "$out/$bin" ]; then return; fi
   echo "building $bin (first time only; takes minutes)" >&2
-  (cd "$root/hack/tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$out/$bin.tmp" "$pkg")
-  mv "$out/$bin.tmp" "$out/$bin"
+  # A temporary name of this process's own, then an atomic rename: two
+  # concurrent runs (make test beside make dev-cluster) may both build, and
+  # neither sees the other's half-written file.
+  local tmp="$out/.$bin.$$.tmp"
+  if ! (cd "$root/hack/tools/$dir" && CGO_ENABLED=0 go build -trimpath -ldflags=-s -o "$tmp" "$pkg"); then
+    rm -f "$tmp"
+    echo "building $bin failed" >&2
+    exit 1
+  fi
+  mv -f "$tmp" "$out/$bin"
 }
 
 build etcd go.etcd.io/etcd/server/v3 etcd
