@@ -72,12 +72,16 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 // none. The cache holds only Deployments this operator labelled, so one it
 // does not hold is looked for on the API server: another operator (the
 // Apache Flink Kubernetes Operator) may have made it, and a cluster being
-// adopted must be seen, or it would be taken for lost (adopt.go).
+// adopted must be seen, or it would be taken for lost (adopt.go). Only
+// while this operator has never deployed the cluster (no
+// status.deployedWith): after that a Deployment missing from the cache is
+// suspended, lost or taken down, and a suspended fleet makes no API
+// request on a resync.
 func (r *Reconciler) jobManagerDeployment(ctx context.Context, fd *v1beta1.FlinkDeployment) (*appsv1.Deployment, error) {
 	key := client.ObjectKey{Namespace: fd.Namespace, Name: fd.Name}
 	dep := &appsv1.Deployment{}
 	err := r.Client.Get(ctx, key, dep)
-	if apierrors.IsNotFound(err) {
+	if apierrors.IsNotFound(err) && fd.Status.DeployedWith == nil {
 		err = r.APIReader.Get(ctx, key, dep)
 	}
 	switch {
