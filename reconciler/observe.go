@@ -72,16 +72,18 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 // none. The cache holds only Deployments this operator labelled, so one it
 // does not hold is looked for on the API server: another operator (the
 // Apache Flink Kubernetes Operator) may have made it, and a cluster being
-// adopted must be seen, or it would be taken for lost (adopt.go). Only
-// while this operator has never deployed the cluster (no
-// status.deployedWith): after that a Deployment missing from the cache is
-// suspended, lost or taken down, and a suspended fleet makes no API
-// request on a resync.
+// adopted must be seen, or it would be taken for lost (adopt.go). It is
+// looked for while this operator has never deployed the cluster (no
+// status.deployedWith), and while the last pass still saw a JobManager
+// (an adopted Deployment keeps the other operator's labels until the
+// upgrade that replaces it). A cluster last seen MISSING (suspended, lost,
+// taken down) is not: a suspended fleet makes no API request on a resync.
 func (r *Reconciler) jobManagerDeployment(ctx context.Context, fd *v1beta1.FlinkDeployment) (*appsv1.Deployment, error) {
 	key := client.ObjectKey{Namespace: fd.Namespace, Name: fd.Name}
 	dep := &appsv1.Deployment{}
 	err := r.Client.Get(ctx, key, dep)
-	if apierrors.IsNotFound(err) && fd.Status.DeployedWith == nil {
+	lastSeen := fd.Status.JobManagerDeploymentStatus
+	if apierrors.IsNotFound(err) && (fd.Status.DeployedWith == nil || (lastSeen != "" && lastSeen != v1beta1.JMMissing)) {
 		err = r.APIReader.Get(ctx, key, dep)
 	}
 	switch {
