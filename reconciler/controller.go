@@ -359,7 +359,9 @@ func (r *Reconciler) requeue(fd *v1beta1.FlinkDeployment, obs gate.Observation, 
 // read at the start of the pass so a concurrent writer is never overwritten.
 // A conflict is errStale, and the next read goes to the API server.
 func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.FlinkDeployment) error {
-	// Every write carries conditions that agree with the rest of status.
+	// Every write carries conditions, and savepoint progress and the
+	// Upgrade column, that agree with the rest of status.
+	settleProgress(&fd.Status)
 	health.Apply(fd, r.now())
 	// A status an earlier release wrote holds timestamps as epoch-ms
 	// integers. A merge patch carries only what changed, so an unchanged

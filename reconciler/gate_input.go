@@ -70,10 +70,16 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (gate.Input, er
 		if in.Savepoint.State == gate.SavepointUnknown && reachable {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
 		}
+		if tr := st.SavepointTrigger; tr != nil && in.Savepoint.State == gate.SavepointInProgress {
+			tr.SavepointProgress = r.readSavepointProgress(ctx, p, tr.SavepointProgress)
+		}
 	}
 	switch {
 	case up != nil && up.Phase == v1beta1.PhaseSavepointing && !abandoned:
 		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp.UnixMilli(), reachable)
+		if in.Savepoint.State == gate.SavepointInProgress {
+			up.SavepointProgress = r.readSavepointProgress(ctx, p, up.SavepointProgress)
+		}
 		switch {
 		case in.Savepoint.State == gate.SavepointUnknown && reachable:
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)

@@ -41,4 +41,8 @@ type SavepointTrigger struct {
 	// LastFailure explains the last failed attempt.
 	// +optional
 	LastFailure string `json:"lastFailure,omitempty"`
+	// SavepointProgress is how far Flink is with the attempt in flight
+	// (status.jobStatus.savepointInfo.triggerId).
+	// +optional
+	SavepointProgress *SavepointProgress `json:"savepointProgress,omitempty"`
 }

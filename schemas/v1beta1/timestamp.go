@@ -33,9 +33,13 @@ import (
 // +kubebuilder:validation:Type=""
 // +kubebuilder:validation:XIntOrString
 type Timestamp struct {
-	ms int64 `json:"-"`
-	// epochMillis: read from a JSON integer, the earlier releases' form.
-	epochMillis bool `json:"-"`
+	// Millis is the instant in epoch milliseconds; 0 is unset.
+	Millis int64 `json:"-"`
+	// FromEpochMillis: read from a JSON integer, the earlier releases'
+	// form, and not written since. The fields are exported because
+	// apimachinery's semantic DeepEqual, which compares statuses, refuses
+	// unexported ones.
+	FromEpochMillis bool `json:"-"`
 }
 
 // timestampLayout is RFC 3339 with exactly three fractional digits.
@@ -43,7 +47,7 @@ const timestampLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // UnixMilliTimestamp returns the Timestamp of ms epoch milliseconds; 0 is
 // the unset Timestamp.
-func UnixMilliTimestamp(ms int64) Timestamp { return Timestamp{ms: ms} }
+func UnixMilliTimestamp(ms int64) Timestamp { return Timestamp{Millis: ms} }
 
 // NewTimestamp returns the Timestamp of t, to the millisecond; the zero
 // time.Time is the unset Timestamp.
@@ -51,39 +55,35 @@ func NewTimestamp(t time.Time) Timestamp {
 	if t.IsZero() {
 		return Timestamp{}
 	}
-	return Timestamp{ms: t.UnixMilli()}
+	return Timestamp{Millis: t.UnixMilli()}
 }
 
 // UnixMilli is the instant in epoch milliseconds; 0 when unset.
-func (t Timestamp) UnixMilli() int64 { return t.ms }
+func (t Timestamp) UnixMilli() int64 { return t.Millis }
 
 // IsZero reports whether t is unset. It makes omitzero omit the field.
-func (t Timestamp) IsZero() bool { return t.ms == 0 }
+func (t Timestamp) IsZero() bool { return t.Millis == 0 }
 
 // Time is the instant as a time.Time in UTC; the zero time.Time when unset.
 func (t Timestamp) Time() time.Time {
-	if t.ms == 0 {
+	if t.Millis == 0 {
 		return time.Time{}
 	}
-	return time.UnixMilli(t.ms).UTC()
+	return time.UnixMilli(t.Millis).UTC()
 }
 
 // String is the RFC 3339 form, or "" when unset.
 func (t Timestamp) String() string {
-	if t.ms == 0 {
+	if t.Millis == 0 {
 		return ""
 	}
 	return t.Time().Format(timestampLayout)
 }
 
-// EpochMillis reports whether t was read in the earlier releases' integer
-// form and has not been written since.
-func (t Timestamp) EpochMillis() bool { return t.epochMillis }
-
 // MarshalJSON writes RFC 3339, or null when unset (omitzero keeps unset
 // fields out of status altogether).
 func (t Timestamp) MarshalJSON() ([]byte, error) {
-	if t.ms == 0 {
+	if t.Millis == 0 {
 		return []byte("null"), nil
 	}
 	return json.Marshal(t.String())
@@ -117,7 +117,7 @@ func (t *Timestamp) UnmarshalJSON(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("read a status timestamp: %s is not RFC 3339 nor an integer of epoch milliseconds", data)
 		}
-		*t = Timestamp{ms: ms, epochMillis: ms != 0}
+		*t = Timestamp{Millis: ms, FromEpochMillis: ms != 0}
 		return nil
 	}
 }
@@ -150,7 +150,7 @@ func (st *FlinkDeploymentStatus) HasEpochMillis() bool {
 		ts = append(ts, ha.ObservedTimestamp)
 	}
 	for _, t := range ts {
-		if t.EpochMillis() {
+		if t.FromEpochMillis {
 			return true
 		}
 	}

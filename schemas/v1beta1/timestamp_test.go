@@ -18,7 +18,7 @@ func TestTimestampWritesRFC3339WithMilliseconds(t *testing.T) {
 	var back Timestamp
 	require.NoError(t, json.Unmarshal(data, &back))
 	assert.Equal(t, ts, back, "milliseconds survive the round trip exactly")
-	assert.False(t, back.EpochMillis())
+	assert.False(t, back.FromEpochMillis)
 }
 
 // The previous release wrote epoch milliseconds; they must read as the
@@ -27,7 +27,7 @@ func TestTimestampReadsEpochMillisOfThePreviousRelease(t *testing.T) {
 	var ts Timestamp
 	require.NoError(t, json.Unmarshal([]byte(`1767225600123`), &ts))
 	assert.Equal(t, int64(1767225600123), ts.UnixMilli())
-	assert.True(t, ts.EpochMillis())
+	assert.True(t, ts.FromEpochMillis)
 	assert.Equal(t, time.UnixMilli(1767225600123).UTC(), ts.Time())
 
 	data, err := json.Marshal(ts)
@@ -40,7 +40,7 @@ func TestTimestampUnsetAndNull(t *testing.T) {
 		ts := UnixMilliTimestamp(5)
 		require.NoError(t, json.Unmarshal([]byte(in), &ts), in)
 		assert.True(t, ts.IsZero(), in)
-		assert.False(t, ts.EpochMillis(), in)
+		assert.False(t, ts.FromEpochMillis, in)
 	}
 	assert.True(t, NewTimestamp(time.Time{}).IsZero())
 	assert.Equal(t, "", Timestamp{}.String())

@@ -30,6 +30,11 @@ const (
 type UpgradeProgress struct {
 	// Phase is the step the upgrade is at.
 	Phase UpgradePhase `json:"phase"`
+	// Summary is the phase, and while the savepoint is taken the subtasks
+	// that acknowledged it of all (`Savepointing 3/8`): what the Upgrade
+	// printer column shows. The operator derives it on every status write.
+	// +optional
+	Summary string `json:"summary,omitempty"`
 	// Mode is how the running job's state is carried over: savepoint,
 	// last-state (Kubernetes HA metadata) or stateless.
 	Mode UpgradeMode `json:"mode"`
@@ -56,6 +61,10 @@ type UpgradeProgress struct {
 	// LastFailure explains the last failed savepoint attempt.
 	// +optional
 	LastFailure string `json:"lastFailure,omitempty"`
+	// SavepointProgress is how far Flink is with the savepoint of
+	// TriggerID, while the phase is Savepointing.
+	// +optional
+	SavepointProgress *SavepointProgress `json:"savepointProgress,omitempty"`
 	// RestorePath is what the new job restores from; empty for a stateless
 	// start.
 	// +optional
