@@ -47,8 +47,8 @@ func TestFleetCollectorCountsTheCache(t *testing.T) {
 		upgrade   *v1beta1.UpgradeProgress
 		stalled   string // the Stalled condition's reason, when True
 	}
-	stuck := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: 1, TakeDownOverdue: true}
-	waiting := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: 1}
+	stuck := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: v1beta1.UnixMilliTimestamp(1), TakeDownOverdue: true}
+	waiting := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TakeDownTimestamp: v1beta1.UnixMilliTimestamp(1)}
 	for _, c := range []cr{
 		{"team-a", "one", v1beta1.LifecycleStable, v1beta1.JMReady, nil, ""},
 		{"team-a", "two", v1beta1.LifecycleStable, v1beta1.JMReady, nil, ""},

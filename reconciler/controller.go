@@ -362,13 +362,27 @@ func (r *Reconciler) requeue(fd *v1beta1.FlinkDeployment, obs gate.Observation, 
 // read at the start of the pass so a concurrent writer is never overwritten.
 // A conflict is errStale, and the next read goes to the API server.
 func (r *Reconciler) writeStatus(ctx context.Context, original, fd *v1beta1.FlinkDeployment) error {
-	// Every write carries conditions that agree with the rest of status.
+	// Every write carries conditions, and savepoint progress and the
+	// Upgrade column, that agree with the rest of status.
+	settleProgress(&fd.Status)
 	health.Apply(fd, r.now())
-	if apiequality.Semantic.DeepEqual(original.Status, fd.Status) {
+	// A status an earlier release wrote holds timestamps as epoch-ms
+	// integers. A merge patch carries only what changed, so an unchanged
+	// integer would stay stored: such a status is written whole, once, with
+	// the resourceVersion read as the lock, and every timestamp in it is
+	// RFC 3339 from then on (v1beta1.Timestamp).
+	rewrite := original.Status.HasEpochMillis()
+	if !rewrite && apiequality.Semantic.DeepEqual(original.Status, fd.Status) {
 		return nil
 	}
-	patch := client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})
-	if err := r.Client.Status().Patch(ctx, fd, patch); err != nil {
+	write := func() error {
+		return r.Client.Status().Patch(ctx, fd, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{}))
+	}
+	if rewrite {
+		fd.ResourceVersion = original.ResourceVersion
+		write = func() error { return r.Client.Status().Update(ctx, fd) }
+	}
+	if err := write(); err != nil {
 		if apierrors.IsConflict(err) {
 			r.fresh.outdated(original)
 		}

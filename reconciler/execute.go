@@ -300,9 +300,9 @@ func countProgress(before *v1beta1.UpgradeProgress, p *gatePass, now time.Time) 
 	switch {
 	case before == nil && after != nil && p.deployed != nil && !gate.Suspended(p.deployed) && !after.Suspend:
 		metrics.CountUpgrade(string(after.Mode))
-	case before != nil && before.Phase == v1beta1.PhaseSavepointing && before.TriggerTimestamp > 0 &&
+	case before != nil && before.Phase == v1beta1.PhaseSavepointing && before.TriggerTimestamp.UnixMilli() > 0 &&
 		(after == nil || after.Phase != v1beta1.PhaseSavepointing) && p.fd.Status.JobStatus.UpgradeSavepointPath != "":
-		metrics.ObserveSavepoint(now.Sub(time.UnixMilli(before.TriggerTimestamp)))
+		metrics.ObserveSavepoint(now.Sub(time.UnixMilli(before.TriggerTimestamp.UnixMilli())))
 	}
 }
 
@@ -339,7 +339,7 @@ func countSavepoints(before, after savepointState) {
 
 // persist writes status now (write-ahead), if it changed.
 func (r *Reconciler) persist(ctx context.Context, p *gatePass, step Step) error {
-	if !apiequality.Semantic.DeepEqual(p.persisted.Status, p.fd.Status) {
+	if p.persisted.Status.HasEpochMillis() || !apiequality.Semantic.DeepEqual(p.persisted.Status, p.fd.Status) {
 		if err := r.writeStatus(ctx, p.persisted, p.fd); err != nil {
 			return err
 		}

@@ -70,10 +70,16 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (gate.Input, er
 		if in.Savepoint.State == gate.SavepointUnknown && reachable {
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
 		}
+		if tr := st.SavepointTrigger; tr != nil && in.Savepoint.State == gate.SavepointInProgress {
+			tr.SavepointProgress = r.readSavepointProgress(ctx, p, tr.SavepointProgress)
+		}
 	}
 	switch {
 	case up != nil && up.Phase == v1beta1.PhaseSavepointing && !abandoned:
-		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp, reachable)
+		in.Savepoint = r.pollSavepoint(ctx, p, up.TriggerID, up.TriggerTimestamp.UnixMilli(), reachable)
+		if in.Savepoint.State == gate.SavepointInProgress {
+			up.SavepointProgress = r.readSavepointProgress(ctx, p, up.SavepointProgress)
+		}
 		switch {
 		case in.Savepoint.State == gate.SavepointUnknown && reachable:
 			in.LatestCheckpoint, in.LatestCheckpointTime = r.latestSavepoint(ctx, p)
@@ -101,7 +107,7 @@ func recordHA(st *v1beta1.FlinkDeploymentStatus, ha gate.HAObservation, now int6
 	if prev != nil && prev.MetadataAvailable == ha.MetadataAvailable && prev.LatestCheckpointID == ha.LatestCheckpointID {
 		return
 	}
-	st.HighAvailability = &v1beta1.HAStatus{MetadataAvailable: ha.MetadataAvailable, LatestCheckpointID: ha.LatestCheckpointID, ObservedTimestamp: now}
+	st.HighAvailability = &v1beta1.HAStatus{MetadataAvailable: ha.MetadataAvailable, LatestCheckpointID: ha.LatestCheckpointID, ObservedTimestamp: v1beta1.UnixMilliTimestamp(now)}
 }
 
 func (r *Reconciler) runningRESTClient(p *gatePass) *flinkrest.Client {

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -30,10 +31,12 @@ import (
 // The suite runs one API server, one operator and one fake JobManager
 // server for all tests; each test works in its own namespace.
 var (
-	k8s       client.Client
-	jobs      = fakejm.NewServer()
-	jmServer  *fakejm.Endpoint
-	nsCounter atomic.Int64
+	k8s client.Client
+	// restConfig reaches the API server as kubectl would (Table reads).
+	restConfig *rest.Config
+	jobs       = fakejm.NewServer()
+	jmServer   *fakejm.Endpoint
+	nsCounter  atomic.Int64
 )
 
 func TestMain(m *testing.M) {
@@ -64,6 +67,7 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	restConfig = env.Config
 	k8s, err = client.New(env.Config, client.Options{Scheme: testScheme})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -93,7 +93,7 @@ func TestTakeDownStuckOnALostNodeIsReportedAndResumes(t *testing.T) {
 	require.NotEmpty(t, savepoint, "the state is safe before the take-down")
 	assert.Equal(t, savepoint, fd.Status.Upgrade.RestorePath)
 	started := fd.Status.Upgrade.TakeDownTimestamp
-	assert.Positive(t, started, "the take-down's start is recorded in status")
+	assert.Positive(t, started.UnixMilli(), "the take-down's start is recorded in status")
 
 	// Within the timeout: waiting, silently, and nothing new deployed.
 	for i := 0; i < 10; i++ {

@@ -35,5 +35,5 @@ func TestPrinterColumnsAndCategories(t *testing.T) {
 	assert.Equal(t, []string{"Job Status", "Lifecycle State", "Upgrade", "Ready", "Age"}, normal)
 	assert.Equal(t, []string{"Flink", "Mode", "JobManager", "Last Savepoint", "Error"}, wide)
 	assert.Equal(t, `.status.conditions[?(@.type=="Ready")].status`, paths["Ready"])
-	assert.Equal(t, ".status.upgrade.phase", paths["Upgrade"])
+	assert.Equal(t, ".status.upgrade.summary", paths["Upgrade"])
 }

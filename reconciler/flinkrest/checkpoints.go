@@ -157,6 +157,33 @@ func (s *CheckpointStats) Pending() bool {
 	return len(s.History) > 0 && s.History[0].Status == "IN_PROGRESS"
 }
 
+// InProgressSavepoint returns the newest savepoint Flink reports in
+// progress (history is newest first), with its acknowledged and total
+// subtasks; nil when none is. An in-progress entry appears only in history:
+// latest.* holds completed, failed and restored ones.
+func (s *CheckpointStats) InProgressSavepoint() *Checkpoint {
+	for i := range s.History {
+		cp := &s.History[i]
+		inProgress := cp.Status == "IN_PROGRESS" || cp.Kind == CheckpointKindInProgress
+		if inProgress && cp.IsSavepoint {
+			return cp
+		}
+	}
+	return nil
+}
+
+// GetSavepointProgress reads GET /jobs/:jobid/checkpoints for the savepoint
+// in progress (InProgressSavepoint); nil when none is. It is not retried:
+// progress is only shown, so a JobManager that does not answer costs one
+// timeout of the client, not several.
+func (c *Client) GetSavepointProgress(ctx context.Context, jobID string) (*Checkpoint, error) {
+	var out CheckpointStats
+	if err := c.do(ctx, call{method: http.MethodGet, path: jobPath(jobID, "checkpoints")}, &out); err != nil {
+		return nil, err
+	}
+	return out.InProgressSavepoint(), nil
+}
+
 // GetCheckpoints fetches GET /jobs/:jobid/checkpoints. For a job without
 // checkpointing Flink answers 404; IsCheckpointingDisabled tells that apart
 // from an unknown job.

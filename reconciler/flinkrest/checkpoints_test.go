@@ -80,3 +80,33 @@ func TestLatestCompletedDoesNotFallBackPastUnaddressable(t *testing.T) {
 	assert.False(t, ok)
 	assert.False(t, CheckpointRef{ExternalPath: "s3://x", Discarded: true}.Restorable())
 }
+
+// A savepoint being taken shows in history as an in_progress entry with
+// its acknowledged and total subtasks (fixture: testdata/README.md).
+func TestInProgressSavepoint(t *testing.T) {
+	s := loadStats(t, "testdata/checkpoints-2.2-savepoint-in-progress.json")
+	cp := s.InProgressSavepoint()
+	require.NotNil(t, cp)
+	assert.Equal(t, CheckpointKindInProgress, cp.Kind)
+	assert.Equal(t, int64(3), cp.ID)
+	assert.Equal(t, "SYNC_SAVEPOINT", cp.CheckpointType)
+	assert.Equal(t, 1, cp.NumAcknowledgedSubtasks)
+	assert.Equal(t, 2, cp.NumSubtasks)
+	assert.True(t, s.Pending())
+
+	// A checkpoint in progress is not a savepoint's progress.
+	s = loadStats(t, "testdata/checkpoints-1.14-atclass.json")
+	require.True(t, s.Pending())
+	assert.Nil(t, s.InProgressSavepoint())
+}
+
+// What real Flink answered with no savepoint in flight, before and after
+// a stop-with-savepoint, shows no progress.
+func TestInProgressSavepointNoneInRealAnswers(t *testing.T) {
+	for _, v := range []string{"1.20.5", "2.2.1", "2.3.0"} {
+		for _, f := range []string{"job-checkpoints-running.json", "job-checkpoints-finished.json", "job-checkpoints-restored.json"} {
+			s := loadStats(t, "../../internal/testing/fakejm/testdata/real/"+v+"/"+f)
+			assert.Nil(t, s.InProgressSavepoint(), "%s/%s", v, f)
+		}
+	}
+}

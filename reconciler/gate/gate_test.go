@@ -86,7 +86,7 @@ func savepointingInput(t *testing.T, sp SavepointObservation) Input {
 	old := appSpec(v1beta1.UpgradeModeSavepoint)
 	in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
 	in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
-		TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: in.Now.UnixMilli() - 1000}
+		TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() - 1000)}
 	in.Savepoint = sp
 	return in
 }
@@ -145,7 +145,7 @@ func TestGateGates(t *testing.T) {
 		name: "savepoint pending too long: timed out",
 		in: func(t *testing.T) Input {
 			in := savepointingInput(t, SavepointObservation{State: SavepointInProgress})
-			in.Status.Upgrade.TriggerTimestamp = in.Now.Add(-11 * time.Minute).UnixMilli()
+			in.Status.Upgrade.TriggerTimestamp = v1beta1.UnixMilliTimestamp(in.Now.Add(-11 * time.Minute).UnixMilli())
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
@@ -461,8 +461,8 @@ func TestGateUpgradeSavepointFormat(t *testing.T) {
 		old := withFormat(savepointMode, "NATIVE")
 		in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
 		in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
-			TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: in.Now.UnixMilli() - 1000}
-		ts := in.Status.Upgrade.TriggerTimestamp
+			TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() - 1000)}
+		ts := in.Status.Upgrade.TriggerTimestamp.UnixMilli()
 		in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "UPGRADE", FormatType: "NATIVE",
 			SavepointHistory: []v1beta1.Savepoint{{Location: "s3://b/sp/older", TriggerType: "MANUAL", FormatType: "CANONICAL"}}}
 		in.Savepoint = SavepointObservation{State: SavepointSucceeded, Location: "s3://b/sp/savepoint-1"}
@@ -479,8 +479,8 @@ func TestGateUpgradeSavepointFormat(t *testing.T) {
 		old := withFormat(savepointMode, "CANONICAL")
 		in := upgradeInput(t, old, withImage(old, "flink:1.20.1"), runningObs(flinkrest.JobRunning))
 		in.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
-			TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: in.Now.UnixMilli() - 1000}
-		ts := in.Status.Upgrade.TriggerTimestamp
+			TargetGeneration: 2, TriggerID: trigger, TriggerTimestamp: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() - 1000)}
+		ts := in.Status.Upgrade.TriggerTimestamp.UnixMilli()
 		// Recorded by the attempt as it was first sent (write-ahead): the
 		// same trigger id must ask for the same savepoint.
 		in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "UPGRADE", FormatType: "NATIVE"}
@@ -512,7 +512,7 @@ func TestGateResendsAnUnknownTriggerOnlyWithinTheTimeout(t *testing.T) {
 	assert.Equal(t, ActionStopWithSavepoint, d.Action(), "within the timeout the same trigger is sent again")
 
 	in = savepointingInput(t, SavepointObservation{State: SavepointUnknown})
-	in.Status.Upgrade.TriggerTimestamp = in.Now.Add(-11 * time.Minute).UnixMilli()
+	in.Status.Upgrade.TriggerTimestamp = v1beta1.UnixMilliTimestamp(in.Now.Add(-11 * time.Minute).UnixMilli())
 	d = Decide(in)
 	assert.NotEqual(t, ActionStopWithSavepoint, d.Action())
 	assert.Equal(t, int32(1), d.Status.Upgrade.Failures)

@@ -24,7 +24,7 @@ func (g *gate) takingDown() phase {
 	up := g.st().Upgrade
 	if in.ClusterGone {
 		if up.TakeDownOverdue {
-			g.event(false, ReasonUpgrade, "The old cluster is gone after %s; deploying", in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp)).Round(time.Second))
+			g.event(false, ReasonUpgrade, "The old cluster is gone after %s; deploying", in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp.UnixMilli())).Round(time.Second))
 		}
 		up.Phase = v1beta1.PhaseDeploying
 		return phaseDeploying
@@ -32,10 +32,10 @@ func (g *gate) takingDown() phase {
 	up.Phase = v1beta1.PhaseTakingDown
 	g.takeDown(TakeDownStep{DeleteHA: up.Mode == v1beta1.UpgradeModeStateless && in.Spec.Job != nil})
 	g.d.RequeueAfter = in.Policy.TakeDownPollInterval
-	if up.TakeDownTimestamp == 0 {
+	if up.TakeDownTimestamp.IsZero() {
 		// Write-ahead: recorded before the first delete, so the timeout
 		// survives a restart of the operator.
-		up.TakeDownTimestamp = in.Now.UnixMilli()
+		up.TakeDownTimestamp = v1beta1.UnixMilliTimestamp(in.Now.UnixMilli())
 	}
 	if TakeDownOverdue(up, in.Now, in.Policy) {
 		g.takeDownStuck(up)
@@ -45,14 +45,14 @@ func (g *gate) takingDown() phase {
 
 // TakeDownOverdue: the take-down has waited TakeDownTimeout or longer.
 func TakeDownOverdue(up *v1beta1.UpgradeProgress, now time.Time, p Policy) bool {
-	return up.TakeDownTimestamp > 0 && now.Sub(time.UnixMilli(up.TakeDownTimestamp)) >= p.TakeDownTimeout
+	return up.TakeDownTimestamp.UnixMilli() > 0 && now.Sub(time.UnixMilli(up.TakeDownTimestamp.UnixMilli())) >= p.TakeDownTimeout
 }
 
 // takeDownStuck reports an overdue take-down in status.error, and once in
 // a Warning event, with what is left and what the user can do.
 func (g *gate) takeDownStuck(up *v1beta1.UpgradeProgress) {
 	in := g.in
-	msg := takeDownStuckMessage(up, in.ClusterLeft, in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp)), in.Policy.TakeDownTimeout)
+	msg := takeDownStuckMessage(up, in.ClusterLeft, in.Now.Sub(time.UnixMilli(up.TakeDownTimestamp.UnixMilli())), in.Policy.TakeDownTimeout)
 	g.d.Hold = msg
 	if !up.TakeDownOverdue {
 		up.TakeDownOverdue = true

@@ -20,7 +20,7 @@ func takingDownInput(t *testing.T, ago time.Duration, overdue bool, left ...Left
 	up := &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeSavepoint, TargetGeneration: 2,
 		RestorePath: "s3://b/sp/savepoint-1", JobID: newJob, TakeDownOverdue: overdue}
 	if ago > 0 {
-		up.TakeDownTimestamp = in.Now.Add(-ago).UnixMilli()
+		up.TakeDownTimestamp = v1beta1.UnixMilliTimestamp(in.Now.Add(-ago).UnixMilli())
 	}
 	in.Status.Upgrade = up
 	in.ClusterLeft = left
@@ -85,7 +85,7 @@ func TestGateTakeDownTimeout(t *testing.T) {
 			assert.Equal(t, tc.phase, up.Phase)
 			assert.Equal(t, tc.action, d.Action())
 			if tc.recordStart {
-				assert.Equal(t, in.Now.UnixMilli(), up.TakeDownTimestamp)
+				assert.Equal(t, in.Now.UnixMilli(), up.TakeDownTimestamp.UnixMilli())
 			} else {
 				assert.Equal(t, in.Status.Upgrade.TakeDownTimestamp, up.TakeDownTimestamp, "the recorded start is kept")
 			}

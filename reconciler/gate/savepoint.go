@@ -15,7 +15,7 @@ func (g *gate) savepointing() phase {
 	in, st := g.in, g.st()
 	up := st.Upgrade
 	now := in.Now.UnixMilli()
-	inFlight := up.TriggerID != "" || up.TriggerTimestamp != 0
+	inFlight := up.TriggerID != "" || !up.TriggerTimestamp.IsZero()
 	if !inFlight && in.Generation != up.TargetGeneration {
 		// The spec changed while no savepoint is in flight (a revert, a
 		// new savepointRedeployNonce, another fix): plan again for the
@@ -38,7 +38,7 @@ func (g *gate) savepointing() phase {
 		return g.trigger(up, now)
 	}
 	_, _, backendChanged := g.stateBackendChange()
-	poll := pollSavepoint(g.in, up.TriggerTimestamp, !backendChanged)
+	poll := pollSavepoint(g.in, up.TriggerTimestamp.UnixMilli(), !backendChanged)
 	switch poll.outcome {
 	case savepointRefused:
 		g.savepointFailed(up, now, "Flink refused the stop-with-savepoint: "+poll.cause)
@@ -76,7 +76,7 @@ func (g *gate) savepointing() phase {
 // that flag: it is the limit that fired, not Flink's checkpoint timeout.
 func (g *gate) savepointTimedOut(up *v1beta1.UpgradeProgress, now int64) bool {
 	limit := g.in.Policy.SavepointTimeout
-	if g.in.Now.Sub(time.UnixMilli(up.TriggerTimestamp)) <= limit {
+	if g.in.Now.Sub(time.UnixMilli(up.TriggerTimestamp.UnixMilli())) <= limit {
 		return false
 	}
 	g.savepointFailed(up, now, fmt.Sprintf("the savepoint did not complete within the operator's --savepoint-timeout (%s); raise that flag if savepoints of this job take longer", limit))
@@ -98,9 +98,9 @@ func abandonedMessage(up *v1beta1.UpgradeProgress, attempts int32) string {
 // recorded. A job that stopped running meanwhile is planned for again.
 func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) phase {
 	in, st := g.in, g.st()
-	if now < up.RetryAfter {
-		g.hold(fmt.Sprintf("savepoint attempt %d failed: %s; retrying at %s", up.Failures, up.LastFailure, time.UnixMilli(up.RetryAfter).UTC().Format(time.RFC3339)))
-		g.d.RequeueAfter = time.UnixMilli(up.RetryAfter).Sub(in.Now)
+	if now < up.RetryAfter.UnixMilli() {
+		g.hold(fmt.Sprintf("savepoint attempt %d failed: %s; retrying at %s", up.Failures, up.LastFailure, time.UnixMilli(up.RetryAfter.UnixMilli()).UTC().Format(time.RFC3339)))
+		g.d.RequeueAfter = time.UnixMilli(up.RetryAfter.UnixMilli()).Sub(in.Now)
 		return phaseDone
 	}
 	if in.Obs.JobManager != v1beta1.JMReady || in.Obs.Job == nil || in.Obs.Job.State != flinkrest.JobRunning {
@@ -111,7 +111,7 @@ func (g *gate) trigger(up *v1beta1.UpgradeProgress, now int64) phase {
 		next := &v1beta1.UpgradeProgress{TargetGeneration: up.TargetGeneration, Suspend: up.Suspend, Failures: failures, LastFailure: lastFailure}
 		return g.takeDownRunningJobNotRunning(next)
 	}
-	up.TriggerTimestamp = now
+	up.TriggerTimestamp = v1beta1.UnixMilliTimestamp(now)
 	if in.TriggerIDs {
 		up.TriggerID = in.NewTriggerID
 	}
@@ -170,7 +170,7 @@ func (g *gate) savepointDone(up *v1beta1.UpgradeProgress, location string) phase
 	recordSavepoint(info, sp)
 	up.RestorePath = location
 	up.JobID = g.in.NewJobID
-	up.TriggerID, up.TriggerTimestamp, up.LastFailure = "", 0, ""
+	up.TriggerID, up.TriggerTimestamp, up.LastFailure = "", v1beta1.Timestamp{}, ""
 	up.Phase = v1beta1.PhaseTakingDown
 	g.event(false, ReasonSavepoint, "Savepoint completed at %s", location)
 	return phaseTakingDown
@@ -182,7 +182,7 @@ func (g *gate) savepointFailed(up *v1beta1.UpgradeProgress, now int64, cause str
 	st, p := g.st(), g.in.Policy
 	up.Failures++
 	up.LastFailure = cause
-	up.TriggerID, up.TriggerTimestamp = "", 0
+	up.TriggerID, up.TriggerTimestamp = "", v1beta1.Timestamp{}
 	if info := st.JobStatus.SavepointInfo; info != nil {
 		info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = "", nil, "", ""
 	}
@@ -194,7 +194,7 @@ func (g *gate) savepointFailed(up *v1beta1.UpgradeProgress, now int64, cause str
 		return
 	}
 	backoff := p.RetryBackoff << (up.Failures - 1)
-	up.RetryAfter = now + backoff.Milliseconds()
+	up.RetryAfter = v1beta1.UnixMilliTimestamp(now + backoff.Milliseconds())
 	msg := fmt.Sprintf("savepoint for the %s failed (attempt %d of %d), retrying in %s; the job keeps running: %s", upgradeOrSuspend(up), up.Failures, p.MaxSavepointAttempts, backoff, cause)
 	g.event(true, ReasonSavepointError, "%s", msg)
 	g.hold(msg)

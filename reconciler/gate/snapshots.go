@@ -210,7 +210,7 @@ func (g *gate) savepointInfo() *v1beta1.SavepointInfo {
 // startTrigger records a new request and its first attempt.
 func (g *gate) startTrigger(kind v1beta1.SavepointTriggerType, nonce *int64) {
 	now := g.in.Now.UnixMilli()
-	g.st().SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: kind, Nonce: nonce, FirstTriggerTimestamp: now}
+	g.st().SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: kind, Nonce: nonce, FirstTriggerTimestamp: v1beta1.UnixMilliTimestamp(now)}
 	if kind == v1beta1.SavepointTriggerPeriodic {
 		// Counted from the trigger, so a failing periodic savepoint is
 		// not triggered again before the next interval.
@@ -233,7 +233,7 @@ func (g *gate) sendAttempt(triggerID string) {
 		ts := in.Now.UnixMilli()
 		info.TriggerID, info.TriggerTimestamp = triggerID, &ts
 		info.TriggerType, info.FormatType = string(tr.TriggerType), string(g.savepointFormat())
-		tr.RetryAfter = 0
+		tr.RetryAfter = v1beta1.Timestamp{}
 		g.event(false, ReasonSavepoint, "Triggering a %s savepoint (%s) of job %s%s", tr.TriggerType, info.FormatType, in.Obs.Job.ID, describeTrigger(tr))
 	}
 	g.savepoint(SavepointStep{JobID: in.Obs.Job.ID, TriggerID: triggerID,
@@ -258,8 +258,8 @@ func (g *gate) followTrigger() {
 		switch {
 		case jobStopped(in.Obs):
 			g.dropTrigger(fmt.Sprintf("the job stopped running (%s)", jobStateOf(in.Obs)))
-		case now < tr.RetryAfter:
-			g.d.RequeueAfter = time.UnixMilli(tr.RetryAfter).Sub(in.Now)
+		case now < tr.RetryAfter.UnixMilli():
+			g.d.RequeueAfter = time.UnixMilli(tr.RetryAfter.UnixMilli()).Sub(in.Now)
 		case !jobRunning(in.Obs):
 			g.d.RequeueAfter = in.Policy.WaitInterval
 		default:
@@ -349,7 +349,7 @@ func (g *gate) attemptFailed(cause string) {
 	tr.LastFailure = cause
 	clearTrigger(st.JobStatus.SavepointInfo)
 	grace := g.snapshotSettings().grace
-	graceEnd := time.UnixMilli(tr.FirstTriggerTimestamp).Add(grace)
+	graceEnd := time.UnixMilli(tr.FirstTriggerTimestamp.UnixMilli()).Add(grace)
 	if !in.Now.Before(graceEnd) {
 		g.event(true, ReasonSavepointError, "%s savepoint%s failed %d time(s) and is given up: the grace period (%s, %s) is over. Last failure: %s",
 			tr.TriggerType, describeTrigger(tr), tr.Failures, grace, flinkconf.KeySavepointTriggerGracePeriod, cause)
@@ -358,7 +358,7 @@ func (g *gate) attemptFailed(cause string) {
 	}
 	backoff := in.Policy.RetryBackoff << min(tr.Failures-1, 16)
 	retry := min(now+backoff.Milliseconds(), graceEnd.UnixMilli())
-	tr.RetryAfter = retry
+	tr.RetryAfter = v1beta1.UnixMilliTimestamp(retry)
 	wait := time.UnixMilli(retry).Sub(in.Now)
 	g.event(true, ReasonSavepointError, "%s savepoint%s attempt %d failed, retrying in %s (the job keeps running): %s",
 		tr.TriggerType, describeTrigger(tr), tr.Failures, wait, cause)

@@ -54,7 +54,7 @@ func TestGateSavepointsWhileAnUpgradeIsHeld(t *testing.T) {
 		in: func(t *testing.T) Input {
 			in := abandonedUpgrade(heldPeriodicInput(t, v1beta1.UpgradeModeSavepoint))
 			in.Status.Upgrade.Failures = 1
-			in.Status.Upgrade.RetryAfter = in.Now.Add(time.Minute).UnixMilli()
+			in.Status.Upgrade.RetryAfter = v1beta1.UnixMilliTimestamp(in.Now.Add(time.Minute).UnixMilli())
 			return in
 		},
 		action: ActionApply, hold: "retrying at", upgrade: true,

@@ -52,7 +52,7 @@ func periodicInput(t *testing.T, value string, ago time.Duration) Input {
 // ago.
 func inFlight(in Input, ago time.Duration, sp SavepointObservation) Input {
 	ts := in.Now.Add(-ago).UnixMilli()
-	in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2), FirstTriggerTimestamp: ts}
+	in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2), FirstTriggerTimestamp: v1beta1.UnixMilliTimestamp(ts)}
 	in.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{TriggerID: trigger, TriggerTimestamp: &ts, TriggerType: "MANUAL", FormatType: "CANONICAL"}
 	in.Savepoint = sp
 	return in
@@ -242,7 +242,7 @@ func TestGateSnapshots(t *testing.T) {
 			require.NotNil(t, tr)
 			assert.Equal(t, int32(1), tr.Failures)
 			assert.Equal(t, "declined", tr.LastFailure)
-			assert.Equal(t, int64(1_000_000+10_000), tr.RetryAfter)
+			assert.Equal(t, int64(1_000_000+10_000), tr.RetryAfter.UnixMilli())
 			assert.Nil(t, d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 			assert.Equal(t, 10*time.Second, d.RequeueAfter)
 			assert.True(t, d.Apply.PersistFirst)
@@ -254,7 +254,7 @@ func TestGateSnapshots(t *testing.T) {
 		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), map[string]any{"kubernetes.operator.savepoint.trigger.grace-period": "30 s"})
 			in = inFlight(in, time.Second, SavepointObservation{State: SavepointFailed, Failure: "declined"})
-			in.Status.SavepointTrigger.FirstTriggerTimestamp = in.Now.Add(-31 * time.Second).UnixMilli()
+			in.Status.SavepointTrigger.FirstTriggerTimestamp = v1beta1.UnixMilliTimestamp(in.Now.Add(-31 * time.Second).UnixMilli())
 			in.Status.SavepointTrigger.Failures = 2
 			return in
 		},
@@ -270,7 +270,7 @@ func TestGateSnapshots(t *testing.T) {
 		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
-				FirstTriggerTimestamp: in.Now.UnixMilli() - 5000, Failures: 1, RetryAfter: in.Now.UnixMilli() + 3000}
+				FirstTriggerTimestamp: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() - 5000), Failures: 1, RetryAfter: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() + 3000)}
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
@@ -282,12 +282,12 @@ func TestGateSnapshots(t *testing.T) {
 		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
-				FirstTriggerTimestamp: in.Now.UnixMilli() - 15000, Failures: 1, RetryAfter: in.Now.UnixMilli() - 1}
+				FirstTriggerTimestamp: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() - 15000), Failures: 1, RetryAfter: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() - 1)}
 			return in
 		},
 		check: func(t *testing.T, d Decision) {
 			assert.Equal(t, ActionTriggerSavepoint, d.Action())
-			assert.Equal(t, int64(1_000_000-15_000), d.Status.SavepointTrigger.FirstTriggerTimestamp, "the grace period keeps counting from the first")
+			assert.Equal(t, int64(1_000_000-15_000), d.Status.SavepointTrigger.FirstTriggerTimestamp.UnixMilli(), "the grace period keeps counting from the first")
 			assert.Equal(t, int64(1_000_000), *d.Status.JobStatus.SavepointInfo.TriggerTimestamp)
 		},
 	}, {
@@ -436,7 +436,7 @@ func TestGateSnapshots(t *testing.T) {
 		in: func(t *testing.T) Input {
 			in := snapshotInput(t, ptr.To[int64](2), nil)
 			in.Status.SavepointTrigger = &v1beta1.SavepointTrigger{TriggerType: v1beta1.SavepointTriggerManual, Nonce: ptr.To[int64](2),
-				FirstTriggerTimestamp: in.Now.UnixMilli() - 5000, Failures: 1, RetryAfter: in.Now.UnixMilli() + 3000}
+				FirstTriggerTimestamp: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() - 5000), Failures: 1, RetryAfter: v1beta1.UnixMilliTimestamp(in.Now.UnixMilli() + 3000)}
 			in.Spec = withImage(in.Spec, "flink:1.20.1")
 			return in
 		},

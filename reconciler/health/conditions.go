@@ -206,6 +206,10 @@ func rolloutMessage(fd *v1beta1.FlinkDeployment, now time.Time) string {
 	if up.TargetGeneration == 0 {
 		msg = fmt.Sprintf("%s (%s): %s", what, up.Mode, phaseWords(up.Phase))
 	}
+	if pr := up.SavepointProgress; up.Phase == v1beta1.PhaseSavepointing && pr != nil && pr.TotalSubtasks > 0 {
+		// Written only when the counts move (reconciler/savepoint_progress.go).
+		msg += fmt.Sprintf(" (%d of %d subtasks acknowledged)", pr.AcknowledgedSubtasks, pr.TotalSubtasks)
+	}
 	if prev := meta.FindStatusCondition(fd.Status.Conditions, Reconciling); prev != nil && prev.Status == metav1.ConditionTrue && !prev.LastTransitionTime.IsZero() {
 		msg += ", for " + elapsed(now.Sub(prev.LastTransitionTime.Time))
 	} else {

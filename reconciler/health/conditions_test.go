@@ -90,3 +90,20 @@ func TestEveryStallReasonHasAMarker(t *testing.T) {
 		assert.Equal(t, want, stalled(&v1beta1.FlinkDeploymentStatus{Error: msg}), msg)
 	}
 }
+
+// A savepoint's progress, when read, is part of what Reconciling says; the
+// reason stays the phase.
+func TestReconcilingSaysSavepointProgress(t *testing.T) {
+	app := appSpec(v1beta1.JobStateRunning)
+	fd := fdWith(t, 2, app, upgrading(v1beta1.PhaseSavepointing))
+	fd.Status.Upgrade.SavepointProgress = &v1beta1.SavepointProgress{AcknowledgedSubtasks: 3, TotalSubtasks: 8}
+	Apply(fd, now)
+	rec := meta.FindStatusCondition(fd.Status.Conditions, Reconciling)
+	assert.Equal(t, "upgrade to generation 2 (savepoint): taking a savepoint of the running job (3 of 8 subtasks acknowledged), for less than a minute", rec.Message)
+	assert.Equal(t, string(v1beta1.PhaseSavepointing), rec.Reason)
+
+	fd.Status.Upgrade.Phase = v1beta1.PhaseTakingDown
+	Apply(fd, now)
+	rec = meta.FindStatusCondition(fd.Status.Conditions, Reconciling)
+	assert.NotContains(t, rec.Message, "subtasks", "only while the savepoint is taken")
+}

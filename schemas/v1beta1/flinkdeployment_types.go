@@ -26,7 +26,7 @@ import (
 // +kubebuilder:subresource:scale:specpath=.spec.taskManager.replicas,statuspath=.status.taskManager.replicas,selectorpath=.status.taskManager.labelSelector
 // +kubebuilder:printcolumn:name="Job Status",type=string,JSONPath=`.status.jobStatus.state`,description="Last observed state of the job"
 // +kubebuilder:printcolumn:name="Lifecycle State",type=string,JSONPath=`.status.lifecycleState`,description="Lifecycle state of the Flink resource"
-// +kubebuilder:printcolumn:name="Upgrade",type=string,JSONPath=`.status.upgrade.phase`,description="Phase of the upgrade, suspend or resume in progress"
+// +kubebuilder:printcolumn:name="Upgrade",type=string,JSONPath=`.status.upgrade.summary`,description="Phase of the upgrade, suspend or resume in progress, with the savepoint's acknowledged/total subtasks while one is taken"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,description="Whether the current generation runs (the Ready condition)"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Flink",type=string,JSONPath=`.spec.flinkVersion`,priority=1,description="Flink version"

@@ -28,17 +28,21 @@ type SavepointTrigger struct {
 	// it is marked consumed in lastReconciledSpec when the request ends.
 	// +optional
 	Nonce *int64 `json:"nonce,omitempty"`
-	// FirstTriggerTimestamp (epoch ms) is when the first attempt was
+	// FirstTriggerTimestamp is when the first attempt was
 	// recorded; the grace period
 	// (kubernetes.operator.savepoint.trigger.grace-period) counts from it.
-	FirstTriggerTimestamp int64 `json:"firstTriggerTimestamp"`
+	FirstTriggerTimestamp Timestamp `json:"firstTriggerTimestamp"`
 	// Failures counts failed attempts.
 	// +optional
 	Failures int32 `json:"failures,omitempty"`
-	// RetryAfter (epoch ms) is when the next attempt may start.
+	// RetryAfter is when the next attempt may start.
 	// +optional
-	RetryAfter int64 `json:"retryAfter,omitempty"`
+	RetryAfter Timestamp `json:"retryAfter,omitzero"`
 	// LastFailure explains the last failed attempt.
 	// +optional
 	LastFailure string `json:"lastFailure,omitempty"`
+	// SavepointProgress is how far Flink is with the attempt in flight
+	// (status.jobStatus.savepointInfo.triggerId).
+	// +optional
+	SavepointProgress *SavepointProgress `json:"savepointProgress,omitempty"`
 }

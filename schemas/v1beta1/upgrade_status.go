@@ -30,6 +30,11 @@ const (
 type UpgradeProgress struct {
 	// Phase is the step the upgrade is at.
 	Phase UpgradePhase `json:"phase"`
+	// Summary is the phase, and while the savepoint is taken the subtasks
+	// that acknowledged it of all (`Savepointing 3/8`): what the Upgrade
+	// printer column shows. The operator derives it on every status write.
+	// +optional
+	Summary string `json:"summary,omitempty"`
 	// Mode is how the running job's state is carried over: savepoint,
 	// last-state (Kubernetes HA metadata) or stateless.
 	Mode UpgradeMode `json:"mode"`
@@ -44,18 +49,22 @@ type UpgradeProgress struct {
 	// savepoint; for older Flink the id Flink returned.
 	// +optional
 	TriggerID string `json:"triggerId,omitempty"`
-	// TriggerTimestamp (epoch ms) is when the savepoint was requested.
+	// TriggerTimestamp is when the savepoint was requested.
 	// +optional
-	TriggerTimestamp int64 `json:"triggerTimestamp,omitempty"`
+	TriggerTimestamp Timestamp `json:"triggerTimestamp,omitzero"`
 	// Failures counts failed savepoint attempts for this upgrade.
 	// +optional
 	Failures int32 `json:"failures,omitempty"`
-	// RetryAfter (epoch ms) is when the next savepoint attempt may start.
+	// RetryAfter is when the next savepoint attempt may start.
 	// +optional
-	RetryAfter int64 `json:"retryAfter,omitempty"`
+	RetryAfter Timestamp `json:"retryAfter,omitzero"`
 	// LastFailure explains the last failed savepoint attempt.
 	// +optional
 	LastFailure string `json:"lastFailure,omitempty"`
+	// SavepointProgress is how far Flink is with the savepoint of
+	// TriggerID, while the phase is Savepointing.
+	// +optional
+	SavepointProgress *SavepointProgress `json:"savepointProgress,omitempty"`
 	// RestorePath is what the new job restores from; empty for a stateless
 	// start.
 	// +optional
@@ -64,11 +73,11 @@ type UpgradeProgress struct {
 	// last-state upgrade, a new one otherwise.
 	// +optional
 	JobID string `json:"jobId,omitempty"`
-	// TakeDownTimestamp (epoch ms) is when the take-down of the old
+	// TakeDownTimestamp is when the take-down of the old
 	// cluster began: recorded before its Deployments are deleted, so the
 	// take-down timeout counts from it across operator restarts.
 	// +optional
-	TakeDownTimestamp int64 `json:"takeDownTimestamp,omitempty"`
+	TakeDownTimestamp Timestamp `json:"takeDownTimestamp,omitzero"`
 	// TakeDownOverdue is set once the take-down has waited longer than the
 	// operator's take-down timeout for the old cluster's pods to go
 	// (status.error names them); the Warning event was emitted then. The
@@ -105,7 +114,7 @@ type HAStatus struct {
 	// LatestCheckpointID is the highest checkpointID-… key found, 0 when none.
 	// +optional
 	LatestCheckpointID int64 `json:"latestCheckpointId,omitempty"`
-	// ObservedTimestamp (epoch ms) is when the ConfigMaps were read.
+	// ObservedTimestamp is when the ConfigMaps were read.
 	// +optional
-	ObservedTimestamp int64 `json:"observedTimestamp,omitempty"`
+	ObservedTimestamp Timestamp `json:"observedTimestamp,omitzero"`
 }

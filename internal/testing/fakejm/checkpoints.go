@@ -54,6 +54,10 @@ type cpEntry struct {
 	failTS      int64
 	failMsg     string
 	format      string // savepoints: CANONICAL or NATIVE
+	// partial: in progress with acked of the job's subtasks acknowledged;
+	// otherwise every subtask counts as acknowledged.
+	partial bool
+	acked   int
 }
 
 type restoredEntry struct {
@@ -151,7 +155,11 @@ func (c *Cluster) checkpointStats(j *job) map[string]any {
 			"id": r.id, "restore_timestamp": r.ts, "is_savepoint": r.isSavepoint, "external_path": r.path,
 		}
 	}
-	history := make([]any, 0, len(s.history))
+	pending := c.pendingSavepoints(j)
+	history := make([]any, 0, len(pending)+len(s.history))
+	for i := range pending {
+		history = append(history, c.cpJSON(j, &pending[i]))
+	}
 	for i := range s.history {
 		history = append(history, c.cpJSON(j, &s.history[i]))
 	}
@@ -164,7 +172,7 @@ func (c *Cluster) checkpointStats(j *job) map[string]any {
 	}
 	return map[string]any{
 		"counts": map[string]any{
-			"restored": s.restoredN, "total": s.total, "in_progress": s.inProgress,
+			"restored": s.restoredN, "total": s.total + len(pending), "in_progress": s.inProgress + len(pending),
 			"completed": s.completedN, "failed": s.nFail,
 		},
 		"summary": summary,
@@ -187,6 +195,10 @@ func (c *Cluster) cpJSON(j *job, e *cpEntry) any {
 	if c.version.UsesClassNameDiscriminator() {
 		disc = "className"
 	}
+	acked := j.parallelism
+	if e.partial {
+		acked = min(e.acked, j.parallelism)
+	}
 	m := map[string]any{
 		disc:                        kind,
 		"id":                        e.id,
@@ -200,7 +212,7 @@ func (c *Cluster) cpJSON(j *job, e *cpEntry) any {
 		"processed_data":            0,
 		"persisted_data":            0,
 		"num_subtasks":              j.parallelism,
-		"num_acknowledged_subtasks": j.parallelism,
+		"num_acknowledged_subtasks": acked,
 		"checkpoint_type":           e.cpType,
 		"tasks":                     map[string]any{},
 	}
@@ -225,4 +237,31 @@ func (c *Cluster) cpJSON(j *job, e *cpEntry) any {
 		m["failure_message"] = e.failMsg
 	}
 	return m
+}
+
+// pendingSavepoints are the job's savepoints in progress, newest first, as
+// Flink lists them at the head of history: one per running savepoint or
+// stop-with-savepoint operation, with the subtasks acknowledged so far
+// (Cluster.AcknowledgeSubtasks). Callers hold mu.
+func (c *Cluster) pendingSavepoints(j *job) []cpEntry {
+	var out []cpEntry
+	next := j.cps.lastID
+	for _, op := range c.opLog {
+		if op.done || c.jobs[op.jobID] != j {
+			continue
+		}
+		next++
+		cpType := "SAVEPOINT"
+		if op.kind == opStop && c.version.AtLeast(1, 15) {
+			cpType = "SYNC_SAVEPOINT"
+		}
+		format := op.format
+		if format == "" {
+			format = "CANONICAL"
+		}
+		e := cpEntry{id: next, status: CheckpointInProgress, isSavepoint: true, cpType: cpType, trigger: op.triggered,
+			ack: op.triggered, format: format, partial: true, acked: op.acked}
+		out = append([]cpEntry{e}, out...)
+	}
+	return out
 }

@@ -46,6 +46,10 @@ type operation struct {
 	pollsLeft int
 	fail      bool
 	failMsg   string
+	// triggered (epoch ms) and acked: the savepoint's entry in the job's
+	// checkpoint statistics while it is in progress.
+	triggered int64
+	acked     int
 
 	done     bool
 	location string
@@ -71,6 +75,20 @@ func (c *Cluster) CompleteOperation(requestID string) error {
 	}
 	op.fail = false
 	c.finish(op)
+	return nil
+}
+
+// AcknowledgeSubtasks sets how many subtasks have acknowledged a running
+// operation's savepoint, as GET /jobs/:jobid/checkpoints reports it while
+// it is in progress (0 when triggered; capped at the job's parallelism).
+func (c *Cluster) AcknowledgeSubtasks(requestID string, n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	op, err := c.runningOp(requestID)
+	if err != nil {
+		return err
+	}
+	op.acked = max(n, 0)
 	return nil
 }
 
@@ -175,6 +193,7 @@ func (c *Cluster) startOperation(op *operation, clientTrigger string) string {
 		c.counters.SavepointTriggers++
 	}
 	op.pollsLeft = c.behavior.PendingPolls
+	op.triggered = c.nowMillis()
 	op.fail, op.failMsg = c.behavior.Fail, c.behavior.FailureMessage
 	c.ops[opKey{op.jobID, op.requestID}] = op
 	c.opLog = append(c.opLog, op)
