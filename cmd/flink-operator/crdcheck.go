@@ -32,15 +32,30 @@ var crdRef = objref.Ref{Kind: "CustomResourceDefinition", Name: crdName}
 var writeAheadFields = []string{"upgrade", "deployedWith", "savepointTrigger", "highAvailability"}
 
 // errCRDMissingFields is the start-up refusal; it says what to run.
-type errCRDMissingFields struct{ missing []string }
+type errCRDMissingFields struct {
+	// missing: fields the API server would prune.
+	missing []string
+	// integerOnly: time fields an earlier release's CRD declares integer,
+	// where this release writes RFC 3339 strings (v1beta1.Timestamp); the
+	// API server would refuse every status write.
+	integerOnly []string
+}
 
 func (e *errCRDMissingFields) Error() string {
-	return fmt.Sprintf("check the installed CustomResourceDefinition %s: its schema lacks %s, which this operator records an upgrade in; "+
-		"the API server would silently drop them from every status write (is the Apache Flink operator's CRD still installed?). "+
+	var what []string
+	if len(e.missing) > 0 {
+		what = append(what, fmt.Sprintf("its schema lacks %s, which this operator records an upgrade in; "+
+			"the API server would silently drop them from every status write (is the Apache Flink operator's CRD still installed?)", strings.Join(e.missing, ", ")))
+	}
+	if len(e.integerOnly) > 0 {
+		what = append(what, fmt.Sprintf("its schema allows only integers in %s, where this release writes RFC 3339 times; "+
+			"the API server would refuse every status write (is an earlier release's CRD still installed?)", strings.Join(e.integerOnly, ", ")))
+	}
+	return fmt.Sprintf("check the installed CustomResourceDefinition %s: %s. "+
 		"Refusing to start. Install this release's CRD, then restart the operator: "+
 		"helm show crds <repo>/flink-operator --version <chart version> | kubectl apply --server-side --force-conflicts -f - "+
 		"(or kubectl apply --server-side --force-conflicts -f charts/flink-operator/crds/%s.yaml from this release's source; "+
-		"helm upgrade does not update CRDs)", crdName, strings.Join(e.missing, ", "), strings.ReplaceAll(crdName, ".", "_"))
+		"helm upgrade does not update CRDs)", crdName, strings.Join(what, "; and "), strings.ReplaceAll(crdName, ".", "_"))
 }
 
 // checkInstalledCRD reads the installed FlinkDeployment CRD and fails when
@@ -65,10 +80,68 @@ func checkInstalledCRD(ctx context.Context, cfg *rest.Config, warn func(msg stri
 	if err != nil {
 		return err
 	}
-	if missing := missingFields(status, requiredStatusFields()); len(missing) > 0 {
-		return &errCRDMissingFields{missing: missing}
+	missing := missingFields(status, requiredStatusFields())
+	integerOnly := integerOnlyFields(status, timestampFields())
+	if len(missing) > 0 || len(integerOnly) > 0 {
+		return &errCRDMissingFields{missing: missing, integerOnly: integerOnly}
 	}
 	return nil
+}
+
+// timestampFields lists, as dotted paths under status, every
+// v1beta1.Timestamp field in the write-ahead record, at any depth, from
+// the Go types.
+func timestampFields() []string {
+	st := reflect.TypeOf(v1beta1.FlinkDeploymentStatus{})
+	var out []string
+	var walk func(prefix string, t reflect.Type)
+	walk = func(prefix string, t reflect.Type) {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t == reflect.TypeOf(v1beta1.Timestamp{}) {
+			out = append(out, prefix)
+			return
+		}
+		if t.Kind() != reflect.Struct {
+			return
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if j := jsonName(t.Field(i)); j != "" {
+				walk(prefix+"."+j, t.Field(i).Type)
+			}
+		}
+	}
+	for _, name := range writeAheadFields {
+		f, _ := fieldByJSON(st, name)
+		walk(name, f.Type)
+	}
+	return out
+}
+
+// integerOnlyFields returns the paths whose declared schema is not
+// int-or-string. Paths the schema does not declare are missingFields'
+// concern (or kept by x-kubernetes-preserve-unknown-fields), not this one's.
+func integerOnlyFields(status map[string]any, paths []string) []string {
+	var out []string
+	for _, path := range paths {
+		node := status
+		for _, part := range strings.Split(path, ".") {
+			props, _ := node["properties"].(map[string]any)
+			next, _ := props[part].(map[string]any)
+			node = next
+			if node == nil {
+				break
+			}
+		}
+		if node == nil {
+			continue
+		}
+		if ios, _ := node["x-kubernetes-int-or-string"].(bool); !ios {
+			out = append(out, "status."+path)
+		}
+	}
+	return out
 }
 
 // statusSchema is the openAPIV3Schema of status in the CRD's v1beta1
