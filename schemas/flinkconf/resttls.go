@@ -24,21 +24,28 @@ const (
 // only when authentication-enabled asks for mutual TLS
 // (SSLUtils.createRestSSLContext: ClientAuth.REQUIRE only then).
 const (
-	KeyRESTSSLMutual              = "security.ssl.rest.authentication-enabled"
-	KeyRESTTruststore             = "security.ssl.rest.truststore"
-	KeyRESTTruststorePassword     = "security.ssl.rest.truststore-password"
-	KeyRESTTruststoreType         = "security.ssl.rest.truststore-type"
-	KeyRESTKeystore               = "security.ssl.rest.keystore"
-	KeyRESTKeystorePassword       = "security.ssl.rest.keystore-password"
-	KeyRESTKeyPassword            = "security.ssl.rest.key-password"
-	KeyRESTKeystoreType           = "security.ssl.rest.keystore-type"
-	KeyRESTCertFingerprint        = "security.ssl.rest.cert.fingerprint"
-	KeySSLTruststore              = "security.ssl.truststore"
-	KeySSLTruststorePassword      = "security.ssl.truststore-password"
-	KeySSLKeystore                = "security.ssl.keystore"
-	KeySSLKeystorePassword        = "security.ssl.keystore-password"
-	KeySSLKeyPassword             = "security.ssl.key-password"
-	KeySSLVerifyHostname          = "security.ssl.verify-hostname"
+	KeyRESTSSLMutual          = "security.ssl.rest.authentication-enabled"
+	KeyRESTTruststore         = "security.ssl.rest.truststore"
+	KeyRESTTruststorePassword = "security.ssl.rest.truststore-password"
+	KeyRESTTruststoreType     = "security.ssl.rest.truststore-type"
+	KeyRESTKeystore           = "security.ssl.rest.keystore"
+	KeyRESTKeystorePassword   = "security.ssl.rest.keystore-password"
+	KeyRESTKeyPassword        = "security.ssl.rest.key-password"
+	KeyRESTKeystoreType       = "security.ssl.rest.keystore-type"
+	KeyRESTCertFingerprint    = "security.ssl.rest.cert.fingerprint"
+	KeySSLTruststore          = "security.ssl.truststore"
+	KeySSLTruststorePassword  = "security.ssl.truststore-password"
+	KeySSLKeystore            = "security.ssl.keystore"
+	KeySSLKeystorePassword    = "security.ssl.keystore-password"
+	KeySSLKeyPassword         = "security.ssl.key-password"
+	KeySSLVerifyHostname      = "security.ssl.verify-hostname"
+	// KeySSLAlgorithms lists the cipher suites Flink's endpoints enable,
+	// by their standard names (Java's, which are Go's too); its default
+	// is TLS_RSA_WITH_AES_128_CBC_SHA alone (SecurityOptions.SSL_ALGORITHMS),
+	// a suite Go's client no longer offers unless asked.
+	KeySSLAlgorithms = "security.ssl.algorithms"
+	// DefaultSSLAlgorithms is KeySSLAlgorithms' default.
+	DefaultSSLAlgorithms          = "TLS_RSA_WITH_AES_128_CBC_SHA"
 	formStoreTypes                = "JKS or PKCS12"
 	storeTypeJKS, storeTypePKCS12 = "jks", "pkcs12"
 )
@@ -63,6 +70,8 @@ type RESTTLS struct {
 	KeyPassword, KeyPasswordKey string
 	// VerifyHostname is security.ssl.verify-hostname (default true).
 	VerifyHostname bool
+	// Algorithms is security.ssl.algorithms, split at commas.
+	Algorithms []string
 	// CertFingerprint is security.ssl.rest.cert.fingerprint, which the
 	// operator does not read (validation says so).
 	CertFingerprint string
@@ -106,6 +115,15 @@ func readRESTTLS(r *reader, configYAML bool) RESTTLS {
 	t.Keystore = readStore(r, KeyRESTKeystore, KeySSLKeystore, KeyRESTKeystorePassword, KeySSLKeystorePassword, KeyRESTKeystoreType)
 	t.KeyPassword, t.KeyPasswordKey = withFallback(r.raw, KeyRESTKeyPassword, KeySSLKeyPassword)
 	t.CertFingerprint = strings.TrimSpace(r.raw[KeyRESTCertFingerprint])
+	algorithms, ok := r.raw[KeySSLAlgorithms]
+	if !ok {
+		algorithms = DefaultSSLAlgorithms
+	}
+	for _, a := range strings.Split(algorithms, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			t.Algorithms = append(t.Algorithms, a)
+		}
+	}
 	if !t.Enabled {
 		t.Key = ""
 	}

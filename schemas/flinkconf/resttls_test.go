@@ -60,6 +60,7 @@ func TestRESTTLSStores(t *testing.T) {
 		Keystore: Store{Path: "/certs/keystore.p12", PathKey: KeySSLKeystore, Password: "kpw", PasswordKey: KeySSLKeystorePassword,
 			Type: "pkcs12", TypeKey: KeyRESTKeystoreType},
 		KeyPassword: "keypw", KeyPasswordKey: KeySSLKeyPassword,
+		Algorithms: []string{DefaultSSLAlgorithms},
 	}, got)
 
 	other := Read(spec("v2_2", map[string]any{KeyRESTSSL: true, KeyRESTTruststoreType: "BCFKS"})).RESTTLS
