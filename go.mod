@@ -20,16 +20,19 @@ require (
 )
 
 require (
+	github.com/pavlo-v-chernykh/keystore-go/v4 v4.5.0
 	github.com/reugn/go-quartz v0.15.2
 	github.com/yuin/gopher-lua v1.1.2
 	sigs.k8s.io/cli-utils v0.37.2
 	sigs.k8s.io/kustomize/api v0.21.2
+	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
 require (
 	github.com/blang/semver/v4 v4.0.0 // indirect
 	github.com/monochromegane/go-gitignore v0.0.0-20200626010858-205db1a8cc00 // indirect
 	github.com/xlab/treeprint v1.2.0 // indirect
+	golang.org/x/crypto v0.54.0 // indirect
 )
 
 require (

@@ -62,6 +62,9 @@ func everyUnsupported() (*v1beta1.FlinkDeployment, *flinkconf.Settings) {
 		flinkconf.KeySavepointHistoryMax: "5",
 		flinkconf.KeySavepointHistoryAge: "7 d",
 		flinkconf.KeyRESTSSL:             "true",
+		flinkconf.KeyRESTTruststoreType:  "BCFKS",
+		flinkconf.KeyRESTKeystoreType:    "PKCS11",
+		flinkconf.KeyRESTCertFingerprint: "AB:CD",
 	}
 	for _, k := range flinkconf.IgnoreUnclaimedKeys {
 		config[k] = "false"

@@ -24,7 +24,9 @@ import (
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/reconciler/health"
+	"github.com/flinkops/flink-operator/reconciler/resttls"
 	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
 )
@@ -66,8 +68,12 @@ type Reconciler struct {
 	StepHook func(Step) bool
 	// RESTURLTemplate locates each JobManager's REST API.
 	RESTURLTemplate string
-	// HTTPClient is used for Flink REST calls; nil means a default.
+	// HTTPClient is used for Flink REST calls; nil means a default. A
+	// JobManager that serves REST over TLS gets a client of restTLS.
 	HTTPClient *http.Client
+	// restTLS makes the clients for JobManagers that serve REST over TLS
+	// (reconciler/resttls); its zero value reads the operator's files.
+	restTLS resttls.Clients
 	// Intervals; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, MaxRESTBackoff time.Duration
 	// Now is the clock; nil means time.Now.
@@ -417,11 +423,27 @@ func truncateNote(note string) string {
 	return note[:cut] + ellipsis
 }
 
-func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, url string) *flinkrest.Client {
+// restClient is a REST client for fd's JobManager at url, speaking the
+// request shapes of fd's Flink version. Its TLS settings come from running,
+// the spec the JobManager was deployed with (fd's own when none is
+// recorded): a spec edit that turns TLS on or off changes nothing until
+// the new JobManager serves it.
+func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, running *v1beta1.FlinkDeploymentSpec, url string) *flinkrest.Client {
 	opts := []flinkrest.Option{flinkrest.WithTimeout(5 * time.Second), flinkrest.WithRetry(1, 0),
 		flinkrest.WithErrorObserver(metrics.CountRESTError)}
 	if r.HTTPClient != nil {
 		opts = append(opts, flinkrest.WithHTTPClient(r.HTTPClient))
+	}
+	if running == nil {
+		running = &fd.Spec
+	}
+	if settings := flinkconf.Read(running).RESTTLS; settings.Enabled {
+		url = httpsURL(url)
+		hc, err := r.restTLS.For(settings)
+		if err != nil {
+			err = objref.Of("FlinkDeployment", fd).Errorf("set up TLS for the REST API (%s is true): %w", settings.Key, err)
+		}
+		opts = append(opts, flinkrest.WithHTTPClient(hc), flinkrest.WithSetupError(err))
 	}
 	return flinkrest.New(url, string(fd.Spec.FlinkVersion), opts...)
 }

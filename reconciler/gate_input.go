@@ -117,7 +117,7 @@ func (r *Reconciler) runningRESTClient(p *gatePass) *flinkrest.Client {
 	}
 	fd := p.fd.DeepCopy()
 	fd.Spec.FlinkVersion = spec.FlinkVersion
-	return r.restClient(fd, p.obs.RESTURL)
+	return r.restClient(fd, spec, p.obs.RESTURL)
 }
 
 func runningJobID(p *gatePass) string {

@@ -52,7 +52,10 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 	}
 	// Available pods are not yet a JobManager: READY means its REST API answers.
 	obs.JobManager = v1beta1.JMDeployedNotReady
-	rest := r.restClient(fd, obs.RESTURL)
+	// The running JobManager serves REST as the spec it was deployed with
+	// says; an unreadable record falls back to the current spec.
+	deployed, _ := lastReconciledSpec(&fd.Status)
+	rest := r.restClient(fd, deployed, obs.RESTURL)
 	if fd.IsApplication() {
 		jobs, err := rest.ListJobs(ctx)
 		if err != nil {

@@ -17,6 +17,18 @@ func RESTURL(template, namespace, name string) string {
 	return strings.TrimSuffix(r.Replace(template), "/")
 }
 
+// httpsURL turns an http URL into https, for a JobManager that serves
+// REST over TLS (security.ssl.rest.enabled): the template names one
+// scheme for every FlinkDeployment, and each one's configuration decides.
+// The reference operator needs no such step, since Flink's RestClient
+// picks TLS from the configuration whatever its address says.
+func httpsURL(u string) string {
+	if rest, ok := strings.CutPrefix(u, "http://"); ok {
+		return "https://" + rest
+	}
+	return u
+}
+
 // ValidateRESTURLTemplate rejects templates that cannot give a usable URL.
 func ValidateRESTURLTemplate(template string) error {
 	u, err := url.Parse(RESTURL(template, "ns", "name"))

@@ -78,6 +78,7 @@ type templateInput struct {
 	JobManager                 processInput      `json:"jobManager"`
 	TaskManager                processInput      `json:"taskManager"`
 	JobManagerMountsUserLib    bool              `json:"jobManagerMountsUserLib,omitempty"`
+	RESTTLS                    string            `json:"restTLS,omitempty"`
 	Job                        *jobInput         `json:"job,omitempty"`
 	Decorations                *decorationsInput `json:"decorations,omitempty"`
 	Ingress                    *ingressInput     `json:"ingress,omitempty"`

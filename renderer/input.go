@@ -51,6 +51,7 @@ func buildInput(fd *v1beta1.FlinkDeployment, settings *flinkconf.Settings, rc Re
 		LogConfiguration:           logConfiguration(s.LogConfiguration),
 		JobManager:                 jm,
 		TaskManager:                tm,
+		RESTTLS:                    restTLSMode(settings.RESTTLS),
 	}
 	var fetched *artifactInput
 	if s.Job != nil {
@@ -145,4 +146,16 @@ func logConfiguration(user map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// restTLSMode is how the JobManager serves REST, for its startup probe
+// (#Input.restTLS).
+func restTLSMode(t flinkconf.RESTTLS) string {
+	switch {
+	case !t.Enabled:
+		return ""
+	case t.Mutual:
+		return "mutual"
+	}
+	return "server"
 }

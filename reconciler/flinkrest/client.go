@@ -54,6 +54,17 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
+// WithSetupError makes every call on the client fail with err, wrapped:
+// the caller could not build what the client needs (its TLS stores, say),
+// and the reason must reach whoever reads the call's error.
+func WithSetupError(err error) Option {
+	return func(c *Client) {
+		if err != nil && c.initErr == nil {
+			c.initErr = err
+		}
+	}
+}
+
 // WithTimeout bounds each HTTP attempt (not the whole call with its
 // retries, which the caller's context bounds). Non-positive values keep the
 // default.

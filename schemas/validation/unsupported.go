@@ -64,12 +64,18 @@ func Unsupported(fd *v1beta1.FlinkDeployment, config *flinkconf.Settings) []Unsu
 				*fd.Spec.Job.AllowNonRestoredState))
 		}
 	}
-	// REST over TLS is a warning, not an error: the reference operator runs
-	// such clusters (its TLS example must render here too), and the cluster
-	// itself is Flink's to run. But the operator reaches the JobManager over
-	// plain HTTP, so it must say it will not manage it.
+	// REST over TLS is supported (reconciler/resttls) for JKS and PKCS12
+	// stores; what its client cannot do is a warning, not an error: Flink
+	// runs such a cluster, only the operator cannot reach it.
 	if tls := config.RESTTLS; tls.Enabled {
-		note(tls.Key, "Flink's REST API over TLS is not supported by this operator yet: its REST client and the JobManager's startup probe speak plain HTTP, so the JobManager is never seen as ready and no savepoint, upgrade or job status works; set "+flinkconf.KeyRESTSSL+": false to keep TLS for Flink's internal traffic only")
+		for _, st := range []flinkconf.Store{tls.Truststore, tls.Keystore} {
+			if st.Unsupported {
+				note(st.TypeKey, fmt.Sprintf("the operator's REST client reads only %s stores, not %s, so it cannot reach this JobManager's REST API; store the file as PKCS12", flinkconf.SupportedStoreTypes, st.Type))
+			}
+		}
+		if tls.CertFingerprint != "" {
+			note(flinkconf.KeyRESTCertFingerprint, "the operator's REST client does not pin the JobManager's certificate by fingerprint; it checks the certificate against "+flinkconf.KeyRESTTruststore+" only")
+		}
 	}
 	if fd.Spec.Job != nil && fd.Spec.Job.CheckpointTriggerNonce != nil {
 		out = append(out, UnsupportedSetting{

@@ -56,11 +56,19 @@ func TestUnsupportedSettings(t *testing.T) {
 		"kubernetes.operator.savepoint.history.max.age":      "7 d",
 	}))
 
-	// REST over TLS, by the key the version reads.
-	assert.Equal(t, []string{"spec.flinkConfiguration[security.ssl.rest.enabled]"}, fields(app, map[string]string{"security.ssl.rest.enabled": "true"}))
-	assert.Empty(t, fields(app, map[string]string{"security.ssl.rest.enabled": "false", "security.ssl.enabled": "true"}))
+	// REST over TLS is supported; only store types the operator cannot
+	// read and certificate pinning are not, and only when TLS is on.
+	assert.Empty(t, fields(app, map[string]string{"security.ssl.rest.enabled": "true", "security.ssl.rest.truststore-type": "PKCS12"}))
+	assert.Empty(t, fields(app, map[string]string{"security.ssl.rest.enabled": "false", "security.ssl.rest.truststore-type": "BCFKS"}))
+	assert.Equal(t, []string{
+		"spec.flinkConfiguration[security.ssl.rest.truststore-type]",
+		"spec.flinkConfiguration[security.ssl.rest.keystore-type]",
+		"spec.flinkConfiguration[security.ssl.rest.cert.fingerprint]",
+	}, fields(app, map[string]string{"security.ssl.rest.enabled": "true", "security.ssl.rest.truststore-type": "BCFKS",
+		"security.ssl.rest.keystore-type": "PKCS11", "security.ssl.rest.cert.fingerprint": "AB:CD"}))
 	legacy := &v1beta1.FlinkDeployment{Spec: v1beta1.FlinkDeploymentSpec{FlinkVersion: "v1_19", Job: &v1beta1.JobSpec{}}}
-	assert.Equal(t, []string{"spec.flinkConfiguration[security.ssl.enabled]"}, fields(legacy, map[string]string{"security.ssl.enabled": "true"}))
+	assert.Equal(t, []string{"spec.flinkConfiguration[security.ssl.rest.truststore-type]"},
+		fields(legacy, map[string]string{"security.ssl.enabled": "true", "security.ssl.rest.truststore-type": "BCFKS"}))
 
 	nonce := int64(3)
 	withNonce := &v1beta1.FlinkDeployment{Spec: v1beta1.FlinkDeploymentSpec{Job: &v1beta1.JobSpec{CheckpointTriggerNonce: &nonce}}}
