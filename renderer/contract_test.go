@@ -26,8 +26,8 @@ import (
 // #Ingress).
 func schemaDefinition(t *testing.T, name string) cue.Value {
 	t.Helper()
-	require.NoError(t, templates.load())
-	pkg, err := templates.buildPackage("./schemas")
+	require.NoError(t, checkedTemplates.load())
+	pkg, err := checkedTemplates.buildPackage("./schemas")
 	require.NoError(t, err)
 	def := pkg.LookupPath(cue.MakePath(cue.Def(name)))
 	require.True(t, def.Exists(), "schemas/input.cue has no %s", name)

@@ -67,12 +67,18 @@ func (e *InvalidError) Error() string {
 // Render validates a FlinkDeployment and renders its objects. The input is
 // not modified. Invalid input gives an *InvalidError listing every problem.
 func Render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
+	return templates.render(in, rc)
+}
+
+// render is Render with the templates of t (tests compare the renderer's
+// set with one that keeps CUE's checks on; templates.go).
+func (t *templateSet) render(in *v1beta1.FlinkDeployment, rc RenderContext) (*Result, error) {
 	if v1beta1.IsCanary(in) {
 		// Canaries only prove the operator reconciles; they deploy nothing
 		// and, as in the reference operator, skip validation.
 		return &Result{}, nil
 	}
-	p, err := prepare(in, rc)
+	p, err := t.prepare(in, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +109,14 @@ type prepared struct {
 	unsupported []validation.UnsupportedSetting
 }
 
+// prepare is templateSet.prepare with the renderer's templates.
+func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
+	return templates.prepare(in, rc)
+}
+
 // prepare does everything before the template is evaluated. Every problem it
 // finds is reported in one *InvalidError.
-func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
+func (t *templateSet) prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 	fd := in.DeepCopy()
 	fd.Default()
 
@@ -121,7 +132,7 @@ func prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*prepared, error) {
 		// Validation has said why; there is no template to go further with.
 		return nil, &InvalidError{Errors: errs}
 	}
-	tmpl, err := templates.get(key)
+	tmpl, err := t.get(key)
 	if err != nil {
 		return nil, err
 	}

@@ -26,8 +26,12 @@ type templateKey struct {
 // immutable and, with cuelang.org/go v0.17, safe for concurrent use, so
 // renders share them without locks.
 type templateSet struct {
-	ctx     *cue.Context
-	module  fs.FS
+	ctx    *cue.Context
+	module fs.FS
+	// checked keeps CUE's closedness checks on (see renderOptions). Tests
+	// build such a set to hold the templates and Go's inputs to their
+	// definitions.
+	checked bool
 	once    sync.Once
 	loadErr error
 	table   cue.Value
@@ -39,6 +43,27 @@ type templateSet struct {
 
 var templates = &templateSet{module: flinkoperator.CUEModule}
 
+// renderOptions configure the CUE context renders use. Both options are
+// cuecontext.CUE_DEBUG's, the public switch of cuelang.org/go v0.17 for
+// evaluator settings, and both skip work whose result renders never use:
+//
+//   - opendef: definitions are not closed, so the evaluator does not check
+//     every struct of the result for fields a definition does not allow.
+//     That check finds mistakes in templates and in inputs Go builds from
+//     typed, validated data; the tests find those instead, by rendering
+//     every golden case and example with the check on and comparing
+//     (TestRendersMatchCheckedRenders), and by checking every input against
+//     schemas.#Input with it on (contract_test.go). It was about a tenth of
+//     every render's instructions.
+//   - sortfields: a struct's fields are listed in name order rather than
+//     in CUE's topological order, which is computed for each struct
+//     decoded. Every decoded struct ends in a Go map, which has no order.
+//     A template that lists a struct's fields (configFiles) gets them in
+//     name order, which the golden files hold.
+//
+// Measured in BENCHMARKS.md ("The redesign (issue 17)").
+const renderOptions = "opendef,sortfields"
+
 // modePackages maps each deployment mode to its template package.
 var modePackages = map[v1beta1.DeploymentMode]string{
 	v1beta1.ModeNative:     "./templates/native",
@@ -47,7 +72,11 @@ var modePackages = map[v1beta1.DeploymentMode]string{
 
 func (t *templateSet) load() error {
 	t.once.Do(func() {
-		t.ctx = cuecontext.New()
+		if t.checked {
+			t.ctx = cuecontext.New()
+		} else {
+			t.ctx = cuecontext.New(cuecontext.CUE_DEBUG(renderOptions))
+		}
 		t.modes = map[v1beta1.DeploymentMode]cue.Value{}
 		t.built = map[templateKey]cue.Value{}
 		versions, err := t.buildPackage(versionsPackage)
