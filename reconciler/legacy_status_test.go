@@ -6,7 +6,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -101,4 +103,43 @@ func TestKubectlReadsShowRFC3339(t *testing.T) {
 	assert.IsType(t, int64(0), ts, "the reference operator's field stays epoch milliseconds")
 	_, found, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "upgrade", "takeDownTimestamp")
 	assert.False(t, found, "an unset timestamp is left out")
+}
+
+// A status time this operator could not read is refused by the API server,
+// whoever writes it (a kubectl patch of the status, another tool): stored,
+// it would make every list of FlinkDeployments fail to decode and stall
+// the operator for the whole fleet. The two forms it reads pass.
+func TestAPIServerRefusesAStatusTimeTheOperatorCannotRead(t *testing.T) {
+	d := deployRunning(t, "badtime", "v1_20", statefulSpec("badtime", "savepoint", ""))
+	d.r.GatePolicy.SavepointTimeout = time.Minute
+	d.sim.cluster.SetOperationBehavior(fakejm.OperationBehavior{PendingPolls: fakejm.Forever})
+	updateFD(t, d.sim.ns, "badtime", newImage)
+	d.until("savepoint in flight", 20, func(fd *v1beta1.FlinkDeployment) bool {
+		return fd.Status.Upgrade != nil && fd.Status.Upgrade.TriggerID != ""
+	})
+
+	for value, accepted := range map[any]bool{
+		"yesterday":                      false,
+		"1764990000000":                  false, // digits as a string are neither form
+		"2026-02-30T00:00:00Z":           false, // no such day
+		"2026-01-02 15:04:05Z":           false,
+		"2026-01-02T15:04:05.123Z":       true,
+		"2026-01-02T15:04:05+01:00":      true,
+		int64(1764990000000):             true,
+		"2026-01-02T15:04:05.123456789Z": true,
+	} {
+		u := rawFD(t, d.sim.ns, "badtime")
+		require.NoError(t, unstructured.SetNestedField(u.Object, value, "status", "upgrade", "triggerTimestamp"))
+		err := k8s.Status().Update(ctx, u)
+		if !accepted {
+			require.Error(t, err, "%v was stored", value)
+			assert.True(t, apierrors.IsInvalid(err), "%v: %v", value, err)
+			assert.Contains(t, err.Error(), "status.upgrade.triggerTimestamp", "%v", value)
+			continue
+		}
+		require.NoError(t, err, "%v", value)
+		var fd v1beta1.FlinkDeployment
+		require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(u), &fd), "%v is stored and read back", value)
+		assert.NotZero(t, fd.Status.Upgrade.TriggerTimestamp.UnixMilli(), "%v", value)
+	}
 }

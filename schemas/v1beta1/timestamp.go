@@ -28,10 +28,14 @@ import (
 // type are omitted when zero (omitzero), as the integers were when 0.
 //
 // The CRD declares these fields int-or-string, so the API server accepts an
-// update of an object that still stores the integer form.
+// update of an object that still stores the integer form. Its rule refuses
+// any other string: a value this type cannot read would make every list of
+// FlinkDeployments fail to decode, and stall the operator for the whole
+// fleet, not just for the one object.
 //
 // +kubebuilder:validation:Type=""
 // +kubebuilder:validation:XIntOrString
+// +kubebuilder:validation:XValidation:rule="type(self) == int || (type(self) == string && self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$') && timestamp(self) >= timestamp('0001-01-01T00:00:00Z'))",message="must be an RFC 3339 time such as 2026-01-02T15:04:05.000Z (or, as written by earlier releases, an integer of epoch milliseconds)"
 type Timestamp struct {
 	// Millis is the instant in epoch milliseconds; 0 is unset.
 	Millis int64 `json:"-"`
