@@ -40,6 +40,17 @@ const (
 type Autoscaler struct {
 	Numbers  map[string]AutoscalerNumber
 	Switches map[string]bool
+	// ExcludedPeriods is job.autoscaler.excluded.periods: when the
+	// autoscaler must not scale, as daily time ranges or cron expressions.
+	ExcludedPeriods ExcludedPeriods
+}
+
+// ExcludedPeriods is a list option: Flink separates its items with ';'.
+type ExcludedPeriods struct {
+	// Key is the key the list came from ("" when absent).
+	Key string
+	// Periods are the items, trimmed, without empty ones.
+	Periods []string
 }
 
 // AutoscalerNumber is one numeric option.
@@ -75,6 +86,14 @@ func readAutoscaler(raw map[string]string) Autoscaler {
 		_, v, _ := autoscalerValue(raw, []string{name})
 		b, err := parseBool(v)
 		a.Switches[name] = err == nil && b
+	}
+	if key, v, ok := autoscalerValue(raw, []string{"excluded.periods"}); ok {
+		a.ExcludedPeriods.Key = key
+		for _, item := range strings.Split(v, ";") {
+			if item = strings.TrimSpace(item); item != "" {
+				a.ExcludedPeriods.Periods = append(a.ExcludedPeriods.Periods, item)
+			}
+		}
 	}
 	return a
 }

@@ -73,6 +73,14 @@ func validateAutoscaler(config *flinkconf.Settings) field.ErrorList {
 				fmt.Sprintf("the autoscaler option must lie within [%s, %s], as the reference operator requires", javaBound(r.min(a)), javaBound(r.max(a)))))
 		}
 	}
+	if ex := a.ExcludedPeriods; ex.Key != "" {
+		for _, period := range ex.Periods {
+			if problem := excludedPeriodProblem(period); problem != "" {
+				errs = append(errs, field.Invalid(configPath(ex.Key), config.Text(ex.Key),
+					fmt.Sprintf("excluded period %q: %s, as the reference operator requires (items are separated by ;)", period, problem)))
+			}
+		}
+	}
 	return errs
 }
 
