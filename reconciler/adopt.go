@@ -38,13 +38,21 @@ func otherController(err error) bool {
 }
 
 // releaseFromOtherController removes from the live object key the
-// controlling owner references that obj (the rendered object, with this
-// operator's owner reference) does not carry. The patch is guarded by the
-// resourceVersion read, so an owner added meanwhile is never dropped.
+// controlling owner reference of the cluster's JobManager Deployment, as
+// Flink's native client sets it; obj is the rendered object, with this
+// operator's owner reference (the FlinkDeployment, whose name the
+// JobManager Deployment has). Any other controller is left alone and the
+// take-over refused: the object is someone else's, not a part of this
+// cluster. The patch is guarded by the resourceVersion read, so an owner
+// added meanwhile is never dropped.
 func (r *Reconciler) releaseFromOtherController(ctx context.Context, key objectKey, obj *unstructured.Unstructured) error {
 	mine := map[string]bool{}
+	jobManager := ""
 	for _, ref := range obj.GetOwnerReferences() {
 		mine[string(ref.UID)] = true
+		if ref.Kind == "FlinkDeployment" {
+			jobManager = ref.Name
+		}
 	}
 	live := metadataOnly(key.gvk).(*metav1.PartialObjectMetadata)
 	if err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: key.namespace, Name: key.name}, live); err != nil {
@@ -52,13 +60,22 @@ func (r *Reconciler) releaseFromOtherController(ctx context.Context, key objectK
 	}
 	patch := client.MergeFromWithOptions(live.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	var keep []metav1.OwnerReference
-	var released []string
+	var released, foreign []string
 	for _, ref := range live.OwnerReferences {
-		if ref.Controller != nil && *ref.Controller && !mine[string(ref.UID)] {
+		if ref.Controller == nil || !*ref.Controller || mine[string(ref.UID)] {
+			keep = append(keep, ref)
+			continue
+		}
+		if ref.Kind == "Deployment" && strings.HasPrefix(ref.APIVersion, "apps/") && ref.Name == jobManager && jobManager != "" {
 			released = append(released, ref.Kind+"/"+ref.Name)
 			continue
 		}
+		foreign = append(foreign, ref.Kind+"/"+ref.Name)
 		keep = append(keep, ref)
+	}
+	if len(foreign) > 0 {
+		return fmt.Errorf("%s: apply: the object is controlled by %s, not by this cluster's JobManager Deployment; "+
+			"it is not taken over (rename or delete it)", key, strings.Join(foreign, ", "))
 	}
 	if len(released) == 0 {
 		return nil

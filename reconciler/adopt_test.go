@@ -343,3 +343,34 @@ func schemaResource(kind string) schema.GroupResource {
 func runtimeConvert(u *unstructured.Unstructured, into any) error {
 	return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, into)
 }
+
+// Only the ownership Flink's native client sets (the cluster's JobManager
+// Deployment as controller) is taken over. An object of the same name that
+// another controller owns is someone else's: the apply is refused with an
+// error naming that controller, and the object keeps its owner.
+func TestAnObjectAnotherControllerOwnsIsNotTakenOver(t *testing.T) {
+	ns := newNamespace(t)
+	createFlinkDeployment(t, ns, statefulSpec("taken", "savepoint", ""))
+	otherOwner := metav1.OwnerReference{APIVersion: "example.com/v1", Kind: "Widget", Name: "team-a",
+		UID: "0b5e7a4e-0000-4000-8000-000000000001", Controller: ptr.To(true)}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "flink-config-taken", Namespace: ns,
+		OwnerReferences: []metav1.OwnerReference{otherOwner}}, Data: map[string]string{"team": "a"}}
+	require.NoError(t, k8s.Create(ctx, cm))
+
+	d := &driver{t: t, sim: newSim(t, ns, "taken", "v1_20"), r: newDirectReconciler(nil)}
+	var last error
+	for range 3 {
+		if err := d.pass(); err != nil {
+			last = err
+		}
+	}
+	require.Error(t, last, "the ConfigMap was taken over from its controller")
+	assert.Contains(t, last.Error(), "Widget/team-a")
+	assert.Contains(t, last.Error(), "not taken over")
+
+	got := &corev1.ConfigMap{}
+	require.NoError(t, k8s.Get(ctx, client.ObjectKeyFromObject(cm), got))
+	require.Len(t, got.OwnerReferences, 1)
+	assert.Equal(t, otherOwner.UID, got.OwnerReferences[0].UID, "the other controller lost its object")
+	assert.Equal(t, "a", got.Data["team"])
+}
