@@ -374,3 +374,23 @@ func TestAnObjectAnotherControllerOwnsIsNotTakenOver(t *testing.T) {
 	assert.Equal(t, otherOwner.UID, got.OwnerReferences[0].UID, "the other controller lost its object")
 	assert.Equal(t, "a", got.Data["team"])
 }
+
+// The reference operator, left running after the switch, puts its
+// finalizer back: the user is warned, since two operators on one
+// FlinkDeployment can restart its job, and the finalizer is removed again.
+func TestAReferenceOperatorLeftRunningIsReported(t *testing.T) {
+	d := referenceCluster(t, "twoops", "native", nil)
+	log := recordEvents(d)
+	fd := d.until("adopted", 20, adopted)
+	assertFinalizersSwapped(t, fd)
+	require.Empty(t, log.matching("Warning "+reconciler.ReasonReferenceOperatorActive, ""), "warned before the finalizer came back")
+
+	updateFD(t, d.sim.ns, "twoops", func(fd *v1beta1.FlinkDeployment) {
+		fd.Finalizers = append(fd.Finalizers, referenceFinalizer)
+	})
+	require.NoError(t, d.pass())
+	assert.NotEmpty(t, log.matching("Warning "+reconciler.ReasonReferenceOperatorActive, "still manages this FlinkDeployment"))
+	got := &v1beta1.FlinkDeployment{}
+	require.NoError(t, k8s.Get(ctx, client.ObjectKey{Namespace: d.sim.ns, Name: "twoops"}, got))
+	assertFinalizersSwapped(t, got)
+}

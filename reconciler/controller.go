@@ -108,6 +108,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !fd.DeletionTimestamp.IsZero() {
 		return r.finalize(ctx, fd)
 	}
+	if controllerutil.ContainsFinalizer(fd, Finalizer) && controllerutil.ContainsFinalizer(fd, ReferenceFinalizer) {
+		// This operator removed the reference's finalizer when it took the
+		// FlinkDeployment over; only that operator puts it back.
+		r.event(fd, "Warning", ReasonReferenceOperatorActive, actionReconcile,
+			"the Apache Flink Kubernetes Operator's finalizer "+ReferenceFinalizer+" is back: that operator still manages this FlinkDeployment. "+
+				"Stop it (docs/migration.md): two operators on one FlinkDeployment can restart its job")
+	}
 	if !controllerutil.ContainsFinalizer(fd, Finalizer) || controllerutil.ContainsFinalizer(fd, ReferenceFinalizer) {
 		// A merge patch replaces the whole finalizer list: without the
 		// resourceVersion check a stale read would drop a finalizer someone

@@ -17,6 +17,10 @@ const (
 	// ReasonUnsupported: the spec asks for a reference operator feature
 	// this operator does not carry out (validation.Unsupported).
 	ReasonUnsupported = "Unsupported"
+	// ReasonReferenceOperatorActive: the reference operator's finalizer came
+	// back after this operator had replaced it, so that operator still
+	// runs; two operators on one FlinkDeployment can restart its job.
+	ReasonReferenceOperatorActive = "ReferenceOperatorActive"
 )
 
 // Event actions (events.k8s.io/v1 requires one).
