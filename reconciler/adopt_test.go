@@ -222,16 +222,27 @@ func differentCPULimit(dep *appsv1.Deployment) {
 
 func TestAdoptDifferingClusterSavepointsBeforeRestart(t *testing.T) {
 	d := referenceCluster(t, "adoptdiff", "native", differentCPULimit)
-	before := jobManagerOf(t, d.sim.ns, "adoptdiff")
-	// At every apply, the reference's JobManager is either untouched or
-	// its job was stopped with a savepoint first.
+	violations := watchForRestartsWithoutSavepoint(d)
+	fd := d.until("adopted and upgraded", 60, func(fd *v1beta1.FlinkDeployment) bool { return adopted(fd) && len(d.sim.starts) == 2 })
+	assert.Empty(t, *violations)
+	restoredFromSavepoint(t, d, fd)
+	assert.Equal(t, 1, d.sim.clusters[0].Counters().StopTriggers, "the savepoint stopped the adopted job")
+	assertFinalizersSwapped(t, fd)
+	assert.Equal(t, "1", jobManagerOf(t, d.sim.ns, "adoptdiff").Spec.Template.Spec.Containers[0].Resources.Limits.Cpu().String(), "this operator's render runs now")
+}
+
+// watchForRestartsWithoutSavepoint makes d's operator check, at every
+// apply, that the reference's JobManager is either untouched or its job was
+// stopped with a savepoint first; what it finds is in the returned list.
+func watchForRestartsWithoutSavepoint(d *driver) *[]string {
+	before := jobManagerOf(d.t, d.sim.ns, d.sim.name)
 	var violations []string
 	d.r = adoptingReconciler(func(s reconciler.Step) bool {
 		if s != reconciler.StepApplied {
 			return false
 		}
 		dep := &appsv1.Deployment{}
-		err := k8s.Get(ctx, client.ObjectKey{Namespace: d.sim.ns, Name: "adoptdiff"}, dep)
+		err := k8s.Get(ctx, client.ObjectKey{Namespace: d.sim.ns, Name: d.sim.name}, dep)
 		if err == nil && dep.UID == before.UID && dep.Generation != before.Generation {
 			violations = append(violations, fmt.Sprintf("the running JobManager's pod template was changed in place (generation %d -> %d)", before.Generation, dep.Generation))
 		}
@@ -240,12 +251,28 @@ func TestAdoptDifferingClusterSavepointsBeforeRestart(t *testing.T) {
 		}
 		return false
 	})
-	fd := d.until("adopted and upgraded", 60, func(fd *v1beta1.FlinkDeployment) bool { return adopted(fd) && len(d.sim.starts) == 2 })
-	assert.Empty(t, violations)
+	return &violations
+}
+
+// TestAdoptionOfASpecEditedDuringTheSwitch: the user edits the
+// FlinkDeployment (a new image) after stopping the reference operator and
+// before this one first reads it, so the spec no longer matches the status
+// the reference wrote. The running job is adopted as it runs, and the edit
+// is then an upgrade like any other: a savepoint first, never an in-place
+// change of the reference's JobManager.
+func TestAdoptionOfASpecEditedDuringTheSwitch(t *testing.T) {
+	d := referenceCluster(t, "adoptedit", "native", nil)
+	upgradeImage(t, d.sim.ns, "adoptedit")
+	violations := watchForRestartsWithoutSavepoint(d)
+
+	fd := d.until("adopted and upgraded", 60, func(fd *v1beta1.FlinkDeployment) bool {
+		return adopted(fd) && len(d.sim.starts) == 2 && fd.Status.ObservedGeneration == fd.Generation
+	})
+	assert.Empty(t, *violations)
 	restoredFromSavepoint(t, d, fd)
-	assert.Equal(t, 1, d.sim.clusters[0].Counters().StopTriggers, "the savepoint stopped the adopted job")
+	assert.Equal(t, adoptedJobID, d.sim.starts[0].JobID, "the savepoint was taken of the adopted job")
+	assert.Equal(t, "flink:1.20.1", jmImage(t, d.sim.ns, "adoptedit"), "the edit runs now")
 	assertFinalizersSwapped(t, fd)
-	assert.Equal(t, "1", jobManagerOf(t, d.sim.ns, "adoptdiff").Spec.Template.Spec.Containers[0].Resources.Limits.Cpu().String(), "this operator's render runs now")
 }
 
 func TestAdoptionHeldWhileRESTDoesNotAnswer(t *testing.T) {
