@@ -89,7 +89,8 @@ type RunJarRequest struct {
 }
 
 // runJarBody is the JSON Flink reads. Fields a version does not know must
-// be absent: its strict parser refuses unknown fields with a 400.
+// be absent: Flink 1.x refuses unknown fields with a 400, and 2.x ignores
+// them (seen on 2.2.1), which would drop the setting without a word.
 type runJarBody struct {
 	EntryClass            string            `json:"entryClass,omitempty"`
 	ProgramArgsList       []string          `json:"programArgsList,omitempty"`
@@ -174,8 +175,9 @@ func jarPath(jarID string, suffix ...string) string {
 	return p
 }
 
-// Flink's texts (RestHandlerException messages of its jar handlers, seen
-// in Flink 1.17.1's classes) by which the errors below are told apart.
+// Flink's texts by which the errors below are told apart, as real Flink
+// 2.2.1 answers them (internal/testing/fakejm/testdata/real/2.2.1/jars.json)
+// and Flink 1.17.1's classes write them.
 const (
 	jarMissingRun    = "Jar file "       // "Jar file <path> does not exist", run
 	jarMissingDelete = "File "           // "File <id> does not exist in <dir>.", delete
@@ -183,22 +185,20 @@ const (
 	duplicateJob     = "DuplicateJobSubmissionException"
 )
 
-// IsJarNotFound reports Flink's 400 for a jar id it does not hold, from
-// run or delete.
+// IsJarNotFound reports that Flink does not hold the jar id: a 400 from
+// delete, and from run a 500 "Internal server error." whose server-side
+// exception names the missing file.
 func IsJarNotFound(err error) bool {
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
+	if !errors.As(err, &apiErr) || (apiErr.StatusCode != http.StatusBadRequest && apiErr.StatusCode != http.StatusInternalServerError) {
 		return false
 	}
 	for _, m := range apiErr.Errors {
-		// Flink sends the exception's stack trace; its first line is
-		// "<exception class>: <message>".
-		msg, _, _ := strings.Cut(m, "\n")
-		if _, after, found := strings.Cut(msg, "RestHandlerException: "); found {
-			msg = after
-		}
-		if (strings.HasPrefix(msg, jarMissingRun) || strings.HasPrefix(msg, jarMissingDelete)) && strings.Contains(msg, jarMissingTail) {
-			return true
+		for line := range strings.SplitSeq(m, "\n") {
+			_, msg, found := strings.Cut(line, "RestHandlerException: ")
+			if found && (strings.HasPrefix(msg, jarMissingRun) || strings.HasPrefix(msg, jarMissingDelete)) && strings.Contains(msg, jarMissingTail) {
+				return true
+			}
 		}
 	}
 	return false

@@ -27,7 +27,23 @@ func (r raw) upload(files map[string]string) (int, map[string]any) {
 		_, err = io.WriteString(w, content)
 		require.NoError(r.t, err)
 	}
-	require.NoError(r.t, mw.WriteField("note", "a form field is not a file"))
+	require.NoError(r.t, mw.Close())
+	resp, err := http.Post(r.base+"/jars/upload", mw.FormDataContentType(), &body)
+	require.NoError(r.t, err)
+	defer resp.Body.Close()
+	var m map[string]any
+	require.NoError(r.t, json.NewDecoder(resp.Body).Decode(&m))
+	return resp.StatusCode, m
+}
+
+// postForm posts form fields (no files) to /jars/upload.
+func (r raw) postForm(fields map[string]string) (int, map[string]any) {
+	r.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		require.NoError(r.t, mw.WriteField(k, v))
+	}
 	require.NoError(r.t, mw.Close())
 	resp, err := http.Post(r.base+"/jars/upload", mw.FormDataContentType(), &body)
 	require.NoError(r.t, err)
@@ -90,8 +106,10 @@ func TestJarUploadRunDelete(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Equal(t, "org.apache.flink.runtime.rest.handler.RestHandlerException: File "+jarID+" does not exist in "+dir+".", firstLine(errorsOf(body)[0]))
 	code, body = r.do(http.MethodPost, "/jars/"+jarID+"/run", `{}`)
-	assert.Equal(t, http.StatusBadRequest, code)
-	assert.Equal(t, "org.apache.flink.runtime.rest.handler.RestHandlerException: Jar file "+filename+" does not exist", firstLine(errorsOf(body)[0]))
+	assert.Equal(t, http.StatusInternalServerError, code)
+	require.Len(t, errorsOf(body), 2)
+	assert.Equal(t, "Internal server error.", errorsOf(body)[0])
+	assert.Contains(t, errorsOf(body)[1], "RestHandlerException: Jar file "+filename+" does not exist\n")
 
 	counters := c.Counters()
 	assert.Equal(t, 1, counters.JarUploads)
@@ -114,7 +132,10 @@ func TestJarUploadRefusals(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, code, name)
 		assert.Equal(t, "org.apache.flink.runtime.rest.handler.RestHandlerException: "+tc.want, firstLine(errorsOf(body)[0]), name)
 	}
-	code, body := r.do(http.MethodPost, "/jars/upload", `{"jarfile":"x"}`)
+	code, body := r.postForm(map[string]string{"note": "x"})
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Equal(t, []any{"Received unknown attribute note."}, errorsOf(body), "a form field, not a file")
+	code, body = r.do(http.MethodPost, "/jars/upload", `{"jarfile":"x"}`)
 	assert.Equal(t, http.StatusBadRequest, code, "a JSON body holds no file")
 	assert.Equal(t, "org.apache.flink.runtime.rest.handler.RestHandlerException: Exactly 1 file must be sent, received 0.", firstLine(errorsOf(body)[0]))
 }
@@ -135,10 +156,12 @@ func TestJarRunStrictParsingPerVersion(t *testing.T) {
 		{"v1_17", `{"flinkConfiguration":{"a":"b"}}`, true},
 		{"v1_19", `{"claimMode":"CLAIM"}`, false},
 		{"v1_20", `{"claimMode":"CLAIM","restoreMode":"CLAIM"}`, true},
-		{"v2_0", `{"programArgs":"--a b"}`, false},
+		{"v1_20", `{"entryclass":"x"}`, false},
 		{"v2_3", `{"programArgsList":["--a","b"],"claimMode":"NO_CLAIM"}`, true},
-		{"v2_3", `{"jobId":"not-an-id"}`, false},
-		{"v2_3", `{"entryclass":"x"}`, false},
+		// From 2.0 unknown fields are ignored (real Flink 2.2.1), so a
+		// misspelt or removed field runs the job without it.
+		{"v2_0", `{"programArgs":"--a b"}`, true},
+		{"v2_3", `{"entryclass":"x"}`, true},
 	}
 	for _, tc := range cases {
 		_, ep := fakejm.Start(t, tc.version)
@@ -152,6 +175,17 @@ func TestJarRunStrictParsingPerVersion(t *testing.T) {
 			assert.Equal(t, http.StatusBadRequest, code, "%s %s", tc.version, tc.body)
 			assert.Equal(t, []any{format}, errorsOf(body), "%s %s", tc.version, tc.body)
 		}
+	}
+	// A malformed value is refused on 2.x too, with the RestHandlerException
+	// real Flink 2.2.1 sends.
+	for _, b := range []string{`{"jobId":"not-an-id"}`, `{"claimMode":"SOMETIMES"}`} {
+		_, ep := fakejm.Start(t, "v2_2")
+		r := raw{t: t, base: ep.URL}
+		_, up := r.upload(map[string]string{"job.jar": "x"})
+		filename, _ := up["filename"].(string)
+		code, body := r.do(http.MethodPost, "/jars/"+filename[strings.LastIndex(filename, "/")+1:]+"/run", b)
+		assert.Equal(t, http.StatusBadRequest, code, b)
+		assert.Equal(t, "org.apache.flink.runtime.rest.handler.RestHandlerException: "+format, firstLine(errorsOf(body)[0]), b)
 	}
 	// Both forms of the arguments at once is Flink's "confusing request".
 	_, ep := fakejm.Start(t, "v1_20")
