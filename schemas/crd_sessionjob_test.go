@@ -103,7 +103,7 @@ func TestCRDRefusesInvalidFlinkSessionJobs(t *testing.T) {
 		{"jarURI empty", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "" },
 			prefix + `[` + strings.TrimPrefix(jarRequired, prefix) + `, spec.job.jarURI: Invalid value: "string": spec.job.jarURI must start with local://, file://, https://, http://, s3:// or gs://]`},
 		{"jar in an image", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "local:///opt/flink/usrlib/job.jar" }, inImage},
-		{"jar on the operator's disk", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "FILE:///tmp/job.jar" }, inImage},
+		{"jar on the operator's disk", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "FILE:///opt/jobs/job.jar" }, inImage},
 		{"jar scheme", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "ftp://repo/job.jar" },
 			prefix + `spec.job.jarURI: Invalid value: "string": spec.job.jarURI must start with local://, file://, https://, http://, s3:// or gs://`},
 		{"https without a file", func(m map[string]any) { at(m, "spec.job")["jarURI"] = "https://repo.example.com/jobs/" },
