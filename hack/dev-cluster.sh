@@ -23,7 +23,11 @@
 # ${XDG_CACHE_HOME:-~/.cache}/flink-operator/dev-cluster). Every port is on
 # 127.0.0.1, from $DEV_CLUSTER_PORT_BASE (default 27100) up: below the
 # kernel's ephemeral range, which is where envtest API servers of concurrent
-# `go test` runs take theirs, so the two never clash.
+# `go test` runs take theirs, so the two never clash. Pods of a real node
+# take loopback addresses 127.1.x.y; a second dev cluster beside a running
+# one needs its own DEV_CLUSTER_PORT_BASE, DEV_CLUSTER_DIR and
+# DEV_POD_NETWORK (the first two octets, such as 127.7), or its Flink
+# processes would bind the other's addresses.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +43,7 @@ kcm_port=$((base + 3))
 scheduler_port=$((base + 4))
 devjm_port=$((base + 5))
 agent_port=$((base + 6))
+pod_network=${DEV_POD_NETWORK:-127.1}
 kwok_version=v0.8.0
 node=kwok-node-0
 agent_node=flink-node-0
@@ -323,7 +328,7 @@ kube_version() { basename "$bin" | sed -n 's/^k8s-\([0-9.]*\)-.*/\1/p'; }
 start_nodeagent() {
   start nodeagent "$state/bin/nodeagent" --kubeconfig "$run/kubeconfig" --node-name "$agent_node" \
     --state-dir "$run/node" --log-dir "$logs/pods" --listen "127.0.0.1:$agent_port" \
-    --flink-image-binary "$state/bin/flink-image" --fetch-binary "$state/bin/flink-fetch" "${agent_flags[@]}"
+    --flink-image-binary "$state/bin/flink-image" --fetch-binary "$state/bin/flink-fetch" --pod-network "$pod_network" "${agent_flags[@]}"
   wait_for nodeagent 60 kubectl wait --for=condition=Ready "node/$agent_node" --timeout=1s
   wait_for nodeagent 30 curl -sf "http://127.0.0.1:$agent_port/_agent/healthz"
 }

@@ -46,11 +46,15 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// kube starts (once) a kube-apiserver with the chart's CRD and returns a
-// client and a fresh namespace.
+// kube starts (once) a kube-apiserver with the generated CRDs (the chart's
+// FlinkDeployment CRD is the same file, TestChartCRDIsTheGeneratedOne, and
+// the FlinkSessionJob CRD is not in the chart yet) and returns a client and
+// a fresh namespace.
 func kube(t *testing.T) (client.Client, string) {
 	t.Helper()
-	apiServerOnce.Do(func() { apiServer, apiServerErr = testenv.Start() })
+	apiServerOnce.Do(func() {
+		apiServer, apiServerErr = testenv.Start(testenv.WithCRDPaths(filepath.Join(testenv.RepoRoot(), "schemas", "crd")))
+	})
 	require.NoError(t, apiServerErr)
 	c, err := client.New(apiServer.Config, client.Options{})
 	require.NoError(t, err)
@@ -329,8 +333,9 @@ func TestCRDTransitionRulesAllowCanaries(t *testing.T) {
 }
 
 // TestCRDAcceptsEveryKnownGoodManifest creates (server-side dry run) every
-// FlinkDeployment the renderer accepts: the golden inputs, the examples and
-// the reference operator's examples. A schema rule that refused one of them
+// FlinkDeployment the renderer accepts, and every FlinkSessionJob among
+// them: the golden inputs, the examples and the reference operator's
+// examples. A schema rule that refused one of them
 // would break manifests people already have. The reference's examples are
 // kept beside the repository (internal/testing/corpus): without them the
 // test skips on a developer's clone and fails in CI (CI=true).
@@ -340,7 +345,7 @@ func TestCRDAcceptsEveryKnownGoodManifest(t *testing.T) {
 	compat := corpus.Files(t, root, os.Getenv("CI"))
 	c, ns := kube(t)
 	files := append(globAll(t, filepath.Join(root, "golden", "*", "input.yaml"), filepath.Join(root, "examples", "*.yaml")), compat...)
-	checked := 0
+	checked := map[string]int{}
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		require.NoError(t, err)
@@ -352,16 +357,19 @@ func TestCRDAcceptsEveryKnownGoodManifest(t *testing.T) {
 			} else {
 				require.NoError(t, err, file)
 			}
-			if m["kind"] != v1beta1.KindFlinkDeployment {
+			if m["kind"] != v1beta1.KindFlinkDeployment && m["kind"] != v1beta1.KindFlinkSessionJob {
 				continue
 			}
 			u := &unstructured.Unstructured{Object: m}
 			u.SetNamespace(ns)
 			assert.NoError(t, c.Create(context.Background(), u, client.DryRunAll), "%s: %s", file, u.GetName())
-			checked++
+			checked[u.GetKind()]++
 		}
 	}
-	assert.Greater(t, checked, 40, "too few manifests found; is the compatibility corpus beside the repository?")
+	assert.Greater(t, checked[v1beta1.KindFlinkDeployment], 40, "too few manifests found; is the compatibility corpus beside the repository?")
+	// basic-session-deployment-and-job.yaml (2), basic-session-job-only.yaml
+	// and the TLS example's session job.
+	assert.GreaterOrEqual(t, checked[v1beta1.KindFlinkSessionJob], 4, "the corpus's FlinkSessionJobs")
 }
 
 func globAll(t *testing.T, patterns ...string) []string {

@@ -21,6 +21,9 @@ import (
 const (
 	controllerGenModule = "sigs.k8s.io/controller-tools/cmd/controller-gen@v0.23.0"
 	crdFile             = "flink.apache.org_flinkdeployments.yaml"
+	// sessionJobCRDFile is generated too, but not copied to the chart
+	// (TestChartLeavesOutTheSessionJobCRD).
+	sessionJobCRDFile = "flink.apache.org_flinksessionjobs.yaml"
 )
 
 // controllerGen runs the pinned controller-gen: the binary `make test`
@@ -48,6 +51,7 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	for generated, committed := range map[string]string{
 		"zz_generated.deepcopy.go": "v1beta1/zz_generated.deepcopy.go",
 		crdFile:                    "crd/" + crdFile,
+		sessionJobCRDFile:          "crd/" + sessionJobCRDFile,
 	} {
 		want, err := os.ReadFile(filepath.Join(dir, generated))
 		require.NoError(t, err)

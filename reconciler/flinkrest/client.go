@@ -149,6 +149,11 @@ type call struct {
 	// retry marks calls that are safe to repeat: reads, and triggers that
 	// Flink deduplicates by a client-supplied triggerId.
 	retry bool
+	// upload, when set, is sent as the multipart body instead of body. It
+	// is read once, so such a call is never retried.
+	upload *upload
+	// timeout replaces the client's per-attempt timeout when positive.
+	timeout time.Duration
 }
 
 // do runs c and decodes a 2xx JSON body into out (when non-nil). A failure
@@ -179,7 +184,7 @@ func (c *Client) send(ctx context.Context, cl call, out any) error {
 		}
 	}
 	attempts := 1
-	if cl.retry {
+	if cl.retry && cl.upload == nil {
 		attempts = c.attempts
 	}
 	backoff := c.backoff
@@ -205,7 +210,11 @@ func (c *Client) send(ctx context.Context, cl call, out any) error {
 // attempt sends one request. retryable says whether a failure may be
 // transient: transport errors while ctx is still live, and 5xx answers.
 func (c *Client) attempt(ctx context.Context, cl call, payload []byte, out any) (retryable bool, err error) {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	timeout := c.timeout
+	if cl.timeout > 0 {
+		timeout = cl.timeout
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	target := c.base + cl.path
@@ -213,16 +222,22 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, out any) 
 		target += "?" + cl.query.Encode()
 	}
 	var body io.Reader
+	contentType := ""
 	if payload != nil {
-		body = bytes.NewReader(payload)
+		body, contentType = bytes.NewReader(payload), "application/json"
+	}
+	if cl.upload != nil {
+		var done func()
+		body, contentType, done = cl.upload.stream()
+		defer done()
 	}
 	req, err := http.NewRequestWithContext(actx, cl.method, target, body)
 	if err != nil {
 		return false, fmt.Errorf("flink REST %s %s: %w", cl.method, cl.path, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := c.httpClient.Do(req)
 	if err != nil {

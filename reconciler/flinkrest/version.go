@@ -121,6 +121,21 @@ func (v Version) SavepointDirKey() string {
 	return "state.savepoints.dir"
 }
 
+// SupportsRestoreMode reports whether the jar run request takes a restore
+// mode for its savepoint (1.15+).
+func (v Version) SupportsRestoreMode() bool { return v.AtLeast(1, 15) }
+
+// UsesClaimMode reports whether the jar run request names the restore mode
+// claimMode (1.20+) rather than restoreMode, as the reference operator
+// sends it.
+func (v Version) UsesClaimMode() bool { return v.AtLeast(1, 20) }
+
+// SupportsJobConfiguration reports whether the jar run request takes a
+// job-level flinkConfiguration (1.17+). The jobId field needs no gate: it
+// is in the request since Flink 1.8 (FLINK-11544), older than any
+// supported version.
+func (v Version) SupportsJobConfiguration() bool { return v.AtLeast(1, 17) }
+
 func sign(n int) int {
 	switch {
 	case n < 0:

@@ -1,4 +1,5 @@
-// Package decode reads FlinkDeployments from multi-document YAML strictly:
+// Package decode reads FlinkDeployments (and, through Resources, the
+// FlinkSessionJobs beside them) from multi-document YAML strictly:
 // unknown fields (typos such as "jobmanager") and duplicate fields are
 // errors, and every error carries the file and line it points at.
 package decode
@@ -32,8 +33,14 @@ type Document struct {
 	// set even when unknown fields were reported, so later checks can
 	// report the document's other problems too.
 	Object *v1beta1.FlinkDeployment
+	// SessionJob is the decoded FlinkSessionJob of a document that
+	// Resources read, with Object nil; File refuses the kind.
+	SessionJob *v1beta1.FlinkSessionJob
 
 	root *yaml.Node
+	// rootType is the Go type the document decodes into, for the known
+	// fields an unknown-field error suggests.
+	rootType reflect.Type
 	// typeErrPaths are the fields reported for a value of the wrong type;
 	// the value was dropped, so checks after decoding would find them
 	// missing (see Reported).
@@ -97,6 +104,19 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // the document is a FlinkDeployment with bad fields). Decoding never stops
 // at the first bad document.
 func File(name string, data []byte) ([]*Document, []*Error) {
+	return file(name, data, false)
+}
+
+// Resources is File for readers that handle FlinkSessionJobs as well: a
+// document of that kind yields a Document with SessionJob set, decoded as
+// strictly as a FlinkDeployment. Only tests read session jobs so far;
+// flink-render and the operator keep File, which refuses the kind, until a
+// controller runs them (docs/design/sessionjob.md).
+func Resources(name string, data []byte) ([]*Document, []*Error) {
+	return file(name, data, true)
+}
+
+func file(name string, data []byte, sessionJobs bool) ([]*Document, []*Error) {
 	var docs []*Document
 	var errs []*Error
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -115,8 +135,7 @@ func File(name string, data []byte) ([]*Document, []*Error) {
 			continue
 		}
 		doc := &Document{File: name, Index: index, Line: node.Content[0].Line, root: node.Content[0]}
-		obj, docErrs := doc.decode()
-		doc.Object = obj
+		docErrs := doc.decode(sessionJobs)
 		docs = append(docs, doc)
 		errs = append(errs, docErrs...)
 	}
@@ -148,43 +167,51 @@ func isNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 
-func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
+// decode decodes the document into Object, or SessionJob when sessionJobs
+// allows the kind, and returns its problems. Neither is set when the
+// document cannot be decoded at all.
+func (d *Document) decode(sessionJobs bool) []*Error {
 	if d.root.Kind != yaml.MappingNode {
-		return nil, []*Error{{File: d.File, Line: d.Line, Message: "document is not a Kubernetes object (expected a YAML mapping with apiVersion and kind)"}}
+		return []*Error{{File: d.File, Line: d.Line, Message: "document is not a Kubernetes object (expected a YAML mapping with apiVersion and kind)"}}
 	}
 	// Duplicate keys are found on the node tree, where the path and both
 	// lines are known; the decoder below would only say "already defined".
 	if errs := d.duplicateKeys(d.root, ""); len(errs) > 0 {
-		return nil, errs
+		return errs
 	}
 	var generic any
 	if err := d.root.Decode(&generic); err != nil {
-		return nil, []*Error{yamlError(d.File, err)}
+		return []*Error{yamlError(d.File, err)}
 	}
 	generic, err := jsonCompatible(generic, "")
 	if err != nil {
-		return nil, []*Error{{File: d.File, Line: d.Line, Message: err.Error()}}
+		return []*Error{{File: d.File, Line: d.Line, Message: err.Error()}}
 	}
 	obj, _ := generic.(map[string]any)
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
-	if e := d.checkKind(apiVersion, kind); e != nil {
-		return nil, []*Error{e}
+	if e := d.checkKind(apiVersion, kind, sessionJobs); e != nil {
+		return []*Error{e}
 	}
 	if e := d.checkConfigShape(obj); e != nil {
-		return nil, []*Error{e}
+		return []*Error{e}
+	}
+	var into any
+	if kind == v1beta1.KindFlinkSessionJob {
+		into, d.rootType = &v1beta1.FlinkSessionJob{}, reflect.TypeFor[v1beta1.FlinkSessionJob]()
+	} else {
+		into, d.rootType = &v1beta1.FlinkDeployment{}, reflect.TypeFor[v1beta1.FlinkDeployment]()
 	}
 	// Every type error, each at its own line; the values are removed so
 	// that the decode below sees none of them.
-	typeErrs := d.typeErrors(obj, reflect.TypeFor[v1beta1.FlinkDeployment](), "")
+	typeErrs := d.typeErrors(obj, d.rootType, "")
 	raw, err := jsonMarshal(generic)
 	if err != nil {
-		return nil, []*Error{{File: d.File, Line: d.Line, Message: err.Error()}}
+		return []*Error{{File: d.File, Line: d.Line, Message: err.Error()}}
 	}
-	fd := &v1beta1.FlinkDeployment{}
-	strict, err := sigsjson.UnmarshalStrict(raw, fd)
+	strict, err := sigsjson.UnmarshalStrict(raw, into)
 	if err != nil {
-		return nil, []*Error{d.typeError(err)}
+		return []*Error{d.typeError(err)}
 	}
 	errs := typeErrs
 	for _, s := range strict {
@@ -193,10 +220,16 @@ func (d *Document) decode() (*v1beta1.FlinkDeployment, []*Error) {
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	// Unknown fields were skipped, the rest decoded: keep the object so that
 	// its other problems can be reported in the same run.
-	return fd, errs
+	switch o := into.(type) {
+	case *v1beta1.FlinkSessionJob:
+		d.SessionJob = o
+	case *v1beta1.FlinkDeployment:
+		d.Object = o
+	}
+	return errs
 }
 
-func (d *Document) checkKind(apiVersion, kind string) *Error {
+func (d *Document) checkKind(apiVersion, kind string, sessionJobs bool) *Error {
 	switch {
 	case kind == "":
 		return d.ErrorAt("kind", "is missing; expected kind: FlinkDeployment")
@@ -210,10 +243,26 @@ func (d *Document) checkKind(apiVersion, kind string) *Error {
 			return d.ErrorAt("apiVersion", fmt.Sprintf("%q is not supported for FlinkDeployment; use %s", apiVersion, v1beta1.GroupVersion.String()))
 		}
 		return nil
-	case v1beta1.KindFlinkSessionJob, v1beta1.KindFlinkStateSnapshot, v1beta1.KindFlinkBlueGreenDeployment:
+	case v1beta1.KindFlinkSessionJob:
+		if sessionJobs && apiVersion == v1beta1.GroupVersion.String() {
+			return nil
+		}
+		if sessionJobs && group == v1beta1.GroupVersion.Group {
+			return d.ErrorAt("apiVersion", fmt.Sprintf("%q is not supported for FlinkSessionJob; use %s", apiVersion, v1beta1.GroupVersion.String()))
+		}
 		if group == v1beta1.GroupVersion.Group {
 			return d.ErrorAt("kind", fmt.Sprintf("kind %s is not supported yet; only FlinkDeployment is", kind))
 		}
+	case v1beta1.KindFlinkStateSnapshot, v1beta1.KindFlinkBlueGreenDeployment:
+		if group == v1beta1.GroupVersion.Group && sessionJobs {
+			return d.ErrorAt("kind", fmt.Sprintf("kind %s is not supported yet; only FlinkDeployment and FlinkSessionJob are", kind))
+		}
+		if group == v1beta1.GroupVersion.Group {
+			return d.ErrorAt("kind", fmt.Sprintf("kind %s is not supported yet; only FlinkDeployment is", kind))
+		}
+	}
+	if sessionJobs {
+		return d.ErrorAt("kind", fmt.Sprintf("kind %s (%s) is not supported; only FlinkDeployment and FlinkSessionJob (%s) are", kind, apiVersion, v1beta1.GroupVersion.String()))
 	}
 	return d.ErrorAt("kind", fmt.Sprintf("kind %s (%s) is not supported; only FlinkDeployment (%s) is", kind, apiVersion, v1beta1.GroupVersion.String()))
 }

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
-	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 var (
@@ -27,7 +25,7 @@ func (d *Document) strictError(err error) *Error {
 	}
 	parent, name := splitLast(path)
 	msg := "unknown field"
-	if known := knownFields(parent); len(known) > 0 {
+	if known := knownFields(d.rootType, parent); len(known) > 0 {
 		if s := closest(name, known); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		} else {
@@ -72,11 +70,10 @@ func splitLast(path string) (string, string) {
 	return path[:i], path[i+1:]
 }
 
-var flinkDeploymentType = reflect.TypeOf(v1beta1.FlinkDeployment{})
-
-// knownFields lists the JSON field names of the Go type at a field path.
-func knownFields(path string) []string {
-	t := flinkDeploymentType
+// knownFields lists the JSON field names of the Go type at a field path
+// below root.
+func knownFields(root reflect.Type, path string) []string {
+	t := root
 	if path != "" {
 		for _, seg := range strings.Split(path, ".") {
 			seg = indexSuffix.ReplaceAllString(seg, "")

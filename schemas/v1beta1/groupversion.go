@@ -17,8 +17,9 @@ var (
 )
 
 // Kind names of the Apache operator's custom resources. Only FlinkDeployment
-// is served by this operator; the others are named so that decoders can say
-// which kind is not supported instead of failing obscurely.
+// is served by this operator; FlinkSessionJob has Go types and a CRD but no
+// controller yet; the others are named so that decoders can say which kind
+// is not supported instead of failing obscurely.
 const (
 	KindFlinkDeployment          = "FlinkDeployment"
 	KindFlinkSessionJob          = "FlinkSessionJob"
@@ -27,5 +28,5 @@ const (
 )
 
 func init() {
-	SchemeBuilder.Register(&FlinkDeployment{}, &FlinkDeploymentList{})
+	SchemeBuilder.Register(&FlinkDeployment{}, &FlinkDeploymentList{}, &FlinkSessionJob{}, &FlinkSessionJobList{})
 }

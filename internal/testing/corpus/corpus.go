@@ -8,6 +8,7 @@ package corpus
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,8 +25,17 @@ const (
 	Fail
 )
 
-// Dir is where the corpus is expected for the repository at repoRoot.
+// EnvDir names the environment variable that overrides Dir: a git
+// worktree of the repository lives elsewhere than the clone the corpus is
+// beside, and would otherwise skip every corpus test.
+const EnvDir = "FLINK_COMPAT_CORPUS"
+
+// Dir is where the corpus is expected for the repository at repoRoot:
+// $FLINK_COMPAT_CORPUS when set, else a folder beside the repository.
 func Dir(repoRoot string) string {
+	if dir := os.Getenv(EnvDir); dir != "" {
+		return dir
+	}
 	return filepath.Join(filepath.Dir(repoRoot), "shared", "compat", "apache-operator-examples")
 }
 

@@ -57,6 +57,7 @@ func call(r *recorder, root, ci string) (files []string) {
 }
 
 func TestFiles(t *testing.T) {
+	t.Setenv(EnvDir, "") // the folder beside the repository, whatever the caller's environment
 	root := filepath.Join(t.TempDir(), "repo")
 	for _, tc := range []struct {
 		ci                string
@@ -88,5 +89,25 @@ func TestFiles(t *testing.T) {
 		if (tc.wantSkip || tc.wantErr) && !strings.Contains(r.msg, Dir(root)) {
 			t.Errorf("CI=%q: the message %q does not name the folder the corpus is expected in", tc.ci, r.msg)
 		}
+	}
+}
+
+// TestDirOverride: a worktree points the tests at the corpus of its clone.
+func TestDirOverride(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "repo")
+	t.Setenv(EnvDir, "")
+	if got, want := Dir(root), filepath.Join(filepath.Dir(root), "shared", "compat", "apache-operator-examples"); got != want {
+		t.Errorf("without %s: Dir = %s, want %s", EnvDir, got, want)
+	}
+	elsewhere := t.TempDir()
+	t.Setenv(EnvDir, elsewhere)
+	if got := Dir(root); got != elsewhere {
+		t.Errorf("with %s=%s: Dir = %s", EnvDir, elsewhere, got)
+	}
+	if err := os.WriteFile(filepath.Join(elsewhere, "basic.yaml"), []byte("kind: FlinkDeployment\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if files := call(&recorder{}, root, "true"); len(files) != 1 {
+		t.Errorf("with %s: files %v, want the one file there", EnvDir, files)
 	}
 }

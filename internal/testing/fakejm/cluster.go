@@ -27,6 +27,8 @@ type Cluster struct {
 	opLog    []*operation     // ops in the order they were created
 	byClient map[opKey]string // (job, client triggerId) -> request id, 1.15+
 
+	jars jarStore
+
 	behavior    OperationBehavior
 	cancelReads int
 	notReady    int

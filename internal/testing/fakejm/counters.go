@@ -19,6 +19,11 @@ type Counters struct {
 	SavepointsFailed    int
 	// Cancels counts accepted cancellations of running jobs.
 	Cancels int
+	// JarUploads, JarRuns and JarDeletes count accepted jar uploads, runs
+	// that started a job, and deletions of a held jar.
+	JarUploads int
+	JarRuns    int
+	JarDeletes int
 	// Requests counts every request per route template (including those
 	// answered by a fault); unmatched paths count under "unmatched".
 	Requests map[string]int

@@ -2,7 +2,7 @@
 //
 // A Cluster simulates one JobManager of a given Flink version: it holds jobs,
 // runs savepoint and stop-with-savepoint operations, answers checkpoint and
-// exception statistics, and parses request bodies as strictly as Flink does
+// exception statistics, holds uploaded jars and runs jobs from them, and parses request bodies as strictly as Flink does
 // (unknown fields are a 400), with the shapes recorded in
 // shared/reference/flink-facts.md. A Server puts several clusters behind
 // path prefixes, and Serve/Start expose either on a real loopback listener so

@@ -82,5 +82,6 @@ func TestDropConnectionAndRefuse(t *testing.T) {
 
 func TestRoutesAreListed(t *testing.T) {
 	assert.Contains(t, fakejm.Routes(), "POST /jobs/:jobid/stop")
-	assert.Len(t, fakejm.Routes(), 11)
+	assert.Contains(t, fakejm.Routes(), "POST /jars/:jarid/run")
+	assert.Len(t, fakejm.Routes(), 14)
 }

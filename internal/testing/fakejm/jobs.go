@@ -72,6 +72,11 @@ func validJobStatus(s flinkrest.JobStatus) bool {
 func (c *Cluster) AddJob(spec JobSpec) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.addJob(spec)
+}
+
+// addJob is AddJob for callers that hold mu.
+func (c *Cluster) addJob(spec JobSpec) (string, error) {
 	id := spec.ID
 	if id == "" {
 		id = c.hexID(32)

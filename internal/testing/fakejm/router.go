@@ -15,6 +15,9 @@ type request struct {
 	query  url.Values
 	body   []byte
 	params map[string]string
+	// contentType is the request's Content-Type header, which the jar
+	// upload's multipart parsing needs.
+	contentType string
 }
 
 type route struct {
@@ -39,6 +42,9 @@ var routes = []route{
 	{http.MethodPost, "/jobs/:jobid/stop", (*Cluster).handleStop},
 	{http.MethodGet, "/jobs/:jobid/checkpoints", (*Cluster).handleCheckpoints},
 	{http.MethodGet, "/jobs/:jobid/exceptions", (*Cluster).handleExceptions},
+	{http.MethodPost, "/jars/upload", (*Cluster).handleJarUpload},
+	{http.MethodDelete, "/jars/:jarid", (*Cluster).handleJarDelete},
+	{http.MethodPost, "/jars/:jarid/run", (*Cluster).handleJarRun},
 }
 
 // Routes lists the route templates the fake serves, as used by Fault.Route
@@ -89,6 +95,10 @@ func matchPattern(pattern string, segs []string) (map[string]string, bool) {
 	return params, true
 }
 
+// maxBody is how much of a request body the fake reads: Flink's default
+// rest.server.max-content-length (100 MiB), which bounds jar uploads.
+const maxBody = 100 << 20
+
 // notReadyMsg is what Flink answers while leader election is ongoing.
 const notReadyMsg = "Service temporarily unavailable due to an ongoing leader election. Please refresh."
 
@@ -100,7 +110,7 @@ func (c *Cluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if path == "/v1" || strings.HasPrefix(path, "/v1/") {
 		path = strings.TrimPrefix(path, "/v1")
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	rt, params, methodMismatch := match(r.Method, path)
 	routeName := "unmatched"
 	if rt != nil {
@@ -148,7 +158,7 @@ func (c *Cluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, errorResponse(http.StatusNotFound, "Not found: "+path))
 		return
 	}
-	req := &request{method: r.Method, path: path, query: r.URL.Query(), body: body, params: params}
+	req := &request{method: r.Method, path: path, query: r.URL.Query(), body: body, params: params, contentType: r.Header.Get("Content-Type")}
 	c.mu.Lock()
 	resp := rt.handle(c, req)
 	c.mu.Unlock()

@@ -67,6 +67,28 @@ func decodeStrict(body []byte, fields map[string]any) error {
 	return nil
 }
 
+// decodeKnown is decodeStrict for bodies whose unknown keys Flink ignores.
+func decodeKnown(body []byte, fields map[string]any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return err
+	}
+	if obj == nil {
+		return errors.New("body is null")
+	}
+	for k, raw := range obj {
+		if target, known := fields[k]; known {
+			if err := json.Unmarshal(raw, target); err != nil {
+				return fmt.Errorf("field %q: %w", k, err)
+			}
+		}
+	}
+	return nil
+}
+
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {

@@ -1,0 +1,174 @@
+package fakejm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+)
+
+// The answers below are those real Flink 2.2.1 gave
+// (testdata/real/2.2.1/jars.json, checked by TestFakeJarsAnswerAsRealFlinkDid),
+// and the texts are also in Flink 1.17.1's jar handlers (JarUploadHandler,
+// JarRunHandler, JarDeleteHandler, JarHandlerUtils); for other versions
+// they are unverified.
+
+// handleJarUpload answers POST /jars/upload: exactly one file part, whose
+// name ends in .jar.
+func (c *Cluster) handleJarUpload(req *request) response {
+	files, field, err := uploadedFiles(req)
+	if field != "" {
+		// Flink's upload handler takes no form field but the JSON
+		// "request" attribute of other endpoints, and says so plainly.
+		return errorResponse(http.StatusBadRequest, fmt.Sprintf("Received unknown attribute %s.", field))
+	}
+	if err != nil || len(files) != 1 {
+		return errorResponse(http.StatusBadRequest, restHandlerError(fmt.Sprintf("Exactly 1 file must be sent, received %d.", len(files))))
+	}
+	if !strings.HasSuffix(files[0].name, ".jar") {
+		return errorResponse(http.StatusBadRequest, restHandlerError("Only Jar files are allowed."))
+	}
+	j := c.storeJar(files[0].name, files[0].size)
+	c.counters.JarUploads++
+	return reply(http.StatusOK, map[string]any{"filename": c.jarDir() + "/" + j.id, "status": "success"})
+}
+
+type uploadedFile struct {
+	name string
+	size int
+}
+
+// uploadedFiles lists the file parts of a multipart body, or names its
+// first form field that is not a file. A body that is not multipart holds
+// no files, as for Flink.
+func uploadedFiles(req *request) (files []uploadedFile, field string, err error) {
+	mediaType, params, err := mime.ParseMediaType(req.contentType)
+	if err != nil || !strings.HasPrefix(mediaType, "multipart/") {
+		return nil, "", nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(req.body), params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return files, "", nil
+		}
+		if err != nil {
+			return files, "", err
+		}
+		if part.FileName() == "" {
+			return files, part.FormName(), nil
+		}
+		n, err := io.Copy(io.Discard, part)
+		if err != nil {
+			return files, "", err
+		}
+		files = append(files, uploadedFile{name: part.FileName(), size: int(n)})
+	}
+}
+
+// handleJarDelete answers DELETE /jars/:jarid.
+func (c *Cluster) handleJarDelete(req *request) response {
+	id := req.params["jarid"]
+	if !c.deleteJar(id) {
+		return errorResponse(http.StatusBadRequest, restHandlerError(fmt.Sprintf("File %s does not exist in %s.", id, c.jarDir())))
+	}
+	c.counters.JarDeletes++
+	return reply(http.StatusOK, map[string]any{})
+}
+
+// runFields is JarRunRequestBody as a version parses it; fields it does not
+// know are refused by decodeStrict.
+type runFields struct {
+	entryClass, savepointPath, jobID *string
+	programArgs                      *string
+	programArgsList                  *[]string
+	parallelism                      *int
+	allowNonRestored                 *bool
+	restoreMode, claimMode           *string
+	config                           *map[string]string
+}
+
+func (f *runFields) fields(v flinkrest.Version) map[string]any {
+	m := map[string]any{
+		"entryClass": &f.entryClass, "programArgsList": &f.programArgsList, "parallelism": &f.parallelism,
+		"jobId": &f.jobID, "allowNonRestoredState": &f.allowNonRestored, "savepointPath": &f.savepointPath,
+	}
+	if !v.AtLeast(2, 0) {
+		m["programArgs"] = &f.programArgs // the single-string form, removed in 2.0
+	}
+	if v.SupportsRestoreMode() {
+		m["restoreMode"] = &f.restoreMode
+	}
+	if v.SupportsJobConfiguration() {
+		m["flinkConfiguration"] = &f.config
+	}
+	if v.UsesClaimMode() {
+		m["claimMode"] = &f.claimMode
+	}
+	return m
+}
+
+func validRestoreMode(m *string) bool {
+	switch deref(m) {
+	case "", string(flinkrest.RestoreModeClaim), string(flinkrest.RestoreModeNoClaim), string(flinkrest.RestoreModeLegacy):
+		return true
+	}
+	return false
+}
+
+// handleJarRun answers POST /jars/:jarid/run: it starts a job from an
+// uploaded jar, with the requested id, or refuses a duplicate id as Flink's
+// dispatcher does, also for a job that has ended (its result is kept).
+//
+// From 2.0 the body's unknown fields are ignored, as real Flink 2.2.1 did
+// (a misspelt field starts the job without it: the client must not send
+// what a version lacks); up to 1.20 they are refused, as the fake does for
+// every body (unverified for this one).
+func (c *Cluster) handleJarRun(req *request) response {
+	var f runFields
+	decode, bad := decodeStrict, badFormat("JarRunRequestBody")
+	if c.version.AtLeast(2, 0) {
+		decode = decodeKnown
+		bad = errorResponse(http.StatusBadRequest, restHandlerError("Request did not match expected format JarRunRequestBody."))
+	}
+	if decode(req.body, f.fields(c.version)) != nil || !validRestoreMode(f.restoreMode) || !validRestoreMode(f.claimMode) ||
+		(f.jobID != nil && !flinkrest.IsFlinkID(strings.ToLower(*f.jobID))) {
+		return bad
+	}
+	id := req.params["jarid"]
+	j, ok := c.jars.byID[id]
+	if !ok {
+		// Thrown inside the handler's future, so it arrives as an
+		// unhandled exception: 500, not the 400 of a RestHandlerException.
+		missing := fmt.Sprintf("org.apache.flink.runtime.rest.handler.RestHandlerException: Jar file %s/%s does not exist", c.jarDir(), id)
+		return errorResponse(http.StatusInternalServerError, "Internal server error.",
+			"<Exception on server side:\n"+stackTrace("java.util.concurrent.CompletionException", missing)+"Caused by: "+missing+"\n\tat org.apache.flink.fakejm(fakejm.java:1)\n\nEnd of exception on server side>")
+	}
+	if deref(f.programArgs) != "" && len(deref(f.programArgsList)) > 0 {
+		return errorResponse(http.StatusBadRequest, restHandlerError("Confusing request: programArgs and programArgsList are specified, please, use only programArgsList"))
+	}
+	jobID := strings.ToLower(deref(f.jobID))
+	// The fake's job is named after its jar; a real job names itself.
+	name := strings.TrimSuffix(j.name, ".jar")
+	if _, dup := c.jobs[jobID]; dup {
+		// Flink names the dispatcher's refusal only below its own message.
+		return errorResponse(http.StatusBadRequest, restHandlerError("Could not execute application.",
+			"java.util.concurrent.CompletionException: org.apache.flink.util.FlinkRuntimeException: Could not execute application.",
+			"org.apache.flink.util.FlinkRuntimeException: Could not execute application.",
+			fmt.Sprintf("org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: Failed to execute job '%s'.", name),
+			fmt.Sprintf("org.apache.flink.util.FlinkException: Failed to execute job '%s'.", name),
+			"org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted."))
+	}
+	jobID, err := c.addJob(JobSpec{ID: jobID, Name: name, Parallelism: deref(f.parallelism), RestoredFrom: deref(f.savepointPath)})
+	if err != nil {
+		return errorResponse(http.StatusInternalServerError, "fakejm: "+err.Error())
+	}
+	c.counters.JarRuns++
+	return reply(http.StatusOK, map[string]any{"jobid": jobID})
+}
