@@ -294,7 +294,7 @@ func (r *Reconciler) observeInto(fd *v1beta1.FlinkDeployment, obs gate.Observati
 		st.Error = "JobManager deployment failed: " + obs.JobManagerProblem
 	}
 	if obs.RESTError != nil {
-		msg := fmt.Sprintf("JobManager REST API at %s is unreachable: %v", obs.RESTURL, obs.RESTError)
+		msg := fmt.Sprintf("JobManager REST API at %s is unreachable: %v", obs.RESTAddress(), obs.RESTError)
 		if !strings.HasPrefix(st.Error, "JobManager REST API") {
 			r.event(fd, "Warning", ReasonRESTUnreachable, actionObserve, msg)
 		}
@@ -434,7 +434,12 @@ func truncateNote(note string) string {
 // request shapes of fd's Flink version. Its TLS settings come from running,
 // the spec the JobManager was deployed with (fd's own when none is
 // recorded): a spec edit that turns TLS on or off changes nothing until
-// the new JobManager serves it.
+// the new JobManager serves it. One exception: security.ssl.verify-hostname
+// is off when either spec turns it off. A user who finds that the running
+// JobManager's certificate does not name the Service edits the spec to say
+// so; the upgrade that edit starts needs a savepoint from that very
+// JobManager, which the deployed spec alone would never let the operator
+// reach.
 func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, running *v1beta1.FlinkDeploymentSpec, url string) *flinkrest.Client {
 	opts := []flinkrest.Option{flinkrest.WithTimeout(5 * time.Second), flinkrest.WithRetry(1, 0),
 		flinkrest.WithErrorObserver(metrics.CountRESTError)}
@@ -445,6 +450,9 @@ func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, running *v1beta1.Fl
 		running = &fd.Spec
 	}
 	if settings := flinkconf.Read(running).RESTTLS; settings.Enabled {
+		if running != &fd.Spec && !flinkconf.Read(&fd.Spec).RESTTLS.VerifyHostname {
+			settings.VerifyHostname = false
+		}
 		url = httpsURL(url)
 		hc, err := r.restTLS.For(settings)
 		if err != nil {

@@ -56,6 +56,9 @@ func (r *Reconciler) observe(ctx context.Context, fd *v1beta1.FlinkDeployment) (
 	// says; an unreadable record falls back to the current spec.
 	deployed, _ := lastReconciledSpec(&fd.Status)
 	rest := r.restClient(fd, deployed, obs.RESTURL)
+	if u := rest.BaseURL(); u != obs.RESTURL {
+		obs.RESTDialled = u
+	}
 	if fd.IsApplication() {
 		jobs, err := rest.ListJobs(ctx)
 		if err != nil {

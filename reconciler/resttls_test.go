@@ -25,8 +25,14 @@ import (
 // it into https.
 func tlsJobManagers(t *testing.T, ca, clientCA *testpki.CA) string {
 	t.Helper()
+	return tlsJobManagersAs(t, ca.Server(t, "127.0.0.1"), clientCA)
+}
+
+// tlsJobManagersAs is tlsJobManagers with the server certificate given.
+func tlsJobManagersAs(t *testing.T, cert *testpki.Leaf, clientCA *testpki.CA) string {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(jobs)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "127.0.0.1").TLS()}}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS()}}
 	if clientCA != nil {
 		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
 		srv.TLS.ClientCAs = clientCA.Pool()
@@ -144,4 +150,36 @@ func TestRESTOverTLSMissingStore(t *testing.T) {
 	})
 	assert.Contains(t, fd.Status.Error, "security.ssl.rest.truststore: read "+path+" in the operator's pod")
 	assert.NotEqual(t, "RUNNING", fd.Status.JobStatus.State)
+}
+
+// TestRESTOverTLSHostnameFixedByEdit: the JobManager's certificate does
+// not name the host the operator dials. Status says so and names the
+// https URL that was dialled (the template says http). The user then sets
+// security.ssl.verify-hostname: false in the spec; that edit is an
+// upgrade, whose savepoint must come from the JobManager deployed with
+// the old spec, so the edited spec's setting applies to it too, and the
+// upgrade goes through its savepoint.
+func TestRESTOverTLSHostnameFixedByEdit(t *testing.T) {
+	ca := testpki.NewCA(t, "flink-ca")
+	path := filepath.Join(t.TempDir(), "truststore.p12")
+	writeStore(t, path, testpki.PKCS12Truststore(t, "pw", ca))
+	template := tlsJobManagersAs(t, ca.Server(t, "jobmanager.elsewhere.example"), nil)
+	d := deployOverTLS(t, "tls-host", template, tlsConfig(
+		"security.ssl.rest.truststore", path, "security.ssl.rest.truststore-password", "pw"))
+	dialled := strings.NewReplacer("http://", "https://", "{{namespace}}", d.sim.ns, "{{name}}", "tls-host").Replace(template)
+	fd := d.until("the hostname error in status", 30, func(fd *v1beta1.FlinkDeployment) bool {
+		return strings.Contains(fd.Status.Error, "does not name the host")
+	})
+	assert.Contains(t, fd.Status.Error, "JobManager REST API at "+dialled+" is unreachable")
+	assert.Contains(t, fd.Status.Error, "security.ssl.verify-hostname: false")
+	require.Len(t, d.sim.starts, 1)
+
+	updateFD(t, d.sim.ns, "tls-host", setConfig(t, "security.ssl.verify-hostname", "false"))
+	fd = d.until("upgraded with verify-hostname off", 40, func(fd *v1beta1.FlinkDeployment) bool {
+		return running(fd) && len(d.sim.starts) == 2
+	})
+	assert.Equal(t, 1, d.sim.stopTriggers(), "the upgrade took its savepoint from the JobManager deployed with the old spec")
+	assert.NotEmpty(t, fd.Status.JobStatus.UpgradeSavepointPath)
+	assert.Equal(t, fd.Status.JobStatus.UpgradeSavepointPath, d.sim.starts[1].RestorePath)
+	assert.Empty(t, fd.Status.Error)
 }

@@ -131,7 +131,7 @@ func TestNeverStartedIsDecidedFromTheCluster(t *testing.T) {
 		}
 		assert.Len(t, d.sim.starts, 2, "the running JobManager is not replaced")
 		assert.Equal(t, "flink:1.20.1", jmImage(t, d.sim.ns, d.sim.name))
-		assert.Contains(t, fd.Status.Error, "REST API does not answer")
+		assert.Regexp(t, `REST API at http://\S+ does not answer`, fd.Status.Error)
 		assert.True(t, fd.Status.DeployedWith.JobManagerStarted, "the cluster showed the JobManager ran")
 
 		d.sim.restUp()

@@ -441,7 +441,7 @@ func TestUnreachableJobManagerDuringUpgradeAppliesNothing(t *testing.T) {
 	d.sim.cluster.InjectFault(fakejm.Fault{DropConnection: true})
 	updateFD(t, d.sim.ns, "spdown", newImage)
 	fd := d.until("held", 10, func(fd *v1beta1.FlinkDeployment) bool {
-		return strings.Contains(fd.Status.Error, "REST API does not answer")
+		return strings.Contains(fd.Status.Error, "/spdown does not answer")
 	})
 	assert.NotContains(t, fd.Status.Error, "Manual restore", "a JobManager that does not answer is waited for")
 	assert.Equal(t, int64(1), fd.Status.ObservedGeneration)

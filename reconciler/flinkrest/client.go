@@ -123,6 +123,11 @@ func New(baseURL string, version string, opts ...Option) *Client {
 	return c
 }
 
+// BaseURL is the URL every REST path is appended to, as dialled (the
+// operator turns http into https for a JobManager that serves TLS), for
+// messages; "" when the URL given to New was invalid.
+func (c *Client) BaseURL() string { return c.base }
+
 // Version is the Flink version whose request shapes the client uses.
 func (c *Client) Version() Version { return c.version }
 

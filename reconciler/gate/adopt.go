@@ -53,14 +53,14 @@ func (g *gate) adopt() bool {
 	var why string
 	switch {
 	case in.Obs.RESTError != nil:
-		why = fmt.Sprintf("its REST API at %s does not answer (%v)", in.Obs.RESTURL, in.Obs.RESTError)
+		why = fmt.Sprintf("its REST API at %s does not answer (%v)", in.Obs.RESTAddress(), in.Obs.RESTError)
 	case in.Obs.JobManager != v1beta1.JMReady:
 		why = fmt.Sprintf("its JobManager is %s", in.Obs.JobManager)
 		if in.Obs.JobManagerProblem != "" {
 			why += ": " + in.Obs.JobManagerProblem
 		}
 	case in.Deployed.Job != nil && in.Obs.Job == nil:
-		why = fmt.Sprintf("its REST API at %s reports no job", in.Obs.RESTURL)
+		why = fmt.Sprintf("its REST API at %s reports no job", in.Obs.RESTAddress())
 	}
 	if why != "" {
 		return g.holdAdoption(fmt.Sprintf("%s was made by another operator, and %s. Nothing is applied until the running job can be seen, so that it is never restarted without a savepoint", ref, why))

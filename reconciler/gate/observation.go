@@ -16,8 +16,14 @@ type Observation struct {
 	DeploymentGeneration int64
 	// Job is the job the REST API reports; nil when unknown.
 	Job *flinkrest.JobOverview
-	// RESTURL is where the JobManager's REST API was looked for.
+	// RESTURL is where the JobManager's REST API is looked for: the
+	// operator's --rest-url-template for this FlinkDeployment.
 	RESTURL string
+	// RESTDialled is the URL the REST client dialled, when it differs
+	// from RESTURL: its https form for a JobManager deployed to serve
+	// REST over TLS. Messages name it, since that is the address whose
+	// certificate and port the user has to check.
+	RESTDialled string
 	// RESTError is set when the REST API should have answered but did not.
 	RESTError error
 	// JobManagerRan is what the Deployment and its pods show of whether a
@@ -29,6 +35,15 @@ type Observation struct {
 	// Another operator (the Apache Flink Kubernetes Operator) runs the
 	// cluster, and it is being adopted (adopt.go). Empty otherwise.
 	ForeignJobManager string
+}
+
+// RESTAddress is the URL to name in messages about the REST API: the one
+// dialled when known.
+func (o Observation) RESTAddress() string {
+	if o.RESTDialled != "" {
+		return o.RESTDialled
+	}
+	return o.RESTURL
 }
 
 // Evidence is what the cluster shows of a fact the operator cannot see

@@ -75,6 +75,7 @@ type stateFacts struct {
 	// spec ever ran (see neverStarted).
 	neverStarted       bool
 	restError          error
+	restAddress        string // the URL dialled, for messages
 	jobManager         v1beta1.JobManagerDeploymentStatus
 	jobManagerStarting bool
 }
@@ -87,7 +88,7 @@ type stateFacts struct {
 // rewind the job to where it last started.
 func (g *gate) stateFactsOf() stateFacts {
 	in := g.in
-	f := stateFacts{mode: in.Spec.Job.UpgradeMode, restError: in.Obs.RESTError, jobManager: in.Obs.JobManager,
+	f := stateFacts{mode: in.Spec.Job.UpgradeMode, restError: in.Obs.RESTError, restAddress: in.Obs.RESTAddress(), jobManager: in.Obs.JobManager,
 		latestCheckpoint: in.LatestCheckpoint, haMetadata: in.HA.MetadataAvailable}
 	versionChanged := in.Deployed.FlinkVersion != in.Spec.FlinkVersion
 	f.fromBackend, f.toBackend, f.backendChanged = g.stateBackendChange()
@@ -186,7 +187,13 @@ func waitForRunning(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) phase {
 }
 
 func waitForREST(g *gate, up *v1beta1.UpgradeProgress, f stateFacts) phase {
-	g.hold(fmt.Sprintf("upgrade waiting: the JobManager's REST API does not answer (%v); a %s upgrade needs it to take a savepoint. The job keeps running", f.restError, up.Mode))
+	at := ""
+	if f.restAddress != "" {
+		// The address dialled: its https form when the cluster serves
+		// REST over TLS, whose certificate the user has to check.
+		at = " at " + f.restAddress
+	}
+	g.hold(fmt.Sprintf("upgrade waiting: the JobManager's REST API%s does not answer (%v); a %s upgrade needs it to take a savepoint. The job keeps running", at, f.restError, up.Mode))
 	return phaseDone
 }
 

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -108,6 +109,16 @@ func (r *containerRunner) terminationGrace() time.Duration {
 	return time.Duration(*r.w.pod().Spec.TerminationGracePeriodSeconds) * time.Second
 }
 
+// probeClient runs httpGet probes as the kubelet's prober does: an HTTPS
+// probe does not verify the certificate (no CA, no name: a JobManager
+// serving REST over TLS has a certificate for its Service name, signed by
+// the user's own authority, and the kubelet probes the pod's address), and
+// no connection is kept between probes.
+var probeClient = &http.Client{Transport: &http.Transport{
+	TLSClientConfig:   &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // as the kubelet
+	DisableKeepAlives: true,
+}}
+
 // probeOnce runs one httpGet or tcpSocket check against the pod's address.
 // (exec and gRPC probes are not supported; the operator's pods use
 // neither, and such a probe fails with a message saying so.)
@@ -136,7 +147,7 @@ func (r *containerRunner) probeOnce(ctx context.Context, p *corev1.Probe) error 
 		for _, h := range p.HTTPGet.HTTPHeaders {
 			req.Header.Add(h.Name, h.Value)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := probeClient.Do(req)
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,9 @@ import (
 //	                                   a signal to a container's processes, as
 //	                                   `kubectl exec -- kill` would send it
 //	GET /_agent/healthz                the agent runs
+//	CONNECT NAME.NAMESPACE.svc:PORT    a TCP tunnel to a ready pod behind
+//	                                   that Service port (tunnel.go), for
+//	                                   clients that speak TLS to Flink
 //
 // The operator runs outside the node; this is its way in, as a cluster's
 // network would be.
@@ -34,7 +37,14 @@ func (a *Agent) Handler() http.Handler {
 	mux.HandleFunc("GET /_agent/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("POST /_agent/signal/{namespace}/{pod}/{container}", a.signalContainer)
 	mux.HandleFunc("/{namespace}/{name}/{rest...}", a.proxyREST)
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A CONNECT request names a host, not a path: no mux pattern fits.
+		if r.Method == http.MethodConnect {
+			a.tunnel(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (a *Agent) proxyREST(w http.ResponseWriter, r *http.Request) {
