@@ -55,6 +55,15 @@ e2e: ## end-to-end tests on the dev cluster (started for the run unless already 
 bench: ## render benchmarks
 	go test -run '^$$' -bench . -benchmem ./renderer/
 
+# This operator beside the Apache Flink Kubernetes Operator 1.7.0 on one API
+# server, and the API server's floor (BENCHMARKS.md, issue 23). Needs java
+# and mvn, and fails without them; N and rounds: BENCH_VS_APACHE_N (default
+# 100,1000) and BENCH_VS_APACHE_ROUNDS (default 1).
+.PHONY: bench-vs-apache
+bench-vs-apache: ## this operator beside the Apache operator 1.7.0, and the API server's floor (java, mvn; ~20 min)
+	KUBEBUILDER_ASSETS="$$(hack/envtest.sh | tail -n 1)" BENCH_VS_APACHE_REQUIRE=1 \
+		go test -run '^$$' -bench '^BenchmarkVsApache$$' -benchtime 1x -timeout 3h ./cmd/flink-operator/
+
 # Short fuzz runs of everything that parses user input, part of `make test`.
 # Longer runs: make fuzz FUZZTIME=5m (see BENCHMARKS.md, "Fuzzing").
 FUZZTIME ?= 15s

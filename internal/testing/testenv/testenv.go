@@ -54,6 +54,17 @@ func WithCRDPaths(paths ...string) Option {
 	return func(env *envtest.Environment) { env.CRDDirectoryPaths = paths }
 }
 
+// WithAPIServerFlags sets kube-apiserver flags (name without the leading
+// dashes, value): for example an audit log or a token file.
+func WithAPIServerFlags(flags map[string]string) Option {
+	return func(env *envtest.Environment) {
+		args := env.ControlPlane.GetAPIServer().Configure()
+		for name, value := range flags {
+			args.Set(name, value)
+		}
+	}
+}
+
 // Start starts etcd and kube-apiserver and installs the CRDs of the chart.
 func Start(opts ...Option) (*Env, error) {
 	assets, err := Assets()
