@@ -75,8 +75,19 @@ type jobStart struct {
 }
 
 func newSim(t testing.TB, ns, name, version string) *sim {
-	return &sim{t: t, ns: ns, name: name, version: version, haCheckpoint: 42,
+	s := &sim{t: t, ns: ns, name: name, version: version, haCheckpoint: 42,
 		behavior: fakejm.OperationBehavior{PendingPolls: 1}}
+	// Flink 1.20+ ignores a request field it does not know, so an operator
+	// that misspelt one would pass against a lenient JobManager; the fake
+	// records what it ignored.
+	t.Cleanup(func() {
+		for _, c := range s.clusters {
+			if ignored := c.IgnoredFields(); len(ignored) > 0 {
+				t.Errorf("the operator sent fields Flink %s ignores: %v", c.Version(), ignored)
+			}
+		}
+	})
+	return s
 }
 
 func (s *sim) prefix() string { return "/" + s.ns + "/" + s.name }

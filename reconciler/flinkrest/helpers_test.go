@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
@@ -31,6 +32,9 @@ func newEnv(t *testing.T, version string, opts ...fakejm.Option) *env {
 	fake, ep := fakejm.Start(t, version, opts...)
 	jobID, err := fake.AddJob(fakejm.JobSpec{Name: "orders"})
 	require.NoError(t, err)
+	// Flink 1.20+ ignores a body field it does not know; a client that
+	// sent one has a bug that only this record shows.
+	t.Cleanup(func() { assert.Empty(t, fake.IgnoredFields(), "fields Flink %s ignores", version) })
 	return &env{
 		fake:   fake,
 		ep:     ep,

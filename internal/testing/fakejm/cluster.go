@@ -35,6 +35,8 @@ type Cluster struct {
 	faults      []*activeFault
 	counters    Counters
 	requests    []Request
+	// ignored lists the body fields Flink would have ignored (decodeBody).
+	ignored []string
 }
 
 // Option configures a Cluster in NewCluster.

@@ -68,3 +68,14 @@ func (c *Cluster) RequestsTo(route string) []Request {
 	}
 	return out
 }
+
+// IgnoredFields lists the request-body fields the cluster ignored, as
+// "METHOD path: \"field\"", oldest first. Flink 1.20+ ignores a field it does
+// not know instead of refusing the request, so a client that misspells one
+// is only caught here: tests of the REST client and the reconciler assert
+// this is empty.
+func (c *Cluster) IgnoredFields() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.ignored)
+}

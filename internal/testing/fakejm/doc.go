@@ -2,9 +2,11 @@
 //
 // A Cluster simulates one JobManager of a given Flink version: it holds jobs,
 // runs savepoint and stop-with-savepoint operations, answers checkpoint and
-// exception statistics, holds uploaded jars and runs jobs from them, and parses request bodies as strictly as Flink does
-// (unknown fields are a 400), with the shapes recorded in
-// shared/reference/flink-facts.md. A Server puts several clusters behind
+// exception statistics, holds uploaded jars and runs jobs from them, and parses request bodies as
+// the version's Flink does (from 1.20 unknown fields are ignored, and
+// recorded by IgnoredFields; before, they are a 400), with the shapes
+// recorded in shared/reference/flink-facts.md and the answers of real Flink
+// in testdata/real. A Server puts several clusters behind
 // path prefixes, and Serve/Start expose either on a real loopback listener so
 // that connection-level faults (refused, dropped) are real too.
 //

@@ -83,7 +83,7 @@ func (c *Cluster) handleJarDelete(req *request) response {
 }
 
 // runFields is JarRunRequestBody as a version parses it; fields it does not
-// know are refused by decodeStrict.
+// know are refused or ignored by decodeBody.
 type runFields struct {
 	entryClass, savepointPath, jobID *string
 	programArgs                      *string
@@ -125,21 +125,14 @@ func validRestoreMode(m *string) bool {
 // handleJarRun answers POST /jars/:jarid/run: it starts a job from an
 // uploaded jar, with the requested id, or refuses a duplicate id as Flink's
 // dispatcher does, also for a job that has ended (its result is kept).
-//
-// From 2.0 the body's unknown fields are ignored, as real Flink 2.2.1 did
-// (a misspelt field starts the job without it: the client must not send
-// what a version lacks); up to 1.20 they are refused, as the fake does for
-// every body (unverified for this one).
+// Unknown body fields are ignored from 1.20 (see decodeBody): a misspelt
+// field starts the job without it, so the client must not send what a
+// version lacks.
 func (c *Cluster) handleJarRun(req *request) response {
 	var f runFields
-	decode, bad := decodeStrict, badFormat("JarRunRequestBody")
-	if c.version.AtLeast(2, 0) {
-		decode = decodeKnown
-		bad = errorResponse(http.StatusBadRequest, restHandlerError("Request did not match expected format JarRunRequestBody."))
-	}
-	if decode(req.body, f.fields(c.version)) != nil || !validRestoreMode(f.restoreMode) || !validRestoreMode(f.claimMode) ||
+	if c.decodeBody(req, f.fields(c.version)) != nil || !validRestoreMode(f.restoreMode) || !validRestoreMode(f.claimMode) ||
 		(f.jobID != nil && !flinkrest.IsFlinkID(strings.ToLower(*f.jobID))) {
-		return bad
+		return c.badFormat("JarRunRequestBody")
 	}
 	id := req.params["jarid"]
 	j, ok := c.jars.byID[id]
@@ -170,5 +163,11 @@ func (c *Cluster) handleJarRun(req *request) response {
 		return errorResponse(http.StatusInternalServerError, "fakejm: "+err.Error())
 	}
 	c.counters.JarRuns++
-	return reply(http.StatusOK, map[string]any{"jobid": jobID})
+	answer := map[string]any{"jobid": jobID}
+	if c.version.AtLeast(2, 3) {
+		// Real 2.3.0 also names the application the job runs in, with
+		// the job's own id.
+		answer["applicationId"] = jobID
+	}
+	return reply(http.StatusOK, answer)
 }

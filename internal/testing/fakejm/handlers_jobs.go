@@ -191,8 +191,8 @@ func (c *Cluster) handleCancel(req *request) response {
 	default:
 		return errorResponse(http.StatusBadRequest, fmt.Sprintf("Bad request, could not parse parameters: invalid termination mode %q.", mode))
 	}
-	if decodeStrict(req.body, nil) != nil {
-		return badFormat("EmptyRequestBody")
+	if c.decodeBody(req, nil) != nil {
+		return c.badFormat("EmptyRequestBody")
 	}
 	id, j, bad := c.jobParam(req)
 	if bad != nil {

@@ -14,7 +14,7 @@ type asyncFields struct {
 }
 
 // add registers the version's optional fields; up to 1.14 they are unknown
-// and therefore rejected by decodeStrict.
+// and therefore refused (see decodeBody).
 func (a *asyncFields) add(c *Cluster, fields map[string]any) {
 	if c.version.SupportsTriggerID() {
 		fields["formatType"] = &a.format
@@ -38,7 +38,7 @@ func (c *Cluster) targetDir(requested *string, property string) (string, *respon
 	if c.savepointDir != "" {
 		return c.savepointDir, nil
 	}
-	r := errorResponse(http.StatusBadRequest, fmt.Sprintf(
+	r := c.handlerError(http.StatusBadRequest, fmt.Sprintf(
 		"Config key [%s] is not set. Property [%s] must be provided.", c.version.SavepointDirKey(), property))
 	return "", &r
 }
@@ -54,8 +54,8 @@ func (c *Cluster) handleSavepoint(req *request) response {
 	var async asyncFields
 	fields := map[string]any{"target-directory": &dir, "cancel-job": &cancelJob}
 	async.add(c, fields)
-	if decodeStrict(req.body, fields) != nil || !async.valid() {
-		return badFormat("SavepointTriggerRequestBody")
+	if c.decodeBody(req, fields) != nil || !async.valid() {
+		return c.badFormat("SavepointTriggerRequestBody")
 	}
 	target, bad := c.targetDir(dir, "target-directory")
 	if bad != nil {
@@ -77,10 +77,9 @@ func (c *Cluster) handleStop(req *request) response {
 	var async asyncFields
 	fields := map[string]any{"targetDirectory": &dir, "drain": &drain}
 	async.add(c, fields)
-	if decodeStrict(req.body, fields) != nil || !async.valid() {
-		return badFormat("StopWithSavepointRequestBody")
+	if c.decodeBody(req, fields) != nil || !async.valid() {
+		return c.badFormat("StopWithSavepointRequestBody")
 	}
-	// Unverified: the property name Flink prints here for the stop body.
 	target, bad := c.targetDir(dir, "targetDirectory")
 	if bad != nil {
 		return *bad

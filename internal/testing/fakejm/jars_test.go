@@ -140,8 +140,9 @@ func TestJarUploadRefusals(t *testing.T) {
 	assert.Equal(t, "org.apache.flink.runtime.rest.handler.RestHandlerException: Exactly 1 file must be sent, received 0.", firstLine(errorsOf(body)[0]))
 }
 
-// The run body is parsed as strictly as the savepoint bodies: each version
-// knows only its own fields.
+// The run body is parsed as the savepoint bodies are: each version knows
+// only its own fields, and refuses (up to 1.19) or ignores (from 1.20) the
+// others.
 func TestJarRunStrictParsingPerVersion(t *testing.T) {
 	const format = "Request did not match expected format JarRunRequestBody."
 	cases := []struct {
@@ -156,10 +157,11 @@ func TestJarRunStrictParsingPerVersion(t *testing.T) {
 		{"v1_17", `{"flinkConfiguration":{"a":"b"}}`, true},
 		{"v1_19", `{"claimMode":"CLAIM"}`, false},
 		{"v1_20", `{"claimMode":"CLAIM","restoreMode":"CLAIM"}`, true},
-		{"v1_20", `{"entryclass":"x"}`, false},
 		{"v2_3", `{"programArgsList":["--a","b"],"claimMode":"NO_CLAIM"}`, true},
-		// From 2.0 unknown fields are ignored (real Flink 2.2.1), so a
-		// misspelt or removed field runs the job without it.
+		// From 1.20 unknown fields are ignored (real Flink 1.20.5, 2.2.1
+		// and 2.3.0), so a misspelt or removed field runs the job
+		// without it.
+		{"v1_20", `{"entryclass":"x"}`, true},
 		{"v2_0", `{"programArgs":"--a b"}`, true},
 		{"v2_3", `{"entryclass":"x"}`, true},
 	}
@@ -195,4 +197,22 @@ func TestJarRunStrictParsingPerVersion(t *testing.T) {
 	code, body := r.do(http.MethodPost, "/jars/"+filename[strings.LastIndex(filename, "/")+1:]+"/run", `{"programArgs":"--a","programArgsList":["--b"]}`)
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Equal(t, "org.apache.flink.runtime.rest.handler.RestHandlerException: Confusing request: programArgs and programArgsList are specified, please, use only programArgsList", firstLine(errorsOf(body)[0]))
+}
+
+// Real 2.3.0 names the application beside the job in a jar run's answer;
+// 2.2.1 does not.
+func TestJarRunAnswerNamesTheApplicationFrom23(t *testing.T) {
+	const jobID = "0123456789abcdef0123456789abcdef"
+	for version, want := range map[string]map[string]any{
+		"v2_2": {"jobid": jobID},
+		"v2_3": {"jobid": jobID, "applicationId": jobID},
+	} {
+		_, ep := fakejm.Start(t, version)
+		r := raw{t: t, base: ep.URL}
+		_, up := r.upload(map[string]string{"job.jar": "x"})
+		filename, _ := up["filename"].(string)
+		code, body := r.do(http.MethodPost, "/jars/"+filename[strings.LastIndex(filename, "/")+1:]+"/run", `{"jobId":"`+jobID+`"}`)
+		require.Equal(t, http.StatusOK, code, version)
+		assert.Equal(t, want, body, version)
+	}
 }

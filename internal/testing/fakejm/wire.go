@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 // response is what a handler answers; it is written after the cluster lock
@@ -33,11 +34,44 @@ func writeJSON(w http.ResponseWriter, resp response) {
 	_, _ = w.Write(data)
 }
 
-// badFormat is the 400 Flink's strict request parsing gives for a body that
-// does not fit the request class: unknown field, wrong type, bad enum value
-// or malformed id.
-func badFormat(class string) response {
-	return errorResponse(http.StatusBadRequest, fmt.Sprintf("Request did not match expected format %s.", class))
+// badFormat is the 400 Flink's request parsing gives for a body that does
+// not fit the request class: malformed JSON, a wrong type, a bad enum value
+// or a malformed id (and, up to 1.19, an unknown field). From 1.20 the
+// message is a RestHandlerException with its stack trace, as real 1.20.5,
+// 2.2.1 and 2.3.0 answered; before, the bare message (unverified).
+func (c *Cluster) badFormat(class string) response {
+	return c.handlerError(http.StatusBadRequest, fmt.Sprintf("Request did not match expected format %s.", class))
+}
+
+// handlerError is the error body of a RestHandlerException thrown by a
+// handler, in the version's shape (see badFormat).
+func (c *Cluster) handlerError(status int, msg string) response {
+	if c.version.AtLeast(1, 20) {
+		return errorResponse(status, restHandlerError(msg))
+	}
+	return errorResponse(status, msg)
+}
+
+// decodeBody decodes a request body the way the version's REST server does.
+// From 1.20 Flink parses bodies with its flexible mapper: unknown fields,
+// including a known field spelt in another case, are ignored (real 1.20.5,
+// 2.2.1 and 2.3.0 accepted them in the savepoint, stop, cancel and jar-run
+// bodies). Before 1.20 the fake refuses them, as flink-facts.md says of the
+// strict mapper (unverified per version).
+//
+// An ignored field is recorded (IgnoredFields), because a client that sends
+// one has a bug that real Flink hides: a stop body with "target-directory"
+// instead of "targetDirectory" silently writes the savepoint to the default
+// directory.
+func (c *Cluster) decodeBody(req *request, fields map[string]any) error {
+	if !c.version.AtLeast(1, 20) {
+		return decodeStrict(req.body, fields)
+	}
+	ignored, err := decodeKnown(req.body, fields)
+	for _, k := range ignored {
+		c.ignored = append(c.ignored, fmt.Sprintf("%s %s: %q", req.method, req.path, k))
+	}
+	return err
 }
 
 // decodeStrict decodes a JSON object body into fields (key -> pointer) the
@@ -67,26 +101,32 @@ func decodeStrict(body []byte, fields map[string]any) error {
 	return nil
 }
 
-// decodeKnown is decodeStrict for bodies whose unknown keys Flink ignores.
-func decodeKnown(body []byte, fields map[string]any) error {
+// decodeKnown is decodeStrict for bodies whose unknown keys Flink ignores;
+// it returns the keys it ignored.
+func decodeKnown(body []byte, fields map[string]any) ([]string, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
+		return nil, nil
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
-		return err
+		return nil, err
 	}
 	if obj == nil {
-		return errors.New("body is null")
+		return nil, errors.New("body is null")
 	}
+	var ignored []string
 	for k, raw := range obj {
-		if target, known := fields[k]; known {
-			if err := json.Unmarshal(raw, target); err != nil {
-				return fmt.Errorf("field %q: %w", k, err)
-			}
+		target, known := fields[k]
+		if !known {
+			ignored = append(ignored, k)
+			continue
+		}
+		if err := json.Unmarshal(raw, target); err != nil {
+			return ignored, fmt.Errorf("field %q: %w", k, err)
 		}
 	}
-	return nil
+	slices.Sort(ignored)
+	return ignored, nil
 }
 
 func deref[T any](p *T) T {
