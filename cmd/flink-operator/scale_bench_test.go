@@ -67,7 +67,8 @@ func BenchmarkScale1000(b *testing.B) {
 		// pprof only when a profile is asked for: like production, where
 		// it is off, the measured run then keeps no heap profile.
 		heapProfile, goroutines := os.Getenv("SCALE_HEAP_PROFILE"), os.Getenv("SCALE_GOROUTINES")
-		if heapProfile != "" || goroutines != "" {
+		cpuProfile := os.Getenv("SCALE_CPU_PROFILE")
+		if heapProfile != "" || goroutines != "" || cpuProfile != "" {
 			args = append(args, "--pprof-bind-address", pprofAddr)
 		}
 		// SCALE_OPERATOR_ARGS adds flags (for example --gc-percent or
@@ -133,7 +134,13 @@ func BenchmarkScale1000(b *testing.B) {
 		// fleet of running clusters (one pass a minute each) makes.
 		before, methodsBefore := requestCount(b, metricsAddr), requestsByMethod(b, metricsAddr)
 		childrenBefore := childVersions(b, k8s)
-		time.Sleep(65 * time.Second)
+		if cpuProfile != "" {
+			// The profile covers the steady minute itself.
+			savePprof(b, pprofAddr, "profile?seconds=60", cpuProfile)
+			time.Sleep(5 * time.Second)
+		} else {
+			time.Sleep(65 * time.Second)
+		}
 		after, methodsAfter := requestCount(b, metricsAddr), requestsByMethod(b, metricsAddr)
 		childWrites := 0
 		for uid, rv := range childVersions(b, k8s) {
