@@ -79,11 +79,26 @@ func Parse(spec *v1beta1.FlinkDeploymentSpec) (*Settings, field.ErrorList) {
 		}
 		return nil, field.ErrorList{field.Invalid(field.NewPath("spec", "flinkConfiguration"), "", err.Error())}
 	}
+	return read(entries, rawOf(entries), spec.FlinkVersion)
+}
+
+// ReadRaw is Read(spec).Raw() without typing any value, for callers that
+// only compare configurations as text: typing every key the operator acts
+// on cost the gate's classification most of its time on every reconcile.
+func ReadRaw(spec *v1beta1.FlinkDeploymentSpec) map[string]string {
+	entries, err := spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return map[string]string{}
+	}
+	return rawOf(entries)
+}
+
+func rawOf(entries []v1beta1.ConfigEntry) map[string]string {
 	raw := make(map[string]string, len(entries))
 	for _, e := range entries {
 		raw[e.Key] = e.String()
 	}
-	return read(entries, raw, spec.FlinkVersion)
+	return raw
 }
 
 // Read is Parse for a spec that has been validated before, such as the one

@@ -177,6 +177,7 @@ func TestParseKeepsTheFlattenedConfiguration(t *testing.T) {
 	assert.False(t, s.Has("b"))
 	assert.Equal(t, int64(2), s.TaskSlots)
 	assert.True(t, s.HA.Kubernetes())
+	assert.Equal(t, s.Raw(), ReadRaw(sp), "ReadRaw is Read's text without the typing")
 }
 
 // TestUnflattenable: a configuration that cannot be flattened gives no
@@ -193,6 +194,7 @@ func TestUnflattenable(t *testing.T) {
 	read := Read(sp)
 	assert.Empty(t, read.Raw())
 	assert.False(t, read.HA.Enabled())
+	assert.Equal(t, map[string]string{}, ReadRaw(sp))
 }
 
 // TestErrorOrder: several bad values come out in a fixed order.
