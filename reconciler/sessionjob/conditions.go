@@ -71,10 +71,11 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 			reason = health.ReasonWaiting
 		}
 		return cond(health.Ready, false, reason, st.Error), cond(health.Reconciling, true, reason, st.Error), no(health.Stalled, reason)
-	case strings.Contains(st.Error, "not implemented yet") && st.JobStatus.State != stateUnseen:
-		// Held: the submitted job runs, the new generation does not.
+	case isHeldMessage(st.Error) || isLostMessage(st.Error):
+		// Held: the submitted job runs, the new generation does not; or
+		// the job is gone and this release does not submit it again.
 		reason := ReasonSpecChangeHeldCondition
-		if strings.HasPrefix(st.Error, "job ") {
+		if isLostMessage(st.Error) {
 			reason = ReasonJobLost
 		}
 		return no(health.Ready, reason), no(health.Reconciling, reason), cond(health.Stalled, true, reason, st.Error)

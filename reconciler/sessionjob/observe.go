@@ -35,7 +35,7 @@ func (p *pass) observe(ctx context.Context) ctrl.Result {
 		// Not resubmitted in this slice: the id stays recorded, and the
 		// user decides (the session lost the job without HA, or someone
 		// cancelled it by hand and the JobManager forgot it).
-		st.Error = fmt.Sprintf("job %s is not on session %s's JobManager (it lost the job, or the job ended long ago); resubmission is not implemented yet: delete and re-create the FlinkSessionJob",
+		st.Error = fmt.Sprintf(lostPrefix+"%s is not on session %s's JobManager (it lost the job, or the job ended long ago); resubmission is not implemented yet: delete and re-create the FlinkSessionJob",
 			st.DeployedWith.JobID, p.sj.Spec.DeploymentName)
 		p.setState(stateUnseen)
 		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}
@@ -44,7 +44,7 @@ func (p *pass) observe(ctx context.Context) ctrl.Result {
 		p.setState(stateUnseen)
 		return ctrl.Result{RequeueAfter: p.r.progressInterval()}
 	}
-	if strings.HasPrefix(st.Error, "job ") || strings.HasPrefix(st.Error, Kind+"/") || isWaitingMessage(st.Error) {
+	if isLostMessage(st.Error) || strings.HasPrefix(st.Error, Kind+"/") || isWaitingMessage(st.Error) || isHeldMessage(st.Error) {
 		st.Error = ""
 	}
 	p.setState(string(job.State))
@@ -56,6 +56,16 @@ func (p *pass) observe(ctx context.Context) ctrl.Result {
 	}
 	return ctrl.Result{RequeueAfter: p.r.progressInterval()}
 }
+
+// Prefixes of the status messages this file writes, by which a later pass
+// (and conditions.go) tells them apart.
+const (
+	heldPrefix = "spec change held: "
+	lostPrefix = "job lost: "
+)
+
+func isHeldMessage(s string) bool { return strings.HasPrefix(s, heldPrefix) }
+func isLostMessage(s string) bool { return strings.HasPrefix(s, lostPrefix) }
 
 // setState records the job's state, with an event when it changed.
 func (p *pass) setState(state string) {
@@ -73,23 +83,15 @@ func (p *pass) setState(state string) {
 // out. status.observedGeneration advances (as for a FlinkDeployment held
 // by the gate, health.Apply): the generation was seen, and Stalled says
 // that nothing happens without the user.
-func (p *pass) hold(change string) {
+func (p *pass) hold(change, prevError string) {
 	st := &p.sj.Status
-	msg := fmt.Sprintf("%s (experimental: session-job upgrades are not implemented yet); the job submitted from generation %d keeps running. "+
-		"To apply the change, delete and re-create the FlinkSessionJob, or undo the edit", change, p.deployedGeneration())
-	if st.Error != msg {
+	msg := fmt.Sprintf(heldPrefix+"%s (experimental: session-job upgrades are not implemented yet); job %s, submitted before the change, keeps running. "+
+		"To apply the change, delete and re-create the FlinkSessionJob, or undo the edit", change, st.JobStatus.JobID)
+	if prevError != msg {
 		p.r.event(p.sj, "Warning", ReasonSpecChangeHeld, msg)
 	}
 	st.Error = msg
 	st.ObservedGeneration = p.sj.Generation
-}
-
-// deployedGeneration is the generation whose spec was submitted.
-func (p *pass) deployedGeneration() int64 {
-	if p.sj.Status.Jar != nil {
-		return p.sj.Status.Jar.Generation
-	}
-	return p.sj.Status.ObservedGeneration
 }
 
 // specChange names a change of spec since the submission that this

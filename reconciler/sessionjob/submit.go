@@ -93,8 +93,9 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	case StepDeleteJar:
 		return p.deleteJar(ctx)
 	case StepHoldChange:
+		prev := st.Error
 		res := p.observe(ctx)
-		p.hold(f.SpecChange)
+		p.hold(f.SpecChange, prev)
 		return res, nil
 	default:
 		if st.Error != "" && !f.Deployed {
