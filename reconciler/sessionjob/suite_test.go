@@ -244,3 +244,7 @@ func driveUntil(t *testing.T, r *sessionjob.Reconciler, ns string, n int, what s
 func running(sj *v1beta1.FlinkSessionJob) bool {
 	return sj.Status.JobStatus.State == "RUNNING" && sj.Status.Jar == nil && sj.Status.Upgrade == nil
 }
+
+func reqFor(ns string) ctrl.Request {
+	return ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "orders"}}
+}
