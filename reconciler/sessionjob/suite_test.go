@@ -113,7 +113,7 @@ const (
 // createSession creates the FlinkDeployment "session" in ns, sets its
 // status as the FlinkDeployment controller would (it does not run here),
 // and serves a fake JobManager for it.
-func createSession(t *testing.T, ns string, kind sessionKind) *fakejm.Cluster {
+func createSession(t *testing.T, ns string, kind sessionKind, opts ...fakejm.Option) *fakejm.Cluster {
 	t.Helper()
 	fd := &v1beta1.FlinkDeployment{}
 	require.NoError(t, yaml.UnmarshalStrict([]byte(sessionDoc), fd))
@@ -125,7 +125,7 @@ func createSession(t *testing.T, ns string, kind sessionKind) *fakejm.Cluster {
 	if kind != notReadySession {
 		setSessionStatus(t, ns, v1beta1.JMReady)
 	}
-	cluster, err := fakejm.NewCluster("v1_20")
+	cluster, err := fakejm.NewCluster("v1_20", opts...)
 	require.NoError(t, err)
 	require.NoError(t, jobs.Add("/"+ns+"/session", cluster))
 	t.Cleanup(func() { jobs.Remove("/" + ns + "/session") })
