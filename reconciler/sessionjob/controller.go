@@ -71,10 +71,12 @@ type Reconciler struct {
 	RESTURLTemplate string
 	// HTTPClient is used for plain-HTTP REST calls; nil means a default.
 	HTTPClient *http.Client
-	// AllowHTTPArtifacts accepts http:// jar URIs, as for FlinkDeployments.
-	AllowHTTPArtifacts bool
-	// MaxJarBytes bounds a fetched jar; 0 means the fetcher's default.
-	MaxJarBytes int64
+	// FetchJar downloads spec.job.jarURI for the upload; package jarfetch
+	// makes one with the fetcher's rules. nil holds every submission with
+	// a status that says so: the operator binary does not link the
+	// fetcher (cmd/flink-operator TestOperatorDoesNotLinkTheFetcher), and
+	// how it is to fetch jars is not decided yet (docs/design/sessionjob.md).
+	FetchJar JarFetcher
 	// Intervals and timeouts; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, RESTTimeout time.Duration
 	// Now is the clock; nil means time.Now.
@@ -86,6 +88,10 @@ type Reconciler struct {
 	restTLS resttls.Clients
 	fresh   sync.Map // types.NamespacedName -> confirmed
 }
+
+// JarFetcher downloads the jar at uri into the folder dir as the file name
+// and returns the file's path.
+type JarFetcher func(ctx context.Context, uri, dir, name string) (string, error)
 
 // confirmed is the resourceVersion at which the API server last showed
 // this reconciler a FlinkSessionJob.

@@ -13,7 +13,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/flinkops/flink-operator/fetcher"
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -150,6 +149,9 @@ func (p *pass) writeAhead() (ctrl.Result, error) {
 	return ctrl.Result{Requeue: true}, nil
 }
 
+// NoFetcherMessage is status.error while the operator has no jar fetcher.
+const NoFetcherMessage = "submission held: this operator has no jar fetcher configured (experimental: the operator binary does not fetch jars yet, docs/design/sessionjob.md); the job id is recorded and nothing was sent"
+
 // jarName is the name the jar is uploaded under, so that a jar left
 // behind by a crash can be told apart in GET /jars.
 func jarName(sj *v1beta1.FlinkSessionJob, generation int64) string {
@@ -166,6 +168,12 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read the spec recorded for submission: %w", err)
 	}
+	if p.r.FetchJar == nil {
+		// Not an error to retry: nothing changes until the operator can
+		// fetch jars. The id stays recorded; nothing was sent.
+		st.Error = NoFetcherMessage
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	}
 	if err := p.fence(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -175,12 +183,11 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	}
 	defer os.RemoveAll(dir)
 	name := jarName(p.sj, st.Upgrade.TargetGeneration)
-	res, err := fetcher.Fetch(ctx, fetcher.Options{URI: spec.Job.JarURI, Dest: dir, FileName: name,
-		MaxBytes: p.r.MaxJarBytes, AllowHTTP: p.r.AllowHTTPArtifacts})
+	path, err := p.r.FetchJar(ctx, spec.Job.JarURI, dir, name)
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("fetch spec.job.jarURI: %w", err)
 	}
-	f, err := os.Open(filepath.Clean(res.Path))
+	f, err := os.Open(filepath.Clean(path))
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("open the fetched jar: %w", err)
 	}

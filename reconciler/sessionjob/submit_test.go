@@ -15,6 +15,7 @@ import (
 
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -235,4 +236,37 @@ func TestSpecChangeAfterSubmissionIsHeld(t *testing.T) {
 	sj = getSJ(t, ns)
 	assert.False(t, strings.Contains(sj.Status.Error, "held"), sj.Status.Error)
 	assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Ready"))
+}
+
+func TestWithoutAFetcherNothingIsSent(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := createSession(t, ns, readySession)
+	createSessionJob(t, ns, sessionJobDoc(""))
+	r, _ := newReconciler(k8s, nil)
+	r.FetchJar = nil
+	for range 3 {
+		_, err := reconcileOnce(t, r, ns)
+		require.NoError(t, err)
+	}
+	sj := getSJ(t, ns)
+	assert.Equal(t, sessionjob.NoFetcherMessage, sj.Status.Error)
+	require.NotNil(t, sj.Status.Upgrade, "the id stays recorded")
+	assert.Zero(t, restWrites(cluster), "nothing sent")
+	assert.False(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Ready"))
+}
+
+func TestAJarThatFailsItsChecksumIsNotUploaded(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := createSession(t, ns, readySession)
+	doc := strings.Replace(sessionJobDoc(""), "/job.jar", "/job.jar#sha256="+strings.Repeat("0", 64), 1)
+	createSessionJob(t, ns, doc)
+	r, rec := newReconciler(k8s, nil)
+	for range 3 {
+		_, _ = reconcileOnce(t, r, ns)
+	}
+	sj := getSJ(t, ns)
+	assert.Contains(t, sj.Status.Error, "FlinkSessionJob/"+ns+"/orders: fetch spec.job.jarURI")
+	assert.Contains(t, sj.Status.Error, "sha256 mismatch")
+	assert.Zero(t, cluster.Counters().JarUploads)
+	assert.NotEmpty(t, rec.byReason("Error"))
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/flinkops/flink-operator/internal/testing/testenv"
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/sessionjob"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/jarfetch"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -205,15 +206,15 @@ func (r *recorder) byReason(reason string) []event {
 func newReconciler(c client.Client, hook func(string) bool) (*sessionjob.Reconciler, *recorder) {
 	rec := &recorder{}
 	return &sessionjob.Reconciler{
-		Client:             c,
-		APIReader:          k8s,
-		Recorder:           rec,
-		RESTURLTemplate:    jmServer.URL + "/{{namespace}}/{{name}}",
-		AllowHTTPArtifacts: true,
-		ProgressInterval:   100 * time.Millisecond,
-		ResyncInterval:     time.Second,
-		RESTTimeout:        time.Second,
-		Hook:               hook,
+		Client:           c,
+		APIReader:        k8s,
+		Recorder:         rec,
+		RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
+		FetchJar:         jarfetch.New(true, 1<<20),
+		ProgressInterval: 100 * time.Millisecond,
+		ResyncInterval:   time.Second,
+		RESTTimeout:      time.Second,
+		Hook:             hook,
 	}, rec
 }
 
