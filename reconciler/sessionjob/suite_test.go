@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -249,3 +250,5 @@ func running(sj *v1beta1.FlinkSessionJob) bool {
 func reqFor(ns string) ctrl.Request {
 	return ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "orders"}}
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
