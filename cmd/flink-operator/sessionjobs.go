@@ -12,14 +12,14 @@ import (
 
 // sessionJobsHelp documents --session-jobs. The controller is off by
 // default because it is incomplete (docs/design/sessionjob.md): it
-// submits, observes and deletes session jobs, and holds every spec change
-// after submission. This binary gives it no jar fetcher: the operator does
+// submits, observes and deletes session jobs and carries out stateless
+// upgrades, and holds every other spec change after submission. This binary gives it no jar fetcher: the operator does
 // not link package fetcher (TestOperatorDoesNotLinkTheFetcher), and how it
 // is to fetch jars is an open decision, so submissions hold with a status
 // that says so. The chart installs neither the CRD nor RBAC for the kind,
 // so that no cluster accepts session jobs that nothing would run.
-const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, records the job id, observes and deletes; " +
-	"this build does not fetch jars yet, so submissions hold, and spec changes after submission are held). " +
+const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, records the job id, observes, deletes, upgrades stateless jobs; " +
+	"this build does not fetch jars yet, so submissions hold; other spec changes after submission are held). " +
 	"Needs the FlinkSessionJob CRD (schemas/crd/flink.apache.org_flinksessionjobs.yaml) and RBAC for flinksessionjobs, which the chart does not install yet"
 
 // setupSessionJobs registers the FlinkSessionJob controller, after

@@ -46,9 +46,20 @@ type Facts struct {
 	// asked only when a run may have been sent (Submitting and
 	// JarRecorded).
 	SubmittingJob JobPresence
-	// SpecChange names a change of the spec since the submission that
-	// this slice does not carry out ("" when none).
+	// SpecChange names a change of the spec since the submission ("" when
+	// none).
 	SpecChange string
+	// StatelessUpgrade: SpecChange is a change of the job that the new
+	// spec asks to roll out without state (upgradeMode stateless, not a
+	// suspend); the only change this release carries out.
+	StatelessUpgrade bool
+	// TakingDown: status.upgrade (phase TakingDown) records that the
+	// deployed job is being cancelled for a stateless upgrade.
+	TakingDown bool
+	// DeployedJob: whether the JobManager knows the deployed job, asked
+	// while TakingDown; DeployedJobEnded: it is globally terminal.
+	DeployedJob      JobPresence
+	DeployedJobEnded bool
 }
 
 // Step is what a pass does.
@@ -82,9 +93,18 @@ const (
 	// StepFinalize cancels the job, deletes the jar and releases the
 	// finalizer (finalize.go).
 	StepFinalize
+	// StepStartUpgrade records a stateless upgrade (status.upgrade, phase
+	// TakingDown, with the new job id and the spec to submit) before the
+	// deployed job is cancelled.
+	StepStartUpgrade
+	// StepCancel cancels the deployed job, or waits for its cancellation.
+	StepCancel
+	// StepDeployUpgrade moves a stateless upgrade whose old job ended to
+	// the submission (phase Deploying).
+	StepDeployUpgrade
 )
 
-var stepNames = [...]string{"WaitSession", "WriteAhead", "Upload", "Run", "Record", "DeleteJar", "Observe", "HoldChange", "WaitREST", "Finalize"}
+var stepNames = [...]string{"WaitSession", "WriteAhead", "Upload", "Run", "Record", "DeleteJar", "Observe", "HoldChange", "WaitREST", "Finalize", "StartUpgrade", "Cancel", "DeployUpgrade"}
 
 func (s Step) String() string {
 	if int(s) < len(stepNames) {
@@ -105,11 +125,25 @@ func (s Step) String() string {
 //   - nothing is sent while the session is not a READY session;
 //   - a run is sent only after the JobManager said it does not know the
 //     id, never on a REST error;
-//   - the jar of a submitted job is deleted before anything else is held.
+//   - the jar of a submitted job is deleted before anything else is held;
+//   - a stateless upgrade submits only once the old job is globally
+//     terminal or unknown to the JobManager, so two generations never run
+//     at once; any other change is held.
 func Decide(f Facts) Step {
 	switch {
 	case f.Deleting:
 		return StepFinalize
+	case f.TakingDown:
+		switch {
+		case f.DeployedJob == JobNotFound || f.DeployedJob == JobFound && f.DeployedJobEnded:
+			return StepDeployUpgrade
+		case f.Session != SessionReady:
+			return StepWaitSession
+		case f.DeployedJob == JobFound:
+			return StepCancel
+		default:
+			return StepWaitREST
+		}
 	case f.Submitting:
 		switch {
 		case f.JarRecorded && f.SubmittingJob == JobFound:
@@ -127,6 +161,10 @@ func Decide(f Facts) Step {
 		switch {
 		case f.JarRecorded:
 			return StepDeleteJar
+		case f.SpecChange != "" && f.StatelessUpgrade && f.Session != SessionReady:
+			return StepWaitSession
+		case f.SpecChange != "" && f.StatelessUpgrade:
+			return StepStartUpgrade
 		case f.SpecChange != "":
 			return StepHoldChange
 		default:

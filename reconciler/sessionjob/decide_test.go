@@ -31,6 +31,13 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"submitted, session gone: observe says so", Facts{Deployed: true, Session: SessionMissing}, StepObserve},
 		{"submitted, spec changed: hold", Facts{Deployed: true, SpecChange: "x"}, StepHoldChange},
 		{"deleting wins", Facts{Deleting: true, Submitting: true}, StepFinalize},
+		{"stateless change: record first", Facts{Deployed: true, SpecChange: "x", StatelessUpgrade: true}, StepStartUpgrade},
+		{"stateless change, session not ready: wait", Facts{Deployed: true, SpecChange: "x", StatelessUpgrade: true, Session: SessionNotReady}, StepWaitSession},
+		{"taking down, job running: cancel", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound}, StepCancel},
+		{"taking down, job ended: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound, DeployedJobEnded: true}, StepDeployUpgrade},
+		{"taking down, job unknown to Flink: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobNotFound}, StepDeployUpgrade},
+		{"taking down, REST silent: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown}, StepWaitREST},
+		{"taking down, session gone: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want.String(), Decide(tc.f).String())
@@ -58,7 +65,7 @@ func TestSpecChangeNamesWhatWouldHappen(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cur := base()
 			tc.change(cur)
-			got := specChange(base(), cur)
+			got, _ := specChange(base(), cur)
 			if tc.want == "" {
 				assert.Empty(t, got)
 			} else {
@@ -69,5 +76,15 @@ func TestSpecChangeNamesWhatWouldHappen(t *testing.T) {
 	// A restartNonce removed is no restart.
 	rec := base()
 	rec.RestartNonce = ptr.To[int64](1)
-	assert.Empty(t, specChange(rec, base()))
+	got, _ := specChange(rec, base())
+	assert.Empty(t, got)
+	stateless := base()
+	stateless.Job.UpgradeMode = v1beta1.UpgradeModeStateless
+	statelessParallelism := stateless.DeepCopy()
+	statelessParallelism.Job.Parallelism = 3
+	_, ok := specChange(stateless, statelessParallelism)
+	assert.True(t, ok, "a stateless job change is carried out")
+	statelessParallelism.Job.State = v1beta1.JobStateSuspended
+	_, ok = specChange(stateless, statelessParallelism)
+	assert.False(t, ok, "a suspend is held")
 }

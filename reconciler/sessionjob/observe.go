@@ -85,7 +85,7 @@ func (p *pass) setState(state string) {
 // that nothing happens without the user.
 func (p *pass) hold(change, prevError string) {
 	st := &p.sj.Status
-	msg := fmt.Sprintf(heldPrefix+"%s (experimental: session-job upgrades are not implemented yet); job %s, submitted before the change, keeps running. "+
+	msg := fmt.Sprintf(heldPrefix+"%s (experimental: session-job upgrades other than stateless are not implemented yet); job %s, submitted before the change, keeps running. "+
 		"To apply the change, delete and re-create the FlinkSessionJob, or undo the edit", change, st.JobStatus.JobID)
 	if prevError != msg {
 		p.r.event(p.sj, "Warning", ReasonSpecChangeHeld, msg)
@@ -99,9 +99,13 @@ func (p *pass) hold(change, prevError string) {
 // when the spec is the one submitted. The nonces of savepoints and
 // checkpoints are compared on their own: they ask for a snapshot, not an
 // upgrade.
-func specChange(recorded, current *v1beta1.FlinkSessionJobSpec) string {
+//
+// stateless is true for the one change this release carries out: a
+// change of the job, its configuration or restartNonce whose new spec
+// says upgradeMode stateless (its state is not to be kept).
+func specChange(recorded, current *v1beta1.FlinkSessionJobSpec) (change string, stateless bool) {
 	if recorded.Job == nil || current.Job == nil {
-		return ""
+		return "", false
 	}
 	mode := current.Job.UpgradeMode
 	if mode == "" {
@@ -115,21 +119,21 @@ func specChange(recorded, current *v1beta1.FlinkSessionJobSpec) string {
 	switch {
 	case current.Job.State == v1beta1.JobStateSuspended && recorded.Job.State != v1beta1.JobStateSuspended:
 		if mode == v1beta1.UpgradeModeStateless {
-			return "spec.job.state suspended is held: the operator would have cancelled the job"
+			return "spec.job.state suspended is held: the operator would have cancelled the job", false
 		}
-		return "spec.job.state suspended is held: the operator would have stopped the job with a savepoint"
+		return "spec.job.state suspended is held: the operator would have stopped the job with a savepoint", false
 	case !sameJSON(withoutSnapshotNonces(recorded), withoutSnapshotNonces(withRestartNonce(current, recorded))):
 		what := "the job's spec changed"
 		if current.RestartNonce != nil && !equalPtr(recorded.RestartNonce, current.RestartNonce) {
 			what = "spec.restartNonce changed"
 		}
-		return fmt.Sprintf("%s: the upgrade is held; with upgradeMode %s the operator would have %s", what, mode, upgrade)
+		return fmt.Sprintf("%s: the upgrade is held; with upgradeMode %s the operator would have %s", what, mode, upgrade), mode == v1beta1.UpgradeModeStateless
 	case !equalPtr(recorded.Job.SavepointTriggerNonce, current.Job.SavepointTriggerNonce):
-		return "spec.job.savepointTriggerNonce changed: the savepoint is held; the operator would have triggered a savepoint of the running job"
+		return "spec.job.savepointTriggerNonce changed: the savepoint is held; the operator would have triggered a savepoint of the running job", false
 	case !equalPtr(recorded.Job.CheckpointTriggerNonce, current.Job.CheckpointTriggerNonce):
-		return "spec.job.checkpointTriggerNonce changed: the checkpoint is held; the operator would have triggered a checkpoint of the running job"
+		return "spec.job.checkpointTriggerNonce changed: the checkpoint is held; the operator would have triggered a checkpoint of the running job", false
 	}
-	return ""
+	return "", false
 }
 
 func withoutSnapshotNonces(s *v1beta1.FlinkSessionJobSpec) *v1beta1.FlinkSessionJobSpec {

@@ -63,12 +63,18 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		// A run may have been sent: ask before anything else.
 		f.SubmittingJob = p.presence(ctx, st.Upgrade.JobID)
 	}
-	if f.Deployed && !f.Submitting {
+	f.TakingDown = st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseTakingDown
+	if f.TakingDown && f.Deployed {
+		f.DeployedJob, f.DeployedJobEnded = p.deployedJob(ctx)
+	} else if f.TakingDown {
+		f.DeployedJob = JobNotFound // nothing was deployed to take down
+	}
+	if f.Deployed && !f.Submitting && !f.TakingDown {
 		recorded, err := recordedSpec(st)
 		if err != nil {
 			return ctrl.Result{}, p.ref().Errorf("read status.reconciliationStatus.lastReconciledSpec: %w", err)
 		}
-		f.SpecChange = specChange(recorded, &p.sj.Spec)
+		f.SpecChange, f.StatelessUpgrade = specChange(recorded, &p.sj.Spec)
 	}
 	step := Decide(f)
 	if step != StepWaitSession && isWaitingMessage(st.Error) {
@@ -86,6 +92,13 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		return p.runJar(ctx)
 	case StepRecord:
 		p.record()
+		return ctrl.Result{Requeue: true}, nil
+	case StepStartUpgrade:
+		return p.startUpgrade(f.SpecChange)
+	case StepCancel:
+		return p.cancel(ctx)
+	case StepDeployUpgrade:
+		p.deployUpgrade()
 		return ctrl.Result{Requeue: true}, nil
 	case StepWaitREST:
 		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
