@@ -37,6 +37,12 @@ func applyConditions(sj *v1beta1.FlinkSessionJob, now time.Time) {
 		c.LastTransitionTime = metav1.NewTime(now).Rfc3339Copy()
 		meta.SetStatusCondition(&st.Conditions, c)
 	}
+	if meta.IsStatusConditionTrue(st.Conditions, health.Stalled) && sj.DeletionTimestamp.IsZero() {
+		// As health.Apply does for FlinkDeployments: the generation was
+		// seen and the operator waits for the user; kstatus reads an
+		// observedGeneration behind the generation as still in progress.
+		st.ObservedGeneration = max(st.ObservedGeneration, sj.Generation)
+	}
 	st.LifecycleState = lifecycle(sj)
 	if st.LifecycleState == v1beta1.LifecycleStable {
 		st.ReconciliationStatus.LastStableSpec = st.ReconciliationStatus.LastReconciledSpec

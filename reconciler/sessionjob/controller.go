@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -266,7 +267,11 @@ func (r *Reconciler) event(sj *v1beta1.FlinkSessionJob, eventType, reason, note 
 	}
 	const maxNote = 1024 // the API server refuses a longer note
 	if len(note) > maxNote {
-		note = note[:maxNote-3] + "..."
+		cut := maxNote - 3
+		for cut > 0 && !utf8.RuneStart(note[cut]) {
+			cut--
+		}
+		note = note[:cut] + "..."
 	}
 	r.Recorder.Eventf(sj, nil, eventType, reason, "Reconcile", "%s", note)
 }

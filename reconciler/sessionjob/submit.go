@@ -85,6 +85,11 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		st.Error = p.session.why
 		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
 	case StepWriteAhead:
+		if p.sj.Spec.Job == nil {
+			// The CRD requires spec.job; a CRD without that rule does not.
+			st.Error = "spec.job is required: a FlinkSessionJob submits a job"
+			return ctrl.Result{}, nil
+		}
 		return p.writeAhead()
 	case StepUpload:
 		return p.upload(ctx)
@@ -110,9 +115,9 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		p.hold(f.SpecChange, prev)
 		return res, nil
 	default:
-		if st.Error != "" && !f.Deployed {
-			st.Error = ""
-		}
+		// The spec is the one submitted (an edit undone, say): this
+		// generation runs, and tools waiting for it must see so.
+		st.ObservedGeneration = p.sj.Generation
 		return p.observe(ctx), nil
 	}
 }

@@ -121,6 +121,11 @@ func TestWaitsForTheSessionAndSaysWhatIsMissing(t *testing.T) {
 			assert.False(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Ready"))
 			assert.Equal(t, tc.stalled, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"))
 			assert.Equal(t, !tc.stalled, meta.IsStatusConditionTrue(sj.Status.Conditions, "Reconciling"))
+			if tc.stalled {
+				assert.Equal(t, sj.Generation, sj.Status.ObservedGeneration, "a stalled generation was seen (kstatus)")
+			} else {
+				assert.Zero(t, sj.Status.ObservedGeneration, "nothing submitted yet")
+			}
 			if cluster != nil {
 				assert.Zero(t, cluster.Counters().JarUploads)
 			}
@@ -236,6 +241,7 @@ func TestSpecChangeAfterSubmissionIsHeld(t *testing.T) {
 	sj = getSJ(t, ns)
 	assert.False(t, strings.Contains(sj.Status.Error, "held"), sj.Status.Error)
 	assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Ready"))
+	assert.Equal(t, sj.Generation, sj.Status.ObservedGeneration, "the generation with the undone edit runs")
 }
 
 func TestWithoutAFetcherNothingIsSent(t *testing.T) {
