@@ -128,6 +128,9 @@ func run(args []string) error {
 	if err := reconciler.ValidateRESTURLTemplate(o.restURLTemplate); err != nil {
 		return err
 	}
+	if err := checkSessionJobFlags(&o); err != nil {
+		return err
+	}
 	crSelector := labels.Everything()
 	if o.labelSelector != "" {
 		s, err := labels.Parse(o.labelSelector)

@@ -22,6 +22,17 @@ const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob contr
 	"this build does not fetch jars yet, so submissions hold; other spec changes after submission are held). " +
 	"Needs the FlinkSessionJob CRD (schemas/crd/flink.apache.org_flinksessionjobs.yaml) and RBAC for flinksessionjobs, which the chart does not install yet"
 
+// checkSessionJobFlags refuses what the FlinkSessionJob controller does
+// not support yet. --label-selector shards FlinkDeployments across
+// operators, but session jobs carry no shard label of their own yet: every
+// sharded operator would reconcile every session job.
+func checkSessionJobFlags(o *options) error {
+	if o.sessionJobs && o.labelSelector != "" {
+		return fmt.Errorf("--session-jobs cannot be used with --label-selector yet: every sharded operator would reconcile every FlinkSessionJob")
+	}
+	return nil
+}
+
 // setupSessionJobs registers the FlinkSessionJob controller, after
 // checking that the API server serves the kind: without the CRD the
 // manager would start and then fail on its first watch, with a message
