@@ -68,6 +68,8 @@ type options struct {
 	allowHTTPArtifacts bool
 	progressInterval   time.Duration
 	resyncInterval     time.Duration
+	// sessionJobs runs the experimental FlinkSessionJob controller.
+	sessionJobs bool
 }
 
 func run(args []string) error {
@@ -86,6 +88,7 @@ func run(args []string) error {
 	fs.BoolVar(&o.allowHTTPArtifacts, "allow-http-artifacts", false, "accept plain http:// job jars (spec.job.jarURI)")
 	fs.DurationVar(&o.progressInterval, "progress-interval", reconciler.DefaultProgressInterval, "how often a starting JobManager is checked")
 	fs.DurationVar(&o.resyncInterval, "resync-interval", reconciler.DefaultResyncInterval, "how often a settled cluster is observed")
+	fs.BoolVar(&o.sessionJobs, "session-jobs", false, sessionJobsHelp)
 	// --kubeconfig is registered by controller-runtime's config package on
 	// the global flag set; KUBECONFIG works too.
 	kubeconfig := fs.String("kubeconfig", "", "path to a kubeconfig; default: $KUBECONFIG, then in-cluster")
@@ -123,6 +126,9 @@ func run(args []string) error {
 		os.Setenv("KUBECONFIG", *kubeconfig)
 	}
 	if err := reconciler.ValidateRESTURLTemplate(o.restURLTemplate); err != nil {
+		return err
+	}
+	if err := checkSessionJobFlags(&o); err != nil {
 		return err
 	}
 	crSelector := labels.Everything()
@@ -181,6 +187,11 @@ func run(args []string) error {
 	}
 	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
 		return fmt.Errorf("set up controller: %w", err)
+	}
+	if o.sessionJobs {
+		if err := setupSessionJobs(mgr, &o); err != nil {
+			return err
+		}
 	}
 	if err := setupMetrics(mgr); err != nil {
 		return err

@@ -1,0 +1,116 @@
+package sessionjob
+
+import (
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flinkops/flink-operator/reconciler/health"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Reasons of the conditions besides health's.
+const (
+	// ReasonSessionNotUsable: the target is an application cluster.
+	ReasonSessionNotUsable = "SessionNotUsable"
+	// ReasonSpecChangeHeldCondition: a spec change waits (hold).
+	ReasonSpecChangeHeldCondition = "SpecChangeHeld"
+	// ReasonJobFailed, ReasonJobLost: the job failed, or the session no
+	// longer knows it; this release does not restore either.
+	ReasonJobFailed = "JobFailed"
+	ReasonJobLost   = "JobLost"
+)
+
+// applyConditions sets Ready, Reconciling and Stalled (with the meaning
+// package health gives them for FlinkDeployments, so kubectl wait, kstatus
+// and Argo CD read session jobs the same way) and lifecycleState, from the
+// rest of the status. It is a pure function of the status and the clock;
+// lastTransitionTime changes only when a condition's status does, so a
+// pass that changes nothing else writes nothing.
+func applyConditions(sj *v1beta1.FlinkSessionJob, now time.Time) {
+	st := &sj.Status
+	ready, reconciling, stalled := conditions(sj)
+	for _, c := range []metav1.Condition{ready, reconciling, stalled} {
+		c.ObservedGeneration = sj.Generation
+		c.LastTransitionTime = metav1.NewTime(now).Rfc3339Copy()
+		meta.SetStatusCondition(&st.Conditions, c)
+	}
+	if meta.IsStatusConditionTrue(st.Conditions, health.Stalled) && sj.DeletionTimestamp.IsZero() {
+		// As health.Apply does for FlinkDeployments: the generation was
+		// seen and the operator waits for the user; kstatus reads an
+		// observedGeneration behind the generation as still in progress.
+		st.ObservedGeneration = max(st.ObservedGeneration, sj.Generation)
+	}
+	st.LifecycleState = lifecycle(sj)
+	if st.LifecycleState == v1beta1.LifecycleStable {
+		st.ReconciliationStatus.LastStableSpec = st.ReconciliationStatus.LastReconciledSpec
+	}
+}
+
+func cond(typ string, on bool, reason, msg string) metav1.Condition {
+	s := metav1.ConditionFalse
+	if on {
+		s = metav1.ConditionTrue
+	}
+	if msg == "" {
+		msg = reason
+	}
+	return metav1.Condition{Type: typ, Status: s, Reason: reason, Message: msg}
+}
+
+func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1.Condition) {
+	st := &sj.Status
+	no := func(typ, reason string) metav1.Condition { return cond(typ, false, reason, "") }
+	switch {
+	case !sj.DeletionTimestamp.IsZero():
+		return no(health.Ready, health.ReasonDeleting), cond(health.Reconciling, true, health.ReasonDeleting, st.Error), no(health.Stalled, health.ReasonDeleting)
+	case strings.Contains(st.Error, "is an application cluster"):
+		return no(health.Ready, ReasonSessionNotUsable), no(health.Reconciling, ReasonSessionNotUsable), cond(health.Stalled, true, ReasonSessionNotUsable, st.Error)
+	case st.Upgrade != nil || st.DeployedWith == nil:
+		reason := health.ReasonNotDeployed
+		if st.Upgrade != nil {
+			reason = string(st.Upgrade.Phase)
+		}
+		if isWaitingMessage(st.Error) {
+			reason = health.ReasonWaiting
+		}
+		return cond(health.Ready, false, reason, st.Error), cond(health.Reconciling, true, reason, st.Error), no(health.Stalled, reason)
+	case isHeldMessage(st.Error) || isLostMessage(st.Error):
+		// Held: the submitted job runs, the new generation does not; or
+		// the job is gone and this release does not submit it again.
+		reason := ReasonSpecChangeHeldCondition
+		if isLostMessage(st.Error) {
+			reason = ReasonJobLost
+		}
+		return no(health.Ready, reason), no(health.Reconciling, reason), cond(health.Stalled, true, reason, st.Error)
+	case st.JobStatus.State == "FAILED":
+		return no(health.Ready, ReasonJobFailed), no(health.Reconciling, ReasonJobFailed), cond(health.Stalled, true, ReasonJobFailed, "job "+st.JobStatus.JobID+" FAILED; this release does not restore it yet")
+	case st.JobStatus.State == "RUNNING" || st.JobStatus.State == "FINISHED":
+		return cond(health.Ready, true, health.ReasonRunning, "job "+st.JobStatus.JobID+" is "+st.JobStatus.State), no(health.Reconciling, health.ReasonRunning), no(health.Stalled, health.ReasonRunning)
+	}
+	reason := health.ReasonStarting
+	if st.Error != "" {
+		reason = health.ReasonWaiting
+	}
+	return cond(health.Ready, false, reason, st.Error), cond(health.Reconciling, true, reason, st.Error), no(health.Stalled, reason)
+}
+
+// lifecycle is status.lifecycleState in the reference's vocabulary.
+func lifecycle(sj *v1beta1.FlinkSessionJob) v1beta1.ResourceLifecycleState {
+	st := &sj.Status
+	switch {
+	case !sj.DeletionTimestamp.IsZero():
+		return v1beta1.LifecycleDeleting
+	case st.Upgrade != nil:
+		return v1beta1.LifecycleUpgrading
+	case st.DeployedWith == nil:
+		return v1beta1.LifecycleCreated
+	case st.JobStatus.State == "FAILED":
+		return v1beta1.LifecycleFailed
+	case st.JobStatus.State == "RUNNING" || st.JobStatus.State == "FINISHED":
+		return v1beta1.LifecycleStable
+	}
+	return v1beta1.LifecycleDeployed
+}

@@ -1,0 +1,90 @@
+package sessionjob
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"k8s.io/utils/ptr"
+
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+func TestDecideOneStepPerPass(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    Facts
+		want Step
+	}{
+		{"new, session missing", Facts{Session: SessionMissing}, StepWaitSession},
+		{"new, session is an application", Facts{Session: SessionApplication}, StepWaitSession},
+		{"new, session not ready", Facts{Session: SessionNotReady}, StepWaitSession},
+		{"new, session ready: id first", Facts{}, StepWriteAhead},
+		{"id recorded: upload", Facts{Submitting: true}, StepUpload},
+		{"id recorded, session gone: nothing sent", Facts{Submitting: true, Session: SessionNotReady}, StepWaitSession},
+		{"jar recorded, job unknown to Flink: run", Facts{Submitting: true, JarRecorded: true, SubmittingJob: JobNotFound}, StepRun},
+		{"jar recorded, REST silent: never run blind", Facts{Submitting: true, JarRecorded: true, SubmittingJob: JobUnknown}, StepWaitREST},
+		{"jar recorded, job exists: record, never run again", Facts{Submitting: true, JarRecorded: true, SubmittingJob: JobFound}, StepRecord},
+		{"job exists though session not ready: record", Facts{Submitting: true, JarRecorded: true, SubmittingJob: JobFound, Session: SessionNotReady}, StepRecord},
+		{"submitted, jar left: delete it", Facts{Deployed: true, JarRecorded: true}, StepDeleteJar},
+		{"submitted, jar left, spec changed: jar first", Facts{Deployed: true, JarRecorded: true, SpecChange: "x"}, StepDeleteJar},
+		{"submitted: observe", Facts{Deployed: true}, StepObserve},
+		{"submitted, session gone: observe says so", Facts{Deployed: true, Session: SessionMissing}, StepObserve},
+		{"submitted, spec changed: hold", Facts{Deployed: true, SpecChange: "x"}, StepHoldChange},
+		{"deleting wins", Facts{Deleting: true, Submitting: true}, StepFinalize},
+		{"stateless change: record first", Facts{Deployed: true, SpecChange: "x", StatelessUpgrade: true}, StepStartUpgrade},
+		{"stateless change, session not ready: wait", Facts{Deployed: true, SpecChange: "x", StatelessUpgrade: true, Session: SessionNotReady}, StepWaitSession},
+		{"taking down, job running: cancel", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound}, StepCancel},
+		{"taking down, job ended: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound, DeployedJobEnded: true}, StepDeployUpgrade},
+		{"taking down, job unknown to Flink: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobNotFound}, StepDeployUpgrade},
+		{"taking down, REST silent: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown}, StepWaitREST},
+		{"taking down, session gone: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want.String(), Decide(tc.f).String())
+		})
+	}
+}
+
+func TestSpecChangeNamesWhatWouldHappen(t *testing.T) {
+	base := func() *v1beta1.FlinkSessionJobSpec {
+		return &v1beta1.FlinkSessionJobSpec{DeploymentName: "s", Job: &v1beta1.JobSpec{JarURI: "https://x/j.jar", Parallelism: 1, UpgradeMode: v1beta1.UpgradeModeSavepoint}}
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*v1beta1.FlinkSessionJobSpec)
+		want   string // substring; "" means no change
+	}{
+		{"nothing", func(*v1beta1.FlinkSessionJobSpec) {}, ""},
+		{"defaults spelt out", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.State = v1beta1.JobStateRunning }, ""},
+		{"parallelism", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.Parallelism = 2 }, "stopped the job with a savepoint and submitted the new spec from it"},
+		{"stateless", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeStateless }, "submitted the new spec without state"},
+		{"restartNonce", func(s *v1beta1.FlinkSessionJobSpec) { s.RestartNonce = ptr.To[int64](1) }, "spec.restartNonce changed"},
+		{"suspend", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.State = v1beta1.JobStateSuspended }, "would have stopped the job with a savepoint"},
+		{"savepoint nonce", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.SavepointTriggerNonce = ptr.To[int64](3) }, "savepointTriggerNonce"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := base()
+			tc.change(cur)
+			got, _ := specChange(base(), cur)
+			if tc.want == "" {
+				assert.Empty(t, got)
+			} else {
+				assert.Contains(t, got, tc.want)
+			}
+		})
+	}
+	// A restartNonce removed is no restart.
+	rec := base()
+	rec.RestartNonce = ptr.To[int64](1)
+	got, _ := specChange(rec, base())
+	assert.Empty(t, got)
+	stateless := base()
+	stateless.Job.UpgradeMode = v1beta1.UpgradeModeStateless
+	statelessParallelism := stateless.DeepCopy()
+	statelessParallelism.Job.Parallelism = 3
+	_, ok := specChange(stateless, statelessParallelism)
+	assert.True(t, ok, "a stateless job change is carried out")
+	statelessParallelism.Job.State = v1beta1.JobStateSuspended
+	_, ok = specChange(stateless, statelessParallelism)
+	assert.False(t, ok, "a suspend is held")
+}

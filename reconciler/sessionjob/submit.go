@@ -1,0 +1,369 @@
+package sessionjob
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/internal/objref"
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Event reasons. They are stable: users and alerting match on them.
+const (
+	ReasonError     = "Error"
+	ReasonSubmitted = "Submitted"
+	ReasonJobStatus = "JobStatusChanged"
+	// ReasonSpecChangeHeld: a spec change after submission that this
+	// release does not carry out yet; the event says what it would do.
+	ReasonSpecChangeHeld = "SpecChangeHeld"
+	ReasonCleanup        = "Cleanup"
+	ReasonCleanupFailed  = "CleanupFailed"
+)
+
+// pass carries one reconcile pass of one FlinkSessionJob.
+type pass struct {
+	r  *Reconciler
+	sj *v1beta1.FlinkSessionJob
+	// persisted is sj as last written to (or read from) the API server;
+	// status patches are computed against it.
+	persisted *v1beta1.FlinkSessionJob
+	session   *session
+	rest      *flinkrest.Client
+}
+
+func (p *pass) ref() objref.Ref { return objref.Of(Kind, p.sj) }
+
+// run gathers the facts, decides one step and carries it out.
+func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
+	st := &p.sj.Status
+	var err error
+	if p.session, err = p.r.findSession(ctx, p.sj); err != nil {
+		return ctrl.Result{}, err
+	}
+	if p.session.state == SessionReady {
+		p.rest = p.r.restClient(p.session.fd, p.r.restTimeout())
+	}
+	f := Facts{
+		Session:     p.session.state,
+		Submitting:  st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseDeploying,
+		JarRecorded: st.Jar != nil,
+		Deployed:    st.DeployedWith != nil && st.DeployedWith.JobID != "",
+	}
+	if f.Submitting && f.JarRecorded {
+		// A run may have been sent: ask before anything else.
+		f.SubmittingJob = p.presence(ctx, st.Upgrade.JobID)
+	}
+	f.TakingDown = st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseTakingDown
+	if f.TakingDown && f.Deployed {
+		f.DeployedJob, f.DeployedJobEnded = p.deployedJob(ctx)
+	} else if f.TakingDown {
+		f.DeployedJob = JobNotFound // nothing was deployed to take down
+	}
+	if f.Deployed && !f.Submitting && !f.TakingDown {
+		recorded, err := recordedSpec(st)
+		if err != nil {
+			return ctrl.Result{}, p.ref().Errorf("read status.reconciliationStatus.lastReconciledSpec: %w", err)
+		}
+		f.SpecChange, f.StatelessUpgrade = specChange(recorded, &p.sj.Spec)
+	}
+	step := Decide(f)
+	if step != StepWaitSession && isWaitingMessage(st.Error) {
+		st.Error = ""
+	}
+	switch step {
+	case StepWaitSession:
+		st.Error = p.session.why
+		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+	case StepWriteAhead:
+		if p.sj.Spec.Job == nil {
+			// The CRD requires spec.job; a CRD without that rule does not.
+			st.Error = "spec.job is required: a FlinkSessionJob submits a job"
+			return ctrl.Result{}, nil
+		}
+		return p.writeAhead()
+	case StepUpload:
+		return p.upload(ctx)
+	case StepRun:
+		return p.runJar(ctx)
+	case StepRecord:
+		p.record()
+		return ctrl.Result{Requeue: true}, nil
+	case StepStartUpgrade:
+		return p.startUpgrade(f.SpecChange)
+	case StepCancel:
+		return p.cancel(ctx)
+	case StepDeployUpgrade:
+		p.deployUpgrade()
+		return ctrl.Result{Requeue: true}, nil
+	case StepWaitREST:
+		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+	case StepDeleteJar:
+		return p.deleteJar(ctx)
+	case StepHoldChange:
+		prev := st.Error
+		res := p.observe(ctx)
+		p.hold(f.SpecChange, prev)
+		return res, nil
+	default:
+		// The spec is the one submitted (an edit undone, say): this
+		// generation runs, and tools waiting for it must see so.
+		st.ObservedGeneration = p.sj.Generation
+		return p.observe(ctx), nil
+	}
+}
+
+// presence asks the JobManager whether it knows jobID.
+func (p *pass) presence(ctx context.Context, jobID string) JobPresence {
+	if p.rest == nil {
+		return JobUnknown
+	}
+	_, err := p.rest.GetJob(ctx, jobID)
+	switch {
+	case err == nil:
+		return JobFound
+	case flinkrest.IsNotFound(err):
+		return JobNotFound
+	default:
+		p.sj.Status.Error = p.ref().Errorf("ask the session's JobManager for job %s before running it: %w", jobID, err).Error()
+		return JobUnknown
+	}
+}
+
+// writeAhead chooses the job id and records it, with the spec to submit
+// and its restore path, before anything is sent. The status write at the
+// end of the pass is the record; the next pass uploads.
+func (p *pass) writeAhead() (ctrl.Result, error) {
+	st := &p.sj.Status
+	jobID, err := flinkrest.NewTriggerID()
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
+	}
+	spec, err := json.Marshal(&p.sj.Spec)
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
+	}
+	mode := p.sj.Spec.Job.UpgradeMode
+	if mode == "" {
+		mode = v1beta1.DefaultUpgradeMode
+	}
+	st.Upgrade = &v1beta1.UpgradeProgress{
+		Phase: v1beta1.PhaseDeploying, Mode: mode, TargetGeneration: p.sj.Generation,
+		JobID: jobID, RestorePath: p.sj.Spec.Job.InitialSavepointPath,
+	}
+	st.ReconciliationStatus.LastReconciledSpec = string(spec)
+	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+	st.ReconciliationStatus.ReconciliationTimestamp = p.r.now().UnixMilli()
+	st.Error = ""
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// NoFetcherMessage is status.error while the operator has no jar fetcher.
+const NoFetcherMessage = "submission held: this operator has no jar fetcher configured (experimental: the operator binary does not fetch jars yet, docs/design/sessionjob.md); the job id is recorded and nothing was sent"
+
+// jarName is the name the jar is uploaded under, so that a jar left
+// behind by a crash can be told apart in GET /jars.
+func jarName(sj *v1beta1.FlinkSessionJob, generation int64) string {
+	return fmt.Sprintf("%s_%s_%d.jar", sj.Namespace, sj.Name, generation)
+}
+
+// upload fetches the recorded spec's jar and uploads it, then records the
+// jar id at once. A crash between the two leaves a jar on the JobManager
+// that no status names; the next pass uploads again (sweeping such jars
+// needs GET /jars, not in the client yet).
+func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
+	st := &p.sj.Status
+	spec, err := recordedSpec(st)
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("read the spec recorded for submission: %w", err)
+	}
+	if p.r.FetchJar == nil {
+		// Not an error to retry: nothing changes until the operator can
+		// fetch jars. The id stays recorded; nothing was sent.
+		st.Error = NoFetcherMessage
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	}
+	if err := p.fence(ctx); err != nil {
+		return ctrl.Result{}, err
+	}
+	dir, err := os.MkdirTemp("", "sessionjob-")
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("make a folder for the jar: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	name := jarName(p.sj, st.Upgrade.TargetGeneration)
+	path, err := p.r.FetchJar(ctx, spec.Job.JarURI, dir, name)
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("fetch spec.job.jarURI: %w", err)
+	}
+	f, err := os.Open(filepath.Clean(path))
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("open the fetched jar: %w", err)
+	}
+	defer f.Close()
+	jarID, err := p.rest.UploadJar(ctx, name, f)
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("upload the jar to session %s: %w", p.session.fd.Name, err)
+	}
+	if err := p.r.hook(HookUploaded); err != nil {
+		return ctrl.Result{}, err
+	}
+	st.Jar = &v1beta1.UploadedJar{ID: jarID, URI: spec.Job.JarURI, Generation: st.Upgrade.TargetGeneration}
+	st.Error = ""
+	if err := p.persist(ctx); err != nil {
+		// Nothing names the jar: delete it rather than leave it behind.
+		if delErr := p.rest.DeleteJar(ctx, jarID); delErr != nil && !flinkrest.IsJarNotFound(delErr) {
+			err = fmt.Errorf("%w; and delete the unrecorded jar %s: %w", err, jarID, delErr)
+		}
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// runJar runs the recorded jar under the recorded job id. The pass only
+// gets here once the JobManager said it does not know the id. A lost
+// answer (timeout, dropped connection) is an error; the next pass asks
+// GetJob and records the job if the run went through.
+func (p *pass) runJar(ctx context.Context) (ctrl.Result, error) {
+	st := &p.sj.Status
+	spec, err := recordedSpec(st)
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("read the spec recorded for submission: %w", err)
+	}
+	req := flinkrest.RunJarRequest{
+		JobID: st.Upgrade.JobID, EntryClass: spec.Job.EntryClass, Args: spec.Job.Args,
+		Parallelism: spec.Job.Parallelism, SavepointPath: st.Upgrade.RestorePath,
+		AllowNonRestoredState: spec.Job.AllowNonRestoredState != nil && *spec.Job.AllowNonRestoredState,
+	}
+	if req.FlinkConfiguration, err = flatConfig(spec.FlinkConfiguration); err != nil {
+		return ctrl.Result{}, p.ref().Errorf("read spec.flinkConfiguration: %w", err)
+	}
+	if err := p.fence(ctx); err != nil {
+		return ctrl.Result{}, err
+	}
+	_, err = p.rest.RunJar(ctx, st.Jar.ID, req)
+	switch {
+	case err == nil, flinkrest.IsDuplicateJob(err):
+		// A duplicate is the same job, submitted by an earlier run whose
+		// answer was lost.
+	case flinkrest.IsJarNotFound(err):
+		// The JobManager lost the jar (a restart without its upload
+		// folder): no run could have used it, so upload again.
+		st.Jar = nil
+		st.Error = p.ref().Errorf("run jar %s: the session's JobManager no longer has it; uploading again: %w", req.JobID, err).Error()
+		return ctrl.Result{Requeue: true}, nil
+	default:
+		return ctrl.Result{}, p.ref().Errorf("run job %s from jar %s on session %s (the next pass asks the JobManager whether it started): %w",
+			req.JobID, st.Jar.ID, p.session.fd.Name, err)
+	}
+	if err := p.r.hook(HookRun); err != nil {
+		return ctrl.Result{}, err
+	}
+	p.record()
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// record moves the write-ahead job id to the deployed record.
+func (p *pass) record() {
+	st := &p.sj.Status
+	up := st.Upgrade
+	st.DeployedWith = &v1beta1.DeployedWith{JobID: up.JobID, RestorePath: up.RestorePath}
+	st.JobStatus.JobID = up.JobID
+	st.ObservedGeneration = up.TargetGeneration
+	st.Upgrade = nil
+	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+	st.Error = ""
+	p.r.event(p.sj, "Normal", ReasonSubmitted, fmt.Sprintf("Submitted job %s to session %s", up.JobID, p.sj.Spec.DeploymentName))
+}
+
+// deleteJar deletes the jar of the submitted job; one the JobManager does
+// not have counts as deleted.
+func (p *pass) deleteJar(ctx context.Context) (ctrl.Result, error) {
+	if p.rest == nil {
+		// The session is gone or not ready; the jar went with it or is
+		// deleted once it answers.
+		p.sj.Status.Error = p.session.why
+		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+	}
+	if err := p.fence(ctx); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := p.rest.DeleteJar(ctx, p.sj.Status.Jar.ID); err != nil && !flinkrest.IsJarNotFound(err) {
+		return ctrl.Result{}, p.ref().Errorf("delete jar %s from session %s: %w", p.sj.Status.Jar.ID, p.session.fd.Name, err)
+	}
+	p.sj.Status.Jar = nil
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// fence proves, before a request to the JobManager, that the status the
+// step was decided on is the latest: a status patch that carries only the
+// resourceVersion read, which the API server refuses (409) when anyone
+// wrote the FlinkSessionJob since, and which changes nothing otherwise.
+func (p *pass) fence(ctx context.Context) error {
+	sj := p.persisted.DeepCopy()
+	if err := p.r.Client.Status().Patch(ctx, sj, client.MergeFromWithOptions(p.persisted, client.MergeFromWithOptimisticLock{})); err != nil {
+		if apierrors.IsConflict(err) {
+			p.r.outdated(p.persisted)
+		}
+		return p.ref().Errorf("confirm the status is the latest before acting on it: %w", staleIfConflict(err))
+	}
+	p.persisted.ResourceVersion = sj.ResourceVersion
+	p.sj.ResourceVersion = sj.ResourceVersion
+	p.r.remember(sj)
+	return nil
+}
+
+// persist writes status now, within the step, and makes it the base of
+// later patches.
+func (p *pass) persist(ctx context.Context) error {
+	if err := p.r.writeStatus(ctx, p.persisted, p.sj); err != nil {
+		return err
+	}
+	p.persisted = p.sj.DeepCopy()
+	return nil
+}
+
+// recordedSpec is the spec recorded at the write-ahead: what is uploaded
+// and run, whatever the spec says by then.
+func recordedSpec(st *v1beta1.FlinkSessionJobStatus) (*v1beta1.FlinkSessionJobSpec, error) {
+	spec := &v1beta1.FlinkSessionJobSpec{}
+	if err := json.Unmarshal([]byte(st.ReconciliationStatus.LastReconciledSpec), spec); err != nil {
+		return nil, err
+	}
+	if spec.Job == nil {
+		return nil, fmt.Errorf("no job in the recorded spec")
+	}
+	return spec, nil
+}
+
+// flatConfig is spec.flinkConfiguration as the run request takes it.
+func flatConfig(c *v1beta1.ConfigObject) (map[string]string, error) {
+	entries, err := c.Flatten()
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	out := make(map[string]string, len(entries))
+	for _, e := range entries {
+		// The operator's own keys are for the operator, and would make a
+		// Flink before 1.17 refuse the run for carrying a configuration.
+		if strings.HasPrefix(e.Key, "kubernetes.operator.") {
+			continue
+		}
+		out[e.Key] = fmt.Sprint(e.Value)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+func (r *Reconciler) restTimeout() time.Duration { return orDefault(r.RESTTimeout, DefaultRESTTimeout) }

@@ -1,0 +1,91 @@
+package sessionjob
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// ReasonUpgrade: a stateless upgrade started.
+const ReasonUpgrade = "StatelessUpgrade"
+
+// The stateless upgrade, the one spec change this release carries out:
+// record the new job id and the spec to submit (phase TakingDown), cancel
+// the deployed job, wait until Flink reports it globally terminal (or no
+// longer knows it), then submit as a first deployment does (phase
+// Deploying). The old job is never running when the new one is submitted,
+// and a restart at any point resumes from what status records: a second
+// cancel is not sent while the job is CANCELLING, and the new id is the
+// recorded one.
+
+// startUpgrade records the upgrade before anything is sent.
+func (p *pass) startUpgrade(change string) (ctrl.Result, error) {
+	st := &p.sj.Status
+	jobID, err := flinkrest.NewTriggerID()
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
+	}
+	spec, err := json.Marshal(&p.sj.Spec)
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
+	}
+	st.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeStateless,
+		TargetGeneration: p.sj.Generation, JobID: jobID}
+	st.ReconciliationStatus.LastReconciledSpec = string(spec)
+	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+	st.ReconciliationStatus.ReconciliationTimestamp = p.r.now().UnixMilli()
+	st.Error = ""
+	p.r.event(p.sj, "Normal", ReasonUpgrade, fmt.Sprintf("%s; cancelling job %s, then submitting generation %d as job %s without state",
+		change, st.DeployedWith.JobID, p.sj.Generation, jobID))
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// deployedJob asks the JobManager for the deployed job while it is taken
+// down.
+func (p *pass) deployedJob(ctx context.Context) (JobPresence, bool) {
+	if p.rest == nil {
+		return JobUnknown, false
+	}
+	job, err := p.rest.GetJob(ctx, p.sj.Status.DeployedWith.JobID)
+	switch {
+	case flinkrest.IsNotFound(err):
+		return JobNotFound, false
+	case err != nil:
+		p.sj.Status.Error = p.ref().Errorf("read job %s before cancelling it for the upgrade: %w", p.sj.Status.DeployedWith.JobID, err).Error()
+		return JobUnknown, false
+	}
+	p.setState(string(job.State))
+	return JobFound, job.State.IsGloballyTerminal()
+}
+
+// cancel cancels the deployed job, unless Flink already cancels it.
+func (p *pass) cancel(ctx context.Context) (ctrl.Result, error) {
+	st := &p.sj.Status
+	if st.JobStatus.State != string(flinkrest.JobCancelling) {
+		if err := p.fence(ctx); err != nil {
+			return ctrl.Result{}, err
+		}
+		id := st.DeployedWith.JobID
+		// 409: the job became terminal meanwhile (Flink 1.15+); the next
+		// pass sees it ended.
+		if err := p.rest.CancelJob(ctx, id); err != nil && !flinkrest.IsConflict(err) {
+			return ctrl.Result{}, p.ref().Errorf("cancel job %s on session %s for the upgrade: %w", id, p.sj.Spec.DeploymentName, err)
+		}
+		p.setState(string(flinkrest.JobCancelling))
+	}
+	return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+}
+
+// deployUpgrade moves to the submission once the old job ended: from here
+// on, the upgrade is a first submission of the recorded id and spec.
+func (p *pass) deployUpgrade() {
+	st := &p.sj.Status
+	st.Upgrade.Phase = v1beta1.PhaseDeploying
+	st.DeployedWith = nil
+	st.JobStatus.JobID = ""
+}
