@@ -16,6 +16,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/test/e2e/devjm"
 )
 
 // env is what the suite runs against; TestMain fills it.
@@ -110,6 +112,18 @@ func run(m *testing.M) int {
 	}
 
 	code := m.Run()
+	if env.devjmURL != "" {
+		// Flink 1.20+ would have ignored these fields, so the tests above
+		// cannot have seen them fail.
+		var ignored []string
+		if err := getJSON(env.devjmURL+devjm.DebugPrefix+"ignored-fields", &ignored); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: read the fields the fake JobManagers ignored: %v\n", err)
+			code = 1
+		} else if len(ignored) > 0 {
+			fmt.Fprintf(os.Stderr, "e2e: the operator sent request fields that Flink ignores:\n  %s\n", strings.Join(ignored, "\n  "))
+			code = 1
+		}
+	}
 
 	// Delete what the run created while the operator still runs: its
 	// finalizer has to clean up. Then stop the operator.

@@ -10,8 +10,9 @@ import (
 const DebugPrefix = "/_devjm/"
 
 // Handler serves every JobManager's REST API under /<namespace>/<name>,
-// plus DebugPrefix+"healthz" (readiness) and DebugPrefix+"jobmanagers"
-// (the running JobManagers as JSON, to see what each job restored from).
+// plus DebugPrefix+"healthz" (readiness), DebugPrefix+"jobmanagers" (the
+// running JobManagers as JSON, to see what each job restored from) and
+// DebugPrefix+"ignored-fields" (IgnoredFields as JSON).
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+DebugPrefix+"healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -22,6 +23,10 @@ func (s *Service) Handler() http.Handler {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(s.JobManagers())
+	})
+	mux.HandleFunc("GET "+DebugPrefix+"ignored-fields", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.IgnoredFields())
 	})
 	mux.Handle("/", s.server)
 	return mux

@@ -3,6 +3,7 @@ package devjm
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -35,6 +36,9 @@ type Service struct {
 
 	mu      sync.Mutex
 	running map[types.NamespacedName]*jobManager
+	// ignored keeps the body fields that stopped JobManagers ignored
+	// (IgnoredFields).
+	ignored []string
 }
 
 // NewService returns a Service that reads and writes the cluster through c.
@@ -130,8 +134,32 @@ func (s *Service) remove(key types.NamespacedName, jm *jobManager) {
 	if s.running[key] == jm {
 		delete(s.running, key)
 	}
+	s.ignored = append(s.ignored, ignoredBy(key, jm)...)
 	s.mu.Unlock()
 	s.log.Info("JobManager stopped", "cluster", key, "pod", jm.info.Pod)
+}
+
+// IgnoredFields lists the request-body fields that any JobManager, running
+// or stopped, ignored, each prefixed with its cluster. Flink 1.20+ ignores
+// a field it does not know, so an operator that misspelt one would pass
+// the e2e run unnoticed; the run asserts this is empty.
+func (s *Service) IgnoredFields() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.ignored)
+	for key, jm := range s.running {
+		out = append(out, ignoredBy(key, jm)...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func ignoredBy(key types.NamespacedName, jm *jobManager) []string {
+	var out []string
+	for _, f := range jm.cluster.IgnoredFields() {
+		out = append(out, key.String()+": "+f)
+	}
+	return out
 }
 
 // Shutdown stops every JobManager.

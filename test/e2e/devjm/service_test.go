@@ -389,3 +389,23 @@ func TestTerminatedJobCleansUpHA(t *testing.T) {
 		return !graph
 	}, 10*time.Second, 50*time.Millisecond, "a finished job's HA ConfigMap and job graph are deleted")
 }
+
+// A field Flink 1.20+ would ignore is reported, also after its JobManager
+// stopped, so that the e2e run can fail on it.
+func TestIgnoredFieldsOutliveTheirJobManager(t *testing.T) {
+	f := newFixture(t, "v1_20", map[string]string{"flink-conf.yaml": "parallelism.default: 1\n"})
+	f.startPod("jm-1", "bash", "-c", applicationArgs)
+	id, _ := f.onlyJob()
+	var ignored []string
+	require.Equal(t, http.StatusOK, f.get(DebugPrefix+"ignored-fields", &ignored))
+	assert.Empty(t, ignored)
+
+	f.post("/jobs/"+id+"/savepoints", `{"target-directory":"/sp","targetDirectory":"/sp"}`)
+	want := []string{f.ns + "/" + f.name + `: POST /jobs/` + id + `/savepoints: "targetDirectory"`}
+	require.Equal(t, http.StatusOK, f.get(DebugPrefix+"ignored-fields", &ignored))
+	assert.Equal(t, want, ignored)
+
+	f.deletePod("jm-1")
+	require.Equal(t, http.StatusOK, f.get(DebugPrefix+"ignored-fields", &ignored))
+	assert.Equal(t, want, ignored, "kept after the JobManager stopped")
+}
