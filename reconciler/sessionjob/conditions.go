@@ -21,6 +21,9 @@ const (
 	// longer knows it; this release does not restore either.
 	ReasonJobFailed = "JobFailed"
 	ReasonJobLost   = "JobLost"
+	// ReasonJarSchemeNotFetched: spec.job.jarURI is s3:// or gs://, which
+	// the operator does not fetch for session jobs.
+	ReasonJarSchemeNotFetched = "JarSchemeNotFetched"
 )
 
 // applyConditions sets Ready, Reconciling and Stalled (with the meaning
@@ -68,6 +71,9 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 		return no(health.Ready, health.ReasonDeleting), cond(health.Reconciling, true, health.ReasonDeleting, st.Error), no(health.Stalled, health.ReasonDeleting)
 	case strings.Contains(st.Error, "is an application cluster"):
 		return no(health.Ready, ReasonSessionNotUsable), no(health.Reconciling, ReasonSessionNotUsable), cond(health.Stalled, true, ReasonSessionNotUsable, st.Error)
+	case isJarSchemeHeld(st.Error):
+		// Held until the user names an https jar: nothing to wait for.
+		return no(health.Ready, ReasonJarSchemeNotFetched), no(health.Reconciling, ReasonJarSchemeNotFetched), cond(health.Stalled, true, ReasonJarSchemeNotFetched, st.Error)
 	case st.Upgrade != nil || st.DeployedWith == nil:
 		reason := health.ReasonNotDeployed
 		if st.Upgrade != nil {

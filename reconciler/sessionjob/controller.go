@@ -73,10 +73,9 @@ type Reconciler struct {
 	// HTTPClient is used for plain-HTTP REST calls; nil means a default.
 	HTTPClient *http.Client
 	// FetchJar downloads spec.job.jarURI for the upload; package jarfetch
-	// makes one with the fetcher's rules. nil holds every submission with
-	// a status that says so: the operator binary does not link the
-	// fetcher (cmd/flink-operator TestOperatorDoesNotLinkTheFetcher), and
-	// how it is to fetch jars is not decided yet (docs/design/sessionjob.md).
+	// makes one with httpfetch's rules (https only, no cloud SDK), which
+	// the operator binary wires. nil holds every submission with a status
+	// that says so.
 	FetchJar JarFetcher
 	// Intervals and timeouts; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, RESTTimeout time.Duration

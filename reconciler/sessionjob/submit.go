@@ -3,6 +3,7 @@ package sessionjob
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -168,7 +170,44 @@ func (p *pass) writeAhead() (ctrl.Result, error) {
 }
 
 // NoFetcherMessage is status.error while the operator has no jar fetcher.
-const NoFetcherMessage = "submission held: this operator has no jar fetcher configured (experimental: the operator binary does not fetch jars yet, docs/design/sessionjob.md); the job id is recorded and nothing was sent"
+const NoFetcherMessage = "submission held: this operator has no jar fetcher configured; the job id is recorded and nothing was sent"
+
+// ErrJarSchemeNotFetched is wrapped by a JarFetcher that does not fetch
+// the jarURI's scheme: the operator fetches https (and, when allowed,
+// http) only; s3:// and gs:// need cloud SDKs that it does not link.
+var ErrJarSchemeNotFetched = errors.New("the operator fetches https jars only for session jobs")
+
+// jarSchemeHeldPrefix starts status.error while the jarURI's scheme holds
+// the submission; conditions.go reads it as Stalled (the user must act).
+const jarSchemeHeldPrefix = "submission held: spec.job.jarURI "
+
+// jarSchemeHeldMessage says which field, why, and what to do instead.
+func jarSchemeHeldMessage(uri string) string {
+	scheme, _, _ := strings.Cut(uri, "://")
+	return jarSchemeHeldPrefix + artifact.Redact(uri) + ": for session jobs the operator fetches https jars only (" + scheme +
+		":// is fetched for FlinkDeployments, in the job's own pod, with its credentials); use a presigned https URL of the object " +
+		"(aws s3 presign, gcloud storage sign-url) as spec.job.jarURI. The job id is recorded and nothing was sent"
+}
+
+func isJarSchemeHeld(s string) bool { return strings.HasPrefix(s, jarSchemeHeldPrefix) }
+
+// adoptSpec records the current spec as the one to submit, keeping the
+// recorded job id; only for a submission that sent nothing. A first
+// submission also takes the new initialSavepointPath.
+func (p *pass) adoptSpec() (*v1beta1.FlinkSessionJobSpec, error) {
+	st := &p.sj.Status
+	raw, err := json.Marshal(&p.sj.Spec)
+	if err != nil {
+		return nil, p.ref().Errorf("record the spec to submit: %w", err)
+	}
+	st.ReconciliationStatus.LastReconciledSpec = string(raw)
+	st.Upgrade.TargetGeneration = p.sj.Generation
+	if st.DeployedWith == nil {
+		st.Upgrade.RestorePath = p.sj.Spec.Job.InitialSavepointPath
+	}
+	st.Error = ""
+	return recordedSpec(st)
+}
 
 // jarName is the name the jar is uploaded under, so that a jar left
 // behind by a crash can be told apart in GET /jars.
@@ -186,6 +225,14 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read the spec recorded for submission: %w", err)
 	}
+	if isJarSchemeHeld(st.Error) && p.sj.Generation != st.Upgrade.TargetGeneration && p.sj.Spec.Job != nil && p.sj.Spec.Job.State != v1beta1.JobStateSuspended {
+		// Held on the jar's scheme, nothing fetched or sent since: the
+		// user's new generation (an https jarURI, say) is what to submit,
+		// under the same recorded id.
+		if spec, err = p.adoptSpec(); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if p.r.FetchJar == nil {
 		// Not an error to retry: nothing changes until the operator can
 		// fetch jars. The id stays recorded; nothing was sent.
@@ -202,6 +249,12 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	defer os.RemoveAll(dir)
 	name := jarName(p.sj, st.Upgrade.TargetGeneration)
 	path, err := p.r.FetchJar(ctx, spec.Job.JarURI, dir, name)
+	if errors.Is(err, ErrJarSchemeNotFetched) {
+		// Not an error to retry: nothing changes until the user names an
+		// https jar, which is a new generation.
+		st.Error = jarSchemeHeldMessage(spec.Job.JarURI)
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	}
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("fetch spec.job.jarURI: %w", err)
 	}
