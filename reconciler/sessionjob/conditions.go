@@ -74,6 +74,9 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 	case isJarSchemeHeld(st.Error):
 		// Held until the user names an https jar: nothing to wait for.
 		return no(health.Ready, ReasonJarSchemeNotFetched), no(health.Reconciling, ReasonJarSchemeNotFetched), cond(health.Stalled, true, ReasonJarSchemeNotFetched, st.Error)
+	case st.Upgrade == nil && st.DeployedWith == nil && st.JobStatus.State == "SUSPENDED":
+		// Suspended as asked: the desired state is reached.
+		return cond(health.Ready, true, ReasonSuspended, "suspended; resume from "+orNothing(st.JobStatus.UpgradeSavepointPath)), no(health.Reconciling, ReasonSuspended), no(health.Stalled, ReasonSuspended)
 	case st.Upgrade != nil || st.DeployedWith == nil:
 		reason := health.ReasonNotDeployed
 		if st.Upgrade != nil {
@@ -111,6 +114,8 @@ func lifecycle(sj *v1beta1.FlinkSessionJob) v1beta1.ResourceLifecycleState {
 		return v1beta1.LifecycleDeleting
 	case st.Upgrade != nil:
 		return v1beta1.LifecycleUpgrading
+	case st.DeployedWith == nil && st.JobStatus.State == "SUSPENDED":
+		return v1beta1.LifecycleSuspended
 	case st.DeployedWith == nil:
 		return v1beta1.LifecycleCreated
 	case st.JobStatus.State == "FAILED":

@@ -52,6 +52,11 @@ const (
 const (
 	HookUploaded = "uploaded" // the jar is on the JobManager, status.jar not written
 	HookRun      = "run"      // the run answered, status.deployedWith not written
+	// HookStopSent: the stop-with-savepoint was sent; its answer is lost.
+	HookStopSent = "stop-sent"
+	// HookSavepointDone: the savepoint completed; its location is not
+	// written yet.
+	HookSavepointDone = "savepoint-done"
 )
 
 // errStopped is returned when Hook stops a pass, as a crash would.

@@ -41,6 +41,8 @@ type pass struct {
 	persisted *v1beta1.FlinkSessionJob
 	session   *session
 	rest      *flinkrest.Client
+	// savepoint is what this pass's poll of a stop-with-savepoint showed.
+	savepoint savepointResult
 }
 
 func (p *pass) ref() objref.Ref { return objref.Of(Kind, p.sj) }
@@ -71,12 +73,33 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	} else if f.TakingDown {
 		f.DeployedJob = JobNotFound // nothing was deployed to take down
 	}
-	if f.Deployed && !f.Submitting && !f.TakingDown {
+	savepointing := st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseSavepointing
+	f.Savepointing = savepointing && st.Upgrade.TriggerID != ""
+	f.SavepointHeld = savepointing && st.Upgrade.TriggerID == ""
+	f.NewGeneration = st.Upgrade != nil && p.sj.Generation != st.Upgrade.TargetGeneration
+	if f.Savepointing && f.Deployed && p.rest != nil {
+		f.Savepoint = p.pollUpgradeSavepoint(ctx)
+		if f.Savepoint == SavepointNotTriggered {
+			f.DeployedJob, f.JobRunning = p.deployedJobRunning(ctx)
+		}
+	}
+	if f.Deployed && (st.Upgrade == nil || f.SavepointHeld && f.NewGeneration) {
 		recorded, err := recordedSpec(st)
 		if err != nil {
 			return ctrl.Result{}, p.ref().Errorf("read status.reconciliationStatus.lastReconciledSpec: %w", err)
 		}
-		f.SpecChange, f.StatelessUpgrade = specChange(recorded, &p.sj.Spec)
+		f.SpecChange, f.Plan = specChange(recorded, &p.sj.Spec)
+		if f.SpecChange != "" && (f.Plan == PlanSavepoint || f.Plan == PlanSuspendSavepoint) && p.rest != nil {
+			f.DeployedJob, f.JobRunning = p.deployedJobRunning(ctx)
+		}
+	}
+	if !f.Deployed && st.Upgrade == nil {
+		if recorded, err := recordedSpec(st); err == nil && recorded.Job.State == v1beta1.JobStateSuspended {
+			f.Suspended = true
+		}
+		current := p.sj.Spec.Job
+		f.Resume = current != nil && current.State != v1beta1.JobStateSuspended
+		f.SuspendOnly = current != nil && current.State == v1beta1.JobStateSuspended
 	}
 	step := Decide(f)
 	if step != StepWaitSession && isWaitingMessage(st.Error) {
@@ -101,10 +124,33 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		p.record()
 		return ctrl.Result{Requeue: true}, nil
 	case StepStartUpgrade:
-		return p.startUpgrade(f.SpecChange)
+		return p.startUpgrade(f.SpecChange, f.Plan == PlanSuspendCancel)
+	case StepStartSavepoint:
+		return p.startSavepoint(f.SpecChange, f.Plan == PlanSuspendSavepoint)
+	case StepTriggerStop:
+		return p.triggerStop(ctx)
+	case StepWaitSavepoint:
+		return p.waitSavepoint(), nil
+	case StepSavepointDone:
+		return p.savepointDone()
+	case StepSavepointFailed:
+		p.savepointFailed()
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	case StepSavepointLost:
+		p.savepointLost()
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	case StepSuspended:
+		p.suspended()
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	case StepResume:
+		return p.resume()
 	case StepCancel:
 		return p.cancel(ctx)
 	case StepDeployUpgrade:
+		if st.Upgrade.Suspend {
+			p.suspended()
+			return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+		}
 		p.deployUpgrade()
 		return ctrl.Result{Requeue: true}, nil
 	case StepWaitREST:
@@ -114,9 +160,14 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	case StepHoldChange:
 		prev := st.Error
 		res := p.observe(ctx)
-		p.hold(f.SpecChange, prev)
+		p.hold(p.holdReason(f), prev)
 		return res, nil
 	default:
+		if f.SavepointHeld {
+			// The failed change was undone: nothing is held any more.
+			st.Upgrade = nil
+			st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+		}
 		// The spec is the one submitted (an edit undone, say): this
 		// generation runs, and tools waiting for it must see so.
 		st.ObservedGeneration = p.sj.Generation

@@ -98,6 +98,8 @@ spec:
   image: flink:1.20
   flinkVersion: v1_20
   serviceAccount: flink
+  flinkConfiguration:
+    execution.checkpointing.savepoint-dir: s3://flink/savepoints
   jobManager:
     resources: {requests: {memory: "2048m", cpu: "1"}}
   taskManager:
