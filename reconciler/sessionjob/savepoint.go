@@ -229,11 +229,18 @@ func (p *pass) savepointFailed() {
 	up.LastFailure = p.savepoint.cause
 	up.TriggerID, up.TriggerTimestamp = "", v1beta1.Timestamp{}
 	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-	msg := fmt.Sprintf(heldPrefix+"the stop-with-savepoint of job %s for generation %d failed: %s; the job keeps running the previous spec. "+
-		"Fix the cause and edit the spec (for example change spec.restartNonce) to try again", st.DeployedWith.JobID, up.TargetGeneration, up.LastFailure)
+	msg := p.savepointHeldMessage()
 	p.r.event(p.sj, "Warning", ReasonSavepointError, msg)
 	st.Error = msg
 	st.ObservedGeneration = p.sj.Generation
+}
+
+// savepointHeldMessage is status.error while a failed stop holds the
+// change, on the pass that saw the failure and those after it.
+func (p *pass) savepointHeldMessage() string {
+	st := &p.sj.Status
+	return fmt.Sprintf(heldPrefix+"the stop-with-savepoint of job %s for generation %d failed: %s; the job keeps running the previous spec. "+
+		"Fix the cause and edit the spec (for example change spec.restartNonce) to try again", st.DeployedWith.JobID, st.Upgrade.TargetGeneration, st.Upgrade.LastFailure)
 }
 
 // ManualRestorePrefix starts status.error when the job stopped and the
@@ -302,8 +309,6 @@ func (p *pass) resume() (ctrl.Result, error) {
 func (p *pass) holdReason(f Facts) string {
 	st := &p.sj.Status
 	switch {
-	case f.SavepointHeld:
-		return fmt.Sprintf("the stop-with-savepoint for generation %d failed (%s); edit the spec to try again", st.Upgrade.TargetGeneration, st.Upgrade.LastFailure)
 	case f.Plan != PlanHold:
 		return fmt.Sprintf("%s: held, job %s is %s and a savepoint needs a RUNNING job", f.SpecChange, st.DeployedWith.JobID, orUnknown(st.JobStatus.State))
 	}

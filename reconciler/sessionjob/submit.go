@@ -160,6 +160,11 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	case StepHoldChange:
 		prev := st.Error
 		res := p.observe(ctx)
+		if f.SavepointHeld {
+			st.Error = p.savepointHeldMessage()
+			st.ObservedGeneration = p.sj.Generation
+			return res, nil
+		}
 		p.hold(p.holdReason(f), prev)
 		return res, nil
 	default:
