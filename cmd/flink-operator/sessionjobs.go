@@ -13,15 +13,16 @@ import (
 
 // sessionJobsHelp documents --session-jobs. The controller is off by
 // default because it is incomplete (docs/design/sessionjob.md): it
-// submits, observes and deletes session jobs and carries out stateless
-// upgrades, and holds every other spec change after submission. It fetches
+// submits, observes and deletes session jobs, carries out stateless and
+// savepoint upgrades and suspend/resume, and holds last-state upgrades and
+// the snapshot nonces. It fetches
 // https jars itself through package httpfetch (http:// with
 // --allow-http-artifacts); s3:// and gs:// jars are held, since the
 // operator links no cloud SDK (TestOperatorDoesNotLinkTheFetcher). The
 // chart installs neither the CRD nor RBAC for the kind, so that no cluster
 // accepts session jobs that nothing would run.
-const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, fetches https jars and submits with a write-ahead job id, observes, deletes, upgrades stateless jobs; " +
-	"s3:// and gs:// jars are held (use a presigned https URL); other spec changes after submission are held). " +
+const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, fetches https jars and submits with a write-ahead job id, observes, deletes, upgrades stateless and savepoint jobs, suspends and resumes; " +
+	"s3:// and gs:// jars are held (use a presigned https URL); last-state upgrades and savepoint/checkpoint nonces are held). " +
 	"Needs the FlinkSessionJob CRD (schemas/crd/flink.apache.org_flinksessionjobs.yaml) and RBAC for flinksessionjobs, which the chart does not install yet"
 
 // checkSessionJobFlags refuses what the FlinkSessionJob controller does
