@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -64,4 +65,14 @@ func setupSessionJobs(mgr ctrl.Manager, o *options) error {
 	}
 	ctrl.Log.Info("the FlinkSessionJob controller is on (experimental)")
 	return nil
+}
+
+// sessionJobsOf lists the session jobs of a session FlinkDeployment for the
+// FlinkDeployment controller, which blocks the session's deletion while
+// any is left. It reads the cache, through the index the FlinkSessionJob
+// controller registers.
+func sessionJobsOf(mgr ctrl.Manager) func(context.Context, *v1beta1.FlinkDeployment) ([]string, error) {
+	return func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
+		return sessionjob.ReferencingJobs(ctx, mgr.GetClient(), fd)
+	}
 }
