@@ -19,29 +19,26 @@ package fetcher
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/flinkops/flink-operator/fetcher/artifact"
+	"github.com/flinkops/flink-operator/fetcher/httpfetch"
 )
 
 // Defaults of Options.
 const (
-	// DefaultMaxBytes is far above the largest job jars (a few hundred MB)
-	// and still stops a wrong URI from filling the node's disk.
-	DefaultMaxBytes int64 = 1 << 30
-	// DefaultTimeout bounds the whole download, connection to rename.
-	DefaultTimeout = 10 * time.Minute
+	DefaultMaxBytes = httpfetch.DefaultMaxBytes
+	DefaultTimeout  = httpfetch.DefaultTimeout
 )
 
-// Causes a caller (and a test) can tell apart with errors.Is.
+// Causes a caller (and a test) can tell apart with errors.Is; they are
+// package httpfetch's, which carries the rules shared with the operator.
 var (
-	ErrNotFound         = errors.New("not found")
-	ErrTooLarge         = errors.New("too large")
-	ErrChecksumMismatch = errors.New("sha256 mismatch")
-	ErrTimeout          = errors.New("timed out")
+	ErrNotFound         = httpfetch.ErrNotFound
+	ErrTooLarge         = httpfetch.ErrTooLarge
+	ErrChecksumMismatch = httpfetch.ErrChecksumMismatch
+	ErrTimeout          = httpfetch.ErrTimeout
 )
 
 // Options says what to fetch and where to.
@@ -65,90 +62,33 @@ type Options struct {
 }
 
 // Result describes a fetched artifact.
-type Result struct {
-	// Path of the file written.
-	Path string
-	// Bytes written.
-	Bytes int64
-	// SHA256 of the content, lower-case hex.
-	SHA256 string
-}
+type Result = httpfetch.Result
 
 // Error is a failed fetch. It names the URI without its secrets.
-type Error struct {
-	// URI as artifact.Redact shows it.
-	URI string
-	Err error
-}
+type Error = httpfetch.Error
 
-func (e *Error) Error() string { return fmt.Sprintf("fetch %s: %v", e.URI, e.Err) }
-func (e *Error) Unwrap() error { return e.Err }
-
-// download is one scheme's way of reading an artifact.
-type download struct {
-	body io.ReadCloser
-	// size is the length the server announced, -1 when unknown.
-	size int64
-}
-
-// Fetch downloads o.URI into o.Dest. Every error is an *Error.
+// Fetch downloads o.URI into o.Dest. Every error is an *Error. https and
+// http go through package httpfetch, whose rules the operator shares;
+// s3 and gs are opened here.
 func Fetch(ctx context.Context, o Options) (*Result, error) {
-	fail := func(err error) (*Result, error) {
+	headers, err := headersFromEnv()
+	if err != nil {
 		return nil, &Error{URI: artifact.Redact(o.URI), Err: err}
 	}
-	ref, err := artifact.Parse(o.URI, o.AllowHTTP)
-	if err != nil {
-		return fail(err)
-	}
-	if o.MaxBytes == 0 {
-		o.MaxBytes = DefaultMaxBytes
-	}
-	if o.Timeout == 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.FileName == "" {
-		o.FileName = ref.FileName
-	}
-	if o.MaxBytes < 0 || o.Timeout < 0 {
-		return fail(errors.New("the size limit and the timeout must be positive"))
-	}
-	if err := checkFileName(o.FileName); err != nil {
-		return fail(err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
-
-	res, err := fetch(ctx, ref, o)
-	if err != nil {
-		// Whatever layer noticed, a passed deadline is the cause to report.
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("%w after %s (--timeout): %w", ErrTimeout, o.Timeout, err)
-		}
-		return fail(err)
-	}
-	return res, nil
-}
-
-func fetch(ctx context.Context, ref *artifact.Ref, o Options) (*Result, error) {
-	var d *download
-	var err error
-	switch ref.Scheme {
-	case artifact.SchemeHTTPS, artifact.SchemeHTTP:
-		d, err = openHTTP(ctx, ref, o)
-	case artifact.SchemeS3:
-		d, err = openS3(ctx, ref)
-	case artifact.SchemeGCS:
-		d, err = openGCS(ctx, ref, o)
-	default:
-		// artifact.Parse admits only the schemes above.
-		err = fmt.Errorf("scheme %q has no downloader", ref.Scheme)
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer d.body.Close()
-	if d.size > o.MaxBytes {
-		return nil, fmt.Errorf("%w: %d bytes announced, the limit is %d (--max-bytes)", ErrTooLarge, d.size, o.MaxBytes)
-	}
-	return writeAtomically(ctx, o.Dest, o.FileName, d.body, o.MaxBytes, ref.SHA256)
+	return httpfetch.Fetch(ctx, httpfetch.Options{
+		URI: o.URI, Dest: o.Dest, FileName: o.FileName, MaxBytes: o.MaxBytes, Timeout: o.Timeout,
+		AllowHTTP: o.AllowHTTP, RootCAs: o.RootCAs, Headers: headers,
+		CredentialsHint: "user info in the URI, or " + HeadersEnv,
+		// flink-fetch runs in the job's own pod: its loopback is the user's.
+		AllowLoopback: true,
+		Open: func(ctx context.Context, ref *artifact.Ref) (*httpfetch.Download, error) {
+			switch ref.Scheme {
+			case artifact.SchemeS3:
+				return openS3(ctx, ref)
+			case artifact.SchemeGCS:
+				return openGCS(ctx, ref, o)
+			}
+			return nil, fmt.Errorf("%w: %s://", httpfetch.ErrSchemeNotFetched, ref.Scheme)
+		},
+	})
 }

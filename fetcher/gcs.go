@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/flinkops/flink-operator/fetcher/artifact"
+	"github.com/flinkops/flink-operator/fetcher/httpfetch"
 )
 
 // Cloud Storage is read through its JSON API's media download (objects.get
@@ -33,9 +34,9 @@ const gcsReadScope = "https://www.googleapis.com/auth/devstorage.read_only"
 // credentialed path at a local server.
 var gcsEndpoint = "https://storage.googleapis.com"
 
-func openGCS(ctx context.Context, ref *artifact.Ref, o Options) (*download, error) {
+func openGCS(ctx context.Context, ref *artifact.Ref, o Options) (*httpfetch.Download, error) {
 	base := gcsEndpoint
-	client := httpClient(Options{RootCAs: o.RootCAs}, "", nil)
+	client := httpfetch.NewClient(httpfetch.ClientOptions{RootCAs: o.RootCAs, AllowLoopback: true})
 	if host := os.Getenv(EmulatorEnv); host != "" {
 		base = host
 		if !strings.Contains(host, "://") {
@@ -54,17 +55,17 @@ func openGCS(ctx context.Context, ref *artifact.Ref, o Options) (*download, erro
 	target := strings.TrimSuffix(base, "/") + "/storage/v1/b/" + url.PathEscape(ref.Bucket) + "/o/" + url.PathEscape(ref.Key) + "?alt=media"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		return nil, fmt.Errorf("build request: %w", redactURLError(err))
+		return nil, fmt.Errorf("build request: %w", httpfetch.RedactURLError(err))
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, redactURLError(err)
+		return nil, httpfetch.RedactURLError(err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
 		return nil, gcsStatusError(resp)
 	}
-	return &download{body: resp.Body, size: resp.ContentLength}, nil
+	return &httpfetch.Download{Body: resp.Body, Size: resp.ContentLength}, nil
 }
 
 // gcsStatusError adds the API's own message (JSON error body), which says
@@ -76,7 +77,7 @@ func gcsStatusError(resp *http.Response) error {
 		} `json:"error"`
 	}
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	err := httpStatusError(resp, "application default credentials; they need storage.objects.get on the object")
+	err := httpfetch.StatusError(resp, "application default credentials; they need storage.objects.get on the object")
 	if json.Unmarshal(raw, &body) == nil && body.Error.Message != "" {
 		msg := body.Error.Message
 		if len(msg) > 300 {

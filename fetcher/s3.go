@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/flinkops/flink-operator/fetcher/artifact"
+	"github.com/flinkops/flink-operator/fetcher/httpfetch"
 )
 
 // PathStyleEnv, when "true", addresses buckets as ENDPOINT/BUCKET/KEY
@@ -26,7 +27,7 @@ const PathStyleEnv = "AWS_S3_USE_PATH_STYLE"
 // error naming its region.
 const fallbackRegion = "us-east-1"
 
-func openS3(ctx context.Context, ref *artifact.Ref) (*download, error) {
+func openS3(ctx context.Context, ref *artifact.Ref) (*httpfetch.Download, error) {
 	pathStyle := false
 	if v := os.Getenv(PathStyleEnv); v != "" {
 		var err error
@@ -57,7 +58,7 @@ func openS3(ctx context.Context, ref *artifact.Ref) (*download, error) {
 	if out.ContentLength != nil {
 		size = *out.ContentLength
 	}
-	return &download{body: out.Body, size: size}, nil
+	return &httpfetch.Download{Body: out.Body, Size: size}, nil
 }
 
 // s3Error marks a missing bucket or key as ErrNotFound and keeps the SDK's

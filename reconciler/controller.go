@@ -74,6 +74,11 @@ type Reconciler struct {
 	// restTLS makes the clients for JobManagers that serve REST over TLS
 	// (reconciler/resttls); its zero value reads the operator's files.
 	restTLS resttls.Clients
+	// SessionJobsOf names the FlinkSessionJobs that reference a session
+	// FlinkDeployment; while any is left its deletion is blocked
+	// (session_block.go). nil (no FlinkSessionJob controller) blocks
+	// nothing.
+	SessionJobsOf func(context.Context, *v1beta1.FlinkDeployment) ([]string, error)
 	// Intervals; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, MaxRESTBackoff time.Duration
 	// Now is the clock; nil means time.Now.

@@ -29,6 +29,9 @@ func (r *Reconciler) finalize(ctx context.Context, fd *v1beta1.FlinkDeployment) 
 	if !controllerutil.ContainsFinalizer(fd, Finalizer) && !controllerutil.ContainsFinalizer(fd, ReferenceFinalizer) {
 		return ctrl.Result{}, nil
 	}
+	if res, blocked, err := r.blockedBySessionJobs(ctx, fd); blocked || err != nil {
+		return res, err
+	}
 	original := fd.DeepCopy()
 	if fd.Status.LifecycleState != v1beta1.LifecycleDeleting {
 		r.event(fd, "Normal", ReasonCleanup, actionDelete, "Cleaning up FlinkDeployment")

@@ -192,6 +192,8 @@ func run(args []string) error {
 		if err := setupSessionJobs(mgr, &o); err != nil {
 			return err
 		}
+		// A session's deletion waits for the session jobs that name it.
+		r.SessionJobsOf = sessionJobsOf(mgr)
 	}
 	if err := setupMetrics(mgr); err != nil {
 		return err

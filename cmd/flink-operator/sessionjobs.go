@@ -1,25 +1,29 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/flinkops/flink-operator/reconciler/sessionjob"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/jarfetch"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // sessionJobsHelp documents --session-jobs. The controller is off by
 // default because it is incomplete (docs/design/sessionjob.md): it
-// submits, observes and deletes session jobs and carries out stateless
-// upgrades, and holds every other spec change after submission. This binary gives it no jar fetcher: the operator does
-// not link package fetcher (TestOperatorDoesNotLinkTheFetcher), and how it
-// is to fetch jars is an open decision, so submissions hold with a status
-// that says so. The chart installs neither the CRD nor RBAC for the kind,
-// so that no cluster accepts session jobs that nothing would run.
-const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, records the job id, observes, deletes, upgrades stateless jobs; " +
-	"this build does not fetch jars yet, so submissions hold; other spec changes after submission are held). " +
+// submits, observes and deletes session jobs, carries out stateless and
+// savepoint upgrades and suspend/resume, and holds last-state upgrades and
+// the snapshot nonces. It fetches
+// https jars itself through package httpfetch (http:// with
+// --allow-http-artifacts); s3:// and gs:// jars are held, since the
+// operator links no cloud SDK (TestOperatorDoesNotLinkTheFetcher). The
+// chart installs neither the CRD nor RBAC for the kind, so that no cluster
+// accepts session jobs that nothing would run.
+const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, fetches https jars and submits with a write-ahead job id, observes, deletes, upgrades stateless and savepoint jobs, suspends and resumes; " +
+	"s3:// and gs:// jars are held (use a presigned https URL); last-state upgrades and savepoint/checkpoint nonces are held). " +
 	"Needs the FlinkSessionJob CRD (schemas/crd/flink.apache.org_flinksessionjobs.yaml) and RBAC for flinksessionjobs, which the chart does not install yet"
 
 // checkSessionJobFlags refuses what the FlinkSessionJob controller does
@@ -52,10 +56,23 @@ func setupSessionJobs(mgr ctrl.Manager, o *options) error {
 		RESTURLTemplate:  o.restURLTemplate,
 		ProgressInterval: o.progressInterval,
 		ResyncInterval:   o.resyncInterval,
+		// https only, no credentials of the operator's own, and never
+		// the operator's pod or a metadata address (package httpfetch).
+		FetchJar: jarfetch.New(jarfetch.Config{AllowHTTP: o.allowHTTPArtifacts}),
 	}
 	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
 		return fmt.Errorf("set up the FlinkSessionJob controller: %w", err)
 	}
 	ctrl.Log.Info("the FlinkSessionJob controller is on (experimental)")
 	return nil
+}
+
+// sessionJobsOf lists the session jobs of a session FlinkDeployment for the
+// FlinkDeployment controller, which blocks the session's deletion while
+// any is left. It reads the cache, through the index the FlinkSessionJob
+// controller registers.
+func sessionJobsOf(mgr ctrl.Manager) func(context.Context, *v1beta1.FlinkDeployment) ([]string, error) {
+	return func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
+		return sessionjob.ReferencingJobs(ctx, mgr.GetClient(), fd)
+	}
 }

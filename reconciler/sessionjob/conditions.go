@@ -21,6 +21,9 @@ const (
 	// longer knows it; this release does not restore either.
 	ReasonJobFailed = "JobFailed"
 	ReasonJobLost   = "JobLost"
+	// ReasonJarSchemeNotFetched: spec.job.jarURI is s3:// or gs://, which
+	// the operator does not fetch for session jobs.
+	ReasonJarSchemeNotFetched = "JarSchemeNotFetched"
 )
 
 // applyConditions sets Ready, Reconciling and Stalled (with the meaning
@@ -68,6 +71,12 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 		return no(health.Ready, health.ReasonDeleting), cond(health.Reconciling, true, health.ReasonDeleting, st.Error), no(health.Stalled, health.ReasonDeleting)
 	case strings.Contains(st.Error, "is an application cluster"):
 		return no(health.Ready, ReasonSessionNotUsable), no(health.Reconciling, ReasonSessionNotUsable), cond(health.Stalled, true, ReasonSessionNotUsable, st.Error)
+	case isJarSchemeHeld(st.Error):
+		// Held until the user names an https jar: nothing to wait for.
+		return no(health.Ready, ReasonJarSchemeNotFetched), no(health.Reconciling, ReasonJarSchemeNotFetched), cond(health.Stalled, true, ReasonJarSchemeNotFetched, st.Error)
+	case st.Upgrade == nil && st.DeployedWith == nil && st.JobStatus.State == "SUSPENDED":
+		// Suspended as asked: the desired state is reached.
+		return cond(health.Ready, true, ReasonSuspended, "suspended; resume from "+orNothing(st.JobStatus.UpgradeSavepointPath)), no(health.Reconciling, ReasonSuspended), no(health.Stalled, ReasonSuspended)
 	case st.Upgrade != nil || st.DeployedWith == nil:
 		reason := health.ReasonNotDeployed
 		if st.Upgrade != nil {
@@ -105,6 +114,8 @@ func lifecycle(sj *v1beta1.FlinkSessionJob) v1beta1.ResourceLifecycleState {
 		return v1beta1.LifecycleDeleting
 	case st.Upgrade != nil:
 		return v1beta1.LifecycleUpgrading
+	case st.DeployedWith == nil && st.JobStatus.State == "SUSPENDED":
+		return v1beta1.LifecycleSuspended
 	case st.DeployedWith == nil:
 		return v1beta1.LifecycleCreated
 	case st.JobStatus.State == "FAILED":

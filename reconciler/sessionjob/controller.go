@@ -52,6 +52,11 @@ const (
 const (
 	HookUploaded = "uploaded" // the jar is on the JobManager, status.jar not written
 	HookRun      = "run"      // the run answered, status.deployedWith not written
+	// HookStopSent: the stop-with-savepoint was sent; its answer is lost.
+	HookStopSent = "stop-sent"
+	// HookSavepointDone: the savepoint completed; its location is not
+	// written yet.
+	HookSavepointDone = "savepoint-done"
 )
 
 // errStopped is returned when Hook stops a pass, as a crash would.
@@ -73,10 +78,9 @@ type Reconciler struct {
 	// HTTPClient is used for plain-HTTP REST calls; nil means a default.
 	HTTPClient *http.Client
 	// FetchJar downloads spec.job.jarURI for the upload; package jarfetch
-	// makes one with the fetcher's rules. nil holds every submission with
-	// a status that says so: the operator binary does not link the
-	// fetcher (cmd/flink-operator TestOperatorDoesNotLinkTheFetcher), and
-	// how it is to fetch jars is not decided yet (docs/design/sessionjob.md).
+	// makes one with httpfetch's rules (https only, no cloud SDK), which
+	// the operator binary wires. nil holds every submission with a status
+	// that says so.
 	FetchJar JarFetcher
 	// Intervals and timeouts; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, RESTTimeout time.Duration

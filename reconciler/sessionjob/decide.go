@@ -49,10 +49,29 @@ type Facts struct {
 	// SpecChange names a change of the spec since the submission ("" when
 	// none).
 	SpecChange string
-	// StatelessUpgrade: SpecChange is a change of the job that the new
-	// spec asks to roll out without state (upgradeMode stateless, not a
-	// suspend); the only change this release carries out.
-	StatelessUpgrade bool
+	// Plan is how SpecChange is carried out (PlanHold: it is not).
+	Plan Plan
+	// JobRunning: the JobManager reports the deployed job RUNNING; asked
+	// before a stop-with-savepoint is recorded (PlanSavepoint, or a
+	// suspend with a savepoint).
+	JobRunning bool
+	// Savepointing: status.upgrade (phase Savepointing) records a
+	// stop-with-savepoint trigger id for the deployed job; Savepoint is
+	// what polling it showed.
+	Savepointing bool
+	Savepoint    SavepointPoll
+	// SavepointHeld: status.upgrade (phase Savepointing) records a failed
+	// stop-with-savepoint and no trigger: the job kept running, and the
+	// change waits for a new generation (NewGeneration).
+	SavepointHeld bool
+	NewGeneration bool
+	// Suspended: nothing is deployed and the recorded spec is suspended;
+	// Resume: the current spec asks for the job to run again.
+	Suspended bool
+	Resume    bool
+	// SuspendOnly: nothing is deployed or recorded and the spec asks for
+	// a suspended job from the start.
+	SuspendOnly bool
 	// TakingDown: status.upgrade (phase TakingDown) records that the
 	// deployed job is being cancelled for a stateless upgrade.
 	TakingDown bool
@@ -61,6 +80,43 @@ type Facts struct {
 	DeployedJob      JobPresence
 	DeployedJobEnded bool
 }
+
+// Plan is how a spec change after submission is carried out.
+type Plan int
+
+// Plan values.
+const (
+	// PlanHold: not carried out by this release (last-state, the
+	// snapshot nonces); the job keeps running.
+	PlanHold Plan = iota
+	// PlanStateless: cancel, then submit the new spec empty.
+	PlanStateless
+	// PlanSavepoint: stop with a savepoint, then submit the new spec
+	// from it.
+	PlanSavepoint
+	// PlanSuspendSavepoint: stop with a savepoint and record it for the
+	// resume; nothing runs.
+	PlanSuspendSavepoint
+	// PlanSuspendCancel: cancel (upgradeMode stateless); nothing runs.
+	PlanSuspendCancel
+)
+
+// SavepointPoll is what polling the recorded stop-with-savepoint showed.
+type SavepointPoll int
+
+// SavepointPoll values, read by gate.ReadSavepointPoll.
+const (
+	// SavepointNoAnswer: the REST API did not answer; also the zero value.
+	SavepointNoAnswer SavepointPoll = iota
+	SavepointPending
+	SavepointDone
+	// SavepointFailed: Flink refused the stop or reports it failed; the
+	// job keeps running.
+	SavepointFailed
+	// SavepointNotTriggered: Flink does not know the trigger id: never
+	// sent (a crash after it was recorded), or forgotten.
+	SavepointNotTriggered
+)
 
 // Step is what a pass does.
 type Step int
@@ -102,9 +158,31 @@ const (
 	// StepDeployUpgrade moves a stateless upgrade whose old job ended to
 	// the submission (phase Deploying).
 	StepDeployUpgrade
+	// StepStartSavepoint records a stop-with-savepoint (status.upgrade,
+	// phase Savepointing, with its trigger id) before it is sent.
+	StepStartSavepoint
+	// StepTriggerStop sends the recorded stop-with-savepoint.
+	StepTriggerStop
+	// StepWaitSavepoint polls again; the job keeps running.
+	StepWaitSavepoint
+	// StepSavepointDone records the savepoint's location and the new job
+	// id (phase TakingDown), and the spec to submit.
+	StepSavepointDone
+	// StepSavepointFailed records the failure and holds; the job runs.
+	StepSavepointFailed
+	// StepSavepointLost holds: the job stopped and the location of its
+	// savepoint is not known (Manual restore required).
+	StepSavepointLost
+	// StepSuspended records that nothing runs: a suspend's take-down is
+	// over, or the spec was suspended before any submission.
+	StepSuspended
+	// StepResume records the submission of a suspended job from the
+	// savepoint its suspend recorded.
+	StepResume
 )
 
-var stepNames = [...]string{"WaitSession", "WriteAhead", "Upload", "Run", "Record", "DeleteJar", "Observe", "HoldChange", "WaitREST", "Finalize", "StartUpgrade", "Cancel", "DeployUpgrade"}
+var stepNames = [...]string{"WaitSession", "WriteAhead", "Upload", "Run", "Record", "DeleteJar", "Observe", "HoldChange", "WaitREST", "Finalize", "StartUpgrade", "Cancel", "DeployUpgrade",
+	"StartSavepoint", "TriggerStop", "WaitSavepoint", "SavepointDone", "SavepointFailed", "SavepointLost", "Suspended", "Resume"}
 
 func (s Step) String() string {
 	if int(s) < len(stepNames) {
@@ -133,6 +211,25 @@ func Decide(f Facts) Step {
 	switch {
 	case f.Deleting:
 		return StepFinalize
+	case f.Savepointing:
+		switch {
+		case f.Session != SessionReady:
+			return StepWaitSession
+		case f.Savepoint == SavepointDone:
+			return StepSavepointDone
+		case f.Savepoint == SavepointFailed:
+			return StepSavepointFailed
+		case f.Savepoint == SavepointNotTriggered && f.DeployedJob == JobFound && f.JobRunning:
+			// Recorded, not sent (or forgotten while the job runs):
+			// send the same trigger id, which Flink deduplicates.
+			return StepTriggerStop
+		case f.Savepoint == SavepointNotTriggered && (f.DeployedJob == JobFound || f.DeployedJob == JobNotFound):
+			return StepSavepointLost
+		default:
+			return StepWaitSavepoint
+		}
+	case f.SavepointHeld && !f.NewGeneration:
+		return StepHoldChange
 	case f.TakingDown:
 		switch {
 		case f.DeployedJob == JobNotFound || f.DeployedJob == JobFound && f.DeployedJobEnded:
@@ -161,17 +258,28 @@ func Decide(f Facts) Step {
 		switch {
 		case f.JarRecorded:
 			return StepDeleteJar
-		case f.SpecChange != "" && f.StatelessUpgrade && f.Session != SessionReady:
-			return StepWaitSession
-		case f.SpecChange != "" && f.StatelessUpgrade:
-			return StepStartUpgrade
-		case f.SpecChange != "":
-			return StepHoldChange
-		default:
+		case f.SpecChange == "":
 			return StepObserve
+		case f.Plan == PlanHold:
+			return StepHoldChange
+		case f.Session != SessionReady:
+			return StepWaitSession
+		case f.Plan == PlanStateless || f.Plan == PlanSuspendCancel:
+			return StepStartUpgrade
+		case f.DeployedJob == JobFound && f.JobRunning:
+			return StepStartSavepoint
+		default:
+			// A savepoint needs a RUNNING job: hold, and say so.
+			return StepHoldChange
 		}
+	case f.Suspended && !f.Resume:
+		return StepSuspended
 	case f.Session != SessionReady:
 		return StepWaitSession
+	case f.Suspended:
+		return StepResume
+	case f.SuspendOnly:
+		return StepSuspended
 	default:
 		return StepWriteAhead
 	}

@@ -31,12 +31,31 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"submitted, session gone: observe says so", Facts{Deployed: true, Session: SessionMissing}, StepObserve},
 		{"submitted, spec changed: hold", Facts{Deployed: true, SpecChange: "x"}, StepHoldChange},
 		{"deleting wins", Facts{Deleting: true, Submitting: true}, StepFinalize},
-		{"stateless change: record first", Facts{Deployed: true, SpecChange: "x", StatelessUpgrade: true}, StepStartUpgrade},
-		{"stateless change, session not ready: wait", Facts{Deployed: true, SpecChange: "x", StatelessUpgrade: true, Session: SessionNotReady}, StepWaitSession},
+		{"stateless change: record first", Facts{Deployed: true, SpecChange: "x", Plan: PlanStateless}, StepStartUpgrade},
+		{"stateless change, session not ready: wait", Facts{Deployed: true, SpecChange: "x", Plan: PlanStateless, Session: SessionNotReady}, StepWaitSession},
 		{"taking down, job running: cancel", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound}, StepCancel},
 		{"taking down, job ended: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound, DeployedJobEnded: true}, StepDeployUpgrade},
 		{"taking down, job unknown to Flink: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobNotFound}, StepDeployUpgrade},
 		{"taking down, REST silent: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown}, StepWaitREST},
+		{"savepoint change, job running: record the trigger first", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound, JobRunning: true}, StepStartSavepoint},
+		{"suspend, job running: record the trigger first", Facts{Deployed: true, SpecChange: "x", Plan: PlanSuspendSavepoint, DeployedJob: JobFound, JobRunning: true}, StepStartSavepoint},
+		{"stateless suspend: cancel", Facts{Deployed: true, SpecChange: "x", Plan: PlanSuspendCancel}, StepStartUpgrade},
+		{"savepoint change, job not running: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound}, StepHoldChange},
+		{"savepoint change, REST silent: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobUnknown}, StepHoldChange},
+		{"savepointing, recorded not sent, job runs: send the same trigger", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNotTriggered, DeployedJob: JobFound, JobRunning: true}, StepTriggerStop},
+		{"savepointing, in progress: wait", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointPending}, StepWaitSavepoint},
+		{"savepointing, no answer: wait, never trigger again", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNoAnswer}, StepWaitSavepoint},
+		{"savepointing, trigger unknown, REST silent on the job: wait", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNotTriggered, DeployedJob: JobUnknown}, StepWaitSavepoint},
+		{"savepointing, done: record the location", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointDone}, StepSavepointDone},
+		{"savepointing, failed: hold", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointFailed}, StepSavepointFailed},
+		{"savepointing, trigger forgotten, job stopped: manual restore", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNotTriggered, DeployedJob: JobFound}, StepSavepointLost},
+		{"savepointing, session not ready: wait", Facts{Deployed: true, Savepointing: true, Session: SessionNotReady}, StepWaitSession},
+		{"savepoint failed, same generation: hold", Facts{Deployed: true, SavepointHeld: true, SpecChange: "x", Plan: PlanSavepoint}, StepHoldChange},
+		{"savepoint failed, new generation: try again", Facts{Deployed: true, SavepointHeld: true, NewGeneration: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound, JobRunning: true}, StepStartSavepoint},
+		{"suspended: nothing runs", Facts{Suspended: true}, StepSuspended},
+		{"suspended, resumed: submit from the savepoint", Facts{Suspended: true, Resume: true}, StepResume},
+		{"suspended, resumed, session not ready: wait", Facts{Suspended: true, Resume: true, Session: SessionNotReady}, StepWaitSession},
+		{"suspended from the start: submit nothing", Facts{SuspendOnly: true}, StepSuspended},
 		{"taking down, session gone: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,10 +75,10 @@ func TestSpecChangeNamesWhatWouldHappen(t *testing.T) {
 	}{
 		{"nothing", func(*v1beta1.FlinkSessionJobSpec) {}, ""},
 		{"defaults spelt out", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.State = v1beta1.JobStateRunning }, ""},
-		{"parallelism", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.Parallelism = 2 }, "stopped the job with a savepoint and submitted the new spec from it"},
-		{"stateless", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeStateless }, "submitted the new spec without state"},
+		{"parallelism", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.Parallelism = 2 }, "stopping the job with a savepoint and submitting the new spec from it"},
+		{"stateless", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeStateless }, "submitting the new spec without state"},
 		{"restartNonce", func(s *v1beta1.FlinkSessionJobSpec) { s.RestartNonce = ptr.To[int64](1) }, "spec.restartNonce changed"},
-		{"suspend", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.State = v1beta1.JobStateSuspended }, "would have stopped the job with a savepoint"},
+		{"suspend", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.State = v1beta1.JobStateSuspended }, "stopping the job with a savepoint"},
 		{"savepoint nonce", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.SavepointTriggerNonce = ptr.To[int64](3) }, "savepointTriggerNonce"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,9 +101,15 @@ func TestSpecChangeNamesWhatWouldHappen(t *testing.T) {
 	stateless.Job.UpgradeMode = v1beta1.UpgradeModeStateless
 	statelessParallelism := stateless.DeepCopy()
 	statelessParallelism.Job.Parallelism = 3
-	_, ok := specChange(stateless, statelessParallelism)
-	assert.True(t, ok, "a stateless job change is carried out")
+	_, plan := specChange(stateless, statelessParallelism)
+	assert.Equal(t, PlanStateless, plan, "a stateless job change is carried out")
 	statelessParallelism.Job.State = v1beta1.JobStateSuspended
-	_, ok = specChange(stateless, statelessParallelism)
-	assert.False(t, ok, "a suspend is held")
+	_, plan = specChange(stateless, statelessParallelism)
+	assert.Equal(t, PlanSuspendCancel, plan, "a stateless suspend cancels")
+	lastState := base()
+	lastState.Job.UpgradeMode = v1beta1.UpgradeModeLastState
+	lastStateChange := lastState.DeepCopy()
+	lastStateChange.Job.Parallelism = 3
+	_, plan = specChange(lastState, lastStateChange)
+	assert.Equal(t, PlanHold, plan, "last-state is held")
 }

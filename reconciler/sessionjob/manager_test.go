@@ -31,7 +31,7 @@ func TestManagerWakesAWaitingJobWhenItsSessionIsReady(t *testing.T) {
 	require.NoError(t, err)
 	r := &sessionjob.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("flink-operator"),
-		RESTURLTemplate: jmServer.URL + "/{{namespace}}/{{name}}", FetchJar: jarfetch.New(true, 1<<20),
+		RESTURLTemplate: jmServer.URL + "/{{namespace}}/{{name}}", FetchJar: jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
 		ProgressInterval: time.Hour, ResyncInterval: time.Hour,
 	}
 	require.NoError(t, r.SetupWithManager(mgr, 2))

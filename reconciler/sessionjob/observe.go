@@ -85,7 +85,7 @@ func (p *pass) setState(state string) {
 // that nothing happens without the user.
 func (p *pass) hold(change, prevError string) {
 	st := &p.sj.Status
-	msg := fmt.Sprintf(heldPrefix+"%s (experimental: session-job upgrades other than stateless are not implemented yet); job %s, submitted before the change, keeps running. "+
+	msg := fmt.Sprintf(heldPrefix+"%s; job %s, submitted before the change, keeps running. "+
 		"To apply the change, delete and re-create the FlinkSessionJob, or undo the edit", change, st.JobStatus.JobID)
 	if prevError != msg {
 		p.r.event(p.sj, "Warning", ReasonSpecChangeHeld, msg)
@@ -94,46 +94,48 @@ func (p *pass) hold(change, prevError string) {
 	st.ObservedGeneration = p.sj.Generation
 }
 
-// specChange names a change of spec since the submission that this
-// release does not carry out, and what the operator would have done; ""
-// when the spec is the one submitted. The nonces of savepoints and
-// checkpoints are compared on their own: they ask for a snapshot, not an
-// upgrade.
+// specChange names a change of spec since the submission, and how it is
+// carried out (plan); "" when the spec is the one submitted. The nonces
+// of savepoints and checkpoints are compared on their own: they ask for a
+// snapshot, not an upgrade, and are held.
 //
-// stateless is true for the one change this release carries out: a
-// change of the job, its configuration or restartNonce whose new spec
-// says upgradeMode stateless (its state is not to be kept).
-func specChange(recorded, current *v1beta1.FlinkSessionJobSpec) (change string, stateless bool) {
+// A change of the job, its configuration or restartNonce is carried out
+// by the new spec's upgradeMode: stateless cancels, savepoint stops with a
+// savepoint; last-state is held (it needs checkpoints retained on
+// cancellation, which the run does not set yet). A suspend stops with a
+// savepoint, or cancels when upgradeMode is stateless.
+func specChange(recorded, current *v1beta1.FlinkSessionJobSpec) (change string, plan Plan) {
 	if recorded.Job == nil || current.Job == nil {
-		return "", false
+		return "", PlanHold
 	}
 	mode := current.Job.UpgradeMode
 	if mode == "" {
 		mode = v1beta1.DefaultUpgradeMode
 	}
-	upgrade := map[v1beta1.UpgradeMode]string{
-		v1beta1.UpgradeModeStateless: "cancelled the job and submitted the new spec without state",
-		v1beta1.UpgradeModeSavepoint: "stopped the job with a savepoint and submitted the new spec from it",
-		v1beta1.UpgradeModeLastState: "cancelled the job and submitted the new spec from its latest completed checkpoint",
-	}[mode]
 	switch {
 	case current.Job.State == v1beta1.JobStateSuspended && recorded.Job.State != v1beta1.JobStateSuspended:
 		if mode == v1beta1.UpgradeModeStateless {
-			return "spec.job.state suspended is held: the operator would have cancelled the job", false
+			return "spec.job.state suspended: cancelling the job", PlanSuspendCancel
 		}
-		return "spec.job.state suspended is held: the operator would have stopped the job with a savepoint", false
+		return "spec.job.state suspended: stopping the job with a savepoint", PlanSuspendSavepoint
 	case !sameJSON(withoutSnapshotNonces(recorded), withoutSnapshotNonces(withRestartNonce(current, recorded))):
 		what := "the job's spec changed"
 		if current.RestartNonce != nil && !equalPtr(recorded.RestartNonce, current.RestartNonce) {
 			what = "spec.restartNonce changed"
 		}
-		return fmt.Sprintf("%s: the upgrade is held; with upgradeMode %s the operator would have %s", what, mode, upgrade), mode == v1beta1.UpgradeModeStateless
+		switch mode {
+		case v1beta1.UpgradeModeStateless:
+			return what + ": cancelling the job and submitting the new spec without state", PlanStateless
+		case v1beta1.UpgradeModeSavepoint:
+			return what + ": stopping the job with a savepoint and submitting the new spec from it", PlanSavepoint
+		}
+		return fmt.Sprintf("%s: the upgrade is held; with upgradeMode %s the operator would have cancelled the job and submitted the new spec from its latest completed checkpoint", what, mode), PlanHold
 	case !equalPtr(recorded.Job.SavepointTriggerNonce, current.Job.SavepointTriggerNonce):
-		return "spec.job.savepointTriggerNonce changed: the savepoint is held; the operator would have triggered a savepoint of the running job", false
+		return "spec.job.savepointTriggerNonce changed: the savepoint is held; the operator would have triggered a savepoint of the running job", PlanHold
 	case !equalPtr(recorded.Job.CheckpointTriggerNonce, current.Job.CheckpointTriggerNonce):
-		return "spec.job.checkpointTriggerNonce changed: the checkpoint is held; the operator would have triggered a checkpoint of the running job", false
+		return "spec.job.checkpointTriggerNonce changed: the checkpoint is held; the operator would have triggered a checkpoint of the running job", PlanHold
 	}
-	return "", false
+	return "", PlanHold
 }
 
 func withoutSnapshotNonces(s *v1beta1.FlinkSessionJobSpec) *v1beta1.FlinkSessionJobSpec {

@@ -3,6 +3,7 @@ package sessionjob
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -39,6 +41,8 @@ type pass struct {
 	persisted *v1beta1.FlinkSessionJob
 	session   *session
 	rest      *flinkrest.Client
+	// savepoint is what this pass's poll of a stop-with-savepoint showed.
+	savepoint savepointResult
 }
 
 func (p *pass) ref() objref.Ref { return objref.Of(Kind, p.sj) }
@@ -69,12 +73,33 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	} else if f.TakingDown {
 		f.DeployedJob = JobNotFound // nothing was deployed to take down
 	}
-	if f.Deployed && !f.Submitting && !f.TakingDown {
+	savepointing := st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseSavepointing
+	f.Savepointing = savepointing && st.Upgrade.TriggerID != ""
+	f.SavepointHeld = savepointing && st.Upgrade.TriggerID == ""
+	f.NewGeneration = st.Upgrade != nil && p.sj.Generation != st.Upgrade.TargetGeneration
+	if f.Savepointing && f.Deployed && p.rest != nil {
+		f.Savepoint = p.pollUpgradeSavepoint(ctx)
+		if f.Savepoint == SavepointNotTriggered {
+			f.DeployedJob, f.JobRunning = p.deployedJobRunning(ctx)
+		}
+	}
+	if f.Deployed && (st.Upgrade == nil || f.SavepointHeld && f.NewGeneration) {
 		recorded, err := recordedSpec(st)
 		if err != nil {
 			return ctrl.Result{}, p.ref().Errorf("read status.reconciliationStatus.lastReconciledSpec: %w", err)
 		}
-		f.SpecChange, f.StatelessUpgrade = specChange(recorded, &p.sj.Spec)
+		f.SpecChange, f.Plan = specChange(recorded, &p.sj.Spec)
+		if f.SpecChange != "" && (f.Plan == PlanSavepoint || f.Plan == PlanSuspendSavepoint) && p.rest != nil {
+			f.DeployedJob, f.JobRunning = p.deployedJobRunning(ctx)
+		}
+	}
+	if !f.Deployed && st.Upgrade == nil {
+		if recorded, err := recordedSpec(st); err == nil && recorded.Job.State == v1beta1.JobStateSuspended {
+			f.Suspended = true
+		}
+		current := p.sj.Spec.Job
+		f.Resume = current != nil && current.State != v1beta1.JobStateSuspended
+		f.SuspendOnly = current != nil && current.State == v1beta1.JobStateSuspended
 	}
 	step := Decide(f)
 	if step != StepWaitSession && isWaitingMessage(st.Error) {
@@ -99,10 +124,33 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		p.record()
 		return ctrl.Result{Requeue: true}, nil
 	case StepStartUpgrade:
-		return p.startUpgrade(f.SpecChange)
+		return p.startUpgrade(f.SpecChange, f.Plan == PlanSuspendCancel)
+	case StepStartSavepoint:
+		return p.startSavepoint(f.SpecChange, f.Plan == PlanSuspendSavepoint)
+	case StepTriggerStop:
+		return p.triggerStop(ctx)
+	case StepWaitSavepoint:
+		return p.waitSavepoint(), nil
+	case StepSavepointDone:
+		return p.savepointDone()
+	case StepSavepointFailed:
+		p.savepointFailed()
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	case StepSavepointLost:
+		p.savepointLost()
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	case StepSuspended:
+		p.suspended()
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	case StepResume:
+		return p.resume()
 	case StepCancel:
 		return p.cancel(ctx)
 	case StepDeployUpgrade:
+		if st.Upgrade.Suspend {
+			p.suspended()
+			return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+		}
 		p.deployUpgrade()
 		return ctrl.Result{Requeue: true}, nil
 	case StepWaitREST:
@@ -112,9 +160,19 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	case StepHoldChange:
 		prev := st.Error
 		res := p.observe(ctx)
-		p.hold(f.SpecChange, prev)
+		if f.SavepointHeld {
+			st.Error = p.savepointHeldMessage()
+			st.ObservedGeneration = p.sj.Generation
+			return res, nil
+		}
+		p.hold(p.holdReason(f), prev)
 		return res, nil
 	default:
+		if f.SavepointHeld {
+			// The failed change was undone: nothing is held any more.
+			st.Upgrade = nil
+			st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+		}
 		// The spec is the one submitted (an edit undone, say): this
 		// generation runs, and tools waiting for it must see so.
 		st.ObservedGeneration = p.sj.Generation
@@ -168,7 +226,44 @@ func (p *pass) writeAhead() (ctrl.Result, error) {
 }
 
 // NoFetcherMessage is status.error while the operator has no jar fetcher.
-const NoFetcherMessage = "submission held: this operator has no jar fetcher configured (experimental: the operator binary does not fetch jars yet, docs/design/sessionjob.md); the job id is recorded and nothing was sent"
+const NoFetcherMessage = "submission held: this operator has no jar fetcher configured; the job id is recorded and nothing was sent"
+
+// ErrJarSchemeNotFetched is wrapped by a JarFetcher that does not fetch
+// the jarURI's scheme: the operator fetches https (and, when allowed,
+// http) only; s3:// and gs:// need cloud SDKs that it does not link.
+var ErrJarSchemeNotFetched = errors.New("the operator fetches https jars only for session jobs")
+
+// jarSchemeHeldPrefix starts status.error while the jarURI's scheme holds
+// the submission; conditions.go reads it as Stalled (the user must act).
+const jarSchemeHeldPrefix = "submission held: spec.job.jarURI "
+
+// jarSchemeHeldMessage says which field, why, and what to do instead.
+func jarSchemeHeldMessage(uri string) string {
+	scheme, _, _ := strings.Cut(uri, "://")
+	return jarSchemeHeldPrefix + artifact.Redact(uri) + ": for session jobs the operator fetches https jars only (" + scheme +
+		":// is fetched for FlinkDeployments, in the job's own pod, with its credentials); use a presigned https URL of the object " +
+		"(aws s3 presign, gcloud storage sign-url) as spec.job.jarURI. The job id is recorded and nothing was sent"
+}
+
+func isJarSchemeHeld(s string) bool { return strings.HasPrefix(s, jarSchemeHeldPrefix) }
+
+// adoptSpec records the current spec as the one to submit, keeping the
+// recorded job id; only for a submission that sent nothing. A first
+// submission also takes the new initialSavepointPath.
+func (p *pass) adoptSpec() (*v1beta1.FlinkSessionJobSpec, error) {
+	st := &p.sj.Status
+	raw, err := json.Marshal(&p.sj.Spec)
+	if err != nil {
+		return nil, p.ref().Errorf("record the spec to submit: %w", err)
+	}
+	st.ReconciliationStatus.LastReconciledSpec = string(raw)
+	st.Upgrade.TargetGeneration = p.sj.Generation
+	if st.DeployedWith == nil {
+		st.Upgrade.RestorePath = p.sj.Spec.Job.InitialSavepointPath
+	}
+	st.Error = ""
+	return recordedSpec(st)
+}
 
 // jarName is the name the jar is uploaded under, so that a jar left
 // behind by a crash can be told apart in GET /jars.
@@ -186,6 +281,14 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read the spec recorded for submission: %w", err)
 	}
+	if isJarSchemeHeld(st.Error) && p.sj.Generation != st.Upgrade.TargetGeneration && p.sj.Spec.Job != nil && p.sj.Spec.Job.State != v1beta1.JobStateSuspended {
+		// Held on the jar's scheme, nothing fetched or sent since: the
+		// user's new generation (an https jarURI, say) is what to submit,
+		// under the same recorded id.
+		if spec, err = p.adoptSpec(); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if p.r.FetchJar == nil {
 		// Not an error to retry: nothing changes until the operator can
 		// fetch jars. The id stays recorded; nothing was sent.
@@ -202,6 +305,12 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	defer os.RemoveAll(dir)
 	name := jarName(p.sj, st.Upgrade.TargetGeneration)
 	path, err := p.r.FetchJar(ctx, spec.Job.JarURI, dir, name)
+	if errors.Is(err, ErrJarSchemeNotFetched) {
+		// Not an error to retry: nothing changes until the user names an
+		// https jar, which is a new generation.
+		st.Error = jarSchemeHeldMessage(spec.Job.JarURI)
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	}
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("fetch spec.job.jarURI: %w", err)
 	}

@@ -212,8 +212,10 @@ func TestSpecChangeAfterSubmissionIsHeld(t *testing.T) {
 	jobID := getSJ(t, ns).Status.JobStatus.JobID
 	before := restWrites(cluster)
 
+	// last-state is held: it needs checkpoints retained on cancellation.
 	sj := getSJ(t, ns)
 	sj.Spec.Job.Parallelism = 4
+	sj.Spec.Job.UpgradeMode = v1beta1.UpgradeModeLastState
 	require.NoError(t, k8s.Update(context.Background(), sj))
 	for range 3 {
 		_, err := reconcileOnce(t, r, ns)
@@ -221,7 +223,7 @@ func TestSpecChangeAfterSubmissionIsHeld(t *testing.T) {
 	}
 	sj = getSJ(t, ns)
 	assert.Contains(t, sj.Status.Error, "the upgrade is held")
-	assert.Contains(t, sj.Status.Error, "stopped the job with a savepoint")
+	assert.Contains(t, sj.Status.Error, "from its latest completed checkpoint")
 	assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"))
 	assert.False(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Ready"))
 	assert.Equal(t, sj.Generation, sj.Status.ObservedGeneration, "the held generation was seen")
@@ -235,6 +237,7 @@ func TestSpecChangeAfterSubmissionIsHeld(t *testing.T) {
 
 	// Undoing the edit ends the hold.
 	sj.Spec.Job.Parallelism = 2
+	sj.Spec.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
 	require.NoError(t, k8s.Update(context.Background(), sj))
 	_, err := reconcileOnce(t, r, ns)
 	require.NoError(t, err)

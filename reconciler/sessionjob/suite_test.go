@@ -98,6 +98,8 @@ spec:
   image: flink:1.20
   flinkVersion: v1_20
   serviceAccount: flink
+  flinkConfiguration:
+    execution.checkpointing.savepoint-dir: s3://flink/savepoints
   jobManager:
     resources: {requests: {memory: "2048m", cpu: "1"}}
   taskManager:
@@ -217,7 +219,7 @@ func newReconciler(c client.Client, hook func(string) bool) (*sessionjob.Reconci
 		APIReader:        k8s,
 		Recorder:         rec,
 		RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
-		FetchJar:         jarfetch.New(true, 1<<20),
+		FetchJar:         jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
 		ProgressInterval: 100 * time.Millisecond,
 		ResyncInterval:   time.Second,
 		RESTTimeout:      time.Second,

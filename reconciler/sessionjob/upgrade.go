@@ -24,7 +24,7 @@ const ReasonUpgrade = "StatelessUpgrade"
 // recorded one.
 
 // startUpgrade records the upgrade before anything is sent.
-func (p *pass) startUpgrade(change string) (ctrl.Result, error) {
+func (p *pass) startUpgrade(change string, suspend bool) (ctrl.Result, error) {
 	st := &p.sj.Status
 	jobID, err := flinkrest.NewTriggerID()
 	if err != nil {
@@ -35,13 +35,16 @@ func (p *pass) startUpgrade(change string) (ctrl.Result, error) {
 		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
 	}
 	st.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeStateless,
-		TargetGeneration: p.sj.Generation, JobID: jobID}
+		TargetGeneration: p.sj.Generation, JobID: jobID, Suspend: suspend}
 	st.ReconciliationStatus.LastReconciledSpec = string(spec)
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 	st.ReconciliationStatus.ReconciliationTimestamp = p.r.now().UnixMilli()
 	st.Error = ""
-	p.r.event(p.sj, "Normal", ReasonUpgrade, fmt.Sprintf("%s; cancelling job %s, then submitting generation %d as job %s without state",
-		change, st.DeployedWith.JobID, p.sj.Generation, jobID))
+	then := fmt.Sprintf("then submitting generation %d as job %s without state", p.sj.Generation, jobID)
+	if suspend {
+		then = "nothing runs until the spec is resumed"
+	}
+	p.r.event(p.sj, "Normal", ReasonUpgrade, fmt.Sprintf("%s; cancelling job %s, %s", change, st.DeployedWith.JobID, then))
 	return ctrl.Result{Requeue: true}, nil
 }
 

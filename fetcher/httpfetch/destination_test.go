@@ -1,4 +1,4 @@
-package fetcher
+package httpfetch
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func TestNothingIsRenamedAfterTheDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
-	_, err := writeAtomically(ctx, dest, "job.jar", strings.NewReader(""), 1024, "")
+	_, err := WriteAtomically(ctx, dest, "job.jar", strings.NewReader(""), 1024, "")
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, []string{"job.jar"}, filesIn(t, dest), "no part file left")
 	previous, err := os.ReadFile(filepath.Join(dest, "job.jar"))

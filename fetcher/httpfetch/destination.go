@@ -1,4 +1,4 @@
-package fetcher
+package httpfetch
 
 import (
 	"context"
@@ -15,23 +15,23 @@ import (
 // files of usrlib on the classpath; a part file is never one of them.
 const partSuffix = ".part"
 
-// checkFileName accepts a plain file name: nothing that leaves the folder
+// CheckFileName accepts a plain file name: nothing that leaves the folder
 // or reads as a pattern when stale part files are looked for.
-func checkFileName(name string) error {
+func CheckFileName(name string) error {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\*?[]`) || strings.HasSuffix(name, partSuffix) {
 		return fmt.Errorf("file name %q must be a plain file name, such as job.jar", name)
 	}
 	return nil
 }
 
-// writeAtomically copies body to dest/name through a temporary file in the
+// WriteAtomically copies body to dest/name through a temporary file in the
 // same folder, renamed into place only when the size and the checksum are
 // right: a reader of dest/name sees no file or the whole file, never part
 // of one. Nothing is left behind on failure. Nor is anything renamed into
 // place once ctx is done: the timeout bounds the fetch up to the rename,
 // and an HTTP response can still arrive, complete and empty, after its
 // request was cancelled.
-func writeAtomically(ctx context.Context, dest, name string, body io.Reader, maxBytes int64, wantSHA256 string) (_ *Result, err error) {
+func WriteAtomically(ctx context.Context, dest, name string, body io.Reader, maxBytes int64, wantSHA256 string) (_ *Result, err error) {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return nil, fmt.Errorf("create destination folder: %w", err)
 	}

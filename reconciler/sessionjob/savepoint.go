@@ -1,0 +1,323 @@
+package sessionjob
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+// Event reasons of savepoint upgrades and suspends, as for FlinkDeployments.
+const (
+	ReasonSavepoint      = "Savepoint"
+	ReasonSavepointError = "SavepointError"
+	ReasonSuspended      = "Suspended"
+)
+
+// The savepoint upgrade and the suspend, write-ahead as for a
+// FlinkDeployment (reconciler/gate, savepoint.go):
+//
+//  1. the stop-with-savepoint's trigger id is recorded (status.upgrade,
+//     phase Savepointing, jobId the deployed job) before it is sent, so a
+//     restarted operator polls that savepoint, or sends the same trigger
+//     id again, which Flink (1.15+) deduplicates: one upgrade, one
+//     savepoint;
+//  2. the poll's outcome is read as the gate reads an upgrade's
+//     (gate.ReadSavepointPoll). Done: the location is recorded
+//     (status.jobStatus.upgradeSavepointPath, status.upgrade.restorePath)
+//     with the new job id and the spec to submit (phase TakingDown), in
+//     one status write; failed or refused: the trigger is dropped, the job
+//     keeps running (Flink keeps it running), and the change is held until
+//     a new generation; in progress or no answer: wait, the job runs;
+//  3. the take-down waits until the stopped job is globally terminal
+//     (upgrade.go), then the submission runs the new id from restorePath
+//     (submit.go), or, for a suspend, nothing is submitted and the
+//     savepoint stays recorded for the resume.
+//
+// There is no operator-side savepoint timeout: giving up on a stop that
+// may still complete would leave a stopped job whose savepoint is not
+// recorded. Flink's checkpoint timeout ends a stuck savepoint as failed.
+
+// startSavepoint records the stop-with-savepoint before it is sent.
+func (p *pass) startSavepoint(change string, suspend bool) (ctrl.Result, error) {
+	st := &p.sj.Status
+	trigger, err := flinkrest.NewTriggerID()
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("choose a savepoint trigger id: %w", err)
+	}
+	failures := int32(0)
+	if st.Upgrade != nil {
+		failures = st.Upgrade.Failures
+	}
+	st.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseSavepointing, Mode: v1beta1.UpgradeModeSavepoint,
+		TargetGeneration: p.sj.Generation, JobID: st.DeployedWith.JobID, TriggerID: trigger, Suspend: suspend,
+		TriggerTimestamp: v1beta1.NewTimestamp(p.r.now()), Failures: failures}
+	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+	st.Error = ""
+	p.r.event(p.sj, "Normal", ReasonSavepoint, fmt.Sprintf("%s; stopping job %s with a savepoint (trigger %s)", change, st.DeployedWith.JobID, trigger))
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// pollUpgradeSavepoint polls the recorded trigger; p.savepoint keeps the
+// location or the cause for the step.
+func (p *pass) pollUpgradeSavepoint(ctx context.Context) SavepointPoll {
+	st := &p.sj.Status
+	up := st.Upgrade
+	obs := gate.SavepointObservation{}
+	status, err := p.rest.GetSavepointStatus(ctx, st.DeployedWith.JobID, up.TriggerID)
+	switch {
+	case flinkrest.IsNotFound(err):
+		obs.State = gate.SavepointUnknown
+	case err != nil:
+		st.Error = p.ref().Errorf("poll the savepoint of job %s (trigger %s); the job keeps running: %w", st.DeployedWith.JobID, up.TriggerID, err).Error()
+		return SavepointNoAnswer
+	case !status.Completed():
+		obs.State = gate.SavepointInProgress
+	case status.Succeeded():
+		obs.State, obs.Location = gate.SavepointSucceeded, status.Location
+	default:
+		obs.State, obs.Failure = gate.SavepointFailed, "no location"
+		if status.FailureCause != nil {
+			obs.Failure = status.FailureCause.Summary()
+		}
+	}
+	outcome, location, cause := gate.ReadSavepointPoll(obs, "", 0, up.TriggerTimestamp.UnixMilli())
+	p.savepoint = savepointResult{location: location, cause: cause}
+	switch outcome {
+	case gate.SavepointOutcomeDone:
+		return SavepointDone
+	case gate.SavepointOutcomeFailed, gate.SavepointOutcomeRefused:
+		return SavepointFailed
+	case gate.SavepointOutcomeLost:
+		return SavepointNotTriggered
+	}
+	return SavepointPending
+}
+
+// savepointResult is what the poll of this pass showed.
+type savepointResult struct{ location, cause string }
+
+// deployedJobRunning asks whether the deployed job runs: a stop needs a
+// RUNNING job.
+func (p *pass) deployedJobRunning(ctx context.Context) (JobPresence, bool) {
+	job, err := p.rest.GetJob(ctx, p.sj.Status.DeployedWith.JobID)
+	switch {
+	case flinkrest.IsNotFound(err):
+		return JobNotFound, false
+	case err != nil:
+		p.sj.Status.Error = p.ref().Errorf("read job %s before stopping it with a savepoint: %w", p.sj.Status.DeployedWith.JobID, err).Error()
+		return JobUnknown, false
+	}
+	p.setState(string(job.State))
+	return JobFound, job.State == flinkrest.JobRunning
+}
+
+// triggerStop sends the recorded stop-with-savepoint. A lost answer is
+// harmless: the next pass polls the same trigger id.
+func (p *pass) triggerStop(ctx context.Context) (ctrl.Result, error) {
+	st := &p.sj.Status
+	if err := p.fence(ctx); err != nil {
+		return ctrl.Result{}, err
+	}
+	_, err := p.rest.StopWithSavepoint(ctx, st.DeployedWith.JobID, flinkrest.StopRequest{TriggerID: st.Upgrade.TriggerID, TargetDirectory: p.savepointDir()})
+	if herr := p.r.hook(HookStopSent); herr != nil {
+		return ctrl.Result{}, herr
+	}
+	if flinkrest.IsBadRequest(err) {
+		// Refused outright (no savepoint directory, say): no operation
+		// exists, the job runs; held until the spec changes.
+		p.savepoint.cause = "Flink refused the stop-with-savepoint: " + err.Error()
+		p.savepointFailed()
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("stop job %s with a savepoint (trigger %s) on session %s; the job keeps running: %w",
+			st.DeployedWith.JobID, st.Upgrade.TriggerID, p.sj.Spec.DeploymentName, err)
+	}
+	return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+}
+
+// savepointDirKeys name the savepoint directory, newest first (Flink 1.20
+// renamed it).
+var savepointDirKeys = []string{"execution.checkpointing.savepoint-dir", "state.savepoints.dir"}
+
+// savepointDir is where the stop writes: the session job's configuration,
+// else the session's; "" leaves it to the JobManager's default.
+func (p *pass) savepointDir() string {
+	configs := []*v1beta1.ConfigObject{p.sj.Spec.FlinkConfiguration}
+	if p.session != nil && p.session.fd != nil {
+		configs = append(configs, p.session.fd.Spec.FlinkConfiguration)
+	}
+	for _, c := range configs {
+		entries, err := c.Flatten()
+		if err != nil {
+			continue
+		}
+		for _, key := range savepointDirKeys {
+			for _, e := range entries {
+				if e.Key == key && fmt.Sprint(e.Value) != "" {
+					return fmt.Sprint(e.Value)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// waitSavepoint holds while the savepoint is in progress or its poll did
+// not answer; the job keeps running meanwhile.
+func (p *pass) waitSavepoint() ctrl.Result {
+	st := &p.sj.Status
+	if st.Error == "" {
+		st.Error = fmt.Sprintf("waiting for the savepoint of job %s (trigger %s); the job keeps running", st.DeployedWith.JobID, st.Upgrade.TriggerID)
+	}
+	return ctrl.Result{RequeueAfter: p.r.progressInterval()}
+}
+
+// savepointDone records the location, the new job id and the spec to
+// submit, in one status write. The spec is the current one: an edit made
+// while the savepoint was in flight (another change, or a suspend) is
+// what the saved state goes on with.
+func (p *pass) savepointDone() (ctrl.Result, error) {
+	st := &p.sj.Status
+	up := st.Upgrade
+	location := p.savepoint.location
+	if err := p.r.hook(HookSavepointDone); err != nil {
+		return ctrl.Result{}, err
+	}
+	jobID, err := flinkrest.NewTriggerID()
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
+	}
+	if p.sj.Spec.Job != nil {
+		spec, err := json.Marshal(&p.sj.Spec)
+		if err != nil {
+			return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
+		}
+		st.ReconciliationStatus.LastReconciledSpec = string(spec)
+		up.TargetGeneration = p.sj.Generation
+		up.Suspend = p.sj.Spec.Job.State == v1beta1.JobStateSuspended
+	}
+	st.JobStatus.UpgradeSavepointPath = location
+	if st.JobStatus.SavepointInfo == nil {
+		st.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
+	}
+	gate.RecordSavepoint(st.JobStatus.SavepointInfo, v1beta1.Savepoint{TimeStamp: p.r.now().UnixMilli(), Location: location, TriggerType: "UPGRADE"})
+	up.Phase, up.JobID, up.RestorePath = v1beta1.PhaseTakingDown, jobID, location
+	up.TriggerID, up.TriggerTimestamp, up.LastFailure = "", v1beta1.Timestamp{}, ""
+	st.Error = ""
+	next := "submitting generation " + fmt.Sprint(up.TargetGeneration) + " from it as job " + jobID
+	if up.Suspend {
+		next = "the job stays suspended; a resume restores from it"
+	}
+	p.r.event(p.sj, "Normal", ReasonSavepoint, fmt.Sprintf("Savepoint of job %s completed at %s; %s", st.DeployedWith.JobID, location, next))
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// savepointFailed drops the trigger and holds: Flink keeps a job whose
+// stop-with-savepoint failed running, and the operator does not try again
+// until the spec changes (a new restartNonce, say).
+func (p *pass) savepointFailed() {
+	st := &p.sj.Status
+	up := st.Upgrade
+	up.Failures++
+	up.LastFailure = p.savepoint.cause
+	up.TriggerID, up.TriggerTimestamp = "", v1beta1.Timestamp{}
+	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+	msg := p.savepointHeldMessage()
+	p.r.event(p.sj, "Warning", ReasonSavepointError, msg)
+	st.Error = msg
+	st.ObservedGeneration = p.sj.Generation
+}
+
+// savepointHeldMessage is status.error while a failed stop holds the
+// change, on the pass that saw the failure and those after it.
+func (p *pass) savepointHeldMessage() string {
+	st := &p.sj.Status
+	return fmt.Sprintf(heldPrefix+"the stop-with-savepoint of job %s for generation %d failed: %s; the job keeps running the previous spec. "+
+		"Fix the cause and edit the spec (for example change spec.restartNonce) to try again", st.DeployedWith.JobID, st.Upgrade.TargetGeneration, st.Upgrade.LastFailure)
+}
+
+// ManualRestorePrefix starts status.error when the job stopped and the
+// location of its savepoint is not known: nothing is submitted.
+const ManualRestorePrefix = "Manual restore required: "
+
+// savepointLost holds: Flink no longer knows the trigger and the job is
+// not running. Submitting without the savepoint would lose its state.
+func (p *pass) savepointLost() {
+	st := &p.sj.Status
+	msg := fmt.Sprintf(ManualRestorePrefix+"job %s is %s and the JobManager does not know its stop-with-savepoint (trigger %s), so where its state was saved is unknown; "+
+		"nothing is submitted. Find the savepoint (or the latest checkpoint) and re-create the FlinkSessionJob with spec.job.initialSavepointPath",
+		st.DeployedWith.JobID, orUnknown(st.JobStatus.State), st.Upgrade.TriggerID)
+	if st.Error != msg {
+		p.r.event(p.sj, "Warning", ReasonSavepointError, msg)
+	}
+	st.Error = msg
+	st.ObservedGeneration = p.sj.Generation
+}
+
+// suspended records that nothing runs: the suspend's take-down is over
+// (its savepoint, if any, stays in status.jobStatus.upgradeSavepointPath
+// for the resume), or the spec was suspended before any submission.
+func (p *pass) suspended() {
+	st := &p.sj.Status
+	if up := st.Upgrade; up != nil {
+		if up.Mode == v1beta1.UpgradeModeStateless {
+			// Cancelled: a stateless resume starts empty.
+			st.JobStatus.UpgradeSavepointPath = ""
+		}
+		p.r.event(p.sj, "Normal", ReasonSuspended, fmt.Sprintf("Job %s suspended; resume from %s", orUnknown(st.JobStatus.JobID), orNothing(st.JobStatus.UpgradeSavepointPath)))
+		st.Upgrade = nil
+		st.DeployedWith = nil
+		st.JobStatus.JobID = ""
+	}
+	if p.sj.Spec.Job != nil && p.sj.Spec.Job.State == v1beta1.JobStateSuspended {
+		if spec, err := json.Marshal(&p.sj.Spec); err == nil {
+			st.ReconciliationStatus.LastReconciledSpec = string(spec)
+		}
+	}
+	p.setState("SUSPENDED")
+	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+	st.ObservedGeneration = p.sj.Generation
+	st.Error = ""
+}
+
+// resume records the submission of a suspended job from where its suspend
+// saved it; the submission then runs as any other (submit.go).
+func (p *pass) resume() (ctrl.Result, error) {
+	st := &p.sj.Status
+	from := st.JobStatus.UpgradeSavepointPath
+	if p.sj.Spec.Job.UpgradeMode == v1beta1.UpgradeModeStateless {
+		from = ""
+	}
+	res, err := p.writeAhead()
+	if err != nil || st.Upgrade == nil {
+		return res, err
+	}
+	if from != "" {
+		st.Upgrade.RestorePath = from
+	}
+	return res, nil
+}
+
+// holdReason is the status message of a held change.
+func (p *pass) holdReason(f Facts) string {
+	st := &p.sj.Status
+	switch {
+	case f.Plan != PlanHold:
+		return fmt.Sprintf("%s: held, job %s is %s and a savepoint needs a RUNNING job", f.SpecChange, st.DeployedWith.JobID, orUnknown(st.JobStatus.State))
+	}
+	return f.SpecChange
+}
+
+func orNothing(s string) string {
+	if s == "" {
+		return "nothing (no savepoint)"
+	}
+	return s
+}
