@@ -67,7 +67,10 @@ func BenchmarkScale1000(b *testing.B) {
 		// pprof only when a profile is asked for: like production, where
 		// it is off, the measured run then keeps no heap profile.
 		heapProfile, goroutines := os.Getenv("SCALE_HEAP_PROFILE"), os.Getenv("SCALE_GOROUTINES")
-		if heapProfile != "" || goroutines != "" {
+		// SCALE_CPU_PROFILE: a CPU profile of the first 30 s after the
+		// first create, where converging spends its time (issue 23).
+		cpuProfile := os.Getenv("SCALE_CPU_PROFILE")
+		if heapProfile != "" || goroutines != "" || cpuProfile != "" {
 			args = append(args, "--pprof-bind-address", pprofAddr)
 		}
 		// SCALE_OPERATOR_ARGS adds flags (for example --gc-percent or
@@ -91,6 +94,12 @@ func BenchmarkScale1000(b *testing.B) {
 
 		ctx := context.Background()
 		start := time.Now()
+		profiled := make(chan error, 1)
+		if cpuProfile != "" {
+			go func() { profiled <- fetchPprof(pprofAddr, "profile?seconds=30", cpuProfile) }()
+		} else {
+			profiled <- nil
+		}
 		for n := range namespaces {
 			ns := fmt.Sprintf("scale-%d", n)
 			if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
@@ -125,6 +134,9 @@ func BenchmarkScale1000(b *testing.B) {
 		}
 		converged := time.Since(start)
 		atConvergence := readMemory(b, cmd.Process.Pid, metricsAddr)
+		if err := <-profiled; err != nil {
+			b.Fatalf("CPU profile: %v", err)
+		}
 
 		// Steady state: a full resync interval (60s) with nothing changing.
 		// envtest runs no Deployment controller, so every JobManager stays
@@ -448,17 +460,25 @@ func procStatus(tb testing.TB, pid int) map[string]float64 {
 // savePprof writes one of the operator's pprof endpoints (a heap profile
 // for `go tool pprof`, or goroutine stacks) to path.
 func savePprof(tb testing.TB, addr, endpoint, path string) {
+	if err := fetchPprof(addr, endpoint, path); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// fetchPprof saves a pprof endpoint's answer to path.
+func fetchPprof(addr, endpoint, path string) error {
 	resp, err := http.Get("http://" + addr + "/debug/pprof/" + endpoint)
 	if err != nil {
-		tb.Fatal(err)
+		return fmt.Errorf("get %s: %w", endpoint, err)
 	}
 	defer resp.Body.Close()
 	f, err := os.Create(path)
 	if err != nil {
-		tb.Fatal(err)
+		return fmt.Errorf("create %s: %w", path, err)
 	}
 	defer f.Close()
 	if _, err := io.Copy(f, resp.Body); err != nil {
-		tb.Fatal(err)
+		return fmt.Errorf("save %s: %w", endpoint, err)
 	}
+	return nil
 }
