@@ -72,7 +72,11 @@ func (r *Reconciler) strictProblem(ctx context.Context, fd *v1beta1.FlinkDeploym
 // is read from the API server. Either way it is decoded the same.
 func (r *Reconciler) storedSpecSource(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]byte, error) {
 	if !hasPodTemplate(&fd.Spec) {
-		raw, err := json.Marshal(fd)
+		// As a file names it, so that the decoder takes it for a
+		// FlinkDeployment whatever the copy's TypeMeta.
+		typed := fd.DeepCopy()
+		typed.APIVersion, typed.Kind = v1beta1.GroupVersion.String(), v1beta1.KindFlinkDeployment
+		raw, err := json.Marshal(typed)
 		if err != nil {
 			return nil, objref.Of("FlinkDeployment", fd).Errorf("encode to check for unknown fields: %w", err)
 		}

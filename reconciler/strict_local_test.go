@@ -56,6 +56,8 @@ func TestStrictCheckWithoutPodTemplateReadsNothingAndFindsWhatTheStoredSpecHas(t
 		if err := yaml.Unmarshal(data, fd); err != nil || fd.Kind != v1beta1.KindFlinkDeployment {
 			continue
 		}
+		// A copy from the cache may carry no TypeMeta.
+		fd.APIVersion, fd.Kind = "", ""
 		reader := &refusingReader{}
 		r := &Reconciler{APIReader: reader}
 		withTemplate := hasPodTemplate(&fd.Spec)

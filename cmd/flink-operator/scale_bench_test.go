@@ -96,7 +96,13 @@ func BenchmarkScale1000(b *testing.B) {
 		start := time.Now()
 		profiled := make(chan error, 1)
 		if cpuProfile != "" {
-			go func() { profiled <- fetchPprof(pprofAddr, "profile?seconds=30", cpuProfile) }()
+			go func() {
+				// The operator opens its pprof endpoint a moment after it starts.
+				for i := 0; i < 100 && !httpOK("http://"+pprofAddr+"/debug/pprof/"); i++ {
+					time.Sleep(100 * time.Millisecond)
+				}
+				profiled <- fetchPprof(pprofAddr, "profile?seconds=30", cpuProfile)
+			}()
 		} else {
 			profiled <- nil
 		}
