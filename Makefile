@@ -64,6 +64,13 @@ bench-vs-apache: ## this operator beside the Apache operator 1.7.0, and the API 
 	KUBEBUILDER_ASSETS="$$(hack/envtest.sh | tail -n 1)" BENCH_VS_APACHE_REQUIRE=1 \
 		go test -run '^$$' -bench '^BenchmarkVsApache$$' -benchtime 1x -timeout 3h ./cmd/flink-operator/
 
+# The same benchmark with this operator alone, as one process and as two
+# shards (--label-selector, a Lease each) over the same N FlinkDeployments
+# (BENCHMARKS.md, "Two shards"); BENCH_VS_APACHE_N as above, default 1000.
+.PHONY: bench-shards
+bench-shards: ## this operator as one process and as two label shards, N=1000 (~5 min)
+	BENCH_VS_APACHE_ONLY=ours,shards BENCH_VS_APACHE_N="$${BENCH_VS_APACHE_N:-1000}" $(MAKE) bench-vs-apache
+
 # Short fuzz runs of everything that parses user input, part of `make test`.
 # Longer runs: make fuzz FUZZTIME=5m (see BENCHMARKS.md, "Fuzzing").
 FUZZTIME ?= 15s

@@ -58,6 +58,9 @@ func (k objectKey) String() string {
 type applyMemo struct {
 	mu      sync.Mutex
 	entries map[objectKey]memoEntry
+	// inFlight counts the applies sent and not yet recorded, per object:
+	// the watch event of a creation can overtake the apply's answer.
+	inFlight map[objectKey]int
 }
 
 type memoEntry struct {
@@ -88,6 +91,37 @@ func (m *applyMemo) put(k objectKey, e memoEntry) {
 		m.entries = map[objectKey]memoEntry{}
 	}
 	m.entries[k] = e
+}
+
+// madeBy reports whether k at resourceVersion rv is this operator's own
+// doing: the memo holds it at rv (as the last apply left it), or an apply
+// of it is on its way and its answer not yet recorded.
+func (m *applyMemo) madeBy(k objectKey, rv string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.inFlight[k] > 0 {
+		return true
+	}
+	e, ok := m.entries[k]
+	return ok && rv != "" && e.resourceVersion == rv
+}
+
+// sending marks an apply of k as on its way; the function it returns marks
+// it answered (after put, when it succeeded).
+func (m *applyMemo) sending(k objectKey) (done func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.inFlight == nil {
+		m.inFlight = map[objectKey]int{}
+	}
+	m.inFlight[k]++
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.inFlight[k]--; m.inFlight[k] <= 0 {
+			delete(m.inFlight, k)
+		}
+	}
 }
 
 func (m *applyMemo) forget(k objectKey) {
@@ -155,7 +189,9 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 				continue
 			}
 		}
+		done := r.memo.sending(key)
 		if err := r.applyOne(ctx, key, obj); err != nil {
+			done()
 			return res, err
 		}
 		res.Applied = append(res.Applied, key)
@@ -174,6 +210,7 @@ func (r *Reconciler) apply(ctx context.Context, fd *v1beta1.FlinkDeployment, obj
 			}
 		}
 		r.memo.put(key, memoEntry{hash: hash, resourceVersion: obj.GetResourceVersion(), generation: obj.GetGeneration()})
+		done()
 	}
 	return res, nil
 }

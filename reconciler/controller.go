@@ -138,7 +138,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.fresh.remember(fd)
 	}
 	original := fd.DeepCopy()
-	result, reconcileErr := r.reconcile(ctx, fd, &original)
+	var recorded Step
+	result, reconcileErr := r.reconcile(ctx, fd, &original, &recorded)
 	switch {
 	case errors.Is(reconcileErr, errStopped):
 		return ctrl.Result{}, reconcileErr
@@ -155,13 +156,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, errors.Join(reconcileErr, err)
 	}
+	if recorded != "" {
+		if err := r.stepHook(recorded); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	return result, reconcileErr
 }
 
 // reconcile does the work of a pass on fd and records the outcome in
 // fd.Status; the caller writes what is left unwritten. persisted is fd as
 // the API server last had it; write-ahead status writes advance it.
-func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment, persisted **v1beta1.FlinkDeployment) (ctrl.Result, error) {
+// recorded is set to the step that the caller's status write completes
+// (StepHook is called after that write).
+func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment, persisted **v1beta1.FlinkDeployment, recorded *Step) (ctrl.Result, error) {
 	st := &fd.Status
 
 	obs, err := r.observe(ctx, fd)
@@ -223,6 +231,7 @@ func (r *Reconciler) reconcile(ctx context.Context, fd *v1beta1.FlinkDeployment,
 	p := &gatePass{fd: fd, persisted: *persisted, desired: desired, deployed: deployed, first: first, obs: &obs}
 	decision, err := r.drive(ctx, p)
 	*persisted = p.persisted
+	*recorded = p.recordAtEnd
 	if err != nil {
 		if !errors.Is(err, errStopped) && !errors.Is(err, errStale) {
 			st.Error = err.Error()

@@ -75,6 +75,9 @@ type gatePass struct {
 	templateDrift []string
 	// diff is the classified spec change, once specDiff computed it.
 	diff *gate.SpecDiff
+	// recordAtEnd is the step that the pass's final status write
+	// completes, when the last action left its status to that write.
+	recordAtEnd Step
 }
 
 // drive runs the gate's decisions for a FlinkDeployment until one waits.
@@ -208,9 +211,12 @@ func (r *Reconciler) applyStep(ctx context.Context, p *gatePass, d gate.Decision
 		if redeployed {
 			// What was observed is the old cluster; the new one is starting.
 			*p.obs = gate.Observation{JobManager: v1beta1.JMDeploying, RESTURL: p.obs.RESTURL}
-			if err := r.persist(ctx, p, StepDeployedRecorded); err != nil {
-				return false, err
-			}
+			// The pass ends here: no request follows until the pass's own
+			// status write, which records this status together with the
+			// observation of the new cluster, so one write does for two
+			// (issue 23). The write-ahead record of the deploy was made
+			// before the apply; a crash before the write resumes from it.
+			p.recordAtEnd = StepDeployedRecorded
 		}
 	}
 	return false, nil

@@ -1,6 +1,8 @@
 package reconciler
 
 import (
+	"slices"
+
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -15,9 +17,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/flinkops/flink-operator/metrics"
+	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -84,13 +88,34 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error
 			predicate.LabelChangedPredicate{},
 			deletionPredicate(),
 		))).
-		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata).
-		Owns(&corev1.Service{}, builder.OnlyMetadata).
-		Owns(&networkingv1.Ingress{}, builder.OnlyMetadata).
-		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.ConfigMap{}, builder.OnlyMetadata, builder.WithPredicates(r.notOwnCreation(corev1.SchemeGroupVersion.WithKind("ConfigMap")))).
+		Owns(&corev1.Service{}, builder.OnlyMetadata, builder.WithPredicates(r.notOwnCreation(corev1.SchemeGroupVersion.WithKind("Service")))).
+		Owns(&networkingv1.Ingress{}, builder.OnlyMetadata, builder.WithPredicates(r.notOwnCreation(networkingv1.SchemeGroupVersion.WithKind("Ingress")))).
+		Owns(&appsv1.Deployment{}, builder.WithPredicates(r.notOwnCreation(deploymentGVK))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(1, maxConcurrent)}).
 		Named("flinkdeployment").
 		Complete(metrics.InstrumentReconciler(r))
+}
+
+// notOwnCreation drops, from the events that wake the controller, the
+// creation of a child of kind gvk that this operator's own apply made: the
+// apply memo holds it at the very resourceVersion the event shows, or the
+// apply is still on its way (its watch event can overtake its answer). The pass
+// that applied it observes the cluster and writes status itself, so the
+// creation has nothing to tell; the pass it would start, right after that
+// write, found nothing to do but read the FlinkDeployment again from the
+// API server whenever the cache had not yet seen the write (fence.go;
+// issue 23). Any other creation (at start-up, when the memo is empty; by
+// someone else, at another resourceVersion) still wakes the controller, as
+// do every change and deletion.
+func (r *Reconciler) notOwnCreation(gvk schema.GroupVersionKind) predicate.Predicate {
+	if i := slices.Index(renderer.KindOrder, gvk); i >= 0 {
+		gvk = renderer.KindOrder[i] // the memo's canonical key (keyOf)
+	}
+	return predicate.Funcs{CreateFunc: func(e event.CreateEvent) bool {
+		key := objectKey{gvk: gvk, namespace: e.Object.GetNamespace(), name: e.Object.GetName()}
+		return !r.memo.madeBy(key, e.Object.GetResourceVersion())
+	}}
 }
 
 // deletionPredicate passes updates that start or progress a deletion.

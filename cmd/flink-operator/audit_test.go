@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -73,6 +74,8 @@ type auditEvent struct {
 	ObjectRef *struct {
 		Resource    string `json:"resource"`
 		Subresource string `json:"subresource"`
+		Namespace   string `json:"namespace"`
+		Name        string `json:"name"`
 	} `json:"objectRef"`
 	RequestReceived time.Time `json:"requestReceivedTimestamp"`
 }
@@ -114,30 +117,47 @@ func (c requestCounts) String() string {
 	return sb.String()
 }
 
+// writers reads the audit log and returns, per object of resource
+// ("namespace/name") that one of users wrote (create, update, patch,
+// delete, any subresource) in [from, to), the users who did.
+func (a *apiServerAudit) writers(tb testing.TB, resource string, users []string, from, to time.Time) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	a.scan(tb, func(line []byte) bool {
+		for _, u := range users {
+			if strings.Contains(string(line), `"username":"`+u+`"`) {
+				return true
+			}
+		}
+		return false
+	}, func(ev *auditEvent) {
+		if !slices.Contains(users, ev.User.Username) || ev.RequestReceived.Before(from) || !ev.RequestReceived.Before(to) ||
+			ev.ObjectRef == nil || ev.ObjectRef.Resource != resource || ev.ObjectRef.Name == "" {
+			return
+		}
+		switch ev.Verb {
+		case "create", "update", "patch", "delete":
+		default:
+			return
+		}
+		key := ev.ObjectRef.Namespace + "/" + ev.ObjectRef.Name
+		if out[key] == nil {
+			out[key] = map[string]bool{}
+		}
+		out[key][ev.User.Username] = true
+	})
+	return out
+}
+
 // count reads the audit log and counts the requests of user received in
 // [from, to). The log is read whole each time: even at 1,000
 // FlinkDeployments it stays within some hundred MiB.
 func (a *apiServerAudit) count(tb testing.TB, user string, from, to time.Time) requestCounts {
-	f, err := os.Open(a.logPath)
-	if err != nil {
-		tb.Fatalf("open the API server's audit log: %v", err)
-	}
-	defer f.Close()
 	out := requestCounts{}
-	scanner := bufio.NewScanner(f)
-	scanner.Buffer(make([]byte, 1<<20), 16<<20)
-	for scanner.Scan() {
-		line := scanner.Bytes()
-		// Cheap filter before decoding: most lines are someone else's.
-		if !strings.Contains(string(line), `"username":"`+user+`"`) {
-			continue
-		}
-		var ev auditEvent
-		if err := json.Unmarshal(line, &ev); err != nil {
-			tb.Fatalf("decode an audit event in %s: %v", a.logPath, err)
-		}
+	a.scan(tb, func(line []byte) bool {
+		return strings.Contains(string(line), `"username":"`+user+`"`)
+	}, func(ev *auditEvent) {
 		if ev.User.Username != user || ev.RequestReceived.Before(from) || !ev.RequestReceived.Before(to) {
-			continue
+			return
 		}
 		key := ev.Verb
 		if ev.ObjectRef != nil {
@@ -147,9 +167,32 @@ func (a *apiServerAudit) count(tb testing.TB, user string, from, to time.Time) r
 			}
 		}
 		out[key]++
+	})
+	return out
+}
+
+// scan decodes every audit event whose line keep passes (a cheap filter
+// before decoding: most lines are someone else's) and hands it to each.
+func (a *apiServerAudit) scan(tb testing.TB, keep func([]byte) bool, each func(*auditEvent)) {
+	f, err := os.Open(a.logPath)
+	if err != nil {
+		tb.Fatalf("open the API server's audit log: %v", err)
+	}
+	defer f.Close()
+	scanner := bufio.NewScanner(f)
+	scanner.Buffer(make([]byte, 1<<20), 16<<20)
+	for scanner.Scan() {
+		line := scanner.Bytes()
+		if !keep(line) {
+			continue
+		}
+		var ev auditEvent
+		if err := json.Unmarshal(line, &ev); err != nil {
+			tb.Fatalf("decode an audit event in %s: %v", a.logPath, err)
+		}
+		each(&ev)
 	}
 	if err := scanner.Err(); err != nil {
 		tb.Fatalf("read the API server's audit log %s: %v", a.logPath, err)
 	}
-	return out
 }

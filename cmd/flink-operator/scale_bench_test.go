@@ -67,8 +67,11 @@ func BenchmarkScale1000(b *testing.B) {
 		// pprof only when a profile is asked for: like production, where
 		// it is off, the measured run then keeps no heap profile.
 		heapProfile, goroutines := os.Getenv("SCALE_HEAP_PROFILE"), os.Getenv("SCALE_GOROUTINES")
-		cpuProfile := os.Getenv("SCALE_CPU_PROFILE")
-		if heapProfile != "" || goroutines != "" || cpuProfile != "" {
+		// SCALE_CPU_PROFILE: a CPU profile of the first 30 s after the
+		// first create, where converging spends its time (issue 23).
+		// SCALE_STEADY_CPU_PROFILE: one of the steady minute.
+		cpuProfile, steadyProfile := os.Getenv("SCALE_CPU_PROFILE"), os.Getenv("SCALE_STEADY_CPU_PROFILE")
+		if heapProfile != "" || goroutines != "" || cpuProfile != "" || steadyProfile != "" {
 			args = append(args, "--pprof-bind-address", pprofAddr)
 		}
 		// SCALE_OPERATOR_ARGS adds flags (for example --gc-percent or
@@ -92,6 +95,18 @@ func BenchmarkScale1000(b *testing.B) {
 
 		ctx := context.Background()
 		start := time.Now()
+		profiled := make(chan error, 1)
+		if cpuProfile != "" {
+			go func() {
+				// The operator opens its pprof endpoint a moment after it starts.
+				for i := 0; i < 100 && !httpOK("http://"+pprofAddr+"/debug/pprof/"); i++ {
+					time.Sleep(100 * time.Millisecond)
+				}
+				profiled <- fetchPprof(pprofAddr, "profile?seconds=30", cpuProfile)
+			}()
+		} else {
+			profiled <- nil
+		}
 		for n := range namespaces {
 			ns := fmt.Sprintf("scale-%d", n)
 			if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
@@ -126,6 +141,9 @@ func BenchmarkScale1000(b *testing.B) {
 		}
 		converged := time.Since(start)
 		atConvergence := readMemory(b, cmd.Process.Pid, metricsAddr)
+		if err := <-profiled; err != nil {
+			b.Fatalf("CPU profile: %v", err)
+		}
 
 		// Steady state: a full resync interval (60s) with nothing changing.
 		// envtest runs no Deployment controller, so every JobManager stays
@@ -134,9 +152,9 @@ func BenchmarkScale1000(b *testing.B) {
 		// fleet of running clusters (one pass a minute each) makes.
 		before, methodsBefore := requestCount(b, metricsAddr), requestsByMethod(b, metricsAddr)
 		childrenBefore := childVersions(b, k8s)
-		if cpuProfile != "" {
+		if steadyProfile != "" {
 			// The profile covers the steady minute itself.
-			savePprof(b, pprofAddr, "profile?seconds=60", cpuProfile)
+			savePprof(b, pprofAddr, "profile?seconds=60", steadyProfile)
 			time.Sleep(5 * time.Second)
 		} else {
 			time.Sleep(65 * time.Second)
@@ -455,17 +473,25 @@ func procStatus(tb testing.TB, pid int) map[string]float64 {
 // savePprof writes one of the operator's pprof endpoints (a heap profile
 // for `go tool pprof`, or goroutine stacks) to path.
 func savePprof(tb testing.TB, addr, endpoint, path string) {
+	if err := fetchPprof(addr, endpoint, path); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// fetchPprof saves a pprof endpoint's answer to path.
+func fetchPprof(addr, endpoint, path string) error {
 	resp, err := http.Get("http://" + addr + "/debug/pprof/" + endpoint)
 	if err != nil {
-		tb.Fatal(err)
+		return fmt.Errorf("get %s: %w", endpoint, err)
 	}
 	defer resp.Body.Close()
 	f, err := os.Create(path)
 	if err != nil {
-		tb.Fatal(err)
+		return fmt.Errorf("create %s: %w", path, err)
 	}
 	defer f.Close()
 	if _, err := io.Copy(f, resp.Body); err != nil {
-		tb.Fatal(err)
+		return fmt.Errorf("save %s: %w", endpoint, err)
 	}
+	return nil
 }

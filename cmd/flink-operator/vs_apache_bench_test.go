@@ -52,7 +52,7 @@ func BenchmarkVsApache(b *testing.B) {
 	for b.Loop() {
 		classpath := apacheOperatorClasspath(b)
 		dir := b.TempDir()
-		audit, flags := newAPIServerAudit(b, dir, userOurs, userApache)
+		audit, flags := newAPIServerAudit(b, dir, userOurs, userApache, shardUser("a"), shardUser("b"))
 		env, err := testenv.Start(testenv.WithAPIServerFlags(flags), testenv.WithCRDPaths(
 			filepath.Join(testenv.RepoRoot(), "charts", "flink-operator", "crds"),
 			extractSessionJobCRD(b, classpath, filepath.Join(dir, "crds"))))
@@ -69,9 +69,19 @@ func BenchmarkVsApache(b *testing.B) {
 		for _, n := range sizes {
 			for r := range rounds {
 				for _, v := range benchVariants() {
-					res := bench.run(b, v, n, r)
-					results = append(results, res)
-					fmt.Fprint(os.Stderr, res.summary())
+					var res runResult
+					if v.shards {
+						shards := bench.runShards(b, v, n, r)
+						results = append(results, shards...)
+						for _, s := range shards {
+							fmt.Fprint(os.Stderr, s.summary())
+						}
+						res = shards[0]
+					} else {
+						res = bench.run(b, v, n, r)
+						results = append(results, res)
+						fmt.Fprint(os.Stderr, res.summary())
+					}
 					if _, ok := floors[n]; !ok && !v.apache {
 						floors[n] = bench.floor(b, n, res.namespaces)
 						fmt.Fprintf(os.Stderr, "floor at N=%d: %d applies and %d status writes in %.1f s\n",
@@ -99,6 +109,10 @@ type variant struct {
 	short   string // in namespace names
 	apache  bool
 	jvmArgs []string
+	// shards: this operator as two processes, each with a --label-selector
+	// for half the fleet and a leader election Lease of its own
+	// (vs_apache_shards_test.go).
+	shards bool
 }
 
 // benchVariants: this operator with its chart's settings; the Apache
@@ -109,6 +123,7 @@ type variant struct {
 func benchVariants() []variant {
 	all := []variant{
 		{name: "this operator", short: "ours"},
+		{name: "2 shards", short: "shards", shards: true},
 		{name: "Apache 1.7.0", short: "apache", apache: true},
 		{name: "Apache 1.7.0 -Xmx256m", short: "apache256", apache: true, jvmArgs: []string{"-Xmx256m"}},
 	}
@@ -163,15 +178,7 @@ type runResult struct {
 }
 
 func (v *vsApache) run(tb testing.TB, vr variant, n, round int) runResult {
-	ctx := context.Background()
-	res := runResult{variant: vr, n: n, round: round}
-	for i := range benchNamespaces {
-		ns := fmt.Sprintf("%s-n%d-r%d-%d", vr.short, n, round, i)
-		if err := v.k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-			tb.Fatalf("create namespace %s: %v", ns, err)
-		}
-		res.namespaces = append(res.namespaces, ns)
-	}
+	res := v.newRun(tb, vr, n, round)
 	runDir := filepath.Join(v.dir, fmt.Sprintf("%s-n%d-r%d", vr.short, n, round))
 	if err := os.MkdirAll(runDir, 0o755); err != nil {
 		tb.Fatalf("create %s: %v", runDir, err)
@@ -182,7 +189,7 @@ func (v *vsApache) run(tb testing.TB, vr variant, n, round int) runResult {
 		user = userApache
 		p = startApacheOperator(tb, v.classpath, v.kubeconfig(tb, userApache, runDir), runDir, res.namespaces, vr.jvmArgs)
 	} else {
-		p = v.startOurs(tb, runDir, res.namespaces)
+		p = v.startOurs(tb, userOurs, runDir, res.namespaces, "--leader-elect=false")
 	}
 	defer p.stop()
 	p.waitReady(tb, 3*time.Minute)
@@ -190,9 +197,9 @@ func (v *vsApache) run(tb testing.TB, vr variant, n, round int) runResult {
 	res.idle = processSnapshot(tb, p.pid())
 
 	start := time.Now()
-	v.createCRs(tb, res.namespaces, n)
+	v.createCRs(tb, res.namespaces, n, nil)
 	res.create = time.Since(start)
-	v.waitConverged(tb, p, res.namespaces, n)
+	v.waitConverged(tb, []*benchProcess{p}, res.namespaces, n)
 	convergedAt := time.Now()
 	res.converge = convergedAt.Sub(start)
 	res.converged = processSnapshot(tb, p.pid())
@@ -211,18 +218,33 @@ func (v *vsApache) run(tb testing.TB, vr variant, n, round int) runResult {
 	return res
 }
 
+// newRun makes the namespaces of one run.
+func (v *vsApache) newRun(tb testing.TB, vr variant, n, round int) runResult {
+	res := runResult{variant: vr, n: n, round: round}
+	for i := range benchNamespaces {
+		ns := fmt.Sprintf("%s-n%d-r%d-%d", vr.short, n, round, i)
+		if err := v.k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			tb.Fatalf("create namespace %s: %v", ns, err)
+		}
+		res.namespaces = append(res.namespaces, ns)
+	}
+	return res
+}
+
 // startOurs runs the release build of this operator with its chart's
 // defaults (4 parallel reconciles, info logs, controller-runtime's client
-// settings), except leader election, which the Apache operator's chart
-// leaves off too.
-func (v *vsApache) startOurs(tb testing.TB, dir string, namespaces []string) *benchProcess {
+// settings), authenticated as user, with extra flags: the single operator
+// turns leader election off, which the Apache operator's chart leaves off
+// too; shards turn it on, each with a Lease of its own.
+func (v *vsApache) startOurs(tb testing.TB, user, dir string, namespaces []string, extra ...string) *benchProcess {
 	probe := freeAddr(tb)
-	cmd := exec.Command(v.ours, "--kubeconfig", v.kubeconfig(tb, userOurs, dir),
-		"--watch-namespaces", strings.Join(namespaces, ","), "--leader-elect=false",
+	args := []string{"--kubeconfig", v.kubeconfig(tb, user, dir),
+		"--watch-namespaces", strings.Join(namespaces, ","),
 		"--metrics-bind-address", freeAddr(tb), "--health-probe-bind-address", probe,
 		"--max-concurrent-reconciles", "4", "--zap-log-level", "info",
 		// Nothing answers REST: JobManagers never become ready in envtest.
-		"--rest-url-template", "http://127.0.0.1:1/{{namespace}}/{{name}}")
+		"--rest-url-template", "http://127.0.0.1:1/{{namespace}}/{{name}}"}
+	cmd := exec.Command(v.ours, append(args, extra...)...)
 	p := startProcess(tb, cmd, filepath.Join(dir, "operator.log"))
 	p.ready = func() bool { return httpOK("http://" + probe + "/readyz") }
 	return p
@@ -245,8 +267,9 @@ func (v *vsApache) kubeconfig(tb testing.TB, user, dir string) string {
 }
 
 // createCRs creates n FlinkDeployments, evenly across namespaces, with 8
-// parallel clients.
-func (v *vsApache) createCRs(tb testing.TB, namespaces []string, n int) {
+// parallel clients; labels, when set, gives the i-th of each namespace its
+// labels.
+func (v *vsApache) createCRs(tb testing.TB, namespaces []string, n int, labels func(i int) map[string]string) {
 	jobs := make(chan *v1beta1.FlinkDeployment)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
@@ -261,7 +284,11 @@ func (v *vsApache) createCRs(tb testing.TB, namespaces []string, n int) {
 	}
 	for i := range n / len(namespaces) {
 		for _, ns := range namespaces {
-			jobs <- vsApacheCR(ns, fmt.Sprintf("job-%04d", i))
+			fd := vsApacheCR(ns, fmt.Sprintf("job-%04d", i))
+			if labels != nil {
+				fd.Labels = labels(i)
+			}
+			jobs <- fd
 		}
 	}
 	close(jobs)
@@ -290,7 +317,7 @@ var convergedStates = map[string]bool{"DEPLOYED": true, "STABLE": true}
 // converged: its JobManager Deployment (named as the CR, Flink's native
 // naming, which both operators follow) exists, and its status says DEPLOYED
 // or STABLE, a status both write only after creating that Deployment.
-func (v *vsApache) waitConverged(tb testing.TB, p *benchProcess, namespaces []string, n int) {
+func (v *vsApache) waitConverged(tb testing.TB, ps []*benchProcess, namespaces []string, n int) {
 	deadline := time.Now().Add(convergeTimeout)
 	for {
 		done := 0
@@ -300,11 +327,13 @@ func (v *vsApache) waitConverged(tb testing.TB, p *benchProcess, namespaces []st
 		if done == n {
 			return
 		}
-		if p.exited() {
-			tb.Fatalf("the operator exited with %d of %d FlinkDeployments converged; the end of its log:\n%s", done, n, p.logTail())
+		for _, p := range ps {
+			if p.exited() {
+				tb.Fatalf("the operator exited with %d of %d FlinkDeployments converged; the end of its log:\n%s", done, n, p.logTail())
+			}
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("only %d of %d FlinkDeployments converged in %v; the end of the operator's log:\n%s", done, n, convergeTimeout, p.logTail())
+			tb.Fatalf("only %d of %d FlinkDeployments converged in %v; the end of the operator's log:\n%s", done, n, convergeTimeout, ps[0].logTail())
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
