@@ -46,6 +46,9 @@ type Keys struct {
 	IgnoreUnclaimed string `json:"ignoreUnclaimed"`
 	CheckpointsDir  string `json:"checkpointsDir"`
 	SavepointsDir   string `json:"savepointsDir"`
+	// CheckpointRetention keeps (or deletes) a job's checkpoints when it
+	// is cancelled; session jobs pass it with the run.
+	CheckpointRetention string `json:"checkpointRetention"`
 }
 
 // For returns the facts of version v; false when the table has no entry
