@@ -45,9 +45,12 @@ func (e *APIError) Error() string {
 // silently would give the caller a guarantee it does not have.
 var ErrUnsupported = errors.New("not supported by this Flink version")
 
-// checkpointingDisabledMsg is what Flink answers (with 404) for checkpoint
-// statistics of a job that has no checkpointing configured.
-const checkpointingDisabledMsg = "Checkpointing has not been enabled."
+// checkpointingDisabledMsgs are what Flink answers (with 404) for a job
+// that has no checkpoint coordinator (a batch job): the first for checkpoint
+// statistics, the second, followed by " (<jobid>).", for the checkpoint
+// configuration (real 1.20.5, 2.2.1 and 2.3.0). A streaming job without
+// periodic checkpoints has a coordinator and gets neither.
+var checkpointingDisabledMsgs = []string{"Checkpointing has not been enabled.", "Checkpointing is not enabled for this job"}
 
 // IsNotFound reports a 404: unknown job, unknown trigger id, or (for
 // checkpoint statistics) checkpointing disabled; see IsCheckpointingDisabled.
@@ -69,16 +72,20 @@ func IsUnavailable(err error) bool {
 }
 
 // IsCheckpointingDisabled reports the 404 Flink gives for checkpoint
-// statistics of a job without checkpointing, which must not be mistaken for
-// a missing job.
+// statistics or configuration of a job without checkpointing, which must
+// not be mistaken for a missing job. Only a job without a checkpoint
+// coordinator gets it; see CheckpointConfig.CheckpointingEnabled for a
+// streaming job without periodic checkpoints.
 func IsCheckpointingDisabled(err error) bool {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusNotFound {
 		return false
 	}
 	for _, m := range apiErr.Errors {
-		if strings.Contains(m, checkpointingDisabledMsg) {
-			return true
+		for _, disabled := range checkpointingDisabledMsgs {
+			if strings.Contains(m, disabled) {
+				return true
+			}
 		}
 	}
 	return false

@@ -28,6 +28,8 @@ func TestAPIErrorMessageAndHelpers(t *testing.T) {
 
 	disabled := &APIError{StatusCode: 404, Errors: []string{"Checkpointing has not been enabled."}}
 	assert.True(t, IsCheckpointingDisabled(disabled))
+	configDisabled := &APIError{StatusCode: 404, Errors: []string{"org.apache.flink.runtime.rest.handler.RestHandlerException: Checkpointing is not enabled for this job (0123456789abcdef0123456789abcdef).\n\tat x"}}
+	assert.True(t, IsCheckpointingDisabled(configDisabled))
 	assert.False(t, IsCheckpointingDisabled(&APIError{StatusCode: 404, Errors: []string{"Job x not found"}}))
 }
 

@@ -58,6 +58,9 @@ type cpEntry struct {
 	// otherwise every subtask counts as acknowledged.
 	partial bool
 	acked   int
+	// discarded: Flink deleted the checkpoint's files, because a newer one
+	// subsumed it or the job ended (discardOnEnd).
+	discarded bool
 }
 
 type restoredEntry struct {
@@ -91,6 +94,14 @@ func (s *checkpointState) add(e cpEntry) int64 {
 		if e.isSavepoint {
 			s.savepoint = &cp
 		} else {
+			// Flink keeps one completed checkpoint by default
+			// (state.checkpoints.num-retained): real 1.20.5, 2.2.1 and
+			// 2.3.0 list the older ones in history as discarded.
+			for i := range s.history {
+				if h := &s.history[i]; h.status == CheckpointCompleted && !h.isSavepoint {
+					h.discarded = true
+				}
+			}
 			s.completed = &cp
 		}
 	}
@@ -99,6 +110,19 @@ func (s *checkpointState) add(e cpEntry) int64 {
 		s.history = s.history[:maxHistory]
 	}
 	return e.id
+}
+
+// discardCheckpoints marks the job's completed checkpoints (not its
+// savepoints) discarded, as Flink reports them once it deleted their files.
+func (s *checkpointState) discardCheckpoints() {
+	if s.completed != nil {
+		s.completed.discarded = true
+	}
+	for i := range s.history {
+		if h := &s.history[i]; h.status == CheckpointCompleted && !h.isSavepoint {
+			h.discarded = true
+		}
+	}
 }
 
 // AddCheckpoint records a checkpoint for the job and returns its id.
@@ -164,11 +188,19 @@ func (c *Cluster) checkpointStats(j *job) map[string]any {
 		history = append(history, c.cpJSON(j, &s.history[i]))
 	}
 	stat := map[string]any{"min": 0, "max": 0, "avg": 0, "p50": 0.0, "p90": 0.0, "p95": 0.0, "p99": 0.0, "p999": 0.0}
-	summary := map[string]any{"state_size": stat, "end_to_end_duration": stat, "alignment_buffered": stat}
+	sized := stat
+	if s.completedN == 0 && c.version.AtLeast(1, 20) {
+		// With nothing completed, real 1.20.5, 2.2.1 and 2.3.0 write the
+		// percentiles as the string "NaN", except alignment_buffered's.
+		// Unverified before 1.20.
+		nan := "NaN"
+		sized = map[string]any{"min": 0, "max": 0, "avg": 0, "p50": nan, "p90": nan, "p95": nan, "p99": nan, "p999": nan}
+	}
+	summary := map[string]any{"state_size": sized, "end_to_end_duration": sized, "alignment_buffered": stat}
 	if c.version.AtLeast(1, 15) {
-		summary["checkpointed_size"] = stat
-		summary["processed_data"] = stat
-		summary["persisted_data"] = stat
+		summary["checkpointed_size"] = sized
+		summary["processed_data"] = sized
+		summary["persisted_data"] = sized
 	}
 	return map[string]any{
 		"counts": map[string]any{
@@ -231,7 +263,7 @@ func (c *Cluster) cpJSON(j *job, e *cpEntry) any {
 	switch e.status {
 	case CheckpointCompleted:
 		m["external_path"] = e.path
-		m["discarded"] = false
+		m["discarded"] = e.discarded
 	case CheckpointFailed:
 		m["failure_timestamp"] = e.failTS
 		m["failure_message"] = e.failMsg

@@ -18,8 +18,11 @@ type Cluster struct {
 	version      flinkrest.Version
 	flinkVersion string
 	savepointDir string
-	now          func() time.Time
-	rng          *rand.Rand
+	// retention is the cluster's checkpoint retention, for jobs that set
+	// none (WithCheckpointRetention).
+	retention string
+	now       func() time.Time
+	rng       *rand.Rand
 
 	jobs     map[string]*job
 	jobOrder []string
@@ -50,6 +53,15 @@ func WithFlinkVersion(v string) Option { return func(c *Cluster) { c.flinkVersio
 // used when a trigger names none. Without it such triggers get Flink's 400.
 func WithDefaultSavepointDir(dir string) Option { return func(c *Cluster) { c.savepointDir = dir } }
 
+// WithCheckpointRetention sets the cluster configuration's
+// execution.checkpointing.externalized-checkpoint-retention, which jobs
+// that set none of their own take (as real 1.20.5, 2.2.1 and 2.3.0 do).
+// Without it they take Flink's default, NO_EXTERNALIZED_CHECKPOINTS. An
+// invalid value makes every AddJob fail.
+func WithCheckpointRetention(retention string) Option {
+	return func(c *Cluster) { c.retention = retention }
+}
+
 // WithClock replaces time.Now for every timestamp the cluster reports.
 func WithClock(now func() time.Time) Option { return func(c *Cluster) { c.now = now } }
 
@@ -79,6 +91,7 @@ func NewCluster(version string, opts ...Option) (*Cluster, error) {
 		byClient:     map[opKey]string{},
 		behavior:     OperationBehavior{PendingPolls: 1},
 		cancelReads:  1,
+		retention:    flinkrest.NoExternalizedCheckpoints,
 		counters:     Counters{Requests: map[string]int{}},
 	}
 	WithSeed(1)(c)

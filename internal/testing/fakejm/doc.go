@@ -1,8 +1,9 @@
 // Package fakejm is a fake Flink JobManager REST server for tests.
 //
 // A Cluster simulates one JobManager of a given Flink version: it holds jobs,
-// runs savepoint and stop-with-savepoint operations, answers checkpoint and
-// exception statistics, holds uploaded jars and runs jobs from them, and parses request bodies as
+// runs savepoint and stop-with-savepoint operations, answers checkpoint
+// statistics and configuration (with the job's checkpoint retention, which
+// decides what a cancel discards) and exception statistics, holds uploaded jars and runs jobs from them, and parses request bodies as
 // the version's Flink does (from 1.20 unknown fields are ignored, and
 // recorded by IgnoredFields; before, they are a 400), with the shapes
 // recorded in shared/reference/flink-facts.md and the answers of real Flink

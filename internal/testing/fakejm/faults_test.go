@@ -83,5 +83,6 @@ func TestDropConnectionAndRefuse(t *testing.T) {
 func TestRoutesAreListed(t *testing.T) {
 	assert.Contains(t, fakejm.Routes(), "POST /jobs/:jobid/stop")
 	assert.Contains(t, fakejm.Routes(), "POST /jars/:jarid/run")
-	assert.Len(t, fakejm.Routes(), 14)
+	assert.Contains(t, fakejm.Routes(), "GET /jobs/:jobid/checkpoints/config")
+	assert.Len(t, fakejm.Routes(), 15)
 }

@@ -2,12 +2,14 @@ package fakejm
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
@@ -91,7 +93,46 @@ type runFields struct {
 	parallelism                      *int
 	allowNonRestored                 *bool
 	restoreMode, claimMode           *string
-	config                           *map[string]string
+	config                           *jobConfig
+}
+
+// jobConfig is the jar run's flinkConfiguration: a map of strings, whose
+// values real 2.2.1 also took as JSON numbers and booleans (Jackson turns
+// them into their text), and refused as objects (a nested
+// {"execution": {...}}: "Request did not match expected format").
+type jobConfig map[string]string
+
+func (m *jobConfig) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	if raw == nil {
+		// Unverified: a null flinkConfiguration is taken as none.
+		return nil
+	}
+	out := jobConfig{}
+	for k, v := range raw {
+		var scalar any
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(&scalar); err != nil {
+			return err
+		}
+		switch x := scalar.(type) {
+		case string:
+			out[k] = x
+		case json.Number:
+			out[k] = x.String()
+		case bool:
+			out[k] = strconv.FormatBool(x)
+		default:
+			// Objects and arrays were refused; null is unverified.
+			return fmt.Errorf("flinkConfiguration[%s]: not a string, number or boolean", k)
+		}
+	}
+	*m = out
+	return nil
 }
 
 func (f *runFields) fields(v flinkrest.Version) map[string]any {
@@ -158,7 +199,20 @@ func (c *Cluster) handleJarRun(req *request) response {
 			fmt.Sprintf("org.apache.flink.util.FlinkException: Failed to execute job '%s'.", name),
 			"org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted."))
 	}
-	jobID, err := c.addJob(JobSpec{ID: jobID, Name: name, Parallelism: deref(f.parallelism), RestoredFrom: deref(f.savepointPath)})
+	spec := JobSpec{ID: jobID, Name: name, Parallelism: deref(f.parallelism), RestoredFrom: deref(f.savepointPath)}
+	if value, set := deref(f.config)[flinkrest.CheckpointRetentionOption]; set {
+		retention, ok := parseRetention(value)
+		if !ok {
+			return c.badRetention(value)
+		}
+		spec.CheckpointRetention = retention
+	}
+	if strings.EqualFold(deref(f.config)["execution.runtime-mode"], "BATCH") {
+		// A batch job has no checkpoint coordinator (real 1.20.5, 2.2.1
+		// and 2.3.0: both checkpoint endpoints answer 404).
+		spec.CheckpointingDisabled = true
+	}
+	jobID, err := c.addJob(spec)
 	if err != nil {
 		return errorResponse(http.StatusInternalServerError, "fakejm: "+err.Error())
 	}
@@ -170,4 +224,24 @@ func (c *Cluster) handleJarRun(req *request) response {
 		answer["applicationId"] = jobID
 	}
 	return reply(http.StatusOK, answer)
+}
+
+// badRetention is real Flink's answer to a jar run whose flinkConfiguration
+// holds an unknown checkpoint retention: the job's main method fails to
+// configure its environment (status 400 on 2.2.1; the same text on 1.20.5
+// and 2.3.0, whose enum class differs).
+func (c *Cluster) badRetention(value string) response {
+	enum := "org.apache.flink.configuration.ExternalizedCheckpointRetention"
+	if !c.version.AtLeast(2, 0) {
+		// Unverified before 1.20.
+		enum = "org.apache.flink.streaming.api.environment.CheckpointConfig$ExternalizedCheckpointCleanup"
+	}
+	parse := fmt.Sprintf("Could not parse value '%s' for key '%s'.", value, flinkrest.CheckpointRetentionOption)
+	return errorResponse(http.StatusBadRequest, restHandlerError("Could not execute application.",
+		"java.util.concurrent.CompletionException: org.apache.flink.util.FlinkRuntimeException: Could not execute application.",
+		"org.apache.flink.util.FlinkRuntimeException: Could not execute application.",
+		"org.apache.flink.client.program.ProgramInvocationException: The main method caused an error: "+parse,
+		"java.lang.IllegalArgumentException: "+parse,
+		fmt.Sprintf("java.lang.IllegalArgumentException: Could not parse value for enum class %s. Expected one of: [[%s, %s, %s]]",
+			enum, flinkrest.DeleteOnCancellation, flinkrest.RetainOnCancellation, flinkrest.NoExternalizedCheckpoints)))
 }

@@ -61,8 +61,13 @@ func taskCounts(j *job, lower, total bool) map[string]int {
 func (c *Cluster) jobParam(req *request) (string, *job, *response) {
 	id := req.params["jobid"]
 	if !flinkrest.IsFlinkID(id) {
-		r := errorResponse(http.StatusBadRequest,
-			fmt.Sprintf("Bad request, could not parse parameters: Cannot resolve path parameter (jobid) from value %q.", id))
+		cannot := fmt.Sprintf("Cannot resolve path parameter (jobid) from value %q.", id)
+		r := errorResponse(http.StatusBadRequest, "Bad request, could not parse parameters: "+cannot)
+		if c.version.AtLeast(1, 20) {
+			// As real 1.20.5, 2.2.1 and 2.3.0 answered.
+			r = errorResponse(http.StatusBadRequest, restHandlerError("Bad request, could not parse parameters: "+cannot,
+				"org.apache.flink.runtime.rest.handler.HandlerRequestException: "+cannot))
+		}
 		return id, nil, &r
 	}
 	return id, c.jobs[id], nil
@@ -70,10 +75,12 @@ func (c *Cluster) jobParam(req *request) (string, *job, *response) {
 
 // jobNotFound is the 404 for an unknown job id. Real Flink sends the
 // exception's stack trace as the one error string; the fake sends its
-// first line and one frame.
+// first line and one frame, and its cause (seen on real 1.20.5, 2.2.1 and
+// 2.3.0; unverified before).
 func jobNotFound(id string) response {
 	return errorResponse(http.StatusNotFound, stackTrace("org.apache.flink.runtime.rest.NotFoundException",
-		fmt.Sprintf("Job %s not found", id)))
+		fmt.Sprintf("Job %s not found", id))+
+		fmt.Sprintf("Caused by: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (%s)\n\tat org.apache.flink.fakejm(fakejm.java:1)\n", id))
 }
 
 func (c *Cluster) duration(j *job) int64 {

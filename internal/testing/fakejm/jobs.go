@@ -2,6 +2,9 @@ package fakejm
 
 import (
 	"fmt"
+	"math"
+	"strings"
+	"time"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 )
@@ -26,8 +29,41 @@ type JobSpec struct {
 	// (is_savepoint false), as after a recovery from HA metadata, instead
 	// of a savepoint.
 	RestoredFromCheckpoint bool
-	// CheckpointingDisabled makes checkpoint statistics answer Flink's 404.
+	// CheckpointingDisabled gives the job no checkpoint coordinator, as
+	// Flink does for a batch job: its checkpoint statistics and
+	// configuration answer Flink's 404s. A streaming job without periodic
+	// checkpoints has one: see PeriodicCheckpointsOff.
 	CheckpointingDisabled bool
+	// CheckpointInterval is the job's execution.checkpointing.interval, as
+	// GET /jobs/:jobid/checkpoints/config reports it; 0 means 10s (the
+	// project's test job's default). PeriodicCheckpointsOff is a streaming
+	// job that takes none: real Flink still answers its checkpoint
+	// statistics (empty) and configuration (interval Long.MAX_VALUE,
+	// mode at_least_once), and still takes savepoints.
+	CheckpointInterval time.Duration
+	// CheckpointRetention is the job's
+	// execution.checkpointing.externalized-checkpoint-retention:
+	// flinkrest.RetainOnCancellation, DeleteOnCancellation or
+	// NoExternalizedCheckpoints (any case). Empty takes the cluster's
+	// (WithCheckpointRetention), else Flink's default,
+	// NO_EXTERNALIZED_CHECKPOINTS (real 1.20.5, 2.2.1 and 2.3.0). It decides
+	// which completed checkpoints the job's end discards (discardOnEnd).
+	CheckpointRetention string
+}
+
+// PeriodicCheckpointsOff is JobSpec.CheckpointInterval for a streaming job
+// without periodic checkpoints.
+const PeriodicCheckpointsOff time.Duration = -1
+
+// parseRetention returns the retention's canonical (upper-case) name, as
+// Flink reads it (case-insensitively); false for any other value.
+func parseRetention(s string) (string, bool) {
+	u := strings.ToUpper(s)
+	switch u {
+	case flinkrest.RetainOnCancellation, flinkrest.DeleteOnCancellation, flinkrest.NoExternalizedCheckpoints:
+		return u, true
+	}
+	return "", false
 }
 
 // job is the fake's state of one job. Fields are guarded by Cluster.mu.
@@ -39,6 +75,11 @@ type job struct {
 	lastMod       int64
 	timestamps    map[flinkrest.JobStatus]int64
 	checkpointing bool
+	// interval is the checkpoint interval in milliseconds, math.MaxInt64
+	// without periodic checkpoints; retention is the canonical
+	// CheckpointRetention.
+	interval  int64
+	retention string
 	// pending is a state change that becomes visible after readsLeft more
 	// reads of the job (cancellation: CANCELLING -> CANCELED).
 	pending *transition
@@ -102,12 +143,32 @@ func (c *Cluster) addJob(spec JobSpec) (string, error) {
 	if par <= 0 {
 		par = 1
 	}
+	retention := spec.CheckpointRetention
+	if retention == "" {
+		retention = c.retention
+	}
+	retention, ok := parseRetention(retention)
+	if !ok {
+		return "", fmt.Errorf("fakejm: checkpoint retention %q: want %s, %s or %s", spec.CheckpointRetention,
+			flinkrest.RetainOnCancellation, flinkrest.DeleteOnCancellation, flinkrest.NoExternalizedCheckpoints)
+	}
+	interval := spec.CheckpointInterval.Milliseconds()
+	switch {
+	case spec.CheckpointInterval == PeriodicCheckpointsOff:
+		interval = math.MaxInt64
+	case spec.CheckpointInterval < 0:
+		return "", fmt.Errorf("fakejm: checkpoint interval %s: want a positive one, 0 or PeriodicCheckpointsOff", spec.CheckpointInterval)
+	case interval == 0:
+		interval = 10_000
+	}
 	now := c.nowMillis()
 	j := &job{
 		id: id, name: name, parallelism: par,
 		start: now, end: -1, lastMod: now,
 		timestamps:    map[flinkrest.JobStatus]int64{},
 		checkpointing: !spec.CheckpointingDisabled,
+		interval:      interval,
+		retention:     retention,
 	}
 	j.timestamps[flinkrest.JobCreated] = now
 	c.setState(j, state)
@@ -201,6 +262,32 @@ func (c *Cluster) setState(j *job, s flinkrest.JobStatus) {
 	} else {
 		j.end = -1
 	}
+	if discardOnEnd(j.retention, s) {
+		j.cps.discardCheckpoints()
+	}
+}
+
+// discardOnEnd reports whether Flink deletes a job's retained checkpoint
+// when the job ends in state s, by its retention. Seen on real Flink:
+// cancelling keeps it only with RETAIN_ON_CANCELLATION (1.20.5, 2.2.1,
+// 2.3.0); finishing (stop-with-savepoint) discards it with every retention
+// (2.2.1, and the default's on all three). It is Flink's
+// CheckpointProperties for the three retentions.
+//
+// Not modelled: failing for good discards it with
+// NO_EXTERNALIZED_CHECKPOINTS (2.2.1; the other two keep it), but the
+// fake does not read the cluster configuration a FlinkDeployment's
+// JobManager runs with, so its jobs take Flink's default and would lose
+// the checkpoint that the reconciler's tests of recovery from a failed
+// job restore from. SUSPENDED is unverified.
+func discardOnEnd(retention string, s flinkrest.JobStatus) bool {
+	switch s {
+	case flinkrest.JobCanceled:
+		return retention != flinkrest.RetainOnCancellation
+	case flinkrest.JobFinished:
+		return true
+	}
+	return false
 }
 
 // observe is called before a client read of j is answered: the first

@@ -41,6 +41,7 @@ var routes = []route{
 	{http.MethodGet, "/jobs/:jobid/savepoints/:triggerid", (*Cluster).handleSavepointStatus},
 	{http.MethodPost, "/jobs/:jobid/stop", (*Cluster).handleStop},
 	{http.MethodGet, "/jobs/:jobid/checkpoints", (*Cluster).handleCheckpoints},
+	{http.MethodGet, "/jobs/:jobid/checkpoints/config", (*Cluster).handleCheckpointConfig},
 	{http.MethodGet, "/jobs/:jobid/exceptions", (*Cluster).handleExceptions},
 	{http.MethodPost, "/jars/upload", (*Cluster).handleJarUpload},
 	{http.MethodDelete, "/jars/:jarid", (*Cluster).handleJarDelete},
