@@ -79,6 +79,11 @@ type Reconciler struct {
 	// (session_block.go). nil (no FlinkSessionJob controller) blocks
 	// nothing.
 	SessionJobsOf func(context.Context, *v1beta1.FlinkDeployment) ([]string, error)
+	// SessionJobsRunningOn names the FlinkSessionJobs whose jobs run (or
+	// are being submitted) on a session FlinkDeployment; while any does,
+	// the gate holds a change that would restart the session
+	// (gate.Input.SessionJobsRunning). nil holds nothing.
+	SessionJobsRunningOn func(context.Context, *v1beta1.FlinkDeployment) ([]string, error)
 	// Intervals; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, MaxRESTBackoff time.Duration
 	// Now is the clock; nil means time.Now.

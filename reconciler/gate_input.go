@@ -59,6 +59,12 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (gate.Input, er
 		if in.Diff, err = r.specDiff(p); err != nil {
 			return in, err
 		}
+		session := p.deployed.Job == nil && p.desired.Job == nil
+		if session && in.Diff.Type >= gate.DiffUpgrade && r.SessionJobsRunningOn != nil {
+			if in.SessionJobsRunning, err = r.SessionJobsRunningOn(ctx, fd); err != nil {
+				return in, err
+			}
+		}
 	}
 	reachable := p.obs.JobManager == v1beta1.JMReady && p.obs.RESTError == nil
 	maxAttempts := r.GatePolicy.WithDefaults().MaxSavepointAttempts

@@ -145,6 +145,10 @@ type Input struct {
 	// ClusterLeft lists what is left of the cluster being taken down; it
 	// is only observed once the take-down is overdue (rollout.go).
 	ClusterLeft []LeftOver
+	// SessionJobsRunning names (namespace/name) the FlinkSessionJobs
+	// whose jobs run, or are being submitted, on this session cluster;
+	// asked only for a session whose spec change may restart it.
+	SessionJobsRunning []string
 	// TriggerIDs: the running Flink accepts client-chosen trigger ids.
 	TriggerIDs bool
 	Now        time.Time

@@ -2,6 +2,7 @@ package gate
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/renderer"
@@ -97,9 +98,12 @@ func (g *gate) startUpgrade(diff SpecDiff) phase {
 	st := g.st()
 	up := &v1beta1.UpgradeProgress{Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation, Suspend: Suspended(spec)}
 	switch {
+	case deployed.Job == nil && len(g.in.SessionJobsRunning) > 0:
+		g.holdForSessionJobs()
+		return phaseDone
 	case spec.Job == nil || deployed.Job == nil:
-		// A session cluster has no job state: take it down (Flink's HA
-		// data stays) and deploy the new one.
+		// A session cluster has no job state of its own: take it down
+		// (Flink's HA data stays) and deploy the new one.
 		up.Phase = v1beta1.PhaseTakingDown
 	case Suspended(deployed) && Suspended(spec):
 		g.editSuspended(diff)
@@ -274,4 +278,17 @@ func (g *gate) begin(up *v1beta1.UpgradeProgress, format string, args ...any) ph
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 	g.event(false, ReasonUpgrade, format, args...)
 	return phaseTakingDown
+}
+
+// holdForSessionJobs holds the restart of a session cluster on which
+// FlinkSessionJobs run: taking its JobManager down would end their jobs
+// without a savepoint, and their state with them. A suspend of each takes
+// that savepoint (or cancels a stateless one) and records where to resume;
+// then the session restarts, and the resumes submit the jobs again.
+func (g *gate) holdForSessionJobs() {
+	msg := fmt.Sprintf("upgrade held: FlinkSessionJobs %s run on this session, and restarting it would end their jobs without a savepoint. "+
+		"Suspend them (spec.job.state: suspended stops each with a savepoint), and the session's upgrade goes on; resume them once it is READY",
+		strings.Join(g.in.SessionJobsRunning, ", "))
+	// upgrade() reports it, once (ReasonUpgradeHeld).
+	g.hold(msg)
 }
