@@ -13,7 +13,7 @@ import (
 )
 
 // eventPackages are the folders whose Go files define and emit event reasons.
-var eventPackages = []string{"../reconciler", "../reconciler/gate"}
+var eventPackages = []string{"../reconciler", "../reconciler/gate", "../reconciler/sessionjob"}
 
 // TestEveryEventReasonIsDocumented checks docs/events.md against the code:
 // every Reason constant has a row, with the type (Normal, Warning) it is

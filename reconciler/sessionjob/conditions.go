@@ -13,17 +13,16 @@ import (
 
 // Reasons of the conditions besides health's.
 const (
-	// ReasonSessionNotUsable: the target is an application cluster.
-	ReasonSessionNotUsable = "SessionNotUsable"
-	// ReasonSpecChangeHeldCondition: a spec change waits (hold).
-	ReasonSpecChangeHeldCondition = "SpecChangeHeld"
-	// ReasonJobFailed, ReasonJobLost: the job failed, or the session no
-	// longer knows it; this release does not restore either.
-	ReasonJobFailed = "JobFailed"
-	ReasonJobLost   = "JobLost"
-	// ReasonJarSchemeNotFetched: spec.job.jarURI is s3:// or gs://, which
+	// reasonSessionNotUsable: the target is an application cluster.
+	reasonSessionNotUsable = "SessionNotUsable"
+	// reasonSpecChangeHeld: a spec change waits (hold).
+	reasonSpecChangeHeld = "SpecChangeHeld"
+	// reasonJobLost: the session no longer knows the job; this release
+	// does not submit it again.
+	reasonJobLost = "JobLost"
+	// reasonJarSchemeNotFetched: spec.job.jarURI is s3:// or gs://, which
 	// the operator does not fetch for session jobs.
-	ReasonJarSchemeNotFetched = "JarSchemeNotFetched"
+	reasonJarSchemeNotFetched = "JarSchemeNotFetched"
 )
 
 // applyConditions sets Ready, Reconciling and Stalled (with the meaning
@@ -70,13 +69,17 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 	case !sj.DeletionTimestamp.IsZero():
 		return no(health.Ready, health.ReasonDeleting), cond(health.Reconciling, true, health.ReasonDeleting, st.Error), no(health.Stalled, health.ReasonDeleting)
 	case strings.Contains(st.Error, "is an application cluster"):
-		return no(health.Ready, ReasonSessionNotUsable), no(health.Reconciling, ReasonSessionNotUsable), cond(health.Stalled, true, ReasonSessionNotUsable, st.Error)
+		return no(health.Ready, reasonSessionNotUsable), no(health.Reconciling, reasonSessionNotUsable), cond(health.Stalled, true, reasonSessionNotUsable, st.Error)
 	case isJarSchemeHeld(st.Error):
 		// Held until the user names an https jar: nothing to wait for.
-		return no(health.Ready, ReasonJarSchemeNotFetched), no(health.Reconciling, ReasonJarSchemeNotFetched), cond(health.Stalled, true, ReasonJarSchemeNotFetched, st.Error)
+		return no(health.Ready, reasonJarSchemeNotFetched), no(health.Reconciling, reasonJarSchemeNotFetched), cond(health.Stalled, true, reasonJarSchemeNotFetched, st.Error)
 	case st.Upgrade == nil && st.DeployedWith == nil && st.JobStatus.State == "SUSPENDED":
 		// Suspended as asked: the desired state is reached.
 		return cond(health.Ready, true, ReasonSuspended, "suspended; resume from "+orNothing(st.JobStatus.UpgradeSavepointPath)), no(health.Reconciling, ReasonSuspended), no(health.Stalled, ReasonSuspended)
+	case strings.HasPrefix(st.Error, ManualRestorePrefix):
+		// Nothing happens until the user restores the job by hand.
+		return no(health.Ready, health.ReasonManualRestoreRequired), no(health.Reconciling, health.ReasonManualRestoreRequired),
+			cond(health.Stalled, true, health.ReasonManualRestoreRequired, st.Error)
 	case st.Upgrade != nil || st.DeployedWith == nil:
 		reason := health.ReasonNotDeployed
 		if st.Upgrade != nil {
@@ -89,13 +92,14 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 	case isHeldMessage(st.Error) || isLostMessage(st.Error):
 		// Held: the submitted job runs, the new generation does not; or
 		// the job is gone and this release does not submit it again.
-		reason := ReasonSpecChangeHeldCondition
+		reason := reasonSpecChangeHeld
 		if isLostMessage(st.Error) {
-			reason = ReasonJobLost
+			reason = reasonJobLost
 		}
 		return no(health.Ready, reason), no(health.Reconciling, reason), cond(health.Stalled, true, reason, st.Error)
 	case st.JobStatus.State == "FAILED":
-		return no(health.Ready, ReasonJobFailed), no(health.Reconciling, ReasonJobFailed), cond(health.Stalled, true, ReasonJobFailed, "job "+st.JobStatus.JobID+" FAILED; this release does not restore it yet")
+		return no(health.Ready, health.ReasonJobFailed), no(health.Reconciling, health.ReasonJobFailed), cond(health.Stalled, true, health.ReasonJobFailed, "job "+st.JobStatus.JobID+" FAILED; edit the spec (spec.restartNonce, say) to submit it again: "+
+			"from its latest checkpoint with upgradeMode savepoint or last-state, without state with stateless")
 	case st.JobStatus.State == "RUNNING" || st.JobStatus.State == "FINISHED":
 		return cond(health.Ready, true, health.ReasonRunning, "job "+st.JobStatus.JobID+" is "+st.JobStatus.State), no(health.Reconciling, health.ReasonRunning), no(health.Stalled, health.ReasonRunning)
 	}

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/flinkops/flink-operator/internal/objref"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/reconciler/resttls"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -57,6 +58,12 @@ const (
 	// HookSavepointDone: the savepoint completed; its location is not
 	// written yet.
 	HookSavepointDone = "savepoint-done"
+	// HookCancelSent: the cancel of an upgrade was sent; the status that
+	// says so is not written.
+	HookCancelSent = "cancel-sent"
+	// HookSnapshotSent: a manual or periodic savepoint's trigger was sent
+	// (its record was written before); its answer is lost.
+	HookSnapshotSent = "snapshot-sent"
 )
 
 // errStopped is returned when Hook stops a pass, as a crash would.
@@ -84,6 +91,10 @@ type Reconciler struct {
 	FetchJar JarFetcher
 	// Intervals and timeouts; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, RESTTimeout time.Duration
+	// SnapshotPolicy times manual and periodic savepoints (their poll
+	// interval, timeout and retry backoff), as for FlinkDeployments; the
+	// zero value takes the gate's defaults.
+	SnapshotPolicy gate.Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Hook, when set, is called at the step boundaries above; returning

@@ -51,10 +51,23 @@ type Facts struct {
 	SpecChange string
 	// Plan is how SpecChange is carried out (PlanHold: it is not).
 	Plan Plan
-	// JobRunning: the JobManager reports the deployed job RUNNING; asked
-	// before a stop-with-savepoint is recorded (PlanSavepoint, or a
-	// suspend with a savepoint).
-	JobRunning bool
+	// JobRunning: the JobManager reports the deployed job RUNNING;
+	// JobEnded: globally terminal (FAILED, CANCELED, FINISHED). Asked
+	// before a stateful change is recorded (PlanSavepoint, PlanLastState,
+	// or a suspend with a savepoint).
+	JobRunning, JobEnded bool
+	// Checkpoint is what the JobManager reports of the deployed job's
+	// latest checkpoint. Asked for a last-state change of a running job, a
+	// stateful change of an ended one, and, once the job ended, for a
+	// take-down that restores from it (FromCheckpoint).
+	Checkpoint CheckpointState
+	// SnapshotRequested: status.savepointTrigger records a manual or
+	// periodic savepoint, which an upgrade settles first.
+	SnapshotRequested bool
+	// FromCheckpoint: status.upgrade (phase TakingDown, mode last-state)
+	// restores the new job from the deployed job's latest checkpoint,
+	// read once that job has ended.
+	FromCheckpoint bool
 	// Savepointing: status.upgrade (phase Savepointing) records a
 	// stop-with-savepoint trigger id for the deployed job; Savepoint is
 	// what polling it showed.
@@ -99,6 +112,39 @@ const (
 	PlanSuspendSavepoint
 	// PlanSuspendCancel: cancel (upgradeMode stateless); nothing runs.
 	PlanSuspendCancel
+	// PlanLastState: cancel, then submit the new spec from the job's
+	// latest checkpoint, as the reference operator does for session jobs
+	// (there is no HA metadata of a session job to restore from). Only
+	// when the job's checkpoints survive the cancel; otherwise stop with
+	// a savepoint.
+	PlanLastState
+	// PlanRedeploy: a new savepointRedeployNonce; cancel, then submit the
+	// new spec from spec.job.initialSavepointPath.
+	PlanRedeploy
+)
+
+// CheckpointState is what the JobManager reports of the deployed job's
+// latest checkpoint.
+type CheckpointState int
+
+// CheckpointState values.
+const (
+	// CheckpointNotAsked: the pass did not ask.
+	CheckpointNotAsked CheckpointState = iota
+	// CheckpointRestorable: the newest completed checkpoint or savepoint
+	// has a path to restore from and, for a running job, the job's
+	// checkpoints are retained on cancellation.
+	CheckpointRestorable
+	// CheckpointNotRetained: the job runs, but a cancel would delete its
+	// checkpoints (DELETE_ON_CANCELLATION, or not externalized).
+	CheckpointNotRetained
+	// CheckpointNone: nothing to restore from: checkpointing is off, none
+	// completed, or the newest is not restorable (not externally
+	// addressable, discarded). An older one is never used instead: it
+	// would silently lose the state written since.
+	CheckpointNone
+	// CheckpointUnknown: the REST API did not answer.
+	CheckpointUnknown
 )
 
 // SavepointPoll is what polling the recorded stop-with-savepoint showed.
@@ -138,7 +184,8 @@ const (
 	StepRecord
 	// StepDeleteJar deletes the jar of a submitted job.
 	StepDeleteJar
-	// StepObserve reads the job and reports its state; no writes.
+	// StepObserve reads the job and reports its state, and serves manual
+	// and periodic savepoints (snapshots.go).
 	StepObserve
 	// StepHoldChange observes and says which spec change waits.
 	StepHoldChange
@@ -179,10 +226,27 @@ const (
 	// StepResume records the submission of a suspended job from the
 	// savepoint its suspend recorded.
 	StepResume
+	// StepStartCheckpointUpgrade records an upgrade that restores from the
+	// deployed job's latest checkpoint (status.upgrade, phase TakingDown,
+	// mode last-state, with the new job id and the spec to submit) before
+	// a running job is cancelled; an ended job needs no cancel.
+	StepStartCheckpointUpgrade
+	// StepRestoreCheckpoint records the ended job's latest checkpoint as
+	// the restore path and moves to the submission (phase Deploying).
+	StepRestoreCheckpoint
+	// StepCheckpointLost holds: the job ended and its latest checkpoint
+	// cannot be read (the JobManager forgot the job) or is not
+	// restorable. Submitting without it would lose the state.
+	StepCheckpointLost
+	// StepSettleSnapshot ends a manual or periodic savepoint before an
+	// upgrade starts: it waits for the attempt in flight (at most the
+	// savepoint timeout) and records it, or drops the request.
+	StepSettleSnapshot
 )
 
 var stepNames = [...]string{"WaitSession", "WriteAhead", "Upload", "Run", "Record", "DeleteJar", "Observe", "HoldChange", "WaitREST", "Finalize", "StartUpgrade", "Cancel", "DeployUpgrade",
-	"StartSavepoint", "TriggerStop", "WaitSavepoint", "SavepointDone", "SavepointFailed", "SavepointLost", "Suspended", "Resume"}
+	"StartSavepoint", "TriggerStop", "WaitSavepoint", "SavepointDone", "SavepointFailed", "SavepointLost", "Suspended", "Resume",
+	"StartCheckpointUpgrade", "RestoreCheckpoint", "CheckpointLost", "SettleSnapshot"}
 
 func (s Step) String() string {
 	if int(s) < len(stepNames) {
@@ -206,7 +270,11 @@ func (s Step) String() string {
 //   - the jar of a submitted job is deleted before anything else is held;
 //   - a stateless upgrade submits only once the old job is globally
 //     terminal or unknown to the JobManager, so two generations never run
-//     at once; any other change is held.
+//     at once; any other change is held;
+//   - a restore from the latest checkpoint cancels only a job whose
+//     checkpoints survive the cancel, reads the checkpoint only once the
+//     job has ended (no newer one can complete after that), and holds
+//     rather than submit without it.
 func Decide(f Facts) Step {
 	switch {
 	case f.Deleting:
@@ -230,6 +298,25 @@ func Decide(f Facts) Step {
 		}
 	case f.SavepointHeld && !f.NewGeneration:
 		return StepHoldChange
+	case f.TakingDown && f.FromCheckpoint:
+		switch {
+		case f.DeployedJob == JobNotFound:
+			return StepCheckpointLost
+		case f.DeployedJob == JobFound && f.DeployedJobEnded:
+			switch f.Checkpoint {
+			case CheckpointRestorable:
+				return StepRestoreCheckpoint
+			case CheckpointNone, CheckpointNotRetained:
+				return StepCheckpointLost
+			}
+			return StepWaitREST
+		case f.Session != SessionReady:
+			return StepWaitSession
+		case f.DeployedJob == JobFound:
+			return StepCancel
+		default:
+			return StepWaitREST
+		}
 	case f.TakingDown:
 		switch {
 		case f.DeployedJob == JobNotFound || f.DeployedJob == JobFound && f.DeployedJobEnded:
@@ -264,12 +351,29 @@ func Decide(f Facts) Step {
 			return StepHoldChange
 		case f.Session != SessionReady:
 			return StepWaitSession
-		case f.Plan == PlanStateless || f.Plan == PlanSuspendCancel:
+		case f.SnapshotRequested:
+			return StepSettleSnapshot
+		case f.Plan == PlanStateless || f.Plan == PlanSuspendCancel || f.Plan == PlanRedeploy:
 			return StepStartUpgrade
-		case f.DeployedJob == JobFound && f.JobRunning:
+		case f.DeployedJob != JobFound:
+			return StepHoldChange
+		case f.JobRunning && f.Plan == PlanLastState && f.Checkpoint == CheckpointRestorable:
+			return StepStartCheckpointUpgrade
+		case f.JobRunning && f.Plan == PlanLastState && f.Checkpoint == CheckpointUnknown:
+			// Not a reason to take a savepoint instead: wait.
+			return StepHoldChange
+		case f.JobRunning:
+			// A savepoint upgrade, a suspend, or a last-state upgrade
+			// whose checkpoints would not survive the cancel.
 			return StepStartSavepoint
+		case f.JobEnded && (f.Plan == PlanSavepoint || f.Plan == PlanLastState) && f.Checkpoint == CheckpointRestorable:
+			// A job that FAILED (or was cancelled or finished) cannot
+			// take a savepoint; it restarts from its latest checkpoint,
+			// as the gate's table does for FlinkDeployments.
+			return StepStartCheckpointUpgrade
 		default:
-			// A savepoint needs a RUNNING job: hold, and say so.
+			// A savepoint needs a RUNNING job, a restore a checkpoint:
+			// hold, and say so.
 			return StepHoldChange
 		}
 	case f.Suspended && !f.Resume:

@@ -32,6 +32,10 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"submitted, spec changed: hold", Facts{Deployed: true, SpecChange: "x"}, StepHoldChange},
 		{"deleting wins", Facts{Deleting: true, Submitting: true}, StepFinalize},
 		{"stateless change: record first", Facts{Deployed: true, SpecChange: "x", Plan: PlanStateless}, StepStartUpgrade},
+		{"any upgrade, a savepoint requested: settle it first", Facts{Deployed: true, SpecChange: "x", Plan: PlanStateless, SnapshotRequested: true}, StepSettleSnapshot},
+		{"no change, a savepoint requested: follow it", Facts{Deployed: true, SnapshotRequested: true}, StepObserve},
+		{"held change, a savepoint requested: hold, the savepoint goes on", Facts{Deployed: true, SpecChange: "x", SnapshotRequested: true}, StepHoldChange},
+		{"savepoint redeploy: record first, then cancel", Facts{Deployed: true, SpecChange: "x", Plan: PlanRedeploy}, StepStartUpgrade},
 		{"stateless change, session not ready: wait", Facts{Deployed: true, SpecChange: "x", Plan: PlanStateless, Session: SessionNotReady}, StepWaitSession},
 		{"taking down, job running: cancel", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound}, StepCancel},
 		{"taking down, job ended: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound, DeployedJobEnded: true}, StepDeployUpgrade},
@@ -57,6 +61,26 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"suspended, resumed, session not ready: wait", Facts{Suspended: true, Resume: true, Session: SessionNotReady}, StepWaitSession},
 		{"suspended from the start: submit nothing", Facts{SuspendOnly: true}, StepSuspended},
 		{"taking down, session gone: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
+
+		// Last-state, and restores of ended jobs, from the latest checkpoint.
+		{"last-state, running, checkpoints retained: record, then cancel", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, JobRunning: true, Checkpoint: CheckpointRestorable}, StepStartCheckpointUpgrade},
+		{"last-state, running, a cancel would delete the checkpoints: savepoint", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, JobRunning: true, Checkpoint: CheckpointNotRetained}, StepStartSavepoint},
+		{"last-state, running, no checkpoint yet: savepoint", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, JobRunning: true, Checkpoint: CheckpointNone}, StepStartSavepoint},
+		{"last-state, running, checkpoints REST silent: hold, no savepoint instead", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, JobRunning: true, Checkpoint: CheckpointUnknown}, StepHoldChange},
+		{"last-state, REST silent on the job: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobUnknown}, StepHoldChange},
+		{"last-state, job restarting: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, Checkpoint: CheckpointRestorable}, StepHoldChange},
+		{"last-state, session not ready: wait", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, Session: SessionNotReady}, StepWaitSession},
+		{"savepoint change, job FAILED with a checkpoint: restore it", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound, JobEnded: true, Checkpoint: CheckpointRestorable}, StepStartCheckpointUpgrade},
+		{"last-state change, job FAILED with a checkpoint: restore it", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, JobEnded: true, Checkpoint: CheckpointRestorable}, StepStartCheckpointUpgrade},
+		{"savepoint change, job FAILED without a checkpoint: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound, JobEnded: true, Checkpoint: CheckpointNone}, StepHoldChange},
+		{"suspend, job FAILED: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSuspendSavepoint, DeployedJob: JobFound, JobEnded: true, Checkpoint: CheckpointRestorable}, StepHoldChange},
+		{"from checkpoint, job running: cancel", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound}, StepCancel},
+		{"from checkpoint, job ended, checkpoint read: restore it", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound, DeployedJobEnded: true, Checkpoint: CheckpointRestorable}, StepRestoreCheckpoint},
+		{"from checkpoint, job ended, checkpoints REST silent: wait, never submit empty", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound, DeployedJobEnded: true, Checkpoint: CheckpointUnknown}, StepWaitREST},
+		{"from checkpoint, job ended, nothing restorable: manual restore", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound, DeployedJobEnded: true, Checkpoint: CheckpointNone}, StepCheckpointLost},
+		{"from checkpoint, JobManager forgot the job: manual restore, never submit empty", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobNotFound}, StepCheckpointLost},
+		{"from checkpoint, REST silent: wait", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobUnknown}, StepWaitREST},
+		{"from checkpoint, session gone: wait", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want.String(), Decide(tc.f).String())
@@ -76,10 +100,20 @@ func TestSpecChangeNamesWhatWouldHappen(t *testing.T) {
 		{"nothing", func(*v1beta1.FlinkSessionJobSpec) {}, ""},
 		{"defaults spelt out", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.State = v1beta1.JobStateRunning }, ""},
 		{"parallelism", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.Parallelism = 2 }, "stopping the job with a savepoint and submitting the new spec from it"},
-		{"stateless", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeStateless }, "submitting the new spec without state"},
-		{"restartNonce", func(s *v1beta1.FlinkSessionJobSpec) { s.RestartNonce = ptr.To[int64](1) }, "spec.restartNonce changed"},
+		{"stateless", func(s *v1beta1.FlinkSessionJobSpec) {
+			s.Job.UpgradeMode = v1beta1.UpgradeModeStateless
+			s.Job.Parallelism = 2
+		}, "submitting the new spec without state"},
+		{"restartNonce", func(s *v1beta1.FlinkSessionJobSpec) { s.RestartNonce = ptr.To[int64](1) }, "spec.restartNonce: UPGRADE"},
+		{"upgradeMode alone restarts nothing", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeLastState }, ""},
+		{"savepointRedeployNonce without a path: held", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.SavepointRedeployNonce = ptr.To[int64](1) }, "nothing to redeploy from"},
+		{"savepointRedeployNonce", func(s *v1beta1.FlinkSessionJobSpec) {
+			s.Job.SavepointRedeployNonce = ptr.To[int64](1)
+			s.Job.InitialSavepointPath = "s3://b/sp-7"
+		}, "from spec.job.initialSavepointPath s3://b/sp-7"},
 		{"suspend", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.State = v1beta1.JobStateSuspended }, "stopping the job with a savepoint"},
-		{"savepoint nonce", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.SavepointTriggerNonce = ptr.To[int64](3) }, "savepointTriggerNonce"},
+		{"savepoint nonce: a savepoint, no spec change", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.SavepointTriggerNonce = ptr.To[int64](3) }, ""},
+		{"checkpoint nonce: held", func(s *v1beta1.FlinkSessionJobSpec) { s.Job.CheckpointTriggerNonce = ptr.To[int64](3) }, "checkpointTriggerNonce"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cur := base()
@@ -111,5 +145,8 @@ func TestSpecChangeNamesWhatWouldHappen(t *testing.T) {
 	lastStateChange := lastState.DeepCopy()
 	lastStateChange.Job.Parallelism = 3
 	_, plan = specChange(lastState, lastStateChange)
-	assert.Equal(t, PlanHold, plan, "last-state is held")
+	assert.Equal(t, PlanLastState, plan, "last-state restores from the latest checkpoint")
+	lastStateChange.Job.State = v1beta1.JobStateSuspended
+	_, plan = specChange(lastState, lastStateChange)
+	assert.Equal(t, PlanSuspendSavepoint, plan, "a last-state suspend takes a savepoint, which the resume restores")
 }

@@ -2,13 +2,13 @@ package sessionjob
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -47,6 +47,7 @@ func (p *pass) observe(ctx context.Context) ctrl.Result {
 	if isLostMessage(st.Error) || strings.HasPrefix(st.Error, Kind+"/") || isWaitingMessage(st.Error) || isHeldMessage(st.Error) {
 		st.Error = ""
 	}
+	p.job = job
 	p.setState(string(job.State))
 	st.JobStatus.JobID = job.ID
 	st.JobStatus.JobName = job.Name
@@ -85,8 +86,12 @@ func (p *pass) setState(state string) {
 // that nothing happens without the user.
 func (p *pass) hold(change, prevError string) {
 	st := &p.sj.Status
-	msg := fmt.Sprintf(heldPrefix+"%s; job %s, submitted before the change, keeps running. "+
-		"To apply the change, delete and re-create the FlinkSessionJob, or undo the edit", change, st.JobStatus.JobID)
+	left := "keeps running"
+	if st.JobStatus.State != string(flinkrest.JobRunning) {
+		left = "is left as it is (" + orUnknown(st.JobStatus.State) + ")"
+	}
+	msg := fmt.Sprintf(heldPrefix+"%s; job %s, submitted before the change, %s. "+
+		"To apply the change, delete and re-create the FlinkSessionJob, or undo the edit", change, st.JobStatus.JobID, left)
 	if prevError != msg {
 		p.r.event(p.sj, "Warning", ReasonSpecChangeHeld, msg)
 	}
@@ -95,53 +100,58 @@ func (p *pass) hold(change, prevError string) {
 }
 
 // specChange names a change of spec since the submission, and how it is
-// carried out (plan); "" when the spec is the one submitted. The nonces
-// of savepoints and checkpoints are compared on their own: they ask for a
-// snapshot, not an upgrade, and are held.
+// carried out (plan); "" when the spec is the one submitted, or the change
+// needs no action (gate.ClassifySessionJob: the FlinkDeployment job's
+// rules, so upgradeMode alone, say, restarts nothing). The savepoint nonce
+// asks for a savepoint, not an upgrade (snapshots.go); the checkpoint
+// nonce is held.
 //
-// A change of the job, its configuration or restartNonce is carried out
-// by the new spec's upgradeMode: stateless cancels, savepoint stops with a
-// savepoint; last-state is held (it needs checkpoints retained on
-// cancellation, which the run does not set yet). A suspend stops with a
-// savepoint, or cancels when upgradeMode is stateless.
+// An UPGRADE is carried out by the new spec's upgradeMode: stateless
+// cancels, savepoint stops with a savepoint, last-state cancels and
+// restores the latest checkpoint (lastcheckpoint.go says when it takes a
+// savepoint instead). A suspend stops with a savepoint, or cancels when
+// upgradeMode is stateless. A new savepointRedeployNonce cancels and
+// submits from spec.job.initialSavepointPath, as the reference does.
 func specChange(recorded, current *v1beta1.FlinkSessionJobSpec) (change string, plan Plan) {
 	if recorded.Job == nil || current.Job == nil {
 		return "", PlanHold
 	}
-	mode := current.Job.UpgradeMode
-	if mode == "" {
-		mode = v1beta1.DefaultUpgradeMode
-	}
-	switch {
-	case current.Job.State == v1beta1.JobStateSuspended && recorded.Job.State != v1beta1.JobStateSuspended:
+	rec, cur := defaulted(recorded), defaulted(current)
+	mode := cur.Job.UpgradeMode
+	if cur.Job.State == v1beta1.JobStateSuspended && rec.Job.State != v1beta1.JobStateSuspended {
 		if mode == v1beta1.UpgradeModeStateless {
 			return "spec.job.state suspended: cancelling the job", PlanSuspendCancel
 		}
 		return "spec.job.state suspended: stopping the job with a savepoint", PlanSuspendSavepoint
-	case !sameJSON(withoutSnapshotNonces(recorded), withoutSnapshotNonces(withRestartNonce(current, recorded))):
-		what := "the job's spec changed"
-		if current.RestartNonce != nil && !equalPtr(recorded.RestartNonce, current.RestartNonce) {
-			what = "spec.restartNonce changed"
+	}
+	diff := gate.ClassifySessionJob(rec, cur)
+	what := "spec changed (" + strings.Join(diff.Fields, ", ") + ")"
+	switch diff.Type {
+	case gate.DiffSavepointRedeploy:
+		if cur.Job.InitialSavepointPath == "" {
+			return what + ": held, spec.job.initialSavepointPath is empty, so there is nothing to redeploy from; set it to the savepoint to start from", PlanHold
 		}
+		return what + ": cancelling the job and submitting the new spec from spec.job.initialSavepointPath " + cur.Job.InitialSavepointPath, PlanRedeploy
+	case gate.DiffUpgrade, gate.DiffScale:
 		switch mode {
 		case v1beta1.UpgradeModeStateless:
 			return what + ": cancelling the job and submitting the new spec without state", PlanStateless
 		case v1beta1.UpgradeModeSavepoint:
 			return what + ": stopping the job with a savepoint and submitting the new spec from it", PlanSavepoint
 		}
-		return fmt.Sprintf("%s: the upgrade is held; with upgradeMode %s the operator would have cancelled the job and submitted the new spec from its latest completed checkpoint", what, mode), PlanHold
-	case !equalPtr(recorded.Job.SavepointTriggerNonce, current.Job.SavepointTriggerNonce):
-		return "spec.job.savepointTriggerNonce changed: the savepoint is held; the operator would have triggered a savepoint of the running job", PlanHold
-	case !equalPtr(recorded.Job.CheckpointTriggerNonce, current.Job.CheckpointTriggerNonce):
+		return what + ": cancelling the job and submitting the new spec from its latest checkpoint", PlanLastState
+	}
+	// savepointTriggerNonce is no spec change: snapshots.go serves it.
+	if !equalPtr(rec.Job.CheckpointTriggerNonce, cur.Job.CheckpointTriggerNonce) {
 		return "spec.job.checkpointTriggerNonce changed: the checkpoint is held; the operator would have triggered a checkpoint of the running job", PlanHold
 	}
 	return "", PlanHold
 }
 
-func withoutSnapshotNonces(s *v1beta1.FlinkSessionJobSpec) *v1beta1.FlinkSessionJobSpec {
+// defaulted spells out the defaults of upgradeMode and state, so a spec
+// that writes them and one that leaves them out compare equal.
+func defaulted(s *v1beta1.FlinkSessionJobSpec) *v1beta1.FlinkSessionJobSpec {
 	c := s.DeepCopy()
-	c.Job.SavepointTriggerNonce = nil
-	c.Job.CheckpointTriggerNonce = nil
 	if c.Job.UpgradeMode == "" {
 		c.Job.UpgradeMode = v1beta1.DefaultUpgradeMode
 	}
@@ -149,23 +159,6 @@ func withoutSnapshotNonces(s *v1beta1.FlinkSessionJobSpec) *v1beta1.FlinkSession
 		c.Job.State = v1beta1.JobStateRunning
 	}
 	return c
-}
-
-// withRestartNonce is current, whose restartNonce removed counts as
-// unchanged: only a new non-null value asks for a restart.
-func withRestartNonce(current, recorded *v1beta1.FlinkSessionJobSpec) *v1beta1.FlinkSessionJobSpec {
-	if current.RestartNonce != nil {
-		return current
-	}
-	c := current.DeepCopy()
-	c.RestartNonce = recorded.RestartNonce
-	return c
-}
-
-func sameJSON(a, b any) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 func equalPtr[T comparable](a, b *T) bool {

@@ -102,19 +102,20 @@ func (p *pass) pollUpgradeSavepoint(ctx context.Context) SavepointPoll {
 // savepointResult is what the poll of this pass showed.
 type savepointResult struct{ location, cause string }
 
-// deployedJobRunning asks whether the deployed job runs: a stop needs a
-// RUNNING job.
-func (p *pass) deployedJobRunning(ctx context.Context) (JobPresence, bool) {
+// deployedJobState asks whether the deployed job runs (a stop needs a
+// RUNNING job) or has ended (a restore of its latest checkpoint needs no
+// cancel); it records the state the JobManager reports.
+func (p *pass) deployedJobState(ctx context.Context) (presence JobPresence, running, ended bool) {
 	job, err := p.rest.GetJob(ctx, p.sj.Status.DeployedWith.JobID)
 	switch {
 	case flinkrest.IsNotFound(err):
-		return JobNotFound, false
+		return JobNotFound, false, false
 	case err != nil:
-		p.sj.Status.Error = p.ref().Errorf("read job %s before stopping it with a savepoint: %w", p.sj.Status.DeployedWith.JobID, err).Error()
-		return JobUnknown, false
+		p.sj.Status.Error = p.ref().Errorf("read job %s before taking it down for the change: %w", p.sj.Status.DeployedWith.JobID, err).Error()
+		return JobUnknown, false, false
 	}
 	p.setState(string(job.State))
-	return JobFound, job.State == flinkrest.JobRunning
+	return JobFound, job.State == flinkrest.JobRunning, job.State.IsGloballyTerminal()
 }
 
 // triggerStop sends the recorded stop-with-savepoint. A lost answer is
@@ -195,7 +196,7 @@ func (p *pass) savepointDone() (ctrl.Result, error) {
 		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
 	}
 	if p.sj.Spec.Job != nil {
-		spec, err := json.Marshal(&p.sj.Spec)
+		spec, err := json.Marshal(p.recordableSpec())
 		if err != nil {
 			return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
 		}
@@ -277,7 +278,7 @@ func (p *pass) suspended() {
 		st.JobStatus.JobID = ""
 	}
 	if p.sj.Spec.Job != nil && p.sj.Spec.Job.State == v1beta1.JobStateSuspended {
-		if spec, err := json.Marshal(&p.sj.Spec); err == nil {
+		if spec, err := json.Marshal(p.recordableSpec()); err == nil {
 			st.ReconciliationStatus.LastReconciledSpec = string(spec)
 		}
 	}
@@ -308,11 +309,20 @@ func (p *pass) resume() (ctrl.Result, error) {
 // holdReason is the status message of a held change.
 func (p *pass) holdReason(f Facts) string {
 	st := &p.sj.Status
+	job, state := st.DeployedWith.JobID, orUnknown(st.JobStatus.State)
 	switch {
-	case f.Plan != PlanHold:
-		return fmt.Sprintf("%s: held, job %s is %s and a savepoint needs a RUNNING job", f.SpecChange, st.DeployedWith.JobID, orUnknown(st.JobStatus.State))
+	case f.Plan == PlanHold:
+		return f.SpecChange
+	case f.DeployedJob != JobFound:
+		return fmt.Sprintf("%s: held, the session's JobManager did not say whether job %s runs", f.SpecChange, job)
+	case f.Checkpoint == CheckpointUnknown:
+		return fmt.Sprintf("%s: held, the session's JobManager did not answer about job %s's checkpoints (%s)", f.SpecChange, job, p.checkpoint.why)
+	case f.JobEnded && f.Plan != PlanSuspendSavepoint:
+		return fmt.Sprintf("%s: held, job %s is %s, so it cannot take a savepoint, and it has no checkpoint to restore from: %s", f.SpecChange, job, state, p.checkpoint.why)
+	case f.Plan == PlanLastState:
+		return fmt.Sprintf("%s: held, job %s is %s; cancelling it for its checkpoint, or a savepoint, needs it RUNNING", f.SpecChange, job, state)
 	}
-	return f.SpecChange
+	return fmt.Sprintf("%s: held, job %s is %s and a savepoint needs a RUNNING job", f.SpecChange, job, state)
 }
 
 func orNothing(s string) string {

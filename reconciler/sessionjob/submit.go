@@ -15,9 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flinkops/flink-operator/fetcher/artifact"
-	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // Event reasons. They are stable: users and alerting match on them.
@@ -32,171 +32,6 @@ const (
 	ReasonCleanupFailed  = "CleanupFailed"
 )
 
-// pass carries one reconcile pass of one FlinkSessionJob.
-type pass struct {
-	r  *Reconciler
-	sj *v1beta1.FlinkSessionJob
-	// persisted is sj as last written to (or read from) the API server;
-	// status patches are computed against it.
-	persisted *v1beta1.FlinkSessionJob
-	session   *session
-	rest      *flinkrest.Client
-	// savepoint is what this pass's poll of a stop-with-savepoint showed.
-	savepoint savepointResult
-}
-
-func (p *pass) ref() objref.Ref { return objref.Of(Kind, p.sj) }
-
-// run gathers the facts, decides one step and carries it out.
-func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
-	st := &p.sj.Status
-	var err error
-	if p.session, err = p.r.findSession(ctx, p.sj); err != nil {
-		return ctrl.Result{}, err
-	}
-	if p.session.state == SessionReady {
-		p.rest = p.r.restClient(p.session.fd, p.r.restTimeout())
-	}
-	f := Facts{
-		Session:     p.session.state,
-		Submitting:  st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseDeploying,
-		JarRecorded: st.Jar != nil,
-		Deployed:    st.DeployedWith != nil && st.DeployedWith.JobID != "",
-	}
-	if f.Submitting && f.JarRecorded {
-		// A run may have been sent: ask before anything else.
-		f.SubmittingJob = p.presence(ctx, st.Upgrade.JobID)
-	}
-	f.TakingDown = st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseTakingDown
-	if f.TakingDown && f.Deployed {
-		f.DeployedJob, f.DeployedJobEnded = p.deployedJob(ctx)
-	} else if f.TakingDown {
-		f.DeployedJob = JobNotFound // nothing was deployed to take down
-	}
-	savepointing := st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseSavepointing
-	f.Savepointing = savepointing && st.Upgrade.TriggerID != ""
-	f.SavepointHeld = savepointing && st.Upgrade.TriggerID == ""
-	f.NewGeneration = st.Upgrade != nil && p.sj.Generation != st.Upgrade.TargetGeneration
-	if f.Savepointing && f.Deployed && p.rest != nil {
-		f.Savepoint = p.pollUpgradeSavepoint(ctx)
-		if f.Savepoint == SavepointNotTriggered {
-			f.DeployedJob, f.JobRunning = p.deployedJobRunning(ctx)
-		}
-	}
-	if f.Deployed && (st.Upgrade == nil || f.SavepointHeld && f.NewGeneration) {
-		recorded, err := recordedSpec(st)
-		if err != nil {
-			return ctrl.Result{}, p.ref().Errorf("read status.reconciliationStatus.lastReconciledSpec: %w", err)
-		}
-		f.SpecChange, f.Plan = specChange(recorded, &p.sj.Spec)
-		if f.SpecChange != "" && (f.Plan == PlanSavepoint || f.Plan == PlanSuspendSavepoint) && p.rest != nil {
-			f.DeployedJob, f.JobRunning = p.deployedJobRunning(ctx)
-		}
-	}
-	if !f.Deployed && st.Upgrade == nil {
-		if recorded, err := recordedSpec(st); err == nil && recorded.Job.State == v1beta1.JobStateSuspended {
-			f.Suspended = true
-		}
-		current := p.sj.Spec.Job
-		f.Resume = current != nil && current.State != v1beta1.JobStateSuspended
-		f.SuspendOnly = current != nil && current.State == v1beta1.JobStateSuspended
-	}
-	step := Decide(f)
-	if step != StepWaitSession && isWaitingMessage(st.Error) {
-		st.Error = ""
-	}
-	switch step {
-	case StepWaitSession:
-		st.Error = p.session.why
-		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
-	case StepWriteAhead:
-		if p.sj.Spec.Job == nil {
-			// The CRD requires spec.job; a CRD without that rule does not.
-			st.Error = "spec.job is required: a FlinkSessionJob submits a job"
-			return ctrl.Result{}, nil
-		}
-		return p.writeAhead()
-	case StepUpload:
-		return p.upload(ctx)
-	case StepRun:
-		return p.runJar(ctx)
-	case StepRecord:
-		p.record()
-		return ctrl.Result{Requeue: true}, nil
-	case StepStartUpgrade:
-		return p.startUpgrade(f.SpecChange, f.Plan == PlanSuspendCancel)
-	case StepStartSavepoint:
-		return p.startSavepoint(f.SpecChange, f.Plan == PlanSuspendSavepoint)
-	case StepTriggerStop:
-		return p.triggerStop(ctx)
-	case StepWaitSavepoint:
-		return p.waitSavepoint(), nil
-	case StepSavepointDone:
-		return p.savepointDone()
-	case StepSavepointFailed:
-		p.savepointFailed()
-		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
-	case StepSavepointLost:
-		p.savepointLost()
-		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
-	case StepSuspended:
-		p.suspended()
-		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
-	case StepResume:
-		return p.resume()
-	case StepCancel:
-		return p.cancel(ctx)
-	case StepDeployUpgrade:
-		if st.Upgrade.Suspend {
-			p.suspended()
-			return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
-		}
-		p.deployUpgrade()
-		return ctrl.Result{Requeue: true}, nil
-	case StepWaitREST:
-		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
-	case StepDeleteJar:
-		return p.deleteJar(ctx)
-	case StepHoldChange:
-		prev := st.Error
-		res := p.observe(ctx)
-		if f.SavepointHeld {
-			st.Error = p.savepointHeldMessage()
-			st.ObservedGeneration = p.sj.Generation
-			return res, nil
-		}
-		p.hold(p.holdReason(f), prev)
-		return res, nil
-	default:
-		if f.SavepointHeld {
-			// The failed change was undone: nothing is held any more.
-			st.Upgrade = nil
-			st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-		}
-		// The spec is the one submitted (an edit undone, say): this
-		// generation runs, and tools waiting for it must see so.
-		st.ObservedGeneration = p.sj.Generation
-		return p.observe(ctx), nil
-	}
-}
-
-// presence asks the JobManager whether it knows jobID.
-func (p *pass) presence(ctx context.Context, jobID string) JobPresence {
-	if p.rest == nil {
-		return JobUnknown
-	}
-	_, err := p.rest.GetJob(ctx, jobID)
-	switch {
-	case err == nil:
-		return JobFound
-	case flinkrest.IsNotFound(err):
-		return JobNotFound
-	default:
-		p.sj.Status.Error = p.ref().Errorf("ask the session's JobManager for job %s before running it: %w", jobID, err).Error()
-		return JobUnknown
-	}
-}
-
 // writeAhead chooses the job id and records it, with the spec to submit
 // and its restore path, before anything is sent. The status write at the
 // end of the pass is the record; the next pass uploads.
@@ -206,7 +41,7 @@ func (p *pass) writeAhead() (ctrl.Result, error) {
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
 	}
-	spec, err := json.Marshal(&p.sj.Spec)
+	spec, err := json.Marshal(p.recordableSpec())
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
 	}
@@ -252,7 +87,7 @@ func isJarSchemeHeld(s string) bool { return strings.HasPrefix(s, jarSchemeHeldP
 // submission also takes the new initialSavepointPath.
 func (p *pass) adoptSpec() (*v1beta1.FlinkSessionJobSpec, error) {
 	st := &p.sj.Status
-	raw, err := json.Marshal(&p.sj.Spec)
+	raw, err := json.Marshal(p.recordableSpec())
 	if err != nil {
 		return nil, p.ref().Errorf("record the spec to submit: %w", err)
 	}
@@ -356,6 +191,7 @@ func (p *pass) runJar(ctx context.Context) (ctrl.Result, error) {
 	if req.FlinkConfiguration, err = flatConfig(spec.FlinkConfiguration); err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read spec.flinkConfiguration: %w", err)
 	}
+	req.FlinkConfiguration = p.retainCheckpoints(spec, req.FlinkConfiguration)
 	if err := p.fence(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -473,6 +309,33 @@ func flatConfig(c *v1beta1.ConfigObject) (map[string]string, error) {
 		return nil, nil
 	}
 	return out, nil
+}
+
+// retainCheckpoints keeps the checkpoints of a last-state job when it is
+// cancelled, unless its configuration says otherwise: a last-state upgrade
+// cancels the job and restores its latest checkpoint (lastcheckpoint.go),
+// which Flink's default retention would delete. The templates do the same
+// for application clusters, as the reference operator does; the reference
+// sets nothing for session jobs, whose last-state upgrade then restores a
+// checkpoint the cancel deleted. Flink takes a job's own configuration
+// with the run from 1.17; an older session keeps its cluster's setting,
+// which the upgrade reads before it cancels anything.
+func (p *pass) retainCheckpoints(spec *v1beta1.FlinkSessionJobSpec, config map[string]string) map[string]string {
+	if defaulted(spec).Job.UpgradeMode != v1beta1.UpgradeModeLastState || !p.rest.Version().SupportsJobConfiguration() {
+		return config
+	}
+	facts, ok := versions.For(p.session.fd.Spec.FlinkVersion)
+	if !ok {
+		return config
+	}
+	if _, set := config[facts.Keys.CheckpointRetention]; set {
+		return config
+	}
+	if config == nil {
+		config = map[string]string{}
+	}
+	config[facts.Keys.CheckpointRetention] = "RETAIN_ON_CANCELLATION"
+	return config
 }
 
 func (r *Reconciler) restTimeout() time.Duration { return orDefault(r.RESTTimeout, DefaultRESTTimeout) }

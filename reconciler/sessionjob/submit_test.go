@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
@@ -212,18 +213,16 @@ func TestSpecChangeAfterSubmissionIsHeld(t *testing.T) {
 	jobID := getSJ(t, ns).Status.JobStatus.JobID
 	before := restWrites(cluster)
 
-	// last-state is held: it needs checkpoints retained on cancellation.
+	// A checkpoint nonce is held: this release takes no manual checkpoints.
 	sj := getSJ(t, ns)
-	sj.Spec.Job.Parallelism = 4
-	sj.Spec.Job.UpgradeMode = v1beta1.UpgradeModeLastState
+	sj.Spec.Job.CheckpointTriggerNonce = ptr.To[int64](1)
 	require.NoError(t, k8s.Update(context.Background(), sj))
 	for range 3 {
 		_, err := reconcileOnce(t, r, ns)
 		require.NoError(t, err)
 	}
 	sj = getSJ(t, ns)
-	assert.Contains(t, sj.Status.Error, "the upgrade is held")
-	assert.Contains(t, sj.Status.Error, "from its latest completed checkpoint")
+	assert.Contains(t, sj.Status.Error, "spec.job.checkpointTriggerNonce changed: the checkpoint is held")
 	assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"))
 	assert.False(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Ready"))
 	assert.Equal(t, sj.Generation, sj.Status.ObservedGeneration, "the held generation was seen")
@@ -236,8 +235,7 @@ func TestSpecChangeAfterSubmissionIsHeld(t *testing.T) {
 	assert.Equal(t, "RUNNING", sj.Status.JobStatus.State)
 
 	// Undoing the edit ends the hold.
-	sj.Spec.Job.Parallelism = 2
-	sj.Spec.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
+	sj.Spec.Job.CheckpointTriggerNonce = nil
 	require.NoError(t, k8s.Update(context.Background(), sj))
 	_, err := reconcileOnce(t, r, ns)
 	require.NoError(t, err)

@@ -11,8 +11,13 @@ import (
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
-// ReasonUpgrade: a stateless upgrade started.
-const ReasonUpgrade = "StatelessUpgrade"
+// Event reasons of upgrades without a savepoint.
+const (
+	// ReasonStatelessUpgrade: a stateless upgrade started.
+	ReasonStatelessUpgrade = "StatelessUpgrade"
+	// ReasonSavepointRedeploy: a savepoint redeploy (savepointRedeployNonce) started.
+	ReasonSavepointRedeploy = "SavepointRedeploy"
+)
 
 // The stateless upgrade, the one spec change this release carries out:
 // record the new job id and the spec to submit (phase TakingDown), cancel
@@ -23,28 +28,38 @@ const ReasonUpgrade = "StatelessUpgrade"
 // cancel is not sent while the job is CANCELLING, and the new id is the
 // recorded one.
 
-// startUpgrade records the upgrade before anything is sent.
-func (p *pass) startUpgrade(change string, suspend bool) (ctrl.Result, error) {
+// startUpgrade records the upgrade before anything is sent. restorePath
+// is what the new job starts from: empty for a stateless upgrade,
+// spec.job.initialSavepointPath for a savepoint redeploy.
+func (p *pass) startUpgrade(change string, suspend bool, restorePath string) (ctrl.Result, error) {
 	st := &p.sj.Status
 	jobID, err := flinkrest.NewTriggerID()
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
 	}
-	spec, err := json.Marshal(&p.sj.Spec)
+	spec, err := json.Marshal(p.recordableSpec())
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
 	}
 	st.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeStateless,
-		TargetGeneration: p.sj.Generation, JobID: jobID, Suspend: suspend}
+		TargetGeneration: p.sj.Generation, JobID: jobID, Suspend: suspend, RestorePath: restorePath}
 	st.ReconciliationStatus.LastReconciledSpec = string(spec)
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 	st.ReconciliationStatus.ReconciliationTimestamp = p.r.now().UnixMilli()
 	st.Error = ""
 	then := fmt.Sprintf("then submitting generation %d as job %s without state", p.sj.Generation, jobID)
+	if restorePath != "" {
+		then = fmt.Sprintf("then submitting generation %d as job %s from %s", p.sj.Generation, jobID, restorePath)
+	}
 	if suspend {
 		then = "nothing runs until the spec is resumed"
 	}
-	p.r.event(p.sj, "Normal", ReasonUpgrade, fmt.Sprintf("%s; cancelling job %s, %s", change, st.DeployedWith.JobID, then))
+	note := fmt.Sprintf("%s; cancelling job %s, %s", change, st.DeployedWith.JobID, then)
+	if restorePath != "" {
+		p.r.event(p.sj, "Normal", ReasonSavepointRedeploy, note)
+	} else {
+		p.r.event(p.sj, "Normal", ReasonStatelessUpgrade, note)
+	}
 	return ctrl.Result{Requeue: true}, nil
 }
 
@@ -78,6 +93,9 @@ func (p *pass) cancel(ctx context.Context) (ctrl.Result, error) {
 		// pass sees it ended.
 		if err := p.rest.CancelJob(ctx, id); err != nil && !flinkrest.IsConflict(err) {
 			return ctrl.Result{}, p.ref().Errorf("cancel job %s on session %s for the upgrade: %w", id, p.sj.Spec.DeploymentName, err)
+		}
+		if err := p.r.hook(HookCancelSent); err != nil {
+			return ctrl.Result{}, err
 		}
 		p.setState(string(flinkrest.JobCancelling))
 	}
