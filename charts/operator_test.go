@@ -125,13 +125,31 @@ func testOperatorWithChartRBAC(t *testing.T, release, jobNS string, set []string
 	if err := admin.Get(ctx, client.ObjectKey{Namespace: releaseNS, Name: release + "-flink-operator"}, &lease); err != nil || ptr.Deref(lease.Spec.HolderIdentity, "") == "" {
 		t.Errorf("leader election Lease %s/%s-flink-operator not held: %v", releaseNS, release, err)
 	}
-	waitFor(t, 20*time.Second, "the webhook certificate was not written to its Secret and configuration", func() bool {
+	waitFor(t, 20*time.Second, "the webhook certificate was not written to its Secret and configurations", func() bool {
 		var secret corev1.Secret
 		var vwc admissionregistrationv1.ValidatingWebhookConfiguration
-		return admin.Get(ctx, client.ObjectKey{Namespace: releaseNS, Name: release + "-flink-operator-webhook-cert"}, &secret) == nil &&
-			len(secret.Data[corev1.TLSCertKey]) > 0 &&
-			admin.Get(ctx, client.ObjectKey{Name: releaseNS + "-" + release + "-flink-operator"}, &vwc) == nil &&
-			len(vwc.Webhooks) == 1 && len(vwc.Webhooks[0].ClientConfig.CABundle) > 0
+		webhookConfig := client.ObjectKey{Name: releaseNS + "-" + release + "-flink-operator"}
+		if admin.Get(ctx, client.ObjectKey{Namespace: releaseNS, Name: release + "-flink-operator-webhook-cert"}, &secret) != nil ||
+			len(secret.Data[corev1.TLSCertKey]) == 0 || admin.Get(ctx, webhookConfig, &vwc) != nil {
+			return false
+		}
+		var bundles [][]byte
+		for _, wh := range vwc.Webhooks {
+			bundles = append(bundles, wh.ClientConfig.CABundle)
+		}
+		want := 1
+		if sessionJobs {
+			// A second validating webhook, and the mutating one.
+			var mwc admissionregistrationv1.MutatingWebhookConfiguration
+			if admin.Get(ctx, webhookConfig, &mwc) != nil {
+				return false
+			}
+			for _, wh := range mwc.Webhooks {
+				bundles = append(bundles, wh.ClientConfig.CABundle)
+			}
+			want = 3
+		}
+		return len(bundles) == want && !slices.ContainsFunc(bundles, func(b []byte) bool { return len(b) == 0 })
 	})
 
 	if sessionJobs {

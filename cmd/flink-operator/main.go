@@ -210,6 +210,7 @@ func run(args []string) error {
 	}
 	// The webhook validates with the settings the reconciler renders with.
 	hooks.renderContext = renderer.RenderContext{FetcherImage: o.fetcherImage, AllowHTTPArtifacts: o.allowHTTPArtifacts}
+	hooks.sessionJobs = o.sessionJobs
 	if err := setupWebhook(mgr, &hooks); err != nil {
 		return err
 	}
