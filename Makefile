@@ -11,6 +11,10 @@ export GOFLAGS ?= -mod=readonly
 CONTROLLER_GEN_VERSION := v0.23.0
 CONTROLLER_GEN := $(TOOLS)/controller-gen-$(CONTROLLER_GEN_VERSION)
 CRD_FILE := flink.apache.org_flinkdeployments.yaml
+# The FlinkSessionJob CRD goes to the chart's files/, not crds/: Helm installs
+# crds/ unconditionally, and this one only with sessionJobs.enabled
+# (templates/flinksessionjob-crd.yaml).
+SESSION_JOB_CRD_FILE := flink.apache.org_flinksessionjobs.yaml
 
 .PHONY: help build test generate golden lint envtest bench fmt dev-cluster dev-cluster-down e2e
 
@@ -28,6 +32,7 @@ generate: $(CONTROLLER_GEN) ## regenerate deepcopy code, the CRD (schemas/, char
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./schemas/v1beta1/...
 	$(CONTROLLER_GEN) crd:allowDangerousTypes=true paths=./schemas/v1beta1/... output:crd:dir=schemas/crd
 	cp schemas/crd/$(CRD_FILE) charts/flink-operator/crds/$(CRD_FILE)
+	cp schemas/crd/$(SESSION_JOB_CRD_FILE) charts/flink-operator/files/$(SESSION_JOB_CRD_FILE)
 	go run ./schemas/versions/gen
 
 golden: ## rewrite the golden files from the current templates

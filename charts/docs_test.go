@@ -28,7 +28,7 @@ func TestRBACMatrixIsDocumented(t *testing.T) {
 		group, resource, verbs := clean[0], clean[1], clean[len(clean)-2]
 		rows[group+"|"+resource+"|"+verbs] = true
 	}
-	for _, f := range []string{"default.yaml", "namespaced-webhook.yaml"} {
+	for _, f := range []string{"default.yaml", "namespaced-webhook.yaml", "sessionjobs.yaml"} {
 		for name, rules := range rolesOf(t, mustRender(t, "t", filepath.Join(valuesFolder, f))) {
 			for _, r := range rules {
 				for _, g := range r.APIGroups {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -43,6 +45,9 @@ func TestOperatorRunsWithTheChartsRBAC(t *testing.T) {
 	}{
 		{"watched namespace", "e2e-ns", "team-a", []string{"watchNamespaces[0]=team-a"}},
 		{"every namespace", "e2e-all", "team-b", []string{"jobServiceAccount.create=false"}},
+		// The FlinkSessionJob controller too, with the CRD and rules of
+		// sessionJobs.enabled.
+		{"session jobs", "e2e-sj", "team-b", []string{"watchNamespaces[0]=team-b", "sessionJobs.enabled=true"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			testOperatorWithChartRBAC(t, tc.release, tc.namespace, tc.set)
@@ -61,6 +66,19 @@ func testOperatorWithChartRBAC(t *testing.T, release, jobNS string, set []string
 		if err := admin.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("helm"), client.ForceOwnership); err != nil {
 			t.Fatalf("apply %s: %v", id(o), err)
 		}
+	}
+	sessionJobs := slices.Contains(set, "sessionJobs.enabled=true")
+	if sessionJobs {
+		// The operator refuses --session-jobs until the API server serves the kind.
+		waitFor(t, 30*time.Second, "the FlinkSessionJob CRD was not established", func() bool {
+			var crd apiextensionsv1.CustomResourceDefinition
+			if admin.Get(ctx, client.ObjectKey{Name: "flinksessionjobs.flink.apache.org"}, &crd) != nil {
+				return false
+			}
+			return slices.ContainsFunc(crd.Status.Conditions, func(c apiextensionsv1.CustomResourceDefinitionCondition) bool {
+				return c.Type == apiextensionsv1.Established && c.Status == apiextensionsv1.ConditionTrue
+			})
+		})
 	}
 	dep := deploymentOf(t, objs)
 	operatorSA := "system:serviceaccount:" + releaseNS + ":" + dep.Spec.Template.Spec.ServiceAccountName
@@ -107,14 +125,57 @@ func testOperatorWithChartRBAC(t *testing.T, release, jobNS string, set []string
 	if err := admin.Get(ctx, client.ObjectKey{Namespace: releaseNS, Name: release + "-flink-operator"}, &lease); err != nil || ptr.Deref(lease.Spec.HolderIdentity, "") == "" {
 		t.Errorf("leader election Lease %s/%s-flink-operator not held: %v", releaseNS, release, err)
 	}
-	waitFor(t, 20*time.Second, "the webhook certificate was not written to its Secret and configuration", func() bool {
+	waitFor(t, 20*time.Second, "the webhook certificate was not written to its Secret and configurations", func() bool {
 		var secret corev1.Secret
 		var vwc admissionregistrationv1.ValidatingWebhookConfiguration
-		return admin.Get(ctx, client.ObjectKey{Namespace: releaseNS, Name: release + "-flink-operator-webhook-cert"}, &secret) == nil &&
-			len(secret.Data[corev1.TLSCertKey]) > 0 &&
-			admin.Get(ctx, client.ObjectKey{Name: releaseNS + "-" + release + "-flink-operator"}, &vwc) == nil &&
-			len(vwc.Webhooks) == 1 && len(vwc.Webhooks[0].ClientConfig.CABundle) > 0
+		webhookConfig := client.ObjectKey{Name: releaseNS + "-" + release + "-flink-operator"}
+		if admin.Get(ctx, client.ObjectKey{Namespace: releaseNS, Name: release + "-flink-operator-webhook-cert"}, &secret) != nil ||
+			len(secret.Data[corev1.TLSCertKey]) == 0 || admin.Get(ctx, webhookConfig, &vwc) != nil {
+			return false
+		}
+		var bundles [][]byte
+		for _, wh := range vwc.Webhooks {
+			bundles = append(bundles, wh.ClientConfig.CABundle)
+		}
+		want := 1
+		if sessionJobs {
+			// A second validating webhook, and the mutating one.
+			var mwc admissionregistrationv1.MutatingWebhookConfiguration
+			if admin.Get(ctx, webhookConfig, &mwc) != nil {
+				return false
+			}
+			for _, wh := range mwc.Webhooks {
+				bundles = append(bundles, wh.ClientConfig.CABundle)
+			}
+			want = 3
+		}
+		return len(bundles) == want && !slices.ContainsFunc(bundles, func(b []byte) bool { return len(b) == 0 })
 	})
+
+	if sessionJobs {
+		// A session job whose session does not exist: the controller adds
+		// its finalizer, patches status, records an event, and on deletion
+		// removes the finalizer.
+		sj := &v1beta1.FlinkSessionJob{
+			ObjectMeta: metav1.ObjectMeta{Namespace: jobNS, Name: "rbac-check-job"},
+			Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: "no-such-session",
+				Job: &v1beta1.JobSpec{JarURI: "https://repo.example.com/jobs/job.jar", Parallelism: 1}},
+		}
+		if err := admin.Create(ctx, sj); err != nil {
+			t.Fatal(err)
+		}
+		gotSJ := &v1beta1.FlinkSessionJob{}
+		waitFor(t, 60*time.Second, "the FlinkSessionJob was not reconciled", func() bool {
+			return admin.Get(ctx, client.ObjectKeyFromObject(sj), gotSJ) == nil && len(gotSJ.Finalizers) > 0 &&
+				strings.Contains(gotSJ.Status.Error, "does not exist")
+		}, func() string { return fmt.Sprintf("finalizers %v, status: %+v", gotSJ.Finalizers, gotSJ.Status) })
+		if err := admin.Delete(ctx, sj); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 60*time.Second, "the FlinkSessionJob was not finalized", func() bool {
+			return apierrors.IsNotFound(admin.Get(ctx, client.ObjectKeyFromObject(sj), &v1beta1.FlinkSessionJob{}))
+		})
+	}
 
 	if err := admin.Delete(ctx, fd); err != nil {
 		t.Fatal(err)
@@ -138,7 +199,11 @@ func testOperatorWithChartRBAC(t *testing.T, release, jobNS string, set []string
 	mustBeDenied(t, "operator: create a Secret", op.Create(ctx, secret(releaseNS), client.DryRunAll))
 	mustBeDenied(t, "operator: delete pods", op.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(jobNS), client.DryRunAll))
 	if len(set) > 0 && strings.HasPrefix(set[0], "watchNamespaces") {
-		mustBeDenied(t, "operator: list Deployments outside the watched namespaces", op.List(ctx, &appsv1.DeploymentList{}, client.InNamespace("team-b")))
+		otherNS := "team-b"
+		if jobNS == otherNS {
+			otherNS = "team-a"
+		}
+		mustBeDenied(t, "operator: list Deployments outside the watched namespaces", op.List(ctx, &appsv1.DeploymentList{}, client.InNamespace(otherNS)))
 		mustBeDenied(t, "operator: list FlinkDeployments cluster-wide", op.List(ctx, &v1beta1.FlinkDeploymentList{}))
 
 		// What a native-mode JobManager running as "flink" may and may not do.
@@ -149,7 +214,7 @@ func testOperatorWithChartRBAC(t *testing.T, release, jobNS string, set []string
 		mustBeAllowed(t, "flink: watch pods", flink.List(ctx, &corev1.PodList{}, client.InNamespace(jobNS)))
 		mustBeDenied(t, "flink: list Secrets", flink.List(ctx, &corev1.SecretList{}, client.InNamespace(jobNS)))
 		mustBeDenied(t, "flink: create a Deployment", flink.Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: jobNS, Name: "x"}}, client.DryRunAll))
-		mustBeDenied(t, "flink: create pods in another namespace", flink.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "tm"}, Spec: tm.Spec}, client.DryRunAll))
+		mustBeDenied(t, "flink: create pods in another namespace", flink.Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: otherNS, Name: "tm"}, Spec: tm.Spec}, client.DryRunAll))
 	}
 }
 

@@ -46,9 +46,10 @@ func TestRBACIsLeastPrivilege(t *testing.T) {
 				// Only single named cluster-scoped objects may be granted cluster-wide.
 				for _, cr := range clusterRoles {
 					for _, r := range roles[id(cr)] {
-						// The webhook's configuration, and the FlinkDeployment CRD the
+						// The webhook's configurations, and the FlinkDeployment CRD the
 						// operator checks at start-up: one named object each.
 						named := slices.Equal(r.Resources, []string{"validatingwebhookconfigurations"}) ||
+							slices.Equal(r.Resources, []string{"mutatingwebhookconfigurations"}) ||
 							slices.Equal(r.Resources, []string{"customresourcedefinitions"}) && slices.Equal(r.Verbs, []string{"get"})
 						if !named || len(r.ResourceNames) != 1 {
 							t.Errorf("%s is cluster-wide although watchNamespaces is set: %+v", id(cr), r)

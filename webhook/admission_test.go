@@ -24,6 +24,7 @@ func serve(t *testing.T, opts ctrlwebhook.Options) {
 	t.Helper()
 	srv := ctrlwebhook.NewServer(opts)
 	Register(srv, NewValidator(Options{}))
+	RegisterSessionJobs(srv, NewSessionJobValidator(Options{}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Start(ctx) }()
@@ -135,14 +136,17 @@ func TestAdmissionThroughAPIServer(t *testing.T) {
 
 	t.Run("certificates from a folder", func(t *testing.T) {
 		serve(t, ctrlwebhook.Options{Host: o.LocalServingHost, Port: o.LocalServingPort, CertDir: o.LocalServingCertDir})
-		admits(t, c, newNamespace(t, c))
+		ns := newNamespace(t, c)
+		admits(t, c, ns)
+		admitsSessionJobs(t, c, ns)
 	})
 
 	t.Run("self-signed certificates", func(t *testing.T) {
 		ctx := context.Background()
 		ns := newNamespace(t, c)
 		certs, err := NewSelfSignedCertificates(c, CertificateOptions{
-			Namespace: ns, SecretName: "webhook-cert", Hosts: []string{o.LocalServingHost, "localhost"}, WebhookConfiguration: installedConfiguration,
+			Namespace: ns, SecretName: "webhook-cert", Hosts: []string{o.LocalServingHost, "localhost"},
+			WebhookConfiguration: installedConfiguration, MutatingWebhookConfiguration: installedConfiguration,
 		})
 		require.NoError(t, err)
 		require.NoError(t, certs.Ensure(ctx))
@@ -155,5 +159,11 @@ func TestAdmissionThroughAPIServer(t *testing.T) {
 			return err != nil && strings.HasPrefix(err.Error(), deniedBy)
 		}, 30*time.Second, 200*time.Millisecond, "the API server never reached the webhook with the operator's CA")
 		admits(t, c, ns)
+		// The mutating webhook's configuration got the CA too.
+		require.Eventually(t, func() bool {
+			probe := sessionJob(t, ns, "probe", nil)
+			return c.Create(ctx, probe, client.DryRunAll) == nil && probe.GetLabels()[TargetSessionLabel] == "session"
+		}, 30*time.Second, 200*time.Millisecond, "the API server never reached the mutating webhook with the operator's CA")
+		admitsSessionJobs(t, c, ns)
 	})
 }

@@ -35,3 +35,28 @@ func setCABundle(ctx context.Context, c client.Client, name string, bundle []byt
 		return nil
 	})
 }
+
+// setMutatingCABundle is setCABundle for a MutatingWebhookConfiguration.
+func setMutatingCABundle(ctx context.Context, c client.Client, name string, bundle []byte) error {
+	ref := objref.Ref{Kind: "MutatingWebhookConfiguration", Name: name}
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
+		if err := c.Get(ctx, client.ObjectKey{Name: name}, cfg); err != nil {
+			return ref.Errorf("get to set its caBundle: %w", err)
+		}
+		changed := false
+		for i := range cfg.Webhooks {
+			if !bytes.Equal(cfg.Webhooks[i].ClientConfig.CABundle, bundle) {
+				cfg.Webhooks[i].ClientConfig.CABundle = bundle
+				changed = true
+			}
+		}
+		if !changed {
+			return nil
+		}
+		if err := c.Update(ctx, cfg); err != nil {
+			return ref.Errorf("set caBundle: %w", err)
+		}
+		return nil
+	})
+}

@@ -42,8 +42,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// apiServer starts (once) kube-apiserver and etcd with the chart's CRD and
-// the webhook's ValidatingWebhookConfiguration, which envtest rewrites to
+// apiServer starts (once) kube-apiserver and etcd with the chart's CRD, the
+// FlinkSessionJob CRD, and the webhook configurations (validating, with
+// the session jobs' webhook, and the session jobs' mutating one) of the
+// same name, which envtest rewrites to
 // call https://127.0.0.1:<port>/... trusting the CA of its serving
 // certificate folder.
 func apiServer(t *testing.T) (*envtest.Environment, client.Client) {
@@ -54,13 +56,18 @@ func apiServer(t *testing.T) (*envtest.Environment, client.Client) {
 			envErr = err
 			return
 		}
+		// FlinkDeployments, and FlinkSessionJobs as with --session-jobs.
+		validating := Configuration(installedConfiguration, "operators", "flink-operator-webhook", 443, nil)
+		validating.Webhooks = append(validating.Webhooks, SessionJobValidatingWebhook("operators", "flink-operator-webhook", 443, nil))
 		env = &envtest.Environment{
 			BinaryAssetsDirectory: assets,
-			CRDDirectoryPaths:     []string{filepath.Join(testenv.RepoRoot(), "charts", "flink-operator", "crds")},
+			CRDDirectoryPaths: []string{filepath.Join(testenv.RepoRoot(), "charts", "flink-operator", "crds"),
+				filepath.Join(testenv.RepoRoot(), "schemas", "crd", "flink.apache.org_flinksessionjobs.yaml")},
 			ErrorIfCRDPathMissing: true,
 			WebhookInstallOptions: envtest.WebhookInstallOptions{
 				LocalServingHost:   "127.0.0.1",
-				ValidatingWebhooks: []*admissionregistrationv1.ValidatingWebhookConfiguration{Configuration(installedConfiguration, "operators", "flink-operator-webhook", 443, nil)},
+				ValidatingWebhooks: []*admissionregistrationv1.ValidatingWebhookConfiguration{validating},
+				MutatingWebhooks:   []*admissionregistrationv1.MutatingWebhookConfiguration{SessionJobMutatingConfiguration(installedConfiguration, "operators", "flink-operator-webhook", 443, nil)},
 			},
 		}
 		_, envErr = env.Start()

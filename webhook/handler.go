@@ -57,6 +57,11 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 // server's own format (Kind.group "name" is invalid: [...]) with one cause
 // per problem.
 func denied(name string, problems []Problem) admission.Response {
+	return deniedAs(v1beta1.KindFlinkDeployment, name, problems)
+}
+
+// deniedAs is denied for an object of kind.
+func deniedAs(kind, name string, problems []Problem) admission.Response {
 	parts := make([]string, len(problems))
 	causes := make([]metav1.StatusCause, len(problems))
 	for i, p := range problems {
@@ -73,11 +78,11 @@ func denied(name string, problems []Problem) admission.Response {
 			Status:  metav1.StatusFailure,
 			Code:    http.StatusUnprocessableEntity,
 			Reason:  metav1.StatusReasonInvalid,
-			Message: fmt.Sprintf("%s.%s %q is invalid: %s", v1beta1.KindFlinkDeployment, v1beta1.GroupVersion.Group, name, list),
+			Message: fmt.Sprintf("%s.%s %q is invalid: %s", kind, v1beta1.GroupVersion.Group, name, list),
 			Details: &metav1.StatusDetails{
 				Name:   name,
 				Group:  v1beta1.GroupVersion.Group,
-				Kind:   v1beta1.KindFlinkDeployment,
+				Kind:   kind,
 				Causes: causes,
 			},
 		},

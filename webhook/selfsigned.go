@@ -35,6 +35,10 @@ type CertificateOptions struct {
 	// WebhookConfiguration is the ValidatingWebhookConfiguration whose
 	// webhooks get the CA bundle; empty leaves it alone.
 	WebhookConfiguration string
+	// MutatingWebhookConfiguration is the MutatingWebhookConfiguration
+	// (FlinkSessionJobs' label) whose webhooks get the CA bundle too;
+	// empty leaves it alone.
+	MutatingWebhookConfiguration string
 	// RefreshInterval is how often the Secret is read again, to pick up a
 	// certificate another replica renewed and to renew one near expiry.
 	// Default 10 minutes.
@@ -138,10 +142,15 @@ func (s *SelfSignedCertificates) Ensure(ctx context.Context) error {
 		return objref.Of("Secret", secret).Errorf("load the serving certificate: %w", err)
 	}
 	s.current.Store(&cert)
-	if s.opts.WebhookConfiguration == "" {
-		return nil
+	if s.opts.WebhookConfiguration != "" {
+		if err := setCABundle(ctx, s.client, s.opts.WebhookConfiguration, secret.Data[secretKeyCABundle]); err != nil {
+			return err
+		}
 	}
-	return setCABundle(ctx, s.client, s.opts.WebhookConfiguration, secret.Data[secretKeyCABundle])
+	if s.opts.MutatingWebhookConfiguration != "" {
+		return setMutatingCABundle(ctx, s.client, s.opts.MutatingWebhookConfiguration, secret.Data[secretKeyCABundle])
+	}
+	return nil
 }
 
 // ensureSecret reads the Secret and renews what it holds when needed. When

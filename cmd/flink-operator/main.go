@@ -152,6 +152,16 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.sessionJobs {
+		// Refuse to start the FlinkSessionJob controller without its CRD or
+		// its rights (sessionjobaccess.go).
+		accessCtx, cancelAccessCheck := context.WithTimeout(context.Background(), 30*time.Second)
+		err = checkSessionJobAccess(accessCtx, cfg, splitList(o.watchNamespaces), func(msg string) { ctrl.Log.Info(msg) })
+		cancelAccessCheck()
+		if err != nil {
+			return err
+		}
+	}
 	scheme, err := reconciler.NewScheme()
 	if err != nil {
 		return err
@@ -200,6 +210,7 @@ func run(args []string) error {
 	}
 	// The webhook validates with the settings the reconciler renders with.
 	hooks.renderContext = renderer.RenderContext{FetcherImage: o.fetcherImage, AllowHTTPArtifacts: o.allowHTTPArtifacts}
+	hooks.sessionJobs = o.sessionJobs
 	if err := setupWebhook(mgr, &hooks); err != nil {
 		return err
 	}

@@ -40,12 +40,14 @@ func checkSessionJobFlags(o *options) error {
 // setupSessionJobs registers the FlinkSessionJob controller, after
 // checking that the API server serves the kind: without the CRD the
 // manager would start and then fail on its first watch, with a message
-// that does not say which flag asked for it.
+// that does not say which flag asked for it. checkSessionJobAccess has
+// checked that already, and the operator's rights, before the manager
+// was created; this is the same check on the manager's own REST mapper.
 func setupSessionJobs(mgr ctrl.Manager, o *options) error {
 	gvk := v1beta1.GroupVersion.WithKind("FlinkSessionJob")
 	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
 		if meta.IsNoMatchError(err) {
-			return fmt.Errorf("--session-jobs: the API server does not serve %s: install its CRD (schemas/crd/flink.apache.org_flinksessionjobs.yaml; the chart does not yet) or drop the flag", gvk)
+			return fmt.Errorf("--session-jobs: the API server does not serve %s: the FlinkSessionJob CRD is not installed. Refusing to start: %s", gvk, sessionJobsFix)
 		}
 		return fmt.Errorf("--session-jobs: look up %s: %w", gvk, err)
 	}

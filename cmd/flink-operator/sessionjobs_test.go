@@ -34,8 +34,9 @@ func startOperatorWith(t *testing.T, env *testenv.Env, args ...string) (*exec.Cm
 	return cmd, logs
 }
 
-// The chart does not install the FlinkSessionJob CRD yet: --session-jobs
-// against such a cluster refuses to start, naming the flag and the CRD.
+// Without the FlinkSessionJob CRD (the chart installs it only with
+// sessionJobs.enabled), --session-jobs refuses to start, naming the flag,
+// the CRD and the chart value.
 func TestSessionJobsFlagRefusesWithoutTheCRD(t *testing.T) {
 	env, err := testenv.Start()
 	require.NoError(t, err)
@@ -50,6 +51,7 @@ func TestSessionJobsFlagRefusesWithoutTheCRD(t *testing.T) {
 		t.Fatalf("the operator kept running without the CRD; log:\n%s", logs.String())
 	}
 	assert.Contains(t, logs.String(), "--session-jobs: the API server does not serve flink.apache.org/v1beta1, Kind=FlinkSessionJob")
+	assert.Contains(t, logs.String(), "sessionJobs.enabled=true")
 }
 
 // With the flag and the CRD, the binary runs the controller: a session job

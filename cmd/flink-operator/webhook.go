@@ -26,20 +26,26 @@ type webhookOptions struct {
 	namespace     string
 	service       string
 	configuration string
-	extraHosts    string
+	// mutatingConfiguration is the MutatingWebhookConfiguration of the
+	// FlinkSessionJob label, whose caBundle the operator keeps current too.
+	mutatingConfiguration string
+	extraHosts            string
+	// sessionJobs serves the FlinkSessionJob webhooks too (--session-jobs).
+	sessionJobs bool
 	// renderContext is what the reconciler renders with, so that the
 	// webhook accepts exactly what the operator can deploy.
 	renderContext renderer.RenderContext
 }
 
 func addWebhookFlags(fs *flag.FlagSet, o *webhookOptions) {
-	fs.BoolVar(&o.enabled, "webhook", false, "serve the validating admission webhook for FlinkDeployments")
+	fs.BoolVar(&o.enabled, "webhook", false, "serve the validating admission webhook for FlinkDeployments (with --session-jobs, also the validating and the labelling webhook for FlinkSessionJobs)")
 	fs.IntVar(&o.port, "webhook-port", 9443, "port of the webhook's HTTPS server")
 	fs.StringVar(&o.certDir, "webhook-cert-dir", "", "folder holding the webhook's tls.crt and tls.key (for example a cert-manager Secret), reloaded when they change; empty: the operator keeps a self-signed CA and certificate in --webhook-cert-secret and puts the CA into --webhook-configuration")
 	fs.StringVar(&o.certSecret, "webhook-cert-secret", "flink-operator-webhook-cert", "Secret in --webhook-namespace holding the self-signed CA and serving certificate, shared by all replicas")
 	fs.StringVar(&o.namespace, "webhook-namespace", "", "namespace of the webhook Service and certificate Secret (default: $POD_NAMESPACE)")
 	fs.StringVar(&o.service, "webhook-service", "flink-operator-webhook", "Service through which the API server calls the webhook; its DNS names go into the self-signed certificate")
 	fs.StringVar(&o.configuration, "webhook-configuration", "flink-operator-webhook", "ValidatingWebhookConfiguration whose caBundle the operator keeps current (self-signed certificates only)")
+	fs.StringVar(&o.mutatingConfiguration, "webhook-mutating-configuration", "", "MutatingWebhookConfiguration (the FlinkSessionJob label, with --session-jobs) whose caBundle the operator keeps current too (self-signed certificates only); empty: none")
 	fs.StringVar(&o.extraHosts, "webhook-cert-extra-hosts", "", "comma-separated extra DNS names or IP addresses for the self-signed certificate (a webhook reached by URL)")
 }
 
@@ -65,6 +71,10 @@ func setupWebhook(mgr manager.Manager, o *webhookOptions) error {
 	}
 	srv := ctrlwebhook.NewServer(srvOpts)
 	webhook.Register(srv, webhook.NewValidator(webhook.Options{RenderContext: o.renderContext}))
+	if o.sessionJobs {
+		// FlinkSessionJobs: validation, and the target.session label.
+		webhook.RegisterSessionJobs(srv, webhook.NewSessionJobValidator(webhook.Options{RenderContext: o.renderContext}))
+	}
 	if err := mgr.Add(srv); err != nil {
 		return fmt.Errorf("add webhook server: %w", err)
 	}
@@ -96,5 +106,6 @@ func selfSignedCertificates(mgr manager.Manager, o *webhookOptions) (*webhook.Se
 	}
 	return webhook.NewSelfSignedCertificates(c, webhook.CertificateOptions{
 		Namespace: ns, SecretName: o.certSecret, Hosts: hosts, WebhookConfiguration: o.configuration,
+		MutatingWebhookConfiguration: o.mutatingConfiguration,
 	})
 }

@@ -109,9 +109,9 @@ func File(name string, data []byte) ([]*Document, []*Error) {
 
 // Resources is File for readers that handle FlinkSessionJobs as well: a
 // document of that kind yields a Document with SessionJob set, decoded as
-// strictly as a FlinkDeployment. Only tests read session jobs so far;
-// flink-render and the operator keep File, which refuses the kind, until a
-// controller runs them (docs/design/sessionjob.md).
+// strictly as a FlinkDeployment. The admission webhook reads session jobs
+// (SessionJobObject); flink-render keeps File, which refuses the kind
+// (docs/design/sessionjob.md).
 func Resources(name string, data []byte) ([]*Document, []*Error) {
 	return file(name, data, true)
 }

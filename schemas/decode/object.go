@@ -29,3 +29,22 @@ func Object(data []byte) (*v1beta1.FlinkDeployment, []*Error) {
 	}
 	return docs[0].Object, errs
 }
+
+// SessionJobObject is Object for a FlinkSessionJob, such as one sent for
+// admission: as strict, with errors naming the field path.
+func SessionJobObject(data []byte) (*v1beta1.FlinkSessionJob, []*Error) {
+	docs, errs := Resources("", data)
+	for _, e := range errs {
+		e.File, e.Line = "", 0
+	}
+	if len(docs) != 1 || (docs[0].SessionJob == nil && len(errs) == 0) {
+		if len(errs) == 0 {
+			errs = append(errs, &Error{Message: "expected exactly one FlinkSessionJob object"})
+		}
+		return nil, errs
+	}
+	if len(docs[0].typeErrPaths) > 0 {
+		return nil, errs
+	}
+	return docs[0].SessionJob, errs
+}

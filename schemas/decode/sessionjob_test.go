@@ -120,3 +120,20 @@ func TestCorpusSessionJobsDecode(t *testing.T) {
 	// and the TLS example's session job.
 	assert.GreaterOrEqual(t, sessionJobs, 4)
 }
+
+// SessionJobObject decodes an admission request's FlinkSessionJob as
+// strictly, with field paths and no file or line.
+func TestSessionJobObject(t *testing.T) {
+	sj, errs := SessionJobObject([]byte(goodSessionJob))
+	require.Empty(t, errs)
+	require.NotNil(t, sj)
+	assert.Equal(t, "session", sj.Spec.DeploymentName)
+
+	sj, errs = SessionJobObject([]byte(`{"apiVersion":"flink.apache.org/v1beta1","kind":"FlinkSessionJob","metadata":{"name":"a"},"spec":{"deploymentName":"s","job":{"jarURI":"https://r/j.jar","paralelism":2}}}`))
+	require.NotNil(t, sj, "an unknown field leaves the rest decoded")
+	assert.Equal(t, []string{`spec.job.paralelism: unknown field; did you mean "parallelism"?`}, messages(errs))
+
+	sj, errs = SessionJobObject([]byte(good))
+	assert.Nil(t, sj)
+	assert.Equal(t, []string{"expected exactly one FlinkSessionJob object"}, messages(errs))
+}

@@ -7,9 +7,9 @@ import (
 // FlinkSessionJob is a job submitted over REST to a session cluster (a
 // FlinkDeployment without spec.job), as in the reference operator. Its
 // controller is experimental and off by default (flink-operator
-// --session-jobs; docs/design/sessionjob.md), and the chart does not
-// install the CRD, so that no cluster accepts session jobs that nothing
-// would run.
+// --session-jobs; docs/design/sessionjob.md), and the chart installs the
+// CRD only with sessionJobs.enabled, which turns the controller on, so
+// that no cluster accepts session jobs that nothing would run.
 //
 // The session job's name is not a Flink cluster id, so only Kubernetes'
 // own name rules apply to it.

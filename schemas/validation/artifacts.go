@@ -32,8 +32,15 @@ func JarURISchemes(opts Options) []string {
 // show the URI as artifact.Redact does: a pre-signed URL's signature and
 // any user info must not reach status, events or logs.
 func validateJarURI(path *field.Path, uri string, opts Options) *field.Error {
+	return validateJarURIIn(path, uri, opts, JarURISchemes(opts))
+}
+
+// validateJarURIIn is validateJarURI with the schemes allowed where the
+// jar is used: all of JarURISchemes for an application, those fetched for a
+// session job.
+func validateJarURIIn(path *field.Path, uri string, opts Options, schemes []string) *field.Error {
 	shown := artifact.Redact(uri)
-	allowed := "allowed: " + schemeList(JarURISchemes(opts))
+	allowed := "allowed: " + schemeList(schemes)
 	u, err := url.Parse(uri)
 	if err != nil {
 		var ue *url.Error
@@ -47,7 +54,7 @@ func validateJarURI(path *field.Path, uri string, opts Options) *field.Error {
 		return field.Invalid(path, shown, "needs a scheme, for example local:///opt/flink/usrlib/job.jar for a jar in the image; "+allowed)
 	case scheme == "http" && !opts.AllowHTTPArtifacts:
 		return field.Invalid(path, shown, "http:// is not allowed by this operator (a jar fetched without TLS can be replaced on the way): use https://, or run the operator with --allow-http-artifacts; "+allowed)
-	case !contains(JarURISchemes(opts), scheme):
+	case !contains(schemes, scheme):
 		return field.Invalid(path, shown, "the scheme "+scheme+":// is not supported; "+allowed)
 	case u.User != nil:
 		return field.Invalid(path, shown, "must not hold credentials (they would be copied into the cluster's configuration); give the fetcher credentials through a Secret in the pod template")

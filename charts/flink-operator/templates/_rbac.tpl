@@ -12,6 +12,16 @@ names a Secret: the operator never reads one, and nothing it renders contains on
 - apiGroups: [flink.apache.org]
   resources: [flinkdeployments/finalizers]
   verbs: [update]
+{{- if .Values.sessionJobs.enabled }}
+# FlinkSessionJobs (sessionJobs.enabled): watch, add and remove the finalizer with a patch, patch
+# status. Nothing the operator creates is owned by a session job, so no flinksessionjobs/finalizers.
+- apiGroups: [flink.apache.org]
+  resources: [flinksessionjobs]
+  verbs: [get, list, watch, patch]
+- apiGroups: [flink.apache.org]
+  resources: [flinksessionjobs/status]
+  verbs: [patch]
+{{- end }}
 # Rendered objects: server-side apply (create, patch), prune and cleanup (delete). ConfigMaps also
 # cover Flink's HA ConfigMaps (read, trimmed with update for last-state restores, deleted on cleanup).
 - apiGroups: [""]

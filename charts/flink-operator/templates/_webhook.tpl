@@ -12,7 +12,47 @@ those of cmd/flink-operator/webhook.go. */}}
 {{- else }}
 - --webhook-cert-secret={{ include "flink-operator.webhookSecretName" . }}
 - --webhook-configuration={{ include "flink-operator.clusterName" . }}
+{{- if .Values.sessionJobs.enabled }}
+- --webhook-mutating-configuration={{ include "flink-operator.clusterName" . }}
 {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* One webhook entry for FlinkSessionJobs (sessionJobs.enabled), in the ValidatingWebhookConfiguration
+and the MutatingWebhookConfiguration alike; root is the chart's context, name and path the webhook's
+(package webhook, sessionjob.go). Settings as for FlinkDeployments. */}}
+{{- define "flink-operator.sessionJobWebhook" -}}
+{{- $root := .root -}}
+- name: {{ .name }}
+  clientConfig:
+    service:
+      name: {{ include "flink-operator.webhookServiceName" $root }}
+      namespace: {{ $root.Release.Namespace }}
+      path: {{ .path }}
+      port: 443
+  rules:
+    - operations: [CREATE, UPDATE]
+      apiGroups: [flink.apache.org]
+      apiVersions: [v1beta1]
+      resources: [flinksessionjobs]
+      scope: Namespaced
+  failurePolicy: {{ $root.Values.webhook.failurePolicy }}
+  matchPolicy: Equivalent
+  sideEffects: None
+  admissionReviewVersions: [v1]
+  timeoutSeconds: {{ $root.Values.webhook.timeoutSeconds }}
+  {{- with $root.Values.watchNamespaces }}
+  namespaceSelector:
+    matchExpressions:
+      - key: kubernetes.io/metadata.name
+        operator: In
+        values:
+          {{- toYaml . | nindent 10 }}
+  {{- end }}
+  {{- with $root.Values.webhook.objectSelector }}
+  objectSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end -}}
 
 {{- define "flink-operator.webhookVolumeMounts" -}}
