@@ -199,11 +199,13 @@ func run(args []string) error {
 		return fmt.Errorf("set up controller: %w", err)
 	}
 	if o.sessionJobs {
-		if err := setupSessionJobs(mgr, &o); err != nil {
+		if err := setupSessionJobs(mgr, &o, gatePolicy); err != nil {
 			return err
 		}
-		// A session's deletion waits for the session jobs that name it.
+		// A session's deletion waits for the session jobs that name it,
+		// and its restart for those whose jobs run on it.
 		r.SessionJobsOf = sessionJobsOf(mgr)
+		r.SessionJobsRunningOn = sessionJobsRunningOn(mgr)
 	}
 	if err := setupMetrics(mgr); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/reconciler/sessionjob"
 	"github.com/flinkops/flink-operator/reconciler/sessionjob/jarfetch"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -14,17 +15,20 @@ import (
 
 // sessionJobsHelp documents --session-jobs. The controller is off by
 // default because it is incomplete (docs/design/sessionjob.md): it
-// submits, observes and deletes session jobs, carries out stateless and
-// savepoint upgrades and suspend/resume, and holds last-state upgrades and
-// the snapshot nonces. It fetches
-// https jars itself through package httpfetch (http:// with
-// --allow-http-artifacts); s3:// and gs:// jars are held, since the
-// operator links no cloud SDK (TestOperatorDoesNotLinkTheFetcher). The
-// chart installs neither the CRD nor RBAC for the kind, so that no cluster
-// accepts session jobs that nothing would run.
-const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, fetches https jars and submits with a write-ahead job id, observes, deletes, upgrades stateless and savepoint jobs, suspends and resumes; " +
-	"s3:// and gs:// jars are held (use a presigned https URL); last-state upgrades and savepoint/checkpoint nonces are held). " +
-	"Needs the FlinkSessionJob CRD (schemas/crd/flink.apache.org_flinksessionjobs.yaml) and RBAC for flinksessionjobs, which the chart does not install yet"
+// submits, observes and deletes session jobs, carries out stateless,
+// savepoint and last-state upgrades, savepoint redeploys, restarts of a
+// failed job, manual and periodic savepoints and suspend/resume, and
+// holds the checkpoint nonce. It fetches https jars itself through
+// package httpfetch (http:// with --allow-http-artifacts); s3:// and
+// gs:// jars are held, since the operator links no cloud SDK
+// (TestOperatorDoesNotLinkTheFetcher). The chart installs the CRD and RBAC
+// for the kind only with sessionJobs.enabled, which passes this flag, so
+// that no cluster accepts session jobs that nothing would run.
+const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, fetches https jars and submits with a write-ahead job id, observes, deletes, " +
+	"upgrades stateless, savepoint and last-state jobs, restarts failed jobs from their latest checkpoint, takes manual and periodic savepoints, suspends and resumes; " +
+	"s3:// and gs:// jars are held (use a presigned https URL), and so is the checkpoint nonce; a session with running session jobs is not restarted until they are suspended). " +
+	"Needs the FlinkSessionJob CRD and RBAC for flinksessionjobs (get, list, watch, patch; patch on flinksessionjobs/status), checked at start-up; " +
+	"the chart installs both and sets this flag with sessionJobs.enabled=true"
 
 // checkSessionJobFlags refuses what the FlinkSessionJob controller does
 // not support yet. --label-selector shards FlinkDeployments across
@@ -43,7 +47,7 @@ func checkSessionJobFlags(o *options) error {
 // that does not say which flag asked for it. checkSessionJobAccess has
 // checked that already, and the operator's rights, before the manager
 // was created; this is the same check on the manager's own REST mapper.
-func setupSessionJobs(mgr ctrl.Manager, o *options) error {
+func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy) error {
 	gvk := v1beta1.GroupVersion.WithKind("FlinkSessionJob")
 	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
 		if meta.IsNoMatchError(err) {
@@ -61,6 +65,9 @@ func setupSessionJobs(mgr ctrl.Manager, o *options) error {
 		// https only, no credentials of the operator's own, and never
 		// the operator's pod or a metadata address (package httpfetch).
 		FetchJar: jarfetch.New(jarfetch.Config{AllowHTTP: o.allowHTTPArtifacts}),
+		// Manual and periodic savepoints are timed as FlinkDeployments'
+		// (--savepoint-poll-interval, --savepoint-timeout, ...).
+		SnapshotPolicy: policy,
 	}
 	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
 		return fmt.Errorf("set up the FlinkSessionJob controller: %w", err)
@@ -76,5 +83,14 @@ func setupSessionJobs(mgr ctrl.Manager, o *options) error {
 func sessionJobsOf(mgr ctrl.Manager) func(context.Context, *v1beta1.FlinkDeployment) ([]string, error) {
 	return func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
 		return sessionjob.ReferencingJobs(ctx, mgr.GetClient(), fd)
+	}
+}
+
+// sessionJobsRunningOn lists the session jobs whose jobs run on a session
+// FlinkDeployment, for the gate, which holds the session's restart while
+// any does.
+func sessionJobsRunningOn(mgr ctrl.Manager) func(context.Context, *v1beta1.FlinkDeployment) ([]string, error) {
+	return func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
+		return sessionjob.RunningJobs(ctx, mgr.GetClient(), fd)
 	}
 }

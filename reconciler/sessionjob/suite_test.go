@@ -32,7 +32,7 @@ import (
 )
 
 // One API server (with this repository's CRDs, the FlinkSessionJob's
-// included, which the chart does not install yet), one fake JobManager
+// included, which the chart installs with sessionJobs.enabled), one fake JobManager
 // server and one jar server for all tests; each test works in its own
 // namespace. Tests drive the reconciler pass by pass, so that a crash is
 // a reconciler dropped between two passes (or stopped by its Hook inside
