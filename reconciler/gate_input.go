@@ -149,22 +149,10 @@ func (r *Reconciler) pollSavepoint(ctx context.Context, p *gatePass, triggerID s
 		return gate.SavepointObservation{}
 	}
 	s, err := r.runningRESTClient(p).GetSavepointStatus(ctx, runningJobID(p), triggerID)
-	switch {
-	case flinkrest.IsNotFound(err):
-		return gate.SavepointObservation{State: gate.SavepointUnknown}
-	case err != nil:
+	if err != nil && !flinkrest.IsNotFound(err) {
 		log.FromContext(ctx).Info("savepoint status unavailable", "error", err.Error())
-		return gate.SavepointObservation{}
-	case s.Succeeded():
-		return gate.SavepointObservation{State: gate.SavepointSucceeded, Location: s.Location}
-	case s.Completed():
-		cause := "no location reported"
-		if s.FailureCause != nil {
-			cause = s.FailureCause.Summary()
-		}
-		return gate.SavepointObservation{State: gate.SavepointFailed, Failure: cause}
 	}
-	return gate.SavepointObservation{State: gate.SavepointInProgress}
+	return gate.ObserveSavepoint(s, err)
 }
 
 // latestSavepoint is the newest completed savepoint the REST API reports.

@@ -3,6 +3,8 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/flinkops/flink-operator/internal/objref"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
@@ -13,41 +15,42 @@ import (
 // setCABundle puts bundle into every webhook of a
 // ValidatingWebhookConfiguration, writing only when something changes.
 func setCABundle(ctx context.Context, c client.Client, name string, bundle []byte) error {
-	ref := objref.Ref{Kind: "ValidatingWebhookConfiguration", Name: name}
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
-		if err := c.Get(ctx, client.ObjectKey{Name: name}, cfg); err != nil {
-			return ref.Errorf("get to set its caBundle: %w", err)
-		}
-		changed := false
-		for i := range cfg.Webhooks {
-			if !bytes.Equal(cfg.Webhooks[i].ClientConfig.CABundle, bundle) {
-				cfg.Webhooks[i].ClientConfig.CABundle = bundle
-				changed = true
+	return setBundle(ctx, c, name, bundle, &admissionregistrationv1.ValidatingWebhookConfiguration{},
+		func(cfg *admissionregistrationv1.ValidatingWebhookConfiguration) []*admissionregistrationv1.WebhookClientConfig {
+			out := make([]*admissionregistrationv1.WebhookClientConfig, len(cfg.Webhooks))
+			for i := range cfg.Webhooks {
+				out[i] = &cfg.Webhooks[i].ClientConfig
 			}
-		}
-		if !changed {
-			return nil
-		}
-		if err := c.Update(ctx, cfg); err != nil {
-			return ref.Errorf("set caBundle: %w", err)
-		}
-		return nil
-	})
+			return out
+		})
 }
 
 // setMutatingCABundle is setCABundle for a MutatingWebhookConfiguration.
 func setMutatingCABundle(ctx context.Context, c client.Client, name string, bundle []byte) error {
-	ref := objref.Ref{Kind: "MutatingWebhookConfiguration", Name: name}
+	return setBundle(ctx, c, name, bundle, &admissionregistrationv1.MutatingWebhookConfiguration{},
+		func(cfg *admissionregistrationv1.MutatingWebhookConfiguration) []*admissionregistrationv1.WebhookClientConfig {
+			out := make([]*admissionregistrationv1.WebhookClientConfig, len(cfg.Webhooks))
+			for i := range cfg.Webhooks {
+				out[i] = &cfg.Webhooks[i].ClientConfig
+			}
+			return out
+		})
+}
+
+// setBundle reads the webhook configuration name into cfg, puts bundle
+// into each of its webhooks' client configs, and updates it when that
+// changed anything, retrying on conflicts.
+func setBundle[T client.Object](ctx context.Context, c client.Client, name string, bundle []byte, cfg T, clientConfigs func(T) []*admissionregistrationv1.WebhookClientConfig) error {
+	kind := strings.TrimPrefix(fmt.Sprintf("%T", cfg), "*v1.")
+	ref := objref.Ref{Kind: kind, Name: name}
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
 		if err := c.Get(ctx, client.ObjectKey{Name: name}, cfg); err != nil {
 			return ref.Errorf("get to set its caBundle: %w", err)
 		}
 		changed := false
-		for i := range cfg.Webhooks {
-			if !bytes.Equal(cfg.Webhooks[i].ClientConfig.CABundle, bundle) {
-				cfg.Webhooks[i].ClientConfig.CABundle = bundle
+		for _, cc := range clientConfigs(cfg) {
+			if !bytes.Equal(cc.CABundle, bundle) {
+				cc.CABundle = bundle
 				changed = true
 			}
 		}

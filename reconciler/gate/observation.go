@@ -57,3 +57,25 @@ const (
 	EvidenceYes
 	EvidenceNo
 )
+
+// ObserveSavepoint reads the answer to a poll of a savepoint's trigger
+// (GET /jobs/:jobid/savepoints/:triggerid): a trigger Flink does not know
+// (404) is SavepointUnknown; any other error is the zero observation, an
+// answer not had, on which nothing is decided.
+func ObserveSavepoint(s *flinkrest.SavepointStatus, err error) SavepointObservation {
+	switch {
+	case flinkrest.IsNotFound(err):
+		return SavepointObservation{State: SavepointUnknown}
+	case err != nil:
+		return SavepointObservation{}
+	case s.Succeeded():
+		return SavepointObservation{State: SavepointSucceeded, Location: s.Location}
+	case s.Completed():
+		cause := "no location reported"
+		if s.FailureCause != nil {
+			cause = s.FailureCause.Summary()
+		}
+		return SavepointObservation{State: SavepointFailed, Failure: cause}
+	}
+	return SavepointObservation{State: SavepointInProgress}
+}

@@ -2,7 +2,6 @@ package sessionjob
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -99,20 +98,11 @@ func (p *pass) latestCheckpoint(ctx context.Context, state flinkrest.JobStatus) 
 // (or, for a job that ended, before its checkpoint is read once more).
 func (p *pass) startCheckpointUpgrade(change string, jobEnded bool) (ctrl.Result, error) {
 	st := &p.sj.Status
-	jobID, err := flinkrest.NewTriggerID()
+	up, err := p.recordUpgrade(v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeLastState})
 	if err != nil {
-		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
+		return ctrl.Result{}, err
 	}
-	spec, err := json.Marshal(p.recordableSpec())
-	if err != nil {
-		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
-	}
-	st.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeLastState,
-		TargetGeneration: p.sj.Generation, JobID: jobID}
-	st.ReconciliationStatus.LastReconciledSpec = string(spec)
-	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
-	st.ReconciliationStatus.ReconciliationTimestamp = p.r.now().UnixMilli()
-	st.Error = ""
+	jobID := up.JobID
 	old := st.DeployedWith.JobID
 	msg := fmt.Sprintf("%s; cancelling job %s, whose checkpoints are retained on cancellation (latest now: %s), then submitting generation %d as job %s from its latest checkpoint",
 		change, old, p.checkpoint.path, p.sj.Generation, jobID)

@@ -68,24 +68,12 @@ func (p *pass) startSavepoint(change string, suspend bool) (ctrl.Result, error) 
 func (p *pass) pollUpgradeSavepoint(ctx context.Context) SavepointPoll {
 	st := &p.sj.Status
 	up := st.Upgrade
-	obs := gate.SavepointObservation{}
 	status, err := p.rest.GetSavepointStatus(ctx, st.DeployedWith.JobID, up.TriggerID)
-	switch {
-	case flinkrest.IsNotFound(err):
-		obs.State = gate.SavepointUnknown
-	case err != nil:
+	if err != nil && !flinkrest.IsNotFound(err) {
 		st.Error = p.ref().Errorf("poll the savepoint of job %s (trigger %s); the job keeps running: %w", st.DeployedWith.JobID, up.TriggerID, err).Error()
 		return SavepointNoAnswer
-	case !status.Completed():
-		obs.State = gate.SavepointInProgress
-	case status.Succeeded():
-		obs.State, obs.Location = gate.SavepointSucceeded, status.Location
-	default:
-		obs.State, obs.Failure = gate.SavepointFailed, "no location"
-		if status.FailureCause != nil {
-			obs.Failure = status.FailureCause.Summary()
-		}
 	}
+	obs := gate.ObserveSavepoint(status, err)
 	outcome, location, cause := gate.ReadSavepointPoll(obs, "", 0, up.TriggerTimestamp.UnixMilli())
 	p.savepoint = savepointResult{location: location, cause: cause}
 	switch outcome {

@@ -87,23 +87,11 @@ func (p *pass) pollSnapshot(ctx context.Context, triggerID string) gate.Savepoin
 		return gate.SavepointObservation{State: gate.SavepointUnknown}
 	}
 	s, err := p.rest.GetSavepointStatus(ctx, p.sj.Status.DeployedWith.JobID, triggerID)
-	switch {
-	case flinkrest.IsNotFound(err):
-		return gate.SavepointObservation{State: gate.SavepointUnknown}
-	case err != nil:
+	if err != nil && !flinkrest.IsNotFound(err) {
 		// Not known: the gate waits, and drops nothing.
 		log.FromContext(ctx).Info("savepoint status unavailable", "flinkSessionJob", p.ref().String(), "error", err.Error())
-		return gate.SavepointObservation{}
-	case s.Succeeded():
-		return gate.SavepointObservation{State: gate.SavepointSucceeded, Location: s.Location}
-	case s.Completed():
-		cause := "no location reported"
-		if s.FailureCause != nil {
-			cause = s.FailureCause.Summary()
-		}
-		return gate.SavepointObservation{State: gate.SavepointFailed, Failure: cause}
 	}
-	return gate.SavepointObservation{State: gate.SavepointInProgress}
+	return gate.ObserveSavepoint(s, err)
 }
 
 // latestSavepoint is the newest restorable savepoint REST reports of the

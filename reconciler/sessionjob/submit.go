@@ -36,28 +36,37 @@ const (
 // and its restore path, before anything is sent. The status write at the
 // end of the pass is the record; the next pass uploads.
 func (p *pass) writeAhead() (ctrl.Result, error) {
-	st := &p.sj.Status
-	jobID, err := flinkrest.NewTriggerID()
-	if err != nil {
-		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
-	}
-	spec, err := json.Marshal(p.recordableSpec())
-	if err != nil {
-		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
-	}
 	mode := p.sj.Spec.Job.UpgradeMode
 	if mode == "" {
 		mode = v1beta1.DefaultUpgradeMode
 	}
-	st.Upgrade = &v1beta1.UpgradeProgress{
-		Phase: v1beta1.PhaseDeploying, Mode: mode, TargetGeneration: p.sj.Generation,
-		JobID: jobID, RestorePath: p.sj.Spec.Job.InitialSavepointPath,
+	if _, err := p.recordUpgrade(v1beta1.UpgradeProgress{Phase: v1beta1.PhaseDeploying, Mode: mode, RestorePath: p.sj.Spec.Job.InitialSavepointPath}); err != nil {
+		return ctrl.Result{}, err
 	}
+	return ctrl.Result{Requeue: true}, nil
+}
+
+// recordUpgrade chooses the new job's id and records up, for the current
+// generation, with the spec to submit (status.upgrade and
+// lastReconciledSpec) before anything is sent: the write-ahead record
+// every submission, upgrade and resume starts from.
+func (p *pass) recordUpgrade(up v1beta1.UpgradeProgress) (*v1beta1.UpgradeProgress, error) {
+	st := &p.sj.Status
+	jobID, err := flinkrest.NewTriggerID()
+	if err != nil {
+		return nil, p.ref().Errorf("choose a job id: %w", err)
+	}
+	spec, err := json.Marshal(p.recordableSpec())
+	if err != nil {
+		return nil, p.ref().Errorf("record the spec to submit: %w", err)
+	}
+	up.JobID, up.TargetGeneration = jobID, p.sj.Generation
+	st.Upgrade = &up
 	st.ReconciliationStatus.LastReconciledSpec = string(spec)
 	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
 	st.ReconciliationStatus.ReconciliationTimestamp = p.r.now().UnixMilli()
 	st.Error = ""
-	return ctrl.Result{Requeue: true}, nil
+	return st.Upgrade, nil
 }
 
 // NoFetcherMessage is status.error while the operator has no jar fetcher.

@@ -2,7 +2,6 @@ package sessionjob
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -33,20 +32,11 @@ const (
 // spec.job.initialSavepointPath for a savepoint redeploy.
 func (p *pass) startUpgrade(change string, suspend bool, restorePath string) (ctrl.Result, error) {
 	st := &p.sj.Status
-	jobID, err := flinkrest.NewTriggerID()
+	up, err := p.recordUpgrade(v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeStateless, Suspend: suspend, RestorePath: restorePath})
 	if err != nil {
-		return ctrl.Result{}, p.ref().Errorf("choose a job id: %w", err)
+		return ctrl.Result{}, err
 	}
-	spec, err := json.Marshal(p.recordableSpec())
-	if err != nil {
-		return ctrl.Result{}, p.ref().Errorf("record the spec to submit: %w", err)
-	}
-	st.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseTakingDown, Mode: v1beta1.UpgradeModeStateless,
-		TargetGeneration: p.sj.Generation, JobID: jobID, Suspend: suspend, RestorePath: restorePath}
-	st.ReconciliationStatus.LastReconciledSpec = string(spec)
-	st.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
-	st.ReconciliationStatus.ReconciliationTimestamp = p.r.now().UnixMilli()
-	st.Error = ""
+	jobID := up.JobID
 	then := fmt.Sprintf("then submitting generation %d as job %s without state", p.sj.Generation, jobID)
 	if restorePath != "" {
 		then = fmt.Sprintf("then submitting generation %d as job %s from %s", p.sj.Generation, jobID, restorePath)
