@@ -166,6 +166,45 @@ func (c *Client) DeleteJar(ctx context.Context, jarID string) error {
 	return c.do(ctx, call{method: http.MethodDelete, path: jarPath(jarID), retry: true}, nil)
 }
 
+// JarFile is a jar the JobManager holds, as GET /jars lists it.
+type JarFile struct {
+	// ID is the jar id, <uuid>_<Name>, that /jars/:jarid takes.
+	ID string `json:"id"`
+	// Name is the file name the jar was uploaded under, exactly.
+	Name string `json:"name"`
+	// Uploaded is when the JobManager stored it, in epoch milliseconds.
+	Uploaded int64 `json:"uploaded"`
+	// EntryClasses are the entry classes its manifest names that Flink
+	// could load; empty for a jar without one.
+	EntryClasses []string `json:"-"`
+}
+
+// ListJars sends GET /jars and returns the jars the JobManager holds,
+// newest first (real 1.20.5, 2.2.1 and 2.3.0 order them by upload time).
+// It is retried like every read.
+func (c *Client) ListJars(ctx context.Context) ([]JarFile, error) {
+	var out struct {
+		Files []struct {
+			JarFile
+			Entry []struct {
+				Name string `json:"name"`
+			} `json:"entry"`
+		} `json:"files"`
+	}
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/jars", retry: true}, &out); err != nil {
+		return nil, err
+	}
+	jars := make([]JarFile, 0, len(out.Files))
+	for _, f := range out.Files {
+		j := f.JarFile
+		for _, e := range f.Entry {
+			j.EntryClasses = append(j.EntryClasses, e.Name)
+		}
+		jars = append(jars, j)
+	}
+	return jars, nil
+}
+
 // jarPath builds /jars/<id><suffix>, escaping the id as jobPath does.
 func jarPath(jarID string, suffix ...string) string {
 	p := "/jars/" + url.PathEscape(jarID)

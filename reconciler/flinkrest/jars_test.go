@@ -1,6 +1,7 @@
 package flinkrest_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -185,4 +187,74 @@ func TestDeleteJarRetries(t *testing.T) {
 	err = e.client.DeleteJar(ctx, jarID)
 	assert.True(t, flinkrest.IsJarNotFound(err), "deleted, answer lost, retried: %v", err)
 	assert.Empty(t, e.fake.Jars())
+}
+
+// ListJars names every jar the JobManager holds, newest first, with the
+// name it was uploaded under and its manifest's entry class; a deleted
+// jar is gone from the next list.
+func TestListJars(t *testing.T) {
+	for _, v := range testedVersions {
+		t.Run(v, func(t *testing.T) {
+			now := time.UnixMilli(1796600050000)
+			e := newEnv(t, v, fakejm.WithClock(func() time.Time { now = now.Add(time.Second); return now }))
+			ctx := context.Background()
+			jars, err := e.client.ListJars(ctx)
+			require.NoError(t, err)
+			assert.Empty(t, jars)
+
+			first, err := e.client.UploadJar(ctx, "default_orders_1.jar", bytes.NewReader(manifestJar(t, "org.example.Counter")))
+			require.NoError(t, err)
+			second, err := e.client.UploadJar(ctx, "default_orders-2_3.jar", strings.NewReader("PK not a jar"))
+			require.NoError(t, err)
+			again, err := e.client.UploadJar(ctx, "default_orders_1.jar", bytes.NewReader(manifestJar(t, "org.example.Counter")))
+			require.NoError(t, err)
+			jars, err = e.client.ListJars(ctx)
+			require.NoError(t, err)
+			require.Len(t, jars, 3)
+			assert.Equal(t, []string{again, second, first}, []string{jars[0].ID, jars[1].ID, jars[2].ID}, "newest first")
+			assert.Equal(t, []string{"default_orders_1.jar", "default_orders-2_3.jar", "default_orders_1.jar"},
+				[]string{jars[0].Name, jars[1].Name, jars[2].Name})
+			assert.Equal(t, []string{"org.example.Counter"}, jars[0].EntryClasses)
+			assert.Empty(t, jars[1].EntryClasses, "not a jar: no entry class")
+			assert.Greater(t, jars[0].Uploaded, jars[1].Uploaded)
+			assert.Greater(t, jars[1].Uploaded, jars[2].Uploaded)
+
+			require.NoError(t, e.client.DeleteJar(ctx, second))
+			jars, err = e.client.ListJars(ctx)
+			require.NoError(t, err)
+			require.Len(t, jars, 2)
+			assert.Equal(t, []string{again, first}, []string{jars[0].ID, jars[1].ID})
+		})
+	}
+}
+
+// ListJars is retried like every read, and an error that outlasts the
+// retries reaches the caller typed.
+func TestListJarsRetries(t *testing.T) {
+	e := newEnv(t, "v2_2")
+	ctx := context.Background()
+	e.fake.AddJar("job.jar", []byte("PK"))
+	e.fake.InjectFault(fakejm.Fault{Route: "GET /jars", Status: http.StatusServiceUnavailable, Times: 1})
+	jars, err := e.client.ListJars(ctx)
+	require.NoError(t, err)
+	assert.Len(t, jars, 1)
+	assert.Len(t, e.fake.RequestsTo("GET /jars"), 2)
+
+	e.fake.InjectFault(fakejm.Fault{Route: "GET /jars", Status: http.StatusServiceUnavailable, Times: 10})
+	_, err = e.client.ListJars(ctx)
+	require.Error(t, err)
+	assert.True(t, flinkrest.IsUnavailable(err), err.Error())
+}
+
+// manifestJar is a jar whose manifest names mainClass.
+func manifestJar(t *testing.T, mainClass string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.Create("META-INF/MANIFEST.MF")
+	require.NoError(t, err)
+	_, err = io.WriteString(w, "Manifest-Version: 1.0\r\nMain-Class: "+mainClass+"\r\n\r\n")
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return buf.Bytes()
 }

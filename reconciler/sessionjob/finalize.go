@@ -149,6 +149,9 @@ func (p *pass) cleanup(ctx context.Context) (string, error) {
 		}
 		st.Jar = nil
 	}
+	// And the jars a crash left before their record (jarsweep.go):
+	// nothing will submit this session job again to sweep them later.
+	p.sweepJars(ctx, "")
 	return "", nil
 }
 

@@ -117,8 +117,9 @@ func jarName(sj *v1beta1.FlinkSessionJob, generation int64) string {
 
 // upload fetches the recorded spec's jar and uploads it, then records the
 // jar id at once. A crash between the two leaves a jar on the JobManager
-// that no status names; the next pass uploads again (sweeping such jars
-// needs GET /jars, not in the client yet).
+// that no status names; the next pass uploads again, and first deletes
+// the jars named after this session job that status.jar does not record
+// (jarsweep.go), so the crash's jar goes then.
 func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	st := &p.sj.Status
 	spec, err := recordedSpec(st)
@@ -142,6 +143,9 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	if err := p.fence(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
+	// Nothing is recorded (the step runs without status.jar): every jar
+	// named after this session job was left by an earlier pass.
+	p.sweepJars(ctx, "")
 	dir, err := os.MkdirTemp("", "sessionjob-")
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("make a folder for the jar: %w", err)
@@ -240,7 +244,11 @@ func (p *pass) record() {
 }
 
 // deleteJar deletes the jar of the submitted job; one the JobManager does
-// not have counts as deleted.
+// not have counts as deleted. It then sweeps as the upload step does
+// (jarsweep.go): the jars named after this session job that status.jar
+// does not record are left from an upload whose record never came, one
+// that sweep could not list or delete (a JobManager that did not answer
+// then), or one sent after it by an operator that had lost its lease.
 func (p *pass) deleteJar(ctx context.Context) (ctrl.Result, error) {
 	if p.rest == nil {
 		// The session is gone or not ready; the jar went with it or is
@@ -254,6 +262,7 @@ func (p *pass) deleteJar(ctx context.Context) (ctrl.Result, error) {
 	if err := p.rest.DeleteJar(ctx, p.sj.Status.Jar.ID); err != nil && !flinkrest.IsJarNotFound(err) {
 		return ctrl.Result{}, p.ref().Errorf("delete jar %s from session %s: %w", p.sj.Status.Jar.ID, p.session.fd.Name, err)
 	}
+	p.sweepJars(ctx, p.sj.Status.Jar.ID)
 	p.sj.Status.Jar = nil
 	return ctrl.Result{Requeue: true}, nil
 }

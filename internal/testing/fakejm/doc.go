@@ -3,7 +3,8 @@
 // A Cluster simulates one JobManager of a given Flink version: it holds jobs,
 // runs savepoint and stop-with-savepoint operations, answers checkpoint
 // statistics and configuration (with the job's checkpoint retention, which
-// decides what a cancel discards) and exception statistics, holds uploaded jars and runs jobs from them, and parses request bodies as
+// decides what a cancel discards) and exception statistics, holds uploaded
+// jars, lists them and runs jobs from them, and parses request bodies as
 // the version's Flink does (from 1.20 unknown fields are ignored, and
 // recorded by IgnoredFields; before, they are a 400), with the shapes
 // recorded in shared/reference/flink-facts.md and the answers of real Flink

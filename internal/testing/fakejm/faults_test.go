@@ -84,5 +84,6 @@ func TestRoutesAreListed(t *testing.T) {
 	assert.Contains(t, fakejm.Routes(), "POST /jobs/:jobid/stop")
 	assert.Contains(t, fakejm.Routes(), "POST /jars/:jarid/run")
 	assert.Contains(t, fakejm.Routes(), "GET /jobs/:jobid/checkpoints/config")
-	assert.Len(t, fakejm.Routes(), 15)
+	assert.Contains(t, fakejm.Routes(), "GET /jars")
+	assert.Len(t, fakejm.Routes(), 16)
 }

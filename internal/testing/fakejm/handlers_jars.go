@@ -36,14 +36,14 @@ func (c *Cluster) handleJarUpload(req *request) response {
 	if !strings.HasSuffix(files[0].name, ".jar") {
 		return errorResponse(http.StatusBadRequest, restHandlerError("Only Jar files are allowed."))
 	}
-	j := c.storeJar(files[0].name, files[0].size)
+	j := c.storeJar(files[0].name, files[0].content)
 	c.counters.JarUploads++
 	return reply(http.StatusOK, map[string]any{"filename": c.jarDir() + "/" + j.id, "status": "success"})
 }
 
 type uploadedFile struct {
-	name string
-	size int
+	name    string
+	content []byte
 }
 
 // uploadedFiles lists the file parts of a multipart body, or names its
@@ -66,12 +66,30 @@ func uploadedFiles(req *request) (files []uploadedFile, field string, err error)
 		if part.FileName() == "" {
 			return files, part.FormName(), nil
 		}
-		n, err := io.Copy(io.Discard, part)
+		content, err := io.ReadAll(part)
 		if err != nil {
 			return files, "", err
 		}
-		files = append(files, uploadedFile{name: part.FileName(), size: int(n)})
+		files = append(files, uploadedFile{name: part.FileName(), content: content})
 	}
+}
+
+// handleJarList answers GET /jars: the address the REST API is served at,
+// and every uploaded jar, newest first, with its id, the file name it was
+// uploaded under, its upload time (epoch milliseconds) and its entry
+// classes (as real 1.20.5, 2.2.1 and 2.3.0 answered: testdata/real/*/jars-list.json).
+func (c *Cluster) handleJarList(req *request) response {
+	files := []any{}
+	for _, j := range c.listJars() {
+		entries := []any{}
+		for _, e := range j.entries {
+			// The description is the program's, when its main class
+			// implements ProgramDescription; the fake runs no class.
+			entries = append(entries, map[string]any{"name": e, "description": nil})
+		}
+		files = append(files, map[string]any{"id": j.id, "name": j.name, "uploaded": j.uploaded, "entry": entries})
+	}
+	return reply(http.StatusOK, map[string]any{"address": "http://" + req.host, "files": files})
 }
 
 // handleJarDelete answers DELETE /jars/:jarid.

@@ -18,6 +18,9 @@ type request struct {
 	// contentType is the request's Content-Type header, which the jar
 	// upload's multipart parsing needs.
 	contentType string
+	// host is the Host the request was sent to, which GET /jars answers
+	// as the REST address.
+	host string
 }
 
 type route struct {
@@ -43,6 +46,7 @@ var routes = []route{
 	{http.MethodGet, "/jobs/:jobid/checkpoints", (*Cluster).handleCheckpoints},
 	{http.MethodGet, "/jobs/:jobid/checkpoints/config", (*Cluster).handleCheckpointConfig},
 	{http.MethodGet, "/jobs/:jobid/exceptions", (*Cluster).handleExceptions},
+	{http.MethodGet, "/jars", (*Cluster).handleJarList},
 	{http.MethodPost, "/jars/upload", (*Cluster).handleJarUpload},
 	{http.MethodDelete, "/jars/:jarid", (*Cluster).handleJarDelete},
 	{http.MethodPost, "/jars/:jarid/run", (*Cluster).handleJarRun},
@@ -159,7 +163,7 @@ func (c *Cluster) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, errorResponse(http.StatusNotFound, "Not found: "+path))
 		return
 	}
-	req := &request{method: r.Method, path: path, query: r.URL.Query(), body: body, params: params, contentType: r.Header.Get("Content-Type")}
+	req := &request{method: r.Method, path: path, query: r.URL.Query(), body: body, params: params, contentType: r.Header.Get("Content-Type"), host: r.Host}
 	c.mu.Lock()
 	resp := rt.handle(c, req)
 	c.mu.Unlock()
