@@ -83,6 +83,11 @@ func (p *pass) latestCheckpoint(ctx context.Context, state flinkrest.JobStatus) 
 	}
 	ref, found := stats.LatestCompleted()
 	switch {
+	case !found && !cfg.CheckpointingEnabled():
+		// A streaming job without execution.checkpointing.interval: Flink
+		// answers both calls, with no checkpoint (real 1.20, 2.2, 2.3).
+		p.checkpoint.why = "it takes no checkpoints (execution.checkpointing.interval is not set)"
+		return CheckpointNone
 	case !found:
 		p.checkpoint.why = "no checkpoint of it has completed"
 		return CheckpointNone
