@@ -61,6 +61,7 @@ func (r *Reconciler) gateInput(ctx context.Context, p *gatePass) (gate.Input, er
 		}
 		session := p.deployed.Job == nil && p.desired.Job == nil
 		if session && in.Diff.Type >= gate.DiffUpgrade && r.SessionJobsRunningOn != nil {
+			in.SessionJobsWatched = true
 			if in.SessionJobsRunning, err = r.SessionJobsRunningOn(ctx, fd); err != nil {
 				return in, err
 			}

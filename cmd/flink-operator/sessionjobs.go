@@ -26,7 +26,7 @@ import (
 // that no cluster accepts session jobs that nothing would run.
 const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, fetches https jars and submits with a write-ahead job id, observes, deletes, " +
 	"upgrades stateless, savepoint and last-state jobs, restarts failed jobs from their latest checkpoint, takes manual and periodic savepoints, suspends and resumes; " +
-	"s3:// and gs:// jars are held (use a presigned https URL), and so is the checkpoint nonce; a session with running session jobs is not restarted until they are suspended). " +
+	"s3:// and gs:// jars are held (use a presigned https URL), and so is the checkpoint nonce; a session's restart first stops its session jobs with a savepoint, and resumes them from it after). " +
 	"Needs the FlinkSessionJob CRD and RBAC for flinksessionjobs (get, list, watch, patch; patch on flinksessionjobs/status), checked at start-up; " +
 	"the chart installs both and sets this flag with sessionJobs.enabled=true"
 

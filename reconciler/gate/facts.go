@@ -147,8 +147,11 @@ type Input struct {
 	ClusterLeft []LeftOver
 	// SessionJobsRunning names (namespace/name) the FlinkSessionJobs
 	// whose jobs run, or are being submitted, on this session cluster;
-	// asked only for a session whose spec change may restart it.
+	// asked only for a session whose spec change may restart it, and only
+	// when SessionJobsWatched (the operator runs the FlinkSessionJob
+	// controller).
 	SessionJobsRunning []string
+	SessionJobsWatched bool
 	// TriggerIDs: the running Flink accepts client-chosen trigger ids.
 	TriggerIDs bool
 	Now        time.Time

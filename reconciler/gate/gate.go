@@ -51,6 +51,9 @@ func Decide(in Input) Decision {
 			return phaseCycle(in, ph)
 		}
 	}
+	if !g.sessionJobsHeld {
+		g.clearSessionUpgrade()
+	}
 	if g.d.Apply != nil {
 		g.d.Apply.PersistFirst = g.persist
 	}
@@ -130,6 +133,9 @@ type gate struct {
 	// persist: Status records the end of a manual or periodic savepoint
 	// and is written before an apply too (ApplyStep.PersistFirst).
 	persist bool
+	// sessionJobsHeld: this decision holds a session's restart for its
+	// session jobs (holdForSessionJobs), so status.sessionUpgrade stays.
+	sessionJobsHeld bool
 }
 
 func (g *gate) st() *v1beta1.FlinkDeploymentStatus { return &g.d.Status }
@@ -179,6 +185,10 @@ func (g *gate) upgrade(diff SpecDiff) phase {
 	switch {
 	case g.d.Hold == "" || g.st().Upgrade != nil:
 		g.d.Events = append([]Event{changed}, g.d.Events...)
+	case g.sessionJobsHeld && len(g.in.SessionJobsRunning) == 0:
+		// Only announcing a session's restart to its session jobs: a
+		// wait of one decision, no warning.
+		g.d.Events = append(g.d.Events, changed)
 	case g.d.Hold != g.in.Status.Error:
 		// Held before it started: say so once, not on every retry.
 		g.d.Events = append(g.d.Events, changed, Event{Warning: true, Reason: ReasonUpgradeHeld, Message: g.d.Hold})

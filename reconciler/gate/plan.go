@@ -98,7 +98,11 @@ func (g *gate) startUpgrade(diff SpecDiff) phase {
 	st := g.st()
 	up := &v1beta1.UpgradeProgress{Mode: v1beta1.UpgradeModeStateless, TargetGeneration: g.in.Generation, Suspend: Suspended(spec)}
 	switch {
-	case deployed.Job == nil && len(g.in.SessionJobsRunning) > 0:
+	case deployed.Job == nil && g.in.SessionJobsWatched && (len(g.in.SessionJobsRunning) > 0 || g.in.Status.SessionUpgrade == nil):
+		// Also when none runs, once: status.sessionUpgrade is written
+		// before the take-down, so a session job that is about to submit
+		// sees it and waits instead of starting on a JobManager that is
+		// going away.
 		g.holdForSessionJobs()
 		return phaseDone
 	case spec.Job == nil || deployed.Job == nil:
@@ -282,13 +286,32 @@ func (g *gate) begin(up *v1beta1.UpgradeProgress, format string, args ...any) ph
 
 // holdForSessionJobs holds the restart of a session cluster on which
 // FlinkSessionJobs run: taking its JobManager down would end their jobs
-// without a savepoint, and their state with them. A suspend of each takes
-// that savepoint (or cancels a stateless one) and records where to resume;
-// then the session restarts, and the resumes submit the jobs again.
+// without a savepoint, and their state with them. It records the restart
+// as waiting (status.sessionUpgrade), which each of those session jobs
+// reads: it stops its job with a savepoint (or cancels a stateless one)
+// and records where to resume. Once none runs, the session restarts as
+// any session does; once it runs its new spec, the flag is cleared
+// (clearSessionUpgrade) and the session jobs resume from their savepoints.
 func (g *gate) holdForSessionJobs() {
-	msg := fmt.Sprintf("upgrade held: FlinkSessionJobs %s run on this session, and restarting it would end their jobs without a savepoint. "+
-		"Suspend them (spec.job.state: suspended stops each with a savepoint), and the session's upgrade goes on; resume them once it is READY",
+	msg := fmt.Sprintf("upgrade waiting: FlinkSessionJobs %s run on this session; each is stopped with a savepoint first, "+
+		"then the session restarts and they resume from their savepoints",
 		strings.Join(g.in.SessionJobsRunning, ", "))
+	if len(g.in.SessionJobsRunning) == 0 {
+		msg = "upgrade waiting: telling this session's FlinkSessionJobs that it restarts (status.sessionUpgrade), so that none starts a job on it meanwhile"
+	}
+	g.st().SessionUpgrade = &v1beta1.SessionUpgrade{TargetGeneration: g.in.Generation}
+	g.sessionJobsHeld = true
 	// upgrade() reports it, once (ReasonUpgradeHeld).
 	g.hold(msg)
+	g.d.RequeueAfter = g.in.Policy.SavepointPollInterval
+}
+
+// clearSessionUpgrade ends a session restart that waited for its session
+// jobs once no upgrade is in progress and the decision did not hold for
+// them: the session runs its spec (or the change was undone), and they
+// may resume.
+func (g *gate) clearSessionUpgrade() {
+	if g.st().SessionUpgrade != nil && g.st().Upgrade == nil {
+		g.st().SessionUpgrade = nil
+	}
 }

@@ -33,7 +33,7 @@ func (g *gate) heldBeforeStart(diff SpecDiff) bool {
 	if next := probe.startUpgrade(diff); next != phaseDone || probe.d.Hold == "" || probe.st().Upgrade != nil {
 		return false
 	}
-	g.d, g.persist = probe.d, probe.persist
+	g.d, g.persist, g.sessionJobsHeld = probe.d, probe.persist, probe.sessionJobsHeld
 	g.snapshotsWhileHeld()
 	return true
 }

@@ -73,7 +73,7 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 	case isJarSchemeHeld(st.Error):
 		// Held until the user names an https jar: nothing to wait for.
 		return no(health.Ready, reasonJarSchemeNotFetched), no(health.Reconciling, reasonJarSchemeNotFetched), cond(health.Stalled, true, reasonJarSchemeNotFetched, st.Error)
-	case st.Upgrade == nil && st.DeployedWith == nil && st.JobStatus.State == "SUSPENDED":
+	case st.Upgrade == nil && st.DeployedWith == nil && st.JobStatus.State == "SUSPENDED" && !parked(st):
 		// Suspended as asked: the desired state is reached.
 		return cond(health.Ready, true, ReasonSuspended, "suspended; resume from "+orNothing(st.JobStatus.UpgradeSavepointPath)), no(health.Reconciling, ReasonSuspended), no(health.Stalled, ReasonSuspended)
 	case strings.HasPrefix(st.Error, ManualRestorePrefix):

@@ -61,6 +61,15 @@ type Facts struct {
 	// stateful change of an ended one, and, once the job ended, for a
 	// take-down that restores from it (FromCheckpoint).
 	Checkpoint CheckpointState
+	// SessionRestarting: the session's restart waits for its session
+	// jobs (or is under way): a deployed job stops with a savepoint (the
+	// pass plans it as a suspend that keeps the spec), and nothing is
+	// submitted until it is over.
+	SessionRestarting bool
+	// Parked: the job was stopped for a session restart (nothing is
+	// deployed, the recorded spec runs, and the current one too); it
+	// resumes from its savepoint once the session runs.
+	Parked bool
 	// SnapshotRequested: status.savepointTrigger records a manual or
 	// periodic savepoint, which an upgrade settles first.
 	SnapshotRequested bool
@@ -378,8 +387,10 @@ func Decide(f Facts) Step {
 		}
 	case f.Suspended && !f.Resume:
 		return StepSuspended
-	case f.Session != SessionReady:
+	case f.Session != SessionReady || f.SessionRestarting:
 		return StepWaitSession
+	case f.Parked:
+		return StepResume
 	case f.Suspended:
 		return StepResume
 	case f.SuspendOnly:

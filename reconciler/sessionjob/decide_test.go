@@ -60,6 +60,11 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"suspended, resumed: submit from the savepoint", Facts{Suspended: true, Resume: true}, StepResume},
 		{"suspended, resumed, session not ready: wait", Facts{Suspended: true, Resume: true, Session: SessionNotReady}, StepWaitSession},
 		{"suspended from the start: submit nothing", Facts{SuspendOnly: true}, StepSuspended},
+		{"new, the session restarts: submit nothing", Facts{SessionRestarting: true}, StepWaitSession},
+		{"parked, the session restarts: wait", Facts{Parked: true, Resume: true, SessionRestarting: true}, StepWaitSession},
+		{"parked, the session runs again: resume from the savepoint", Facts{Parked: true, Resume: true}, StepResume},
+		{"parked, the session not ready: wait", Facts{Parked: true, Resume: true, Session: SessionNotReady}, StepWaitSession},
+		{"submitting while the session restarts: finish, the session waits for it", Facts{Submitting: true, JarRecorded: true, SubmittingJob: JobNotFound, SessionRestarting: true}, StepRun},
 		{"taking down, session gone: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
 
 		// Last-state, and restores of ended jobs, from the latest checkpoint.

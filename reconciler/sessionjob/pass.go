@@ -42,6 +42,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	}
 	f := Facts{
 		Session:           p.session.state,
+		SessionRestarting: p.session.restarting,
 		SnapshotRequested: st.SavepointTrigger != nil,
 		Submitting:        st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseDeploying,
 		JarRecorded:       st.Jar != nil,
@@ -79,6 +80,12 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 			return ctrl.Result{}, p.ref().Errorf("read status.reconciliationStatus.lastReconciledSpec: %w", err)
 		}
 		f.SpecChange, f.Plan = specChange(recorded, &p.sj.Spec)
+		if f.SessionRestarting && !f.SavepointHeld {
+			// The session's restart comes first: the job stops as for a
+			// suspend, but its spec stays running, and it resumes (with
+			// any change made meanwhile) once the session runs.
+			f.SpecChange, f.Plan = parkPlan(p.session.fd, &p.sj.Spec)
+		}
 		stateful := f.Plan == PlanSavepoint || f.Plan == PlanSuspendSavepoint || f.Plan == PlanLastState
 		if f.SpecChange != "" && stateful && p.rest != nil {
 			f.DeployedJob, f.JobRunning, f.JobEnded = p.deployedJobState(ctx)
@@ -95,6 +102,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		current := p.sj.Spec.Job
 		f.Resume = current != nil && current.State != v1beta1.JobStateSuspended
 		f.SuspendOnly = current != nil && current.State == v1beta1.JobStateSuspended
+		f.Parked = !f.Suspended && f.Resume && parked(st)
 	}
 	step := Decide(f)
 	if step != StepWaitSession && isWaitingMessage(st.Error) {
@@ -103,6 +111,9 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	switch step {
 	case StepWaitSession:
 		st.Error = p.session.why
+		if st.Error == "" {
+			st.Error = restartingMessage(p.session.fd)
+		}
 		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
 	case StepWriteAhead:
 		if p.sj.Spec.Job == nil {

@@ -190,7 +190,9 @@ func (p *pass) savepointDone() (ctrl.Result, error) {
 		}
 		st.ReconciliationStatus.LastReconciledSpec = string(spec)
 		up.TargetGeneration = p.sj.Generation
-		up.Suspend = p.sj.Spec.Job.State == v1beta1.JobStateSuspended
+		// A suspend asked meanwhile, or the session's restart (park.go):
+		// nothing is submitted after the take-down.
+		up.Suspend = p.sj.Spec.Job.State == v1beta1.JobStateSuspended || p.session.restarting
 	}
 	st.JobStatus.UpgradeSavepointPath = location
 	if st.JobStatus.SavepointInfo == nil {
@@ -276,20 +278,35 @@ func (p *pass) suspended() {
 	st.Error = ""
 }
 
-// resume records the submission of a suspended job from where its suspend
-// saved it; the submission then runs as any other (submit.go).
+// resume records the submission of a suspended (or parked) job from
+// where its take-down saved it, by a FlinkDeployment's rules (the gate's
+// resume): a job that never ran starts from spec.job.initialSavepointPath,
+// a stateless one empty, a stateful one from its savepoint, and one whose
+// savepoint is not recorded is held (Manual restore required) rather than
+// started empty. The submission then runs as any other (submit.go).
 func (p *pass) resume() (ctrl.Result, error) {
 	st := &p.sj.Status
+	neverRan := st.JobStatus.StartTime == ""
+	stateless := defaulted(&p.sj.Spec).Job.UpgradeMode == v1beta1.UpgradeModeStateless
 	from := st.JobStatus.UpgradeSavepointPath
-	if p.sj.Spec.Job.UpgradeMode == v1beta1.UpgradeModeStateless {
-		from = ""
+	if !neverRan && !stateless && from == "" {
+		msg := ManualRestorePrefix + "the job was stopped without a savepoint (upgradeMode stateless then), and now resumes with upgradeMode " +
+			string(defaulted(&p.sj.Spec).Job.UpgradeMode) + ": nothing is submitted. Set spec.job.upgradeMode: stateless to start it empty, " +
+			"or re-create the FlinkSessionJob with spec.job.initialSavepointPath"
+		if st.Error != msg {
+			p.r.event(p.sj, "Warning", ReasonSavepointError, msg)
+		}
+		st.Error = msg
+		st.ObservedGeneration = p.sj.Generation
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
 	}
 	res, err := p.writeAhead()
-	if err != nil || st.Upgrade == nil {
+	if err != nil || st.Upgrade == nil || neverRan {
 		return res, err
 	}
-	if from != "" {
-		st.Upgrade.RestorePath = from
+	st.Upgrade.RestorePath = from
+	if stateless {
+		st.Upgrade.RestorePath = ""
 	}
 	return res, nil
 }

@@ -22,6 +22,10 @@ type session struct {
 	// why says what is missing, for status; "" when ready.
 	why string
 	fd  *v1beta1.FlinkDeployment
+	// restarting: the session's restart waits for its session jobs to
+	// stop with their savepoints (status.sessionUpgrade), or is under
+	// way (status.upgrade); they resume once neither is set.
+	restarting bool
 }
 
 // findSession reads spec.deploymentName. The cache is read first; a miss
@@ -46,7 +50,14 @@ func (r *Reconciler) findSession(ctx context.Context, sj *v1beta1.FlinkSessionJo
 	case fd.Status.JobManagerDeploymentStatus != v1beta1.JMReady:
 		return &session{state: SessionNotReady, fd: fd, why: fmt.Sprintf("waiting for the session: FlinkDeployment %s/%s is not READY (its JobManager is %s)", key.Namespace, key.Name, orUnknown(string(fd.Status.JobManagerDeploymentStatus)))}, nil
 	}
-	return &session{state: SessionReady, fd: fd}, nil
+	return &session{state: SessionReady, fd: fd, restarting: fd.Status.SessionUpgrade != nil || fd.Status.Upgrade != nil}, nil
+}
+
+// restartingMessage is status.error of a session job that waits for its
+// session's restart: stopped with a savepoint, or not yet submitted.
+func restartingMessage(fd *v1beta1.FlinkDeployment) string {
+	return fmt.Sprintf("waiting for the session: FlinkDeployment %s/%s restarts to run its new spec; the job is stopped with a savepoint first, "+
+		"and submitted again from it once the session runs", fd.Namespace, fd.Name)
 }
 
 // isWaitingMessage tells a status error this controller wrote while

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -74,18 +75,106 @@ func getFD(t *testing.T, ns string) *v1beta1.FlinkDeployment {
 	return fd
 }
 
-// TestSessionUpgradeWaitsForItsRunningSessionJobs: a change of the session
-// FlinkDeployment that restarts its JobManager is held while a
-// FlinkSessionJob's job runs on it (the restart would end the job without
-// a savepoint), with one Warning naming the session job. Suspending the
-// session job takes its savepoint, and then the session's upgrade starts.
-func TestSessionUpgradeWaitsForItsRunningSessionJobs(t *testing.T) {
-	ctx := context.Background()
-	ns := newNamespace(t)
-	cluster, jobID := runningJob(t, ns, "")
-	key := client.ObjectKey{Namespace: ns, Name: "session"}
+// TestSessionUpgradeKeepsItsSessionJobsState: a change of the session
+// FlinkDeployment that restarts its JobManager waits while a
+// FlinkSessionJob's job runs there (status.sessionUpgrade); the session job
+// stops its job with a savepoint and waits, without being suspended in its
+// spec; the session then restarts, and once it runs its new spec the job
+// is submitted again from its own savepoint. For upgradeMode stateless the
+// job is cancelled and submitted again empty.
+func TestSessionUpgradeKeepsItsSessionJobsState(t *testing.T) {
+	for _, mode := range []v1beta1.UpgradeMode{v1beta1.UpgradeModeSavepoint, v1beta1.UpgradeModeStateless} {
+		t.Run(string(mode), func(t *testing.T) {
+			ctx := context.Background()
+			ns := newNamespace(t)
+			cluster, jobID := runningJob(t, ns, "")
+			if mode == v1beta1.UpgradeModeStateless {
+				// upgradeMode alone restarts nothing.
+				editSJ(t, ns, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.Job.UpgradeMode = mode })
+			}
+			key := client.ObjectKey{Namespace: ns, Name: "session"}
+			deployedSession(t, ns)
+			fd := getFD(t, ns)
+			fd.Spec.Image = "flink:1.20.1"
+			require.NoError(t, k8s.Update(ctx, fd))
 
-	// The session as the FlinkDeployment controller leaves a deployed one.
+			rec := &recorder{}
+			r := &reconciler.Reconciler{
+				Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: rec,
+				RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
+				ProgressInterval: 100 * time.Millisecond, ResyncInterval: time.Second,
+				SessionJobsRunningOn: func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
+					return sessionjob.RunningJobs(ctx, k8s, fd)
+				},
+			}
+			sessionPass := func() {
+				t.Helper()
+				_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
+				require.NoError(t, err)
+			}
+			sessionPass()
+			fd = getFD(t, ns)
+			assert.Nil(t, fd.Status.Upgrade, "the session is not taken down yet")
+			require.NotNil(t, fd.Status.SessionUpgrade, "its session jobs are told")
+			assert.Contains(t, fd.Status.Error, "FlinkSessionJobs "+ns+"/orders run on this session")
+			state, _ := cluster.JobState(jobID)
+			assert.Equal(t, flinkrest.JobRunning, state)
+
+			// envtest runs no kubelet: the JobManager is READY by hand,
+			// as the session's old one is while it waits.
+			setSessionStatus(t, ns, v1beta1.JMReady)
+			restartedUntil(t, ns, 20, "parked", func(sj *v1beta1.FlinkSessionJob) bool {
+				return sj.Status.DeployedWith == nil && sj.Status.Upgrade == nil && sj.Status.JobStatus.State == "SUSPENDED"
+			})
+			sj := getSJ(t, ns)
+			assert.NotEqual(t, v1beta1.JobStateSuspended, sj.Spec.Job.State, "the user's spec is left alone")
+			assert.False(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Ready"), "not ready while the session restarts")
+			location := ""
+			if mode == v1beta1.UpgradeModeSavepoint {
+				require.Len(t, stopOps(cluster), 1)
+				location = stopOps(cluster)[0].Location
+				assert.Equal(t, location, sj.Status.JobStatus.UpgradeSavepointPath)
+			} else {
+				assert.Equal(t, 1, cluster.Counters().Cancels)
+			}
+			// Nothing is submitted while the session restarts.
+			r2, _ := newReconciler(k8s, nil)
+			_, err := reconcileOnce(t, r2, ns)
+			require.NoError(t, err)
+			assert.Equal(t, 1, cluster.Counters().JarRuns)
+			assert.Contains(t, getSJ(t, ns).Status.Error, "restarts to run its new spec")
+
+			// The session restarts and runs its new spec.
+			for range 6 {
+				sessionPass()
+			}
+			fd = getFD(t, ns)
+			upgraded, _, err := v1beta1.DecodeReconciledSpec(fd.Status.ReconciliationStatus.LastReconciledSpec)
+			require.NoError(t, err)
+			assert.Equal(t, "flink:1.20.1", upgraded.Image, "the session's upgrade went on")
+			assert.Nil(t, fd.Status.SessionUpgrade, "over")
+			setSessionStatus(t, ns, v1beta1.JMReady)
+
+			restartedUntil(t, ns, 20, "resumed", func(sj *v1beta1.FlinkSessionJob) bool {
+				return running(sj) && sj.Status.JobStatus.JobID != jobID
+			})
+			body := runBody(t, cluster, 1)
+			if location != "" {
+				assert.Equal(t, location, body["savepointPath"], "from its own savepoint")
+			} else {
+				assert.Nil(t, body["savepointPath"], "a stateless job starts empty")
+			}
+			assert.Equal(t, 2, cluster.Counters().JarRuns)
+		})
+	}
+}
+
+// deployedSession gives the session FlinkDeployment the status the
+// FlinkDeployment controller leaves on a deployed session, with its
+// finalizer.
+func deployedSession(t *testing.T, ns string) {
+	t.Helper()
+	ctx := context.Background()
 	fd := getFD(t, ns)
 	deployed := fd.DeepCopy()
 	deployed.Default()
@@ -96,46 +185,39 @@ func TestSessionUpgradeWaitsForItsRunningSessionJobs(t *testing.T) {
 	require.NoError(t, k8s.Status().Update(ctx, fd))
 	fd = getFD(t, ns)
 	controllerutil.AddFinalizer(fd, reconciler.Finalizer)
-	fd.Spec.Image = "flink:1.20.1"
 	require.NoError(t, k8s.Update(ctx, fd))
+}
 
-	rec := &recorder{}
-	r := &reconciler.Reconciler{
-		Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: rec,
-		RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
-		ProgressInterval: 100 * time.Millisecond, ResyncInterval: time.Second,
-		SessionJobsRunningOn: func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
-			return sessionjob.RunningJobs(ctx, k8s, fd)
-		},
-	}
-	for range 2 {
-		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
+// TestNothingIsSubmittedWhileTheSessionRestarts: a FlinkSessionJob created
+// while its session restarts (status.sessionUpgrade, then status.upgrade)
+// submits nothing until the session runs its new spec.
+func TestNothingIsSubmittedWhileTheSessionRestarts(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cluster := createSession(t, ns, readySession)
+	fd := getFD(t, ns)
+	fd.Status.SessionUpgrade = &v1beta1.SessionUpgrade{TargetGeneration: 2}
+	require.NoError(t, k8s.Status().Update(ctx, fd))
+	createSessionJob(t, ns, sessionJobDoc(""))
+	for range 3 {
+		r, _ := newReconciler(k8s, nil)
+		_, err := reconcileOnce(t, r, ns)
 		require.NoError(t, err)
 	}
-	fd = getFD(t, ns)
-	assert.Nil(t, fd.Status.Upgrade, "the session is not taken down")
-	assert.Contains(t, fd.Status.Error, "upgrade held: FlinkSessionJobs "+ns+"/orders run on this session")
-	held := rec.byReason("UpgradeHeld")
-	require.Len(t, held, 1, "one Warning, not one per pass")
-	state, _ := cluster.JobState(jobID)
-	assert.Equal(t, flinkrest.JobRunning, state)
+	assert.Zero(t, cluster.Counters().JarUploads, "nothing sent")
+	assert.Contains(t, getSJ(t, ns).Status.Error, "restarts to run its new spec")
 
-	// The user suspends the session job: a savepoint, then nothing runs.
-	// (envtest runs no kubelet: the JobManager is made READY by hand, as
-	// the one the session runs is.)
-	setSessionStatus(t, ns, v1beta1.JMReady)
-	editSJ(t, ns, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.Job.State = v1beta1.JobStateSuspended })
-	restartedUntil(t, ns, 20, "suspended", func(sj *v1beta1.FlinkSessionJob) bool {
-		return sj.Status.LifecycleState == v1beta1.LifecycleSuspended
-	})
-	require.Len(t, stopOps(cluster), 1)
-	for range 2 {
-		_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
-		require.NoError(t, err)
-	}
 	fd = getFD(t, ns)
-	upgraded, _, err := v1beta1.DecodeReconciledSpec(fd.Status.ReconciliationStatus.LastReconciledSpec)
+	fd.Status.SessionUpgrade = nil
+	fd.Status.Upgrade = &v1beta1.UpgradeProgress{Phase: v1beta1.PhaseDeploying, Mode: v1beta1.UpgradeModeStateless}
+	require.NoError(t, k8s.Status().Update(ctx, fd))
+	r, _ := newReconciler(k8s, nil)
+	_, err := reconcileOnce(t, r, ns)
 	require.NoError(t, err)
-	assert.Equal(t, "flink:1.20.1", upgraded.Image, "the session's upgrade went on")
-	assert.NotContains(t, fd.Status.Error, "upgrade held")
+	assert.Zero(t, cluster.Counters().JarUploads, "nor while it is deployed")
+
+	fd = getFD(t, ns)
+	fd.Status.Upgrade = nil
+	require.NoError(t, k8s.Status().Update(ctx, fd))
+	restartedUntil(t, ns, 10, "RUNNING", running)
 }

@@ -49,6 +49,14 @@ type FlinkDeploymentStatus struct {
 	// savepoint being taken of the running job; absent when none is.
 	// +optional
 	SavepointTrigger *SavepointTrigger `json:"savepointTrigger,omitempty"`
+	// SessionUpgrade is set on a session cluster whose change restarts
+	// it while FlinkSessionJobs run on it: each of them stops its job
+	// with a savepoint (or cancels a stateless one), then the session
+	// restarts, and once it runs the new spec they resume from their
+	// savepoints. Cleared when the session runs its spec. Only with the
+	// FlinkSessionJob controller (flink-operator --session-jobs).
+	// +optional
+	SessionUpgrade *SessionUpgrade `json:"sessionUpgrade,omitempty"`
 }
 
 // JobStatus is the observed state of a Flink job.
@@ -207,3 +215,11 @@ const (
 	JMMissing          JobManagerDeploymentStatus = "MISSING"
 	JMError            JobManagerDeploymentStatus = "ERROR"
 )
+
+// SessionUpgrade is a session cluster's restart waiting for its session
+// jobs to stop with their savepoints.
+type SessionUpgrade struct {
+	// TargetGeneration is the metadata.generation whose change restarts
+	// the session.
+	TargetGeneration int64 `json:"targetGeneration"`
+}
