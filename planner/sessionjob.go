@@ -189,7 +189,7 @@ func PlanSessionJob(base, head *v1beta1.FlinkSessionJob) (Resource, error) {
 	switch {
 	case base == nil:
 		r.Change = ChangeAdded
-		r.Summary = "new: the job is submitted to session " + head.Spec.DeploymentName
+		r.Summary = "new: the job is submitted to session " + head.Namespace + "/" + head.Spec.DeploymentName
 		if suspendedJob(&head.Spec) {
 			r.Summary = "new: recorded as suspended; nothing is submitted"
 		} else if p := head.Spec.Job.InitialSavepointPath; p != "" {

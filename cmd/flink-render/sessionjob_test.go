@@ -114,3 +114,21 @@ func TestSessionJobOutputDirAndRestorePath(t *testing.T) {
 	require.Len(t, subs, 1)
 	assert.Equal(t, "s3://bucket/checkpoints/chk-9", subs[0].RestorePath)
 }
+
+// plan refuses an invalid session job, at its lines, as flink-render does,
+// and one aimed at an application cluster of HEAD; --live needs a status.
+func TestPlanInvalidSessionJob(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "plan", "testdata/plan/sessionjob-none/base.yaml", "testdata/render/sessionjob-invalid/input.yaml")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	assert.Contains(t, stderr, "testdata/render/sessionjob-invalid/input.yaml:9: spec.job.jarURI: Invalid value")
+
+	code, _, stderr = runCLI(t, "", "plan", "testdata/render/sessionjob-old-session/input.yaml", "testdata/render/sessionjob-old-session/input.yaml")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "testdata/render/sessionjob-old-session/input.yaml:52: spec.deploymentName: FlinkDeployment default/application has spec.job")
+	assert.Contains(t, stderr, "testdata/render/sessionjob-old-session/input.yaml:24: spec.flinkConfiguration: session default/old-session runs Flink v1_16")
+
+	code, _, stderr = runCLI(t, "", "plan", "--live", "testdata/plan/sessionjob-none/base.yaml", "testdata/plan/sessionjob-none/head.yaml")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "FlinkSessionJob default/job has no status.reconciliationStatus.lastReconciledSpec")
+}
