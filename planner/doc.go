@@ -2,6 +2,9 @@
 // do with it: for each FlinkDeployment, the change class and how the job's
 // state is kept, as the upgrade gate (reconciler/gate) decides it, and how
 // the rendered Kubernetes objects change. flink-render plan prints it.
+// For each FlinkSessionJob it says the same with the session-job
+// controller's rules (submission.SpecChange), and flink-render prints the
+// job submission the operator makes for one (Submission).
 //
 // The class is never worked out here: the planner builds the gate.Input
 // the operator would have for a job running the base version (or, for a
@@ -16,6 +19,9 @@
 //   - classify.go: reading the class out of a gate decision;
 //   - resource.go: planning one FlinkDeployment;
 //   - objects.go: the unified diff of the rendered objects;
-//   - load.go: reading FlinkDeployments from files, by namespace/name;
+//   - sessionjob.go: a FlinkSessionJob's submission and the plan of its
+//     change;
+//   - load.go: reading FlinkDeployments and FlinkSessionJobs from files,
+//     by namespace/name;
 //   - text.go: the plan as text.
 package planner

@@ -15,23 +15,33 @@ import (
 type Source struct {
 	Name string
 	Data []byte
+	// SessionJobs: Data holds FlinkSessionJobs only, its other documents
+	// blank (SessionJobs reads it); else FlinkDeployments (decode.File).
+	SessionJobs bool
 }
 
-// Set is the FlinkDeployments of one version of the inputs, by
-// namespace/name.
+// Set is the FlinkDeployments and FlinkSessionJobs of one version of the
+// inputs, each by namespace/name.
 type Set struct {
-	docs map[string]*decode.Document
+	docs        map[string]*decode.Document
+	sessionJobs map[string]*decode.Document
 }
 
-// Load reads every FlinkDeployment of sources; namespace is given to those
-// that name none. Every problem of every document is reported, as
-// flink-render reports them; a namespace/name given twice is one.
-func Load(sources []Source, namespace string) (*Set, []*decode.Error) {
-	s := &Set{docs: map[string]*decode.Document{}}
+// Load reads every FlinkDeployment and FlinkSessionJob of sources;
+// namespace is given to those that name none. Every problem of every
+// document is reported, as flink-render reports them; a namespace/name
+// given twice is one. Session jobs are validated as the webhook does, with
+// opts' jar schemes.
+func Load(sources []Source, namespace string, opts Options) (*Set, []*decode.Error) {
+	s := &Set{docs: map[string]*decode.Document{}, sessionJobs: map[string]*decode.Document{}}
 	// Decoded in parallel, merged in order: the same errors, and the same
 	// first of a namespace/name given twice, as one by one.
 	decoded, decodeErrs := make([][]*decode.Document, len(sources)), make([][]*decode.Error, len(sources))
 	parallel.ForEach(len(sources), func(i int) {
+		if sources[i].SessionJobs {
+			decoded[i], decodeErrs[i] = SessionJobs(sources[i], namespace, opts)
+			return
+		}
 		decoded[i], decodeErrs[i] = decode.File(sources[i].Name, sources[i].Data)
 	})
 	var errs []*decode.Error
@@ -39,6 +49,15 @@ func Load(sources []Source, namespace string) (*Set, []*decode.Error) {
 		docs := decoded[i]
 		errs = append(errs, decodeErrs[i]...)
 		for _, doc := range docs {
+			if sj := doc.SessionJob; sj != nil {
+				key := sj.Namespace + "/" + sj.Name
+				if prev, ok := s.sessionJobs[key]; ok {
+					errs = append(errs, doc.ErrorAt("metadata.name", fmt.Sprintf("FlinkSessionJob %s is given twice (first at %s:%d)", key, prev.File, prev.Line)))
+					continue
+				}
+				s.sessionJobs[key] = doc
+				continue
+			}
 			fd := doc.Object
 			if fd == nil {
 				continue
@@ -65,22 +84,12 @@ func (s *Set) Get(namespace, name string) *v1beta1.FlinkDeployment {
 	return nil
 }
 
-// Build plans every FlinkDeployment of base and head, matched by
-// namespace/name. Errors locate what does not render in its file, like
-// flink-render's own; a plan with errors is not to be trusted.
+// Build plans every FlinkDeployment, then every FlinkSessionJob, of base
+// and head, matched by namespace/name. Errors locate what does not render
+// in its file, like flink-render's own; a plan with errors is not to be
+// trusted.
 func Build(base, head *Set, opts Options) (*Plan, []*decode.Error) {
-	keys := map[string]bool{}
-	for k := range base.docs {
-		keys[k] = true
-	}
-	for k := range head.docs {
-		keys[k] = true
-	}
-	sorted := make([]string, 0, len(keys))
-	for k := range keys {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
+	sorted := keysOf(base.docs, head.docs)
 	p := &Plan{Restart: RestartNone, Resources: []Resource{}}
 	// Planned in parallel (every resource is rendered twice), collected
 	// in key order: the same plan as one by one.
@@ -97,7 +106,75 @@ func Build(base, head *Set, opts Options) (*Plan, []*decode.Error) {
 		p.Resources = append(p.Resources, resources[i])
 		p.Restart = p.Restart.Worse(resources[i].Restart)
 	}
+	// Session jobs: nothing to render, so one by one.
+	for _, k := range keysOf(base.sessionJobs, head.sessionJobs) {
+		b, h := base.sessionJobs[k], head.sessionJobs[k]
+		r, err := PlanSessionJob(sessionJobOf(b), sessionJobOf(h))
+		if err == nil {
+			err = sessionMismatch(sessionJobOf(h), head)
+		}
+		if err != nil {
+			errs = append(errs, locate(err, b, h)...)
+			continue
+		}
+		p.Resources = append(p.Resources, r)
+		p.Restart = p.Restart.Worse(r.Restart)
+	}
 	return p, errs
+}
+
+// sessionMismatch refuses a head session job aimed at a FlinkDeployment of
+// the head that is an application cluster.
+func sessionMismatch(sj *v1beta1.FlinkSessionJob, head *Set) error {
+	if sj == nil {
+		return nil
+	}
+	fd := head.Get(sj.Namespace, sj.Spec.DeploymentName)
+	if fd == nil {
+		return nil
+	}
+	if path, msg := SessionMismatch(sj, SessionClusterOf(fd)); msg != "" {
+		return &RenderError{Head: true, Err: &fieldError{path: path, msg: msg}}
+	}
+	return nil
+}
+
+// fieldError is a problem of one field, located at its line.
+type fieldError struct{ path, msg string }
+
+func (e *fieldError) Error() string { return e.path + ": " + e.msg }
+
+func keysOf(a, b map[string]*decode.Document) []string {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	return sorted
+}
+
+func sessionJobOf(doc *decode.Document) *v1beta1.FlinkSessionJob {
+	if doc == nil {
+		return nil
+	}
+	return doc.SessionJob
+}
+
+// SessionJobs are the set's FlinkSessionJobs in namespace/name order.
+func (s *Set) SessionJobs() []*v1beta1.FlinkSessionJob {
+	keys := keysOf(s.sessionJobs, nil)
+	out := make([]*v1beta1.FlinkSessionJob, len(keys))
+	for i, k := range keys {
+		out[i] = s.sessionJobs[k].SessionJob
+	}
+	return out
 }
 
 func objectOf(doc *decode.Document) *v1beta1.FlinkDeployment {
@@ -114,6 +191,10 @@ func locate(err error, base, head *decode.Document) []*decode.Error {
 	var re *RenderError
 	if errors.As(err, &re) && re.Head || doc == nil {
 		doc = head
+	}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		return []*decode.Error{doc.ErrorAt(fe.path, fe.msg)}
 	}
 	var invalid *renderer.InvalidError
 	if errors.As(err, &invalid) {

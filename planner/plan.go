@@ -4,16 +4,18 @@ package planner
 // is a stable interface for CI jobs. Fields are only ever added; the
 // values of Change, State and Restart are never renamed.
 
-// Plan is the plan of every FlinkDeployment of the base and head inputs.
+// Plan is the plan of every FlinkDeployment and FlinkSessionJob of the
+// base and head inputs.
 type Plan struct {
 	// Restart summarises the plan: the most serious Restart of any
 	// resource (see Restart.Worse).
 	Restart Restart `json:"restart"`
-	// Resources in namespace/name order.
+	// Resources: the FlinkDeployments in namespace/name order, then the
+	// FlinkSessionJobs in namespace/name order.
 	Resources []Resource `json:"resources"`
 }
 
-// Resource is the plan of one FlinkDeployment.
+// Resource is the plan of one FlinkDeployment or FlinkSessionJob (Kind).
 type Resource struct {
 	Kind      string `json:"kind"`
 	Namespace string `json:"namespace"`
@@ -90,6 +92,11 @@ const (
 	StateStateless State = "stateless"
 	// StateSession: a session cluster restarts; it has no job of its own.
 	StateSession State = "session"
+	// StateLatestCheckpoint: a FlinkSessionJob's last-state upgrade. The
+	// operator cancels the job and restores its latest checkpoint when the
+	// job's checkpoints survive the cancel, else it stops the job with a
+	// savepoint and restores that: which one, only the running job says.
+	StateLatestCheckpoint State = "latest-checkpoint"
 )
 
 // Describe is the state keeping in words.
@@ -105,6 +112,8 @@ func (s State) Describe(restorePath string) string {
 		return "restart without state"
 	case StateSession:
 		return "restart the session cluster (it runs no job of its own; Flink's HA data stays)"
+	case StateLatestCheckpoint:
+		return "restart from the latest checkpoint: cancel and restore the latest checkpoint if its checkpoints are retained on cancellation, else stop with a savepoint and restart from it"
 	}
 	return string(s)
 }

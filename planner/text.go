@@ -7,7 +7,7 @@ import (
 )
 
 // Text is the plan as flink-render plan prints it: a block per
-// FlinkDeployment (its class, the fields that caused it, the objects that
+// FlinkDeployment and FlinkSessionJob (its class, the fields that caused it, the objects that
 // change), the unified diffs when diffs is set, and the summary line.
 func Text(p *Plan, diffs bool) []byte {
 	var b bytes.Buffer
@@ -50,7 +50,7 @@ func counts(p *Plan) string {
 		}
 	}
 	if len(parts) == 0 {
-		parts = []string{"no FlinkDeployments"}
+		parts = []string{"no FlinkDeployments or FlinkSessionJobs"}
 	}
 	what := map[Restart]string{
 		RestartNone:         "no job restarts",

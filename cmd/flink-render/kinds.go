@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -25,15 +26,18 @@ import (
 //     so that errors point where they did;
 //   - another kind passes through unchanged (as data: keys may be
 //     re-ordered and comments dropped);
+//   - a FlinkSessionJob goes to a text of its own, at its lines, which
+//     the session-job decoder reads (planner.SessionJobs);
 //   - the other kinds of flink.apache.org that this project does not handle
-//     yet (FlinkSessionJob, FlinkStateSnapshot, FlinkBlueGreenDeployment)
-//     pass through too, with a note;
+//     yet (FlinkStateSnapshot, FlinkBlueGreenDeployment) pass through too,
+//     with a note;
 //   - a kind: List is flattened, as kubectl and kustomize do: each item is
-//     judged as a document of its own, and a FlinkDeployment among them is
-//     rendered.
+//     judged as a document of its own, and a FlinkDeployment or
+//     FlinkSessionJob among them is rendered.
 //
 // With strict, nothing is separated: every document goes to the decoder,
-// which refuses other kinds as it always did (--strict-kinds).
+// which refuses other kinds, FlinkSessionJob included, as it always did
+// (--strict-kinds).
 
 // split is what splitKinds makes of one input.
 type split struct {
@@ -45,6 +49,14 @@ type split struct {
 	// items are FlinkDeployments found in a kind: List, each re-encoded
 	// as a document of its own at the line of its item.
 	items [][]byte
+	// sessionJobs is the input with every document but its
+	// FlinkSessionJobs blanked; nil when it has none. sessionJobItems are
+	// those of a kind: List, as items are.
+	sessionJobs     []byte
+	sessionJobItems [][]byte
+	// sessions are the FlinkDeployments of the input, which session jobs
+	// may name.
+	sessions []sessionRef
 	// other are the passed-through objects, in input order.
 	other []*unstructured.Unstructured
 	// notes say which objects of flink.apache.org were not rendered.
@@ -80,30 +92,42 @@ func splitKinds(name string, data []byte, strict bool) (*split, error) {
 		}
 		docs = append(docs, docSpan{node: node.Content[0], start: node.Content[0].Line})
 	}
-	blank := make([]bool, len(lines)+1)
-	kept := 0
+	// Each line goes to the text for the decoder (flink) or to the
+	// session jobs' text, or to neither (passed through).
+	const (
+		toFlink = iota
+		toNeither
+		toSessionJobs
+	)
+	dest := make([]int, len(lines)+1)
+	kept, sessionJobs := 0, 0
 	for i, d := range docs {
 		apiVersion, kind := typeOf(d.node)
-		var pass bool
+		to := toFlink
 		switch {
 		case apiVersion == "v1" && kind == "List":
-			pass = true
+			to = toNeither
 			items := listItems(d.node)
 			for _, item := range items {
 				if err := s.judge(name, item, lines); err != nil {
 					return nil, err
 				}
 			}
+		case isSessionJob(d.node):
+			to = toSessionJobs
+			sessionJobs++
 		default:
-			var err error
-			pass, err = s.pass(name, d.node)
+			pass, err := s.pass(name, d.node)
 			if err != nil {
 				return nil, err
 			}
+			if pass {
+				to = toNeither
+			}
 		}
-		if !pass {
+		if to == toFlink {
 			kept++
-			continue
+			s.noteSession(d.node)
 		}
 		// From the document's first line up to the next one's: the
 		// separator before the next document goes too, which leaves
@@ -113,12 +137,26 @@ func splitKinds(name string, data []byte, strict bool) (*split, error) {
 			end = docs[i+1].start - 1
 		}
 		for l := d.start; l <= end; l++ {
-			blank[l] = true
+			dest[l] = to
 		}
 	}
+	s.flink = keepLines(lines, dest, toFlink) // never nil: an empty input is reported as such
+	if kept == 0 && len(docs) > 0 {
+		s.flink = nil
+	}
+	if sessionJobs > 0 {
+		s.sessionJobs = keepLines(lines, dest, toSessionJobs)
+	}
+	return s, nil
+}
+
+// keepLines is lines with those whose dest is not to blanked: empty, but
+// there, so that errors keep their line numbers. The lines before the
+// first document (comments) go with the decoder's text.
+func keepLines(lines [][]byte, dest []int, to int) []byte {
 	var out bytes.Buffer
 	for i, l := range lines {
-		if blank[i+1] {
+		if dest[i+1] != to {
 			if bytes.HasSuffix(l, []byte("\n")) {
 				out.WriteByte('\n')
 			}
@@ -126,11 +164,57 @@ func splitKinds(name string, data []byte, strict bool) (*split, error) {
 		}
 		out.Write(l)
 	}
-	s.flink = append([]byte{}, out.Bytes()...) // never nil: an empty input is reported as such
-	if kept == 0 && len(docs) > 0 {
-		s.flink = nil
+	return append([]byte{}, out.Bytes()...)
+}
+
+// isSessionJob: node is a FlinkSessionJob.
+func isSessionJob(node *yaml.Node) bool {
+	apiVersion, kind := typeOf(node)
+	return node.Kind == yaml.MappingNode && groupOf(apiVersion) == v1beta1.GroupVersion.Group && kind == v1beta1.KindFlinkSessionJob
+}
+
+// sessionRef is a FlinkDeployment of the input as the session of a
+// FlinkSessionJob (its namespace "" when it names none).
+type sessionRef struct {
+	namespace, name string
+	cluster         planner.SessionCluster
+}
+
+// noteSession records node when it is a FlinkDeployment, read from its
+// YAML: the decoder reads it too, and judges it.
+func (s *split) noteSession(node *yaml.Node) {
+	apiVersion, kind := typeOf(node)
+	if groupOf(apiVersion) != v1beta1.GroupVersion.Group || kind != v1beta1.KindFlinkDeployment {
+		return
 	}
-	return s, nil
+	ref := sessionRef{}
+	md, spec := child(node, "metadata"), child(node, "spec")
+	if n := child(md, "name"); n != nil {
+		ref.name = n.Value
+	}
+	if n := child(md, "namespace"); n != nil {
+		ref.namespace = n.Value
+	}
+	if v := child(spec, "flinkVersion"); v != nil {
+		ref.cluster.FlinkVersion = v1beta1.FlinkVersion(v.Value)
+	}
+	if job := child(spec, "job"); job != nil && job.Tag != "!!null" {
+		ref.cluster.Application = true
+	}
+	s.sessions = append(s.sessions, ref)
+}
+
+// child is the value of key in a mapping, nil when it has none.
+func child(node *yaml.Node, key string) *yaml.Node {
+	if node == nil || node.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == key {
+			return node.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // pass decides a top-level document: true when it passes through (and is
@@ -142,8 +226,8 @@ func (s *split) pass(name string, node *yaml.Node) (bool, error) {
 		return false, nil
 	case groupOf(apiVersion) == v1beta1.GroupVersion.Group:
 		switch kind {
-		case v1beta1.KindFlinkSessionJob, v1beta1.KindFlinkStateSnapshot, v1beta1.KindFlinkBlueGreenDeployment:
-			s.notes = append(s.notes, fmt.Sprintf("%s:%d: %s: flink-operator does not handle kind %s yet (only FlinkDeployment)",
+		case v1beta1.KindFlinkStateSnapshot, v1beta1.KindFlinkBlueGreenDeployment:
+			s.notes = append(s.notes, fmt.Sprintf("%s:%d: %s: flink-operator does not handle kind %s yet (only FlinkDeployment and FlinkSessionJob)",
 				name, kindLine(node), nameOf(node), kind))
 		default:
 			// FlinkDeployment, or a kind of the group that does not
@@ -159,12 +243,17 @@ func (s *split) pass(name string, node *yaml.Node) (bool, error) {
 	return true, nil
 }
 
-// judge decides an item of a kind: List: one the decoder must judge is
-// re-encoded as a document of its own, at the line of the item.
+// judge decides an item of a kind: List: one the decoder must judge, or
+// a FlinkSessionJob, is re-encoded as a document of its own, at the line
+// of the item.
 func (s *split) judge(name string, item *yaml.Node, lines [][]byte) error {
-	pass, err := s.pass(name, item)
-	if err != nil || pass {
-		return err
+	sessionJob := isSessionJob(item)
+	if !sessionJob {
+		pass, err := s.pass(name, item)
+		if err != nil || pass {
+			return err
+		}
+		s.noteSession(item)
 	}
 	var buf bytes.Buffer
 	buf.WriteString(strings.Repeat("\n", max(item.Line-1, 0)))
@@ -173,7 +262,11 @@ func (s *split) judge(name string, item *yaml.Node, lines [][]byte) error {
 	if err := enc.Encode(item); err != nil {
 		return fmt.Errorf("%s:%d: read a kind: List item: %w", name, item.Line, err)
 	}
-	s.items = append(s.items, buf.Bytes())
+	if sessionJob {
+		s.sessionJobItems = append(s.sessionJobItems, buf.Bytes())
+	} else {
+		s.items = append(s.items, buf.Bytes())
+	}
 	return nil
 }
 

@@ -50,6 +50,15 @@ spec:
     jarURI: https://repo.example.com/wordcount.jar
 `
 
+const stateSnapshot = `apiVersion: flink.apache.org/v1beta1
+kind: FlinkStateSnapshot
+metadata:
+  name: snap
+  namespace: analytics
+spec:
+  savepoint: {}
+`
+
 // indent indents every line of s by n spaces, for a kind: List item.
 func indent(s string, n int) string {
 	pad := strings.Repeat(" ", n)
@@ -57,27 +66,35 @@ func indent(s string, n int) string {
 }
 
 // What kustomize build or an Argo CD app folder holds: other kinds pass
-// through, a kind: List is flattened (its FlinkDeployment rendered), and a
-// FlinkSessionJob passes through with a note.
+// through, a kind: List is flattened (its FlinkDeployment rendered), a
+// FlinkSessionJob prints its submission, as a comment document after the
+// objects, and a FlinkStateSnapshot passes through with a note.
 func TestOtherKindsPassThrough(t *testing.T) {
 	item := basicDeployment(t, "listed", "analytics")
-	input := otherKinds + "---\n" + basicDeployment(t, "job", "analytics") + "---\n" + sessionJob +
+	listedJob := strings.Replace(sessionJob, "name: wordcount", "name: listed-job", 1)
+	input := otherKinds + "---\n" + basicDeployment(t, "job", "analytics") + "---\n" + sessionJob + "---\n" + stateSnapshot +
 		"---\napiVersion: v1\nkind: List\nitems:\n- " + strings.TrimPrefix(indent(item, 2), "  ") +
+		"- " + strings.TrimPrefix(indent(listedJob, 2), "  ") +
 		"- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: extra\n    namespace: analytics\n  data:\n    a: b\n"
 	code, out, stderr := runCLI(t, input, "-")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, "note: -:44: FlinkSessionJob/analytics/wordcount: flink-operator does not handle kind FlinkSessionJob yet (only FlinkDeployment) - passed through unchanged\n", stderr)
+	assert.Equal(t, "note: -:54: FlinkStateSnapshot/analytics/snap: flink-operator does not handle kind FlinkStateSnapshot yet (only FlinkDeployment and FlinkSessionJob) - passed through unchanged\n", stderr)
 	for _, want := range []string{
-		"kind: ServiceAccount", "kind: HorizontalPodAutoscaler", "maxReplicas: 3", "kind: FlinkSessionJob",
+		"kind: ServiceAccount", "kind: HorizontalPodAutoscaler", "maxReplicas: 3", "kind: FlinkStateSnapshot",
 		"name: extra", "name: job-rest", "name: listed-rest",
+		"# FlinkSessionJob analytics/wordcount\n", "# FlinkSessionJob analytics/listed-job\n",
 	} {
 		assert.Contains(t, out, want)
 	}
 	assert.NotContains(t, out, "kind: List")
 	assert.NotContains(t, out, "kind: FlinkDeployment")
-	// Other objects first, in the order written, then the rendered ones.
+	assert.NotContains(t, out, "kind: FlinkSessionJob")
+	// Other objects first, in the order written, then the rendered ones,
+	// then the submissions.
 	assert.Less(t, strings.Index(out, "kind: ServiceAccount"), strings.Index(out, "kind: HorizontalPodAutoscaler"))
 	assert.Less(t, strings.Index(out, "name: extra"), strings.Index(out, "name: job-rest"))
+	assert.Less(t, strings.Index(out, "name: listed-rest"), strings.Index(out, "# FlinkSessionJob analytics/wordcount"))
+	assert.Less(t, strings.Index(out, "# FlinkSessionJob analytics/wordcount"), strings.Index(out, "# FlinkSessionJob analytics/listed-job"))
 
 	// --strict-kinds refuses them, as flink-render always did.
 	code, out, stderr = runCLI(t, input, "--strict-kinds", "-")
@@ -85,6 +102,24 @@ func TestOtherKindsPassThrough(t *testing.T) {
 	assert.Empty(t, out)
 	assert.Contains(t, stderr, "-:2: kind: kind ServiceAccount (v1) is not supported")
 	assert.Contains(t, stderr, "kind FlinkSessionJob is not supported yet")
+}
+
+// An invalid FlinkSessionJob fails the render at its lines, around the
+// documents taken out and inside a kind: List.
+func TestSessionJobErrorLines(t *testing.T) {
+	bad := strings.Replace(sessionJob, "jarURI: https://repo.example.com/wordcount.jar", "jarURI: local:///job.jar\n    parallelizm: 2", 1)
+	input := otherKinds + "---\n" + basicDeployment(t, "job", "analytics") + "---\n" + bad
+	code, out, stderr := runCLI(t, input, "-")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, out)
+	first := strings.Count(otherKinds, "\n") + 1 + strings.Count(basicDeployment(t, "job", "analytics"), "\n") + 1
+	assert.Equal(t, "-:"+itoa(first+9)+`: spec.job.jarURI: Invalid value: "local:///job.jar": a local:// or file:// jar lies in an application cluster's image, and a session's JobManager has none; allowed: https://, s3://, gs://`+"\n"+
+		"-:"+itoa(first+10)+`: spec.job.parallelizm: unknown field; did you mean "parallelism"?`+"\n", stderr)
+
+	listed := "apiVersion: v1\nkind: List\nitems:\n- " + strings.TrimPrefix(indent(bad, 2), "  ")
+	code, _, stderr = runCLI(t, otherKinds+"---\n"+listed, "-")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "-:"+itoa(strings.Count(otherKinds, "\n")+2+3+8)+": spec.job.jarURI: Invalid value")
 }
 
 // Errors keep pointing at the lines of the input, around the documents
@@ -125,7 +160,13 @@ func TestPlanIgnoresOtherKinds(t *testing.T) {
 		write("base.yaml", otherKinds+"---\n"+base+"---\n"+sessionJob), write("head.yaml", otherKinds+"---\n"+head))
 	assert.Equal(t, 4, code, stderr) // stateless: restart without state
 	assert.Contains(t, out, "FlinkDeployment analytics/job: upgrade: restart without state")
-	assert.Contains(t, stderr, "FlinkSessionJob/analytics/wordcount: flink-operator does not handle kind FlinkSessionJob yet (only FlinkDeployment) - not planned")
+	assert.Contains(t, out, "FlinkSessionJob analytics/wordcount: deleted: the operator cancels the job, without a savepoint, then deletes its jar")
+	assert.NotContains(t, stderr, "FlinkSessionJob")
+
+	code, _, stderr = runCLI(t, "", "plan", "--no-diff",
+		write("base2.yaml", otherKinds+"---\n"+base+"---\n"+stateSnapshot), write("head2.yaml", otherKinds+"---\n"+base))
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "FlinkStateSnapshot/analytics/snap: flink-operator does not handle kind FlinkStateSnapshot yet (only FlinkDeployment and FlinkSessionJob) - not planned")
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,5 +1,6 @@
 // Command flink-render prints the Kubernetes objects flink-operator would
-// apply for FlinkDeployments, without a cluster.
+// apply for FlinkDeployments, and the job submissions it would make for
+// FlinkSessionJobs (submission.go), without a cluster.
 //
 //	flink-render [flags] FILE...   (FILE "-" reads standard input)
 //	flink-render plan [flags] BASE HEAD   (plan.go)
@@ -122,8 +123,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if failed {
 		return 1
 	}
+	var restorePath *string
+	if f.restorePath != "" {
+		restorePath = &f.restorePath
+	}
+	subs, errs := submissions(results, f.namespace, restorePath)
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e)
+	}
+	if len(errs) > 0 {
+		return 1
+	}
 	if f.outputDir != "" {
-		if err := writeDir(f.outputDir, f.output, objs); err != nil {
+		if err := writeDir(f.outputDir, f.output, objs, subs); err != nil {
 			fmt.Fprintln(stderr, "flink-render:", err)
 			return 1
 		}
@@ -139,7 +151,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		out = bytes.Join(encoded, nil)
-	} else if out, err = encode(f.output, objs); err != nil {
+		sub, err := submissionsYAML(subs)
+		if err != nil {
+			fmt.Fprintln(stderr, "flink-render:", err)
+			return 1
+		}
+		out = append(out, sub...)
+	} else if out, err = encodeJSON(objs, subs); err != nil {
 		fmt.Fprintln(stderr, "flink-render:", err)
 		return 1
 	}
@@ -164,7 +182,7 @@ func renderFlags() (*flag.FlagSet, *renderFlagValues) {
 	fs.StringVar(&f.output, "output", "yaml", "output format: yaml or json")
 	fs.StringVar(&f.output, "o", "yaml", "shorthand for --output")
 	fs.StringVar(&f.outputDir, "output-dir", "", "write one file per object into `DIR` instead of standard output; flink-render owns DIR and replaces all of it on each run")
-	fs.StringVar(&f.namespace, "namespace", "default", "namespace for FlinkDeployments that name none")
+	fs.StringVar(&f.namespace, "namespace", "default", "namespace for FlinkDeployments and FlinkSessionJobs that name none")
 	fs.StringVar(&f.namespace, "n", "default", "shorthand for --namespace")
 	fs.Var(&f.files, "filename", "`FILE` or folder to render, like an argument (repeatable; - reads standard input)")
 	fs.Var(&f.files, "f", "shorthand for --filename")
@@ -173,7 +191,7 @@ func renderFlags() (*flag.FlagSet, *renderFlagValues) {
 	fs.StringVar(&f.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
 	fs.BoolVar(&f.allowHTTP, "allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
 	fs.StringVar(&f.jobID, "job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
-	fs.StringVar(&f.restorePath, "restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath)")
+	fs.StringVar(&f.restorePath, "restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath); a FlinkSessionJob's submission restores from it")
 	fs.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of passing other kinds through unchanged")
 	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
 	return fs, f
@@ -184,7 +202,12 @@ const renderUsage = `usage: flink-render [flags] FILE|DIR...  (- reads standard 
        flink-render fn  (a KRM function: docs/kustomize.md)
        flink-render completion bash|zsh|fish
 
-Prints the Kubernetes objects flink-operator applies for FlinkDeployments.
+Prints the Kubernetes objects flink-operator applies for FlinkDeployments,
+and for each FlinkSessionJob, which has none, the job submission the
+operator sends to its session (jar, entry class, args, parallelism,
+restore path, configuration): a comment document headed
+"# FlinkSessionJob NAMESPACE/NAME" after the objects, which kubectl skips
+(-o json: the List's jobSubmissions).
 An object that carries a status (kubectl get -o yaml) is rendered as its
 cluster runs, with the job id and restore path of status.deployedWith, so
   flink-render live.yaml | kubectl diff -f -
@@ -194,8 +217,8 @@ file without status.
 Other kinds (the rest of a kustomize build or an Argo CD app) pass through
 unchanged, before the rendered objects of each file; a kind: List is
 flattened. The kinds of flink.apache.org this operator does not handle yet
-(FlinkSessionJob, ...) pass through with a note on stderr. --strict-kinds
-refuses every kind but FlinkDeployment.
+(FlinkStateSnapshot, ...) pass through with a note on stderr.
+--strict-kinds refuses every kind but FlinkDeployment.
 
 flink-render plan says what the operator will do with a change: the
 change class, whether and how a job restarts and keeps its state, and the

@@ -6,10 +6,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // outputDirMarker marks a folder --output-dir wrote. flink-render owns
@@ -19,10 +22,11 @@ import (
 // someone else's.
 const outputDirMarker = ".flink-render"
 
-// writeDir writes one file per object into a new folder next to dir, then
+// writeDir writes one file per object, and one per job submission
+// (submission.go), into a new folder next to dir, then
 // swaps it in: dir holds exactly this run's objects, and a failed run
 // leaves the previous output as it was.
-func writeDir(dir, format string, objs []*unstructured.Unstructured) error {
+func writeDir(dir, format string, objs []*unstructured.Unstructured, subs []planner.Submission) error {
 	if err := checkOwned(dir); err != nil {
 		return err
 	}
@@ -53,6 +57,18 @@ func writeDir(dir, format string, objs []*unstructured.Unstructured) error {
 		path := filepath.Join(tmp, renderer.FileName(o, format))
 		if err := os.WriteFile(path, out, 0o644); err != nil {
 			return fmt.Errorf("write %s into --output-dir %s: %w", renderer.ObjectID(o), dir, err)
+		}
+	}
+	for _, sub := range subs {
+		// A comment document in either format: kubectl apply -f DIR
+		// skips it, where it would refuse a JSON object without a kind.
+		out, err := submissionYAML(sub)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(tmp, strings.ToLower(fmt.Sprintf("%s_%s_%s.yaml", sub.Namespace, v1beta1.KindFlinkSessionJob, sub.Name)))
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			return fmt.Errorf("write the submission of FlinkSessionJob %s/%s into --output-dir %s: %w", sub.Namespace, sub.Name, dir, err)
 		}
 	}
 	return swapIn(tmp, dir)

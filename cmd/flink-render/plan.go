@@ -22,7 +22,9 @@ const planUsage = `usage: flink-render plan [flags] BASE HEAD
 Says what the operator will do when HEAD replaces BASE: for each
 FlinkDeployment (matched by namespace/name) the change class the
 operator's upgrade gate decides, how the job's state is kept, the fields
-that caused it, and the unified diff of the rendered objects.
+that caused it, and the unified diff of the rendered objects. For each
+FlinkSessionJob, the same by the session-job controller's rules (a
+session job has no objects to diff).
 
 BASE and HEAD are files, directories (every .yaml, .yml and .json file
 below them) or - for standard input. A BASE object that carries a status
@@ -42,7 +44,8 @@ Exit status:
   2  usage
   3  a job restarts (or is suspended) and keeps its state
   4  a job restarts or stops WITHOUT its state (upgradeMode stateless,
-     or a FlinkDeployment deleted)
+     a FlinkDeployment deleted, or a FlinkSessionJob deleted without
+     kubernetes.operator.job.savepoint-on-deletion)
   5  the operator would hold a change (see its reason); nothing restarts
 When several apply, the most serious wins: 4, then 5, then 3.
 
@@ -60,7 +63,7 @@ func planFlags() (*flag.FlagSet, *planFlagValues) {
 	f := &planFlagValues{}
 	fl.StringVar(&f.output, "output", "text", "output format: text or json (the planner.Plan struct)")
 	fl.StringVar(&f.output, "o", "text", "shorthand for --output")
-	fl.StringVar(&f.namespace, "namespace", "default", "namespace for FlinkDeployments that name none")
+	fl.StringVar(&f.namespace, "namespace", "default", "namespace for FlinkDeployments and FlinkSessionJobs that name none")
 	fl.StringVar(&f.namespace, "n", "default", "shorthand for --namespace")
 	fl.StringVar(&f.live, "live", "", "plan against the live object in `FILE` (its status), instead of a BASE")
 	fl.BoolVar(&f.noDiff, "no-diff", false, "list the changed objects without their diffs (text output)")
@@ -106,7 +109,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		set, errs := planner.Load(sources, f.namespace)
+		set, errs := planner.Load(sources, f.namespace, planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP})
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
 		}
@@ -147,9 +150,9 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return plan.ExitCode()
 }
 
-// planSources keeps the FlinkDeployments of sources: plan ignores other
-// kinds (splitKinds), and notes the kinds of flink.apache.org it does not
-// plan.
+// planSources keeps the FlinkDeployments and FlinkSessionJobs of
+// sources: plan ignores other kinds (splitKinds), and notes the kinds of
+// flink.apache.org it does not plan.
 func planSources(sources []planner.Source, strict bool, stderr io.Writer) ([]planner.Source, error) {
 	// Split in parallel (each is a YAML parse), reported in order.
 	splits, errs := make([]*split, len(sources)), make([]error, len(sources))
@@ -171,6 +174,12 @@ func planSources(sources []planner.Source, strict bool, stderr io.Writer) ([]pla
 		for _, item := range sp.items {
 			out = append(out, planner.Source{Name: src.Name, Data: item})
 		}
+		if sp.sessionJobs != nil {
+			out = append(out, planner.Source{Name: src.Name, Data: sp.sessionJobs, SessionJobs: true})
+		}
+		for _, item := range sp.sessionJobItems {
+			out = append(out, planner.Source{Name: src.Name, Data: item, SessionJobs: true})
+		}
 	}
 	return out, nil
 }
@@ -180,6 +189,11 @@ func notLive(set *planner.Set) string {
 	for _, fd := range set.Objects() {
 		if !planner.IsLive(fd) {
 			return fmt.Sprintf("FlinkDeployment %s/%s has no status.reconciliationStatus.lastReconciledSpec; --live needs the object as the cluster has it (kubectl get -o yaml)", fd.Namespace, fd.Name)
+		}
+	}
+	for _, sj := range set.SessionJobs() {
+		if !planner.IsLiveSessionJob(sj) {
+			return fmt.Sprintf("FlinkSessionJob %s/%s has no status.reconciliationStatus.lastReconciledSpec; --live needs the object as the cluster has it (kubectl get -o yaml)", sj.Namespace, sj.Name)
 		}
 	}
 	return ""

@@ -30,10 +30,15 @@ type rendered struct {
 	// the kinds it does not handle yet. Neither fails the render.
 	warnings []*decode.Error
 	notes    []string
+	// sessionJobs are the input's valid FlinkSessionJobs, whose
+	// submissions are printed once every input's sessions are known
+	// (submissions); sessions are its FlinkDeployments.
+	sessionJobs []*decode.Document
+	sessions    []sessionRef
 }
 
-// renderInput renders every FlinkDeployment of one input and passes its
-// other kinds through (splitKinds).
+// renderInput renders every FlinkDeployment of one input, reads its
+// FlinkSessionJobs, and passes its other kinds through (splitKinds).
 func renderInput(name string, data []byte, opts renderOptions) rendered {
 	var r rendered
 	sp, err := splitKinds(name, data, opts.strictKinds)
@@ -43,6 +48,17 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 	}
 	r.objects = append(r.objects, sp.other...)
 	r.notes = sp.notes
+	r.sessions = sp.sessions
+	sjTexts := sp.sessionJobItems
+	if sp.sessionJobs != nil {
+		sjTexts = append([][]byte{sp.sessionJobs}, sjTexts...)
+	}
+	for _, text := range sjTexts {
+		docs, errs := planner.SessionJobs(planner.Source{Name: name, Data: text}, opts.namespace,
+			planner.Options{AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts})
+		r.sessionJobs = append(r.sessionJobs, docs...)
+		r.errs = append(r.errs, errs...)
+	}
 	warn := func(e *decode.Error) { r.warnings = append(r.warnings, e) }
 	texts := sp.items
 	if sp.flink != nil {
@@ -68,4 +84,43 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 	// In the order of the input, whichever part found the problem.
 	sort.SliceStable(r.errs, func(i, j int) bool { return r.errs[i].Line < r.errs[j].Line })
 	return r
+}
+
+// submissions are the job submissions of the session jobs of results, in
+// input order: each on its session as the inputs hold it (a
+// FlinkDeployment of any input, in the session job's namespace), or, when
+// none does, on an assumed one. restorePath is --restore-path. A session
+// job its session cannot run is an error (planner.SessionMismatch).
+func submissions(results []rendered, namespace string, restorePath *string) ([]planner.Submission, []*decode.Error) {
+	sessions := map[string]*planner.SessionCluster{}
+	for _, r := range results {
+		for _, ref := range r.sessions {
+			ns := ref.namespace
+			if ns == "" {
+				ns = namespace
+			}
+			if _, seen := sessions[ns+"/"+ref.name]; !seen {
+				sessions[ns+"/"+ref.name] = &ref.cluster
+			}
+		}
+	}
+	var out []planner.Submission
+	var errs []*decode.Error
+	for _, r := range results {
+		for _, doc := range r.sessionJobs {
+			sj := doc.SessionJob
+			session := sessions[sj.Namespace+"/"+sj.Spec.DeploymentName]
+			if path, msg := planner.SessionMismatch(sj, session); msg != "" {
+				errs = append(errs, doc.ErrorAt(path, msg))
+				continue
+			}
+			sub, err := planner.SubmissionOf(sj, session, restorePath)
+			if err != nil {
+				errs = append(errs, &decode.Error{File: doc.File, Line: doc.Line, Message: err.Error()})
+				continue
+			}
+			out = append(out, sub)
+		}
+	}
+	return out, errs
 }

@@ -1,6 +1,10 @@
 package sessionjob
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/submission"
+)
 
 // SessionState is what the target session FlinkDeployment is.
 type SessionState int
@@ -103,33 +107,19 @@ type Facts struct {
 	DeployedJobEnded bool
 }
 
-// Plan is how a spec change after submission is carried out.
-type Plan int
+// Plan is how a spec change after submission is carried out
+// (submission.Plan, which flink-render plan reads too).
+type Plan = submission.Plan
 
-// Plan values.
+// Plan values: submission's.
 const (
-	// PlanHold: not carried out by this release (last-state, the
-	// snapshot nonces); the job keeps running.
-	PlanHold Plan = iota
-	// PlanStateless: cancel, then submit the new spec empty.
-	PlanStateless
-	// PlanSavepoint: stop with a savepoint, then submit the new spec
-	// from it.
-	PlanSavepoint
-	// PlanSuspendSavepoint: stop with a savepoint and record it for the
-	// resume; nothing runs.
-	PlanSuspendSavepoint
-	// PlanSuspendCancel: cancel (upgradeMode stateless); nothing runs.
-	PlanSuspendCancel
-	// PlanLastState: cancel, then submit the new spec from the job's
-	// latest checkpoint, as the reference operator does for session jobs
-	// (there is no HA metadata of a session job to restore from). Only
-	// when the job's checkpoints survive the cancel; otherwise stop with
-	// a savepoint.
-	PlanLastState
-	// PlanRedeploy: a new savepointRedeployNonce; cancel, then submit the
-	// new spec from spec.job.initialSavepointPath.
-	PlanRedeploy
+	PlanHold             = submission.PlanHold
+	PlanStateless        = submission.PlanStateless
+	PlanSavepoint        = submission.PlanSavepoint
+	PlanSuspendSavepoint = submission.PlanSuspendSavepoint
+	PlanSuspendCancel    = submission.PlanSuspendCancel
+	PlanLastState        = submission.PlanLastState
+	PlanRedeploy         = submission.PlanRedeploy
 )
 
 // CheckpointState is what the JobManager reports of the deployed job's

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,12 +12,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/submission"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // SavepointOnDeletionKey in a session job's spec.flinkConfiguration makes
 // deletion stop the job with a savepoint instead of cancelling it.
-const SavepointOnDeletionKey = "kubernetes.operator.job.savepoint-on-deletion"
+const SavepointOnDeletionKey = submission.SavepointOnDeletionKey
 
 // finalize ends the job and deletes the jar, then releases the finalizer,
 // one request per pass:
@@ -205,19 +205,9 @@ func (p *pass) stopWithSavepoint(ctx context.Context, jobID string) (string, err
 }
 
 // savepointOnDeletion reads SavepointOnDeletionKey from the session job's
-// own configuration.
+// own configuration (submission.SavepointOnDeletion).
 func savepointOnDeletion(sj *v1beta1.FlinkSessionJob) bool {
-	entries, err := sj.Spec.FlinkConfiguration.Flatten()
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if e.Key == SavepointOnDeletionKey {
-			b, err := strconv.ParseBool(fmt.Sprint(e.Value))
-			return err == nil && b
-		}
-	}
-	return false
+	return submission.SavepointOnDeletion(&sj.Spec)
 }
 
 func (r *Reconciler) cleanupTimeout() time.Duration {

@@ -8,7 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
-	"github.com/flinkops/flink-operator/reconciler/gate"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/submission"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -100,70 +100,14 @@ func (p *pass) hold(change, prevError string) {
 }
 
 // specChange names a change of spec since the submission, and how it is
-// carried out (plan); "" when the spec is the one submitted, or the change
-// needs no action (gate.ClassifySessionJob: the FlinkDeployment job's
-// rules, so upgradeMode alone, say, restarts nothing). The savepoint nonce
-// asks for a savepoint, not an upgrade (snapshots.go); the checkpoint
-// nonce is held.
-//
-// An UPGRADE is carried out by the new spec's upgradeMode: stateless
-// cancels, savepoint stops with a savepoint, last-state cancels and
-// restores the latest checkpoint (lastcheckpoint.go says when it takes a
-// savepoint instead). A suspend stops with a savepoint, or cancels when
-// upgradeMode is stateless. A new savepointRedeployNonce cancels and
-// submits from spec.job.initialSavepointPath, as the reference does.
+// carried out (plan): submission.SpecChange, which flink-render plan reads
+// too.
 func specChange(recorded, current *v1beta1.FlinkSessionJobSpec) (change string, plan Plan) {
-	if recorded.Job == nil || current.Job == nil {
-		return "", PlanHold
-	}
-	rec, cur := defaulted(recorded), defaulted(current)
-	mode := cur.Job.UpgradeMode
-	if cur.Job.State == v1beta1.JobStateSuspended && rec.Job.State != v1beta1.JobStateSuspended {
-		if mode == v1beta1.UpgradeModeStateless {
-			return "spec.job.state suspended: cancelling the job", PlanSuspendCancel
-		}
-		return "spec.job.state suspended: stopping the job with a savepoint", PlanSuspendSavepoint
-	}
-	diff := gate.ClassifySessionJob(rec, cur)
-	what := "spec changed (" + strings.Join(diff.Fields, ", ") + ")"
-	switch diff.Type {
-	case gate.DiffSavepointRedeploy:
-		if cur.Job.InitialSavepointPath == "" {
-			return what + ": held, spec.job.initialSavepointPath is empty, so there is nothing to redeploy from; set it to the savepoint to start from", PlanHold
-		}
-		return what + ": cancelling the job and submitting the new spec from spec.job.initialSavepointPath " + cur.Job.InitialSavepointPath, PlanRedeploy
-	case gate.DiffUpgrade, gate.DiffScale:
-		switch mode {
-		case v1beta1.UpgradeModeStateless:
-			return what + ": cancelling the job and submitting the new spec without state", PlanStateless
-		case v1beta1.UpgradeModeSavepoint:
-			return what + ": stopping the job with a savepoint and submitting the new spec from it", PlanSavepoint
-		}
-		return what + ": cancelling the job and submitting the new spec from its latest checkpoint", PlanLastState
-	}
-	// savepointTriggerNonce is no spec change: snapshots.go serves it.
-	if !equalPtr(rec.Job.CheckpointTriggerNonce, cur.Job.CheckpointTriggerNonce) {
-		return "spec.job.checkpointTriggerNonce changed: the checkpoint is held; the operator would have triggered a checkpoint of the running job", PlanHold
-	}
-	return "", PlanHold
+	return submission.SpecChange(recorded, current)
 }
 
-// defaulted spells out the defaults of upgradeMode and state, so a spec
-// that writes them and one that leaves them out compare equal.
+// defaulted spells out the defaults of upgradeMode and state
+// (submission.Defaulted).
 func defaulted(s *v1beta1.FlinkSessionJobSpec) *v1beta1.FlinkSessionJobSpec {
-	c := s.DeepCopy()
-	if c.Job.UpgradeMode == "" {
-		c.Job.UpgradeMode = v1beta1.DefaultUpgradeMode
-	}
-	if c.Job.State == "" {
-		c.Job.State = v1beta1.JobStateRunning
-	}
-	return c
-}
-
-func equalPtr[T comparable](a, b *T) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
+	return submission.Defaulted(s)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/submission"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -286,10 +287,8 @@ func (p *pass) suspended() {
 // started empty. The submission then runs as any other (submit.go).
 func (p *pass) resume() (ctrl.Result, error) {
 	st := &p.sj.Status
-	neverRan := st.JobStatus.StartTime == ""
-	stateless := defaulted(&p.sj.Spec).Job.UpgradeMode == v1beta1.UpgradeModeStateless
-	from := st.JobStatus.UpgradeSavepointPath
-	if !neverRan && !stateless && from == "" {
+	from, ok := submission.ResumeRestorePath(&p.sj.Spec, st.JobStatus.StartTime == "", st.JobStatus.UpgradeSavepointPath)
+	if !ok {
 		msg := ManualRestorePrefix + "the job was stopped without a savepoint (upgradeMode stateless then), and now resumes with upgradeMode " +
 			string(defaulted(&p.sj.Spec).Job.UpgradeMode) + ": nothing is submitted. Set spec.job.upgradeMode: stateless to start it empty, " +
 			"or re-create the FlinkSessionJob with spec.job.initialSavepointPath"
@@ -301,13 +300,10 @@ func (p *pass) resume() (ctrl.Result, error) {
 		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
 	}
 	res, err := p.writeAhead()
-	if err != nil || st.Upgrade == nil || neverRan {
+	if err != nil || st.Upgrade == nil {
 		return res, err
 	}
 	st.Upgrade.RestorePath = from
-	if stateless {
-		st.Upgrade.RestorePath = ""
-	}
 	return res, nil
 }
 

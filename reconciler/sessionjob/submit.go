@@ -16,8 +16,8 @@ import (
 
 	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/submission"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
-	"github.com/flinkops/flink-operator/schemas/versions"
 )
 
 // Event reasons. They are stable: users and alerting match on them.
@@ -196,15 +196,13 @@ func (p *pass) runJar(ctx context.Context) (ctrl.Result, error) {
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read the spec recorded for submission: %w", err)
 	}
-	req := flinkrest.RunJarRequest{
-		JobID: st.Upgrade.JobID, EntryClass: spec.Job.EntryClass, Args: spec.Job.Args,
-		Parallelism: spec.Job.Parallelism, SavepointPath: st.Upgrade.RestorePath,
-		AllowNonRestoredState: spec.Job.AllowNonRestoredState != nil && *spec.Job.AllowNonRestoredState,
-	}
-	if req.FlinkConfiguration, err = flatConfig(spec.FlinkConfiguration); err != nil {
+	req, err := submission.Request(spec, st.Upgrade.RestorePath, submission.Session{
+		FlinkVersion: p.session.fd.Spec.FlinkVersion, JobConfiguration: p.rest.Version().SupportsJobConfiguration(),
+	})
+	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read spec.flinkConfiguration: %w", err)
 	}
-	req.FlinkConfiguration = p.retainCheckpoints(spec, req.FlinkConfiguration)
+	req.JobID = st.Upgrade.JobID
 	if err := p.fence(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -306,54 +304,6 @@ func recordedSpec(st *v1beta1.FlinkSessionJobStatus) (*v1beta1.FlinkSessionJobSp
 		return nil, fmt.Errorf("no job in the recorded spec")
 	}
 	return spec, nil
-}
-
-// flatConfig is spec.flinkConfiguration as the run request takes it.
-func flatConfig(c *v1beta1.ConfigObject) (map[string]string, error) {
-	entries, err := c.Flatten()
-	if err != nil || len(entries) == 0 {
-		return nil, err
-	}
-	out := make(map[string]string, len(entries))
-	for _, e := range entries {
-		// The operator's own keys are for the operator, and would make a
-		// Flink before 1.17 refuse the run for carrying a configuration.
-		if strings.HasPrefix(e.Key, "kubernetes.operator.") {
-			continue
-		}
-		out[e.Key] = fmt.Sprint(e.Value)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
-}
-
-// retainCheckpoints keeps the checkpoints of a last-state job when it is
-// cancelled, unless its configuration says otherwise: a last-state upgrade
-// cancels the job and restores its latest checkpoint (lastcheckpoint.go),
-// which Flink's default retention would delete. The templates do the same
-// for application clusters, as the reference operator does; the reference
-// sets nothing for session jobs, whose last-state upgrade then restores a
-// checkpoint the cancel deleted. Flink takes a job's own configuration
-// with the run from 1.17; an older session keeps its cluster's setting,
-// which the upgrade reads before it cancels anything.
-func (p *pass) retainCheckpoints(spec *v1beta1.FlinkSessionJobSpec, config map[string]string) map[string]string {
-	if defaulted(spec).Job.UpgradeMode != v1beta1.UpgradeModeLastState || !p.rest.Version().SupportsJobConfiguration() {
-		return config
-	}
-	facts, ok := versions.For(p.session.fd.Spec.FlinkVersion)
-	if !ok {
-		return config
-	}
-	if _, set := config[facts.Keys.CheckpointRetention]; set {
-		return config
-	}
-	if config == nil {
-		config = map[string]string{}
-	}
-	config[facts.Keys.CheckpointRetention] = "RETAIN_ON_CANCELLATION"
-	return config
 }
 
 func (r *Reconciler) restTimeout() time.Duration { return orDefault(r.RESTTimeout, DefaultRESTTimeout) }
