@@ -35,15 +35,7 @@ func TestSessionDeletionWaitsForItsSessionJobs(t *testing.T) {
 	createSessionJob(t, ns, sessionJobDoc(""))
 	require.NoError(t, k8s.Delete(ctx, fd))
 
-	rec := &recorder{}
-	r := &reconciler.Reconciler{
-		Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: rec,
-		RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
-		ProgressInterval: 100 * time.Millisecond, ResyncInterval: time.Second,
-		SessionJobsOf: func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
-			return sessionjob.ReferencingJobs(ctx, k8s, fd)
-		},
-	}
+	r, rec := sessionReconciler()
 	for range 2 {
 		res, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
 		require.NoError(t, err)
@@ -98,15 +90,7 @@ func TestSessionUpgradeKeepsItsSessionJobsState(t *testing.T) {
 			fd.Spec.Image = "flink:1.20.1"
 			require.NoError(t, k8s.Update(ctx, fd))
 
-			rec := &recorder{}
-			r := &reconciler.Reconciler{
-				Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: rec,
-				RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
-				ProgressInterval: 100 * time.Millisecond, ResyncInterval: time.Second,
-				SessionJobsRunningOn: func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
-					return sessionjob.RunningJobs(ctx, k8s, fd)
-				},
-			}
+			r, _ := sessionReconciler()
 			sessionPass := func() {
 				t.Helper()
 				_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
@@ -220,4 +204,21 @@ func TestNothingIsSubmittedWhileTheSessionRestarts(t *testing.T) {
 	fd.Status.Upgrade = nil
 	require.NoError(t, k8s.Status().Update(ctx, fd))
 	restartedUntil(t, ns, 10, "RUNNING", running)
+}
+
+// sessionReconciler is the FlinkDeployment reconciler as flink-operator
+// --session-jobs wires it, for the session FlinkDeployments of these tests.
+func sessionReconciler() (*reconciler.Reconciler, *recorder) {
+	rec := &recorder{}
+	return &reconciler.Reconciler{
+		Client: k8s, APIReader: k8s, Scheme: k8s.Scheme(), Recorder: rec,
+		RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
+		ProgressInterval: 100 * time.Millisecond, ResyncInterval: time.Second,
+		SessionJobsOf: func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
+			return sessionjob.ReferencingJobs(ctx, k8s, fd)
+		},
+		SessionJobsRunningOn: func(ctx context.Context, fd *v1beta1.FlinkDeployment) ([]string, error) {
+			return sessionjob.RunningJobs(ctx, k8s, fd)
+		},
+	}, rec
 }
