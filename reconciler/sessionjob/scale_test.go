@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -195,6 +196,7 @@ func runSessionJobScale(tb testing.TB, cfg scaleConfig) scaleResult {
 	var mu sync.Mutex
 	counts := &apiCounts{}
 	counted := rest.CopyConfig(restConfig)
+	counted.QPS = -1 // no client-side rate limit, as ctrl.GetConfig sets for the operator
 	counted.Wrap(func(rt http.RoundTripper) http.RoundTripper { return apiCounter{next: rt, mu: &mu, c: counts} })
 	snapshot := func() apiCounts {
 		mu.Lock()
@@ -204,6 +206,11 @@ func runSessionJobScale(tb testing.TB, cfg scaleConfig) scaleResult {
 		return c
 	}
 
+	// The manager and its informers log through controller-runtime's
+	// root logger, which warns with a stack 30 s into a process that set
+	// none; this one drops everything, as the unset one does after its
+	// warning.
+	ctrl.SetLogger(funcr.New(func(string, string) {}, funcr.Options{}))
 	ns := newNamespace(tb)
 	scheme, err := reconciler.NewScheme()
 	require.NoError(tb, err)
