@@ -118,7 +118,7 @@ const (
 // createSession creates the FlinkDeployment "session" in ns, sets its
 // status as the FlinkDeployment controller would (it does not run here),
 // and serves a fake JobManager for it.
-func createSession(t *testing.T, ns string, kind sessionKind, opts ...fakejm.Option) *fakejm.Cluster {
+func createSession(t testing.TB, ns string, kind sessionKind, opts ...fakejm.Option) *fakejm.Cluster {
 	t.Helper()
 	fd := &v1beta1.FlinkDeployment{}
 	require.NoError(t, yaml.UnmarshalStrict([]byte(sessionDoc), fd))
@@ -142,7 +142,7 @@ func createSession(t *testing.T, ns string, kind sessionKind, opts ...fakejm.Opt
 	return cluster
 }
 
-func setSessionStatus(t *testing.T, ns string, jm v1beta1.JobManagerDeploymentStatus) {
+func setSessionStatus(t testing.TB, ns string, jm v1beta1.JobManagerDeploymentStatus) {
 	t.Helper()
 	fd := &v1beta1.FlinkDeployment{}
 	require.NoError(t, k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "session"}, fd))
