@@ -111,7 +111,8 @@ func (s State) Describe(restorePath string) string {
 	case StateStateless:
 		return "restart without state"
 	case StateSession:
-		return "restart the session cluster (it runs no job of its own; Flink's HA data stays)"
+		return "restart the session cluster (it runs no job of its own; Flink's HA data stays; with flink-operator --session-jobs, " +
+			"its FlinkSessionJobs' jobs are stopped with a savepoint first and resumed from it once it runs)"
 	case StateLatestCheckpoint:
 		return "restart from the latest checkpoint: cancel and restore the latest checkpoint if its checkpoints are retained on cancellation, else stop with a savepoint and restart from it"
 	}
