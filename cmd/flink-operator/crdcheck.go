@@ -28,8 +28,10 @@ var crdRef = objref.Ref{Kind: "CustomResourceDefinition", Name: crdName}
 // installed CRD's schema does not declare, silently, from every status
 // write: with the Apache operator's CRD still installed, the operator
 // would write its record, read back nothing, and lose track of a
-// savepoint or take-down in flight.
-var writeAheadFields = []string{"upgrade", "deployedWith", "savepointTrigger", "highAvailability"}
+// savepoint or take-down in flight. sessionUpgrade is the session
+// restart's record its session jobs wait on: pruned, a session with
+// --session-jobs would announce its restart forever.
+var writeAheadFields = []string{"upgrade", "deployedWith", "savepointTrigger", "highAvailability", "sessionUpgrade"}
 
 // errCRDMissingFields is the start-up refusal; it says what to run.
 type errCRDMissingFields struct {

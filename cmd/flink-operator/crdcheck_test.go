@@ -30,7 +30,7 @@ func TestStartupRefusesACRDThatPrunesTheUpgradeRecord(t *testing.T) {
 		t.Fatalf("a CRD without the write-ahead status fields was accepted: %v", err)
 	}
 	msg := err.Error()
-	for _, want := range []string{"status.upgrade, status.deployedWith, status.savepointTrigger, status.highAvailability", "kubectl apply --server-side",
+	for _, want := range []string{"status.upgrade, status.deployedWith, status.savepointTrigger, status.highAvailability, status.sessionUpgrade", "kubectl apply --server-side",
 		"helm show crds", "flinkdeployments.flink.apache.org", "Refusing to start"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the refusal does not say %q: %s", want, msg)
