@@ -64,7 +64,8 @@ func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy) error {
 		ResyncInterval:   o.resyncInterval,
 		// https only, no credentials of the operator's own, and never
 		// the operator's pod or a metadata address (package httpfetch).
-		FetchJar: jarfetch.New(jarfetch.Config{AllowHTTP: o.allowHTTPArtifacts}),
+		FetchJar:           jarfetch.New(jarfetch.Config{AllowHTTP: o.allowHTTPArtifacts}),
+		AllowHTTPArtifacts: o.allowHTTPArtifacts,
 		// Manual and periodic savepoints are timed as FlinkDeployments'
 		// (--savepoint-poll-interval, --savepoint-timeout, ...).
 		SnapshotPolicy: policy,

@@ -70,6 +70,10 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 		return no(health.Ready, health.ReasonDeleting), cond(health.Reconciling, true, health.ReasonDeleting, st.Error), no(health.Stalled, health.ReasonDeleting)
 	case strings.Contains(st.Error, "is an application cluster"):
 		return no(health.Ready, reasonSessionNotUsable), no(health.Reconciling, reasonSessionNotUsable), cond(health.Stalled, true, reasonSessionNotUsable, st.Error)
+	case strings.HasPrefix(st.Error, invalidPrefix):
+		// Nothing new happens until the user fixes the spec.
+		return no(health.Ready, health.ReasonValidationError), no(health.Reconciling, health.ReasonValidationError),
+			cond(health.Stalled, true, health.ReasonValidationError, st.Error)
 	case isJarSchemeHeld(st.Error):
 		// Held until the user names an https jar: nothing to wait for.
 		return no(health.Ready, reasonJarSchemeNotFetched), no(health.Reconciling, reasonJarSchemeNotFetched), cond(health.Stalled, true, reasonJarSchemeNotFetched, st.Error)

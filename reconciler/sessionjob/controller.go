@@ -89,6 +89,10 @@ type Reconciler struct {
 	// the operator binary wires. nil holds every submission with a status
 	// that says so.
 	FetchJar JarFetcher
+	// AllowHTTPArtifacts accepts http:// jars, as --allow-http-artifacts
+	// does for the webhook and the fetch: the spec is validated here too,
+	// so that it holds with the webhook off.
+	AllowHTTPArtifacts bool
 	// Intervals and timeouts; zero values take the defaults above.
 	ProgressInterval, ResyncInterval, CleanupTimeout, RESTTimeout time.Duration
 	// SnapshotPolicy times manual and periodic savepoints (their poll

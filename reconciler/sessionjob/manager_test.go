@@ -32,7 +32,8 @@ func TestManagerWakesAWaitingJobWhenItsSessionIsReady(t *testing.T) {
 	r := &sessionjob.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("flink-operator"),
 		RESTURLTemplate: jmServer.URL + "/{{namespace}}/{{name}}", FetchJar: jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
-		ProgressInterval: time.Hour, ResyncInterval: time.Hour,
+		AllowHTTPArtifacts: true,
+		ProgressInterval:   time.Hour, ResyncInterval: time.Hour,
 	}
 	require.NoError(t, r.SetupWithManager(mgr, 2))
 	ctx, cancel := context.WithCancel(context.Background())

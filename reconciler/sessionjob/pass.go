@@ -3,11 +3,14 @@ package sessionjob
 import (
 	"context"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // pass carries one reconcile pass of one FlinkSessionJob.
@@ -39,6 +42,13 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	}
 	if p.session.state == SessionReady {
 		p.rest = p.r.restClient(p.session.fd, p.r.restTimeout())
+	}
+	if st.Upgrade == nil {
+		// A step in flight goes on with the spec it recorded; a new one
+		// starts only from a valid spec, webhook or not.
+		if errs := validation.ValidateSessionJob(p.sj, validation.Options{AllowHTTPArtifacts: p.r.AllowHTTPArtifacts}); len(errs) > 0 {
+			return p.invalid(ctx, errs), nil
+		}
 	}
 	f := Facts{
 		Session:           p.session.state,
@@ -230,4 +240,26 @@ func (p *pass) presence(ctx context.Context, jobID string) JobPresence {
 		p.sj.Status.Error = p.ref().Errorf("ask the session's JobManager for job %s before running it: %w", jobID, err).Error()
 		return JobUnknown
 	}
+}
+
+// invalidPrefix starts status.error while the spec is invalid.
+const invalidPrefix = "invalid spec: "
+
+// invalid says what is wrong with the spec, once as a Warning, and sends
+// nothing: the job submitted from the last valid spec, if any, runs on.
+func (p *pass) invalid(ctx context.Context, errs field.ErrorList) ctrl.Result {
+	st := &p.sj.Status
+	res := ctrl.Result{RequeueAfter: p.r.resyncInterval()}
+	then := "nothing is submitted until it is fixed"
+	if st.DeployedWith != nil {
+		res = p.observe(ctx)
+		then = "job " + st.DeployedWith.JobID + ", submitted from the last valid spec, keeps running"
+	}
+	msg := invalidPrefix + validation.Describe(errs) + "; " + then
+	if p.persisted.Status.Error != msg {
+		p.r.event(p.sj, "Warning", ReasonValidationError, msg)
+	}
+	st.Error = msg
+	st.ObservedGeneration = p.sj.Generation
+	return res
 }

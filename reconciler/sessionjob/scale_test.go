@@ -224,8 +224,9 @@ func runSessionJobScale(tb testing.TB, cfg scaleConfig) scaleResult {
 	require.NoError(tb, err)
 	r := &sessionjob.Reconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("flink-operator"),
-		RESTURLTemplate: jmServer.URL + "/{{namespace}}/{{name}}",
-		FetchJar:        jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
+		RESTURLTemplate:    jmServer.URL + "/{{namespace}}/{{name}}",
+		FetchJar:           jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
+		AllowHTTPArtifacts: true,
 		// The progress interval is the operator's default; only the
 		// resync is shortened, so that the steady period holds several.
 		ResyncInterval: cfg.resync,

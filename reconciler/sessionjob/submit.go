@@ -28,8 +28,11 @@ const (
 	// ReasonSpecChangeHeld: a spec change after submission that this
 	// release does not carry out yet; the event says what it would do.
 	ReasonSpecChangeHeld = "SpecChangeHeld"
-	ReasonCleanup        = "Cleanup"
-	ReasonCleanupFailed  = "CleanupFailed"
+	// ReasonValidationError: the spec is invalid (the webhook refuses
+	// it; this is for when it is off); nothing new is sent.
+	ReasonValidationError = "ValidationError"
+	ReasonCleanup         = "Cleanup"
+	ReasonCleanupFailed   = "CleanupFailed"
 )
 
 // writeAhead chooses the job id and records it, with the spec to submit

@@ -277,3 +277,51 @@ func TestAJarThatFailsItsChecksumIsNotUploaded(t *testing.T) {
 	assert.Zero(t, cluster.Counters().JarUploads)
 	assert.NotEmpty(t, rec.byReason("Error"))
 }
+
+// TestInvalidSpecWithoutTheWebhook: with the webhook off the API server
+// stores what the CRD allows; the controller refuses the rest itself
+// (validation.ValidateSessionJob), naming the field and sending nothing,
+// and a running job keeps running its last valid spec.
+func TestInvalidSpecWithoutTheWebhook(t *testing.T) {
+	const bad = "  flinkConfiguration:\n    execution.checkpointing.externalized-checkpoint-retention: KEEP\n"
+	t.Run("new", func(t *testing.T) {
+		ns := newNamespace(t)
+		cluster := createSession(t, ns, readySession)
+		createSessionJob(t, ns, sessionJobDoc(bad))
+		r, rec := newReconciler(k8s, nil)
+		for range 3 {
+			_, err := reconcileOnce(t, r, ns)
+			require.NoError(t, err)
+		}
+		sj := getSJ(t, ns)
+		assert.Contains(t, sj.Status.Error, `invalid spec: spec.flinkConfiguration[execution.checkpointing.externalized-checkpoint-retention]: Unsupported value: "KEEP"`)
+		assert.Contains(t, sj.Status.Error, "nothing is submitted")
+		assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"))
+		assert.Len(t, rec.byReason("ValidationError"), 1, "one Warning")
+		assert.Nil(t, sj.Status.Upgrade, "no job id recorded")
+		assert.Zero(t, restWrites(cluster))
+
+		editSJ(t, ns, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.FlinkConfiguration = nil })
+		driveUntil(t, r, ns, 10, "RUNNING once fixed", running)
+	})
+	t.Run("running", func(t *testing.T) {
+		ns := newNamespace(t)
+		cluster, jobID := runningJob(t, ns, "")
+		editSJ(t, ns, func(sj *v1beta1.FlinkSessionJob) {
+			sj.Spec.Job.Parallelism = 5
+			sj.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"execution.checkpointing.externalized-checkpoint-retention": "KEEP"})
+		})
+		before := restWrites(cluster)
+		for range 3 {
+			r, _ := newReconciler(k8s, nil)
+			_, err := reconcileOnce(t, r, ns)
+			require.NoError(t, err)
+		}
+		sj := getSJ(t, ns)
+		assert.Contains(t, sj.Status.Error, "job "+jobID+", submitted from the last valid spec, keeps running")
+		assert.Equal(t, before, restWrites(cluster), "no stop, no cancel")
+		assert.Empty(t, stopOps(cluster))
+		state, _ := cluster.JobState(jobID)
+		assert.Equal(t, flinkrest.JobRunning, state)
+	})
+}

@@ -215,15 +215,16 @@ func (r *recorder) byReason(reason string) []event {
 func newReconciler(c client.Client, hook func(string) bool) (*sessionjob.Reconciler, *recorder) {
 	rec := &recorder{}
 	return &sessionjob.Reconciler{
-		Client:           c,
-		APIReader:        k8s,
-		Recorder:         rec,
-		RESTURLTemplate:  jmServer.URL + "/{{namespace}}/{{name}}",
-		FetchJar:         jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
-		ProgressInterval: 100 * time.Millisecond,
-		ResyncInterval:   time.Second,
-		RESTTimeout:      time.Second,
-		Hook:             hook,
+		Client:             c,
+		APIReader:          k8s,
+		Recorder:           rec,
+		RESTURLTemplate:    jmServer.URL + "/{{namespace}}/{{name}}",
+		FetchJar:           jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
+		AllowHTTPArtifacts: true, // the jar server is plain http
+		ProgressInterval:   100 * time.Millisecond,
+		ResyncInterval:     time.Second,
+		RESTTimeout:        time.Second,
+		Hook:               hook,
 	}, rec
 }
 

@@ -24,6 +24,12 @@ const (
 	KeySavepointDir     = "execution.checkpointing.savepoint-dir"
 	KeySavepointDirOld  = "state.savepoints.dir"
 
+	// KeyCheckpointRetention keeps (RETAIN_ON_CANCELLATION) or deletes a
+	// job's checkpoints when it ends; a session job's last-state upgrade
+	// depends on it. Flink reads it case-insensitively and refuses any
+	// other value (CheckpointRetentions).
+	KeyCheckpointRetention = "execution.checkpointing.externalized-checkpoint-retention"
+
 	// KeyPeriodicSavepointInterval takes a savepoint of a running job every
 	// interval, or on a Quartz cron schedule; unset or 0 turns it off.
 	KeyPeriodicSavepointInterval = "kubernetes.operator.periodic.savepoint.interval"
@@ -61,3 +67,6 @@ const (
 	// KeyTaskSlots is the number of task slots per TaskManager.
 	KeyTaskSlots = "taskmanager.numberOfTaskSlots"
 )
+
+// CheckpointRetentions are the values of KeyCheckpointRetention.
+var CheckpointRetentions = []string{"RETAIN_ON_CANCELLATION", "DELETE_ON_CANCELLATION", "NO_EXTERNALIZED_CHECKPOINTS"}

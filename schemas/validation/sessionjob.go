@@ -1,10 +1,14 @@
 package validation
 
 import (
+	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -51,6 +55,28 @@ func ValidateSessionJob(sj *v1beta1.FlinkSessionJob, opts Options) field.ErrorLi
 	}
 	if mode := job.UpgradeMode; mode != "" && !contains(upgradeModes, mode) {
 		errs = append(errs, field.NotSupported(path.Child("upgradeMode"), mode, upgradeModes))
+	}
+	return append(errs, validateSessionJobConfiguration(spec.Child("flinkConfiguration"), sj.Spec.FlinkConfiguration)...)
+}
+
+// validateSessionJobConfiguration checks the job-level configuration the
+// run carries: that it reads as keys and values, and the one value the
+// operator depends on, the checkpoint retention (a value Flink refuses
+// would fail every run with "Could not execute application.").
+func validateSessionJobConfiguration(path *field.Path, c *v1beta1.ConfigObject) field.ErrorList {
+	entries, err := c.Flatten()
+	if err != nil {
+		return field.ErrorList{field.Invalid(path, "(unreadable)", err.Error())}
+	}
+	var errs field.ErrorList
+	for _, e := range entries {
+		if e.Key != flinkconf.KeyCheckpointRetention {
+			continue
+		}
+		value := fmt.Sprint(e.Value)
+		if !slices.ContainsFunc(flinkconf.CheckpointRetentions, func(r string) bool { return strings.EqualFold(r, value) }) {
+			errs = append(errs, field.NotSupported(path.Key(e.Key), value, flinkconf.CheckpointRetentions))
+		}
 	}
 	return errs
 }

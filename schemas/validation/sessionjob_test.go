@@ -25,6 +25,12 @@ func TestValidateSessionJob(t *testing.T) {
 			sj.Spec.Job.JarURI, sj.Spec.Job.State, sj.Spec.Job.UpgradeMode = "s3://bucket/job.jar", v1beta1.JobStateSuspended, v1beta1.UpgradeModeLastState
 		}, nil},
 		{"http allowed", Options{AllowHTTPArtifacts: true}, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.Job.JarURI = "http://repo/job.jar" }, nil},
+		{"a retention Flink reads, in any case", Options{}, func(sj *v1beta1.FlinkSessionJob) {
+			sj.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"execution.checkpointing.externalized-checkpoint-retention": "retain_on_cancellation"})
+		}, nil},
+		{"a retention Flink refuses", Options{}, func(sj *v1beta1.FlinkSessionJob) {
+			sj.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"execution": map[string]any{"checkpointing": map[string]any{"externalized-checkpoint-retention": "KEEP"}}})
+		}, []string{`spec.flinkConfiguration[execution.checkpointing.externalized-checkpoint-retention]: Unsupported value: "KEEP": supported values: "RETAIN_ON_CANCELLATION", "DELETE_ON_CANCELLATION", "NO_EXTERNALIZED_CHECKPOINTS"`}},
 		{"no session", Options{}, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.DeploymentName = "" },
 			[]string{"spec.deploymentName: Required value: the name of the session FlinkDeployment, in the same namespace, that the job runs on"}},
 		{"session name", Options{}, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.DeploymentName = "Session.v2" },
