@@ -54,7 +54,6 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		{[]string{"metrics.serviceMonitor.enabled=true", "metrics.service.enabled=false"}, "metrics.serviceMonitor.enabled needs metrics.service.enabled"},
 		{[]string{"webhook.certManager.issuerRef.name=ca"}, "webhook.certManager.issuerRef is set but webhook.certManager.enabled is false"},
 		{[]string{"serviceAccount.create=false"}, "serviceAccount.name is required when serviceAccount.create is false"},
-		{[]string{"sessionJobs.enabled=true", "labelSelector=shard=a"}, "sessionJobs.enabled cannot be used with labelSelector"},
 		{[]string{"sessionJobs.enable=true"}, "sessionJobs"},
 	} {
 		_, err := render(t, "t", nil, tc.set...)

@@ -264,3 +264,40 @@ func readGeneratedSessionJobCRD(t *testing.T) *unstructured.Unstructured {
 	}
 	return &unstructured.Unstructured{Object: obj}
 }
+
+// TestSessionJobsOfAShard: sessionJobs.enabled with labelSelector, as one
+// release of a sharded fleet. The operator gets both flags (it runs the
+// session jobs whose session its selector matches), and the session-job
+// webhooks ignore webhook.objectSelector, which selects the shard's
+// FlinkDeployments: session jobs carry no shard label, and a webhook
+// filtered by one would never see them.
+func TestSessionJobsOfAShard(t *testing.T) {
+	objs, err := render(t, "t", []string{filepath.Join(valuesFolder, "sessionjobs.yaml")},
+		"labelSelector=shard=a", "webhook.objectSelector.matchLabels.shard=a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := deploymentOf(t, objs).Spec.Template.Spec.Containers[0].Args
+	for _, want := range []string{"--label-selector=shard=a", "--session-jobs"} {
+		if !slices.Contains(args, want) {
+			t.Errorf("operator args %q lack %s", args, want)
+		}
+	}
+	var vwc admissionregistrationv1.ValidatingWebhookConfiguration
+	var mwc admissionregistrationv1.MutatingWebhookConfiguration
+	const config = releaseNS + "-t-flink-operator"
+	decodeInto(t, findObject(objs, "ValidatingWebhookConfiguration", "", config), &vwc)
+	decodeInto(t, findObject(objs, "MutatingWebhookConfiguration", "", config), &mwc)
+	if len(vwc.Webhooks) != 2 || len(mwc.Webhooks) != 1 {
+		t.Fatalf("%d validating and %d mutating webhooks, want 2 and 1", len(vwc.Webhooks), len(mwc.Webhooks))
+	}
+	if s := vwc.Webhooks[0].ObjectSelector; s == nil || s.MatchLabels["shard"] != "a" {
+		t.Errorf("the FlinkDeployment webhook's objectSelector %v, want the shard's", s)
+	}
+	if s := vwc.Webhooks[1].ObjectSelector; s != nil && (len(s.MatchLabels) > 0 || len(s.MatchExpressions) > 0) {
+		t.Errorf("the FlinkSessionJob validating webhook selects %v: unlabelled session jobs would go unchecked", s)
+	}
+	if s := mwc.Webhooks[0].ObjectSelector; s != nil && (len(s.MatchLabels) > 0 || len(s.MatchExpressions) > 0) {
+		t.Errorf("the FlinkSessionJob labelling webhook selects %v: unlabelled session jobs would go unlabelled", s)
+	}
+}

@@ -76,7 +76,7 @@ func run(args []string) error {
 	var o options
 	fs := flag.NewFlagSet("flink-operator", flag.ContinueOnError)
 	fs.StringVar(&o.watchNamespaces, "watch-namespaces", "", "comma-separated namespaces to watch; empty watches all")
-	fs.StringVar(&o.labelSelector, "label-selector", "", "only reconcile FlinkDeployments matching this label selector (to shard a fleet across operators)")
+	fs.StringVar(&o.labelSelector, "label-selector", "", "only reconcile FlinkDeployments matching this label selector (to shard a fleet across operators); with --session-jobs, also the FlinkSessionJobs whose session it matches")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader with a Lease so that only one replica reconciles")
 	fs.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "namespace of the leader election Lease (default: the operator's own)")
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint; 0 disables it")
@@ -126,9 +126,6 @@ func run(args []string) error {
 		os.Setenv("KUBECONFIG", *kubeconfig)
 	}
 	if err := reconciler.ValidateRESTURLTemplate(o.restURLTemplate); err != nil {
-		return err
-	}
-	if err := checkSessionJobFlags(&o); err != nil {
 		return err
 	}
 	crSelector := labels.Everything()
@@ -199,7 +196,7 @@ func run(args []string) error {
 		return fmt.Errorf("set up controller: %w", err)
 	}
 	if o.sessionJobs {
-		if err := setupSessionJobs(mgr, &o, gatePolicy); err != nil {
+		if err := setupSessionJobs(mgr, &o, gatePolicy, crSelector); err != nil {
 			return err
 		}
 		// A session's deletion waits for the session jobs that name it,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/flinkops/flink-operator/reconciler/gate"
@@ -30,24 +31,16 @@ const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob contr
 	"Needs the FlinkSessionJob CRD and RBAC for flinksessionjobs (get, list, watch, patch; patch on flinksessionjobs/status), checked at start-up; " +
 	"the chart installs both and sets this flag with sessionJobs.enabled=true"
 
-// checkSessionJobFlags refuses what the FlinkSessionJob controller does
-// not support yet. --label-selector shards FlinkDeployments across
-// operators, but session jobs carry no shard label of their own yet: every
-// sharded operator would reconcile every session job.
-func checkSessionJobFlags(o *options) error {
-	if o.sessionJobs && o.labelSelector != "" {
-		return fmt.Errorf("--session-jobs cannot be used with --label-selector yet: every sharded operator would reconcile every FlinkSessionJob")
-	}
-	return nil
-}
-
 // setupSessionJobs registers the FlinkSessionJob controller, after
 // checking that the API server serves the kind: without the CRD the
 // manager would start and then fail on its first watch, with a message
 // that does not say which flag asked for it. checkSessionJobAccess has
 // checked that already, and the operator's rights, before the manager
 // was created; this is the same check on the manager's own REST mapper.
-func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy) error {
+//
+// With --label-selector a session job is reconciled by the operator whose
+// selector matches its session FlinkDeployment (sessionjob/shard.go).
+func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy, selector labels.Selector) error {
 	gvk := v1beta1.GroupVersion.WithKind("FlinkSessionJob")
 	if _, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
 		if meta.IsNoMatchError(err) {
@@ -69,6 +62,7 @@ func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy) error {
 		// Manual and periodic savepoints are timed as FlinkDeployments'
 		// (--savepoint-poll-interval, --savepoint-timeout, ...).
 		SnapshotPolicy: policy,
+		Selector:       selector,
 	}
 	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
 		return fmt.Errorf("set up the FlinkSessionJob controller: %w", err)

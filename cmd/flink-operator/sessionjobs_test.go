@@ -79,11 +79,3 @@ func TestSessionJobsFlagRunsTheController(t *testing.T) {
 			strings.Contains(got.Status.Error, "FlinkDeployment team-a/session does not exist")
 	}, 30*time.Second, 100*time.Millisecond, "operator log:\n%s", logs)
 }
-
-func TestSessionJobsFlagRefusesSharding(t *testing.T) {
-	err := run([]string{"--session-jobs", "--label-selector", "shard=a"})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "--session-jobs cannot be used with --label-selector")
-	assert.NoError(t, checkSessionJobFlags(&options{sessionJobs: true}))
-	assert.NoError(t, checkSessionJobFlags(&options{labelSelector: "shard=a"}))
-}

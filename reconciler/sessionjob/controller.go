@@ -11,6 +11,7 @@ import (
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -101,6 +102,10 @@ type Reconciler struct {
 	SnapshotPolicy gate.Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Selector is the operator's --label-selector (shard.go): a session
+	// job is reconciled here when its session FlinkDeployment matches it.
+	// nil matches every session.
+	Selector labels.Selector
 	// Hook, when set, is called at the step boundaries above; returning
 	// true ends the pass there without writing status, as a crash would.
 	Hook func(string) bool
@@ -168,6 +173,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			r.fresh.Delete(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if mine, err := r.owns(ctx, sj); err != nil || !mine {
+		// Another operator's shard; it finalizes the job too.
+		return ctrl.Result{}, err
 	}
 	if sj.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(sj, Finalizer) {
 		// Before anything is sent: a job submitted without the finalizer

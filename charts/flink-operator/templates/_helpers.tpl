@@ -90,9 +90,6 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- if and .Values.webhook.certManager.issuerRef (not .Values.webhook.certManager.enabled) -}}
 {{- fail "webhook.certManager.issuerRef is set but webhook.certManager.enabled is false" -}}
 {{- end -}}
-{{- if and .Values.sessionJobs.enabled .Values.labelSelector -}}
-{{- fail "sessionJobs.enabled cannot be used with labelSelector yet: FlinkSessionJobs carry no shard label, so every shard would run every session job" -}}
-{{- end -}}
 {{- range .Values.watchNamespaces -}}
 {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .) -}}
 {{- fail (printf "watchNamespaces: %q is not a namespace name (lower-case letters, digits and '-')" .) -}}

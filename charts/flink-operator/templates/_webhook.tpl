@@ -20,7 +20,9 @@ those of cmd/flink-operator/webhook.go. */}}
 
 {{/* One webhook entry for FlinkSessionJobs (sessionJobs.enabled), in the ValidatingWebhookConfiguration
 and the MutatingWebhookConfiguration alike; root is the chart's context, name and path the webhook's
-(package webhook, sessionjob.go). Settings as for FlinkDeployments. */}}
+(package webhook, sessionjob.go). Settings as for FlinkDeployments, but for webhook.objectSelector:
+that selects a shard's FlinkDeployments, while session jobs carry no shard label (they follow their
+session), so every shard's release validates and labels every session job, the same way. */}}
 {{- define "flink-operator.sessionJobWebhook" -}}
 {{- $root := .root -}}
 - name: {{ .name }}
@@ -48,10 +50,6 @@ and the MutatingWebhookConfiguration alike; root is the chart's context, name an
         operator: In
         values:
           {{- toYaml . | nindent 10 }}
-  {{- end }}
-  {{- with $root.Values.webhook.objectSelector }}
-  objectSelector:
-    {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end -}}
 
