@@ -85,11 +85,11 @@ func TestLastStateUpgradeRestoresTheLatestCheckpoint(t *testing.T) {
 	assert.Empty(t, sj.Status.Error)
 }
 
-// TestLastStateJobsRunWithRetainedCheckpoints: a last-state job is run with
+// TestLastStateJobsRunWithRetainedCheckpoints: a stateful job is run with
 // its checkpoints retained on cancellation, unless its configuration sets
-// the retention itself, so that its upgrade can restore the latest
-// checkpoint without the user setting anything; other jobs run with their
-// configuration as written.
+// the retention itself, so that a last-state upgrade, or the restore of a
+// job that failed, finds the latest checkpoint without the user setting
+// anything; a stateless job runs with its configuration as written.
 func TestLastStateJobsRunWithRetainedCheckpoints(t *testing.T) {
 	const key = "execution.checkpointing.externalized-checkpoint-retention"
 	configOf := func(cluster *fakejm.Cluster) map[string]any {
@@ -117,6 +117,14 @@ func TestLastStateJobsRunWithRetainedCheckpoints(t *testing.T) {
 	t.Run("savepoint", func(t *testing.T) {
 		ns := newNamespace(t)
 		cluster, _ := runningJob(t, ns, "")
+		assert.Equal(t, "RETAIN_ON_CANCELLATION", configOf(cluster)[key])
+	})
+	t.Run("stateless", func(t *testing.T) {
+		ns := newNamespace(t)
+		cluster := createSession(t, ns, readySession)
+		createSessionJob(t, ns, strings.Replace(sessionJobDoc(""), "upgradeMode: savepoint", "upgradeMode: stateless", 1))
+		r, _ := newReconciler(k8s, nil)
+		driveUntil(t, r, ns, 10, "RUNNING", running)
 		assert.NotContains(t, configOf(cluster), key)
 	})
 }

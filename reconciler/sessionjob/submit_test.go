@@ -70,8 +70,9 @@ func TestSubmitsToARunningJob(t *testing.T) {
 	assert.Equal(t, "org.example.Orders", body["entryClass"])
 	assert.Equal(t, []any{"--topic", "orders"}, body["programArgsList"])
 	assert.EqualValues(t, 2, body["parallelism"])
-	assert.Equal(t, map[string]any{"pipeline.max-parallelism": "64"}, body["flinkConfiguration"],
-		"the job's configuration, without the operator's own keys")
+	assert.Equal(t, map[string]any{"pipeline.max-parallelism": "64",
+		"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}, body["flinkConfiguration"],
+		"the job's configuration, without the operator's own keys, and its checkpoints retained (a savepoint job)")
 	assert.Len(t, rec.byReason("Submitted"), 1)
 }
 

@@ -73,17 +73,19 @@ func FlatConfig(c *v1beta1.ConfigObject) (map[string]string, error) {
 	return out, nil
 }
 
-// RetainCheckpoints keeps the checkpoints of a last-state job when it is
-// cancelled, unless its configuration says otherwise: a last-state upgrade
-// cancels the job and restores its latest checkpoint, which Flink's
-// default retention would delete. The templates do the same for
+// RetainCheckpoints keeps the checkpoints of a stateful job (savepoint or
+// last-state) when it ends, unless its configuration says otherwise.
+// Flink's default retention (NO_EXTERNALIZED_CHECKPOINTS) deletes them
+// when the job is cancelled or fails for good, and both are when the
+// operator needs them: a last-state upgrade cancels the job and restores
+// its latest checkpoint, and a job that FAILED is restored from its latest
+// checkpoint on the next spec change. The templates do the same for
 // application clusters, as the reference operator does; the reference
-// sets nothing for session jobs, whose last-state upgrade then restores a
-// checkpoint the cancel deleted. Flink takes a job's own configuration
+// sets nothing for session jobs. Flink takes a job's own configuration
 // with the run from 1.17; an older session keeps its cluster's setting,
-// which the upgrade reads before it cancels anything.
+// which the operator reads before it relies on a checkpoint.
 func RetainCheckpoints(spec *v1beta1.FlinkSessionJobSpec, config map[string]string, s Session) map[string]string {
-	if Defaulted(spec).Job.UpgradeMode != v1beta1.UpgradeModeLastState || !s.JobConfiguration {
+	if Defaulted(spec).Job.UpgradeMode == v1beta1.UpgradeModeStateless || !s.JobConfiguration {
 		return config
 	}
 	facts, ok := versions.For(s.FlinkVersion)

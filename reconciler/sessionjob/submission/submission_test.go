@@ -36,11 +36,12 @@ func TestRequestIsWhatTheOperatorRuns(t *testing.T) {
 	assert.EqualValues(t, 3, req.Parallelism)
 	assert.Equal(t, "s3://b/sp-1", req.SavepointPath)
 	assert.True(t, req.AllowNonRestoredState)
-	assert.Equal(t, map[string]string{"pipeline.name": "a", "state.backend.type": "rocksdb"}, req.FlinkConfiguration,
-		"flattened, without the operator's keys")
+	assert.Equal(t, map[string]string{"pipeline.name": "a", "state.backend.type": "rocksdb",
+		"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}, req.FlinkConfiguration,
+		"flattened, without the operator's keys, checkpoints retained")
 }
 
-func TestLastStateRetainsCheckpoints(t *testing.T) {
+func TestStatefulJobsRetainCheckpoints(t *testing.T) {
 	key := "execution.checkpointing.externalized-checkpoint-retention"
 	req, err := Request(spec(t, v1beta1.UpgradeModeLastState, ""), "", flink120)
 	require.NoError(t, err)
@@ -49,6 +50,10 @@ func TestLastStateRetainsCheckpoints(t *testing.T) {
 	req, err = Request(spec(t, v1beta1.UpgradeModeLastState, `{"`+key+`":"DELETE_ON_CANCELLATION"}`), "", flink120)
 	require.NoError(t, err)
 	assert.Equal(t, "DELETE_ON_CANCELLATION", req.FlinkConfiguration[key], "the job's own setting wins")
+
+	req, err = Request(spec(t, v1beta1.UpgradeModeSavepoint, ""), "", flink120)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{key: "RETAIN_ON_CANCELLATION"}, req.FlinkConfiguration, "a savepoint job that fails is restored from its latest checkpoint")
 
 	req, err = Request(spec(t, v1beta1.UpgradeModeLastState, ""), "", Session{FlinkVersion: "v1_16"})
 	require.NoError(t, err)
