@@ -118,7 +118,11 @@ func (p *pass) cleanup(ctx context.Context) (string, error) {
 			p.sj.Spec.DeploymentName, sess.why, orUnknown(p.jobID())))
 		return "", nil
 	case SessionNotReady:
-		return "waiting for session " + p.sj.Spec.DeploymentName + " to be READY to end the job: " + sess.why, nil
+		// A session whose deletion waits for its session jobs still runs
+		// them: end the job there, or the two would wait for each other.
+		if !sess.deletingButRunning {
+			return "waiting for session " + p.sj.Spec.DeploymentName + " to be READY to end the job: " + sess.why, nil
+		}
 	}
 	p.rest = p.r.restClient(sess.fd, p.r.restTimeout())
 	if id := p.jobID(); id != "" {

@@ -26,6 +26,11 @@ type session struct {
 	// stop with their savepoints (status.sessionUpgrade), or is under
 	// way (status.upgrade); they resume once neither is set.
 	restarting bool
+	// deletingButRunning: the session is being deleted while its
+	// JobManager is still READY, which is how its deletion waits for its
+	// session jobs (reconciler/session_block.go). Nothing is submitted to
+	// it, but a session job being deleted ends its job there.
+	deletingButRunning bool
 }
 
 // findSession reads spec.deploymentName. The cache is read first; a miss
@@ -46,7 +51,8 @@ func (r *Reconciler) findSession(ctx context.Context, sj *v1beta1.FlinkSessionJo
 	case fd.Spec.Job != nil:
 		return &session{state: SessionApplication, fd: fd, why: fmt.Sprintf("waiting for the session: FlinkDeployment %s/%s is an application cluster (it has spec.job), which runs only its own job; point spec.deploymentName at a session cluster", key.Namespace, key.Name)}, nil
 	case !fd.DeletionTimestamp.IsZero():
-		return &session{state: SessionNotReady, fd: fd, why: fmt.Sprintf("waiting for the session: FlinkDeployment %s/%s is being deleted", key.Namespace, key.Name)}, nil
+		return &session{state: SessionNotReady, fd: fd, why: fmt.Sprintf("waiting for the session: FlinkDeployment %s/%s is being deleted", key.Namespace, key.Name),
+			deletingButRunning: fd.Status.JobManagerDeploymentStatus == v1beta1.JMReady}, nil
 	case fd.Status.JobManagerDeploymentStatus != v1beta1.JMReady:
 		return &session{state: SessionNotReady, fd: fd, why: fmt.Sprintf("waiting for the session: FlinkDeployment %s/%s is not READY (its JobManager is %s)", key.Namespace, key.Name, orUnknown(string(fd.Status.JobManagerDeploymentStatus)))}, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/sessionjob"
@@ -221,4 +222,30 @@ func sessionReconciler() (*reconciler.Reconciler, *recorder) {
 			return sessionjob.RunningJobs(ctx, k8s, fd)
 		},
 	}, rec
+}
+
+// TestSessionJobIsEndedOnASessionBeingDeleted: the user deletes the
+// session first, and then its session jobs, as `kubectl delete -f` of a
+// file with both does. The session's deletion waits for the session jobs
+// (its JobManager stays READY), so a session job's finalizer must end its
+// job there, with the savepoint it asks for, instead of waiting for a
+// session that is not coming back: the two would wait for each other.
+func TestSessionJobIsEndedOnASessionBeingDeleted(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	cluster, jobID := runningJob(t, ns, `  flinkConfiguration:
+    kubernetes.operator.job.savepoint-on-deletion: "true"
+`, fakejm.WithDefaultSavepointDir("s3://bucket/savepoints"))
+	fd := getFD(t, ns)
+	controllerutil.AddFinalizer(fd, reconciler.Finalizer)
+	require.NoError(t, k8s.Update(ctx, fd))
+	require.NoError(t, k8s.Delete(ctx, fd))
+	require.False(t, getFD(t, ns).DeletionTimestamp.IsZero(), "the session is being deleted")
+
+	deleteSJ(t, ns)
+	r, _ := newReconciler(k8s, nil)
+	gone(t, r, ns, 10)
+	assert.Equal(t, 1, cluster.Counters().StopTriggers, "stopped with a savepoint on the session being deleted")
+	state, _ := cluster.JobState(jobID)
+	assert.True(t, state.IsGloballyTerminal(), "job %s is %s", jobID, state)
 }
