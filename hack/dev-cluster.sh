@@ -294,7 +294,9 @@ up() {
     start_kwok
   fi
 
-  kubectl apply --server-side -f "$root/charts/flink-operator/crds/" >/dev/null
+  # Both CRDs: FlinkSessionJob too, which the chart installs with
+  # sessionJobs.enabled and make e2e's operator runs (--session-jobs).
+  kubectl apply --server-side -f "$root/charts/flink-operator/crds/" -f "$root/schemas/crd/flink.apache.org_flinksessionjobs.yaml" >/dev/null
   # (kubectl wait fails rather than waits while a new CRD has no conditions.)
   wait_for kube-apiserver 60 kubectl wait --for=condition=Established crd --all --timeout=1s
   # The examples run their Flink pods as service account "flink", with the

@@ -23,7 +23,7 @@ phase() {
   if hack/dev-cluster.sh status >/dev/null 2>&1 && [ "$(hack/dev-cluster.sh env | sed -n 's/^export DEV_FLINK=//p')" = "$mode" ]; then
     echo "e2e: using the running $mode dev cluster; installing this checkout's CRDs on it" >&2
     eval "$(hack/dev-cluster.sh env)"
-    "$KUBECTL" apply --server-side --force-conflicts -f charts/flink-operator/crds/ >/dev/null
+    "$KUBECTL" apply --server-side --force-conflicts -f charts/flink-operator/crds/ -f schemas/crd/flink.apache.org_flinksessionjobs.yaml >/dev/null
   else
     local start=$SECONDS
     # A cluster of the other mode holds the same ports.

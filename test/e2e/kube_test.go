@@ -402,10 +402,15 @@ func deleteAndVerify(t *testing.T, ns, name string) {
 	})
 }
 
-// deleteRunNamespaces deletes the FlinkDeployments of this run and waits
-// for their finalizer, then deletes the run's namespaces.
+// deleteRunNamespaces deletes the FlinkSessionJobs and FlinkDeployments of
+// this run and waits for their finalizers, then deletes the run's
+// namespaces.
 func deleteRunNamespaces(ctx context.Context) error {
 	sel := runLabel + "=" + env.runID
+	// Session jobs first: a session's deletion waits for them.
+	if _, err := kubectl("", "delete", "flinksessionjobs", "-A", "-l", sel, "--timeout=90s"); err != nil {
+		return err
+	}
 	if _, err := kubectl("", "delete", "flinkdeployments", "-A", "-l", sel, "--timeout=90s"); err != nil {
 		return err
 	}

@@ -174,6 +174,9 @@ func startOperator(bin, logPath string, extra ...string) (*operatorProcess, erro
 		"--kubeconfig", env.kubeconfig,
 		"--rest-url-template", env.restTemplate,
 		"--label-selector", runLabel + "=" + env.runID,
+		// FlinkSessionJobs of this run's sessions too (shard.go: a
+		// session job follows its session's labels).
+		"--session-jobs",
 		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0"}
 	cmd := exec.Command(bin, append(args, extra...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
