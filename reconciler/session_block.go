@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -15,6 +16,11 @@ import (
 // FlinkSessionJobs still reference it; the cluster stays until they are
 // gone, so their finalizers can end their jobs on it.
 const ReasonDeletionBlocked = "DeletionBlocked"
+
+// ReasonDeletionNotBlocked: a session FlinkDeployment is deleted while
+// FlinkSessionJobs reference it, because its configuration turned the
+// block off; their jobs end with the cluster.
+const ReasonDeletionNotBlocked = "DeletionNotBlocked"
 
 // deletionBlockedPrefix starts status.error while the deletion is blocked.
 const deletionBlockedPrefix = "deletion blocked: "
@@ -24,7 +30,9 @@ const deletionBlockedPrefix = "deletion blocked: "
 // it first would leave their jobs without a JobManager to cancel or
 // savepoint them, and their finalizers would give up after the cleanup
 // timeout. It is not bounded by that timeout: the user decides by
-// deleting the session jobs. done is false when the deletion may go on.
+// deleting the session jobs, or by turning the block off
+// (flinkconf.KeyBlockOnSessionJobs: false), which ends their jobs with the
+// cluster, without a savepoint. done is false when the deletion may go on.
 func (r *Reconciler) blockedBySessionJobs(ctx context.Context, fd *v1beta1.FlinkDeployment) (res ctrl.Result, done bool, err error) {
 	if r.SessionJobsOf == nil || fd.Spec.Job != nil {
 		return ctrl.Result{}, false, nil
@@ -32,6 +40,12 @@ func (r *Reconciler) blockedBySessionJobs(ctx context.Context, fd *v1beta1.Flink
 	jobs, err := r.SessionJobsOf(ctx, fd)
 	if err != nil {
 		return ctrl.Result{}, true, err
+	}
+	if len(jobs) > 0 && !flinkconf.Read(&fd.Spec).Operator.BlockOnSessionJobs {
+		r.event(fd, "Warning", ReasonDeletionNotBlocked, actionDelete, fmt.Sprintf(
+			"%s is false: deleting session %s although FlinkSessionJobs %s reference it; their jobs end with the cluster, without a savepoint",
+			flinkconf.KeyBlockOnSessionJobs, fd.Name, strings.Join(jobs, ", ")))
+		return ctrl.Result{}, false, nil
 	}
 	if len(jobs) == 0 {
 		if strings.HasPrefix(fd.Status.Error, deletionBlockedPrefix) {

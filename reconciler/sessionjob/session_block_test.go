@@ -17,6 +17,7 @@ import (
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/sessionjob"
+	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -248,4 +249,43 @@ func TestSessionJobIsEndedOnASessionBeingDeleted(t *testing.T) {
 	assert.Equal(t, 1, cluster.Counters().StopTriggers, "stopped with a savepoint on the session being deleted")
 	state, _ := cluster.JobState(jobID)
 	assert.True(t, state.IsGloballyTerminal(), "job %s is %s", jobID, state)
+}
+
+// TestSessionDeletionBlockCanBeTurnedOff: with the reference's
+// kubernetes.operator.session.deletion.block-on-session-jobs: false in the
+// session's configuration, its deletion goes on although a session job
+// names it, with a Warning naming the session job; a value that is not a
+// boolean is refused by validation, naming the key.
+func TestSessionDeletionBlockCanBeTurnedOff(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	createSession(t, ns, readySession)
+	key := client.ObjectKey{Namespace: ns, Name: "session"}
+	fd := getFD(t, ns)
+	controllerutil.AddFinalizer(fd, reconciler.Finalizer)
+	fd.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{flinkconf.KeyBlockOnSessionJobs: "false"})
+	require.NoError(t, k8s.Update(ctx, fd))
+	createSessionJob(t, ns, sessionJobDoc(""))
+	require.NoError(t, k8s.Delete(ctx, fd))
+
+	r, rec := sessionReconciler()
+	for i := 0; i < 10; i++ {
+		if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key}); err != nil {
+			t.Logf("pass %d: %v", i, err)
+		}
+		if err := k8s.Get(ctx, key, &v1beta1.FlinkDeployment{}); apierrors.IsNotFound(err) {
+			break
+		}
+	}
+	require.True(t, apierrors.IsNotFound(k8s.Get(ctx, key, &v1beta1.FlinkDeployment{})), "the session is deleted")
+	assert.Empty(t, rec.byReason(reconciler.ReasonDeletionBlocked))
+	notBlocked := rec.byReason(reconciler.ReasonDeletionNotBlocked)
+	require.NotEmpty(t, notBlocked)
+	assert.Contains(t, notBlocked[0].Note, ns+"/orders")
+
+	spec := fd.Spec.DeepCopy()
+	spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{flinkconf.KeyBlockOnSessionJobs: "sometimes"})
+	_, errs := flinkconf.Parse(spec)
+	require.NotEmpty(t, errs)
+	assert.Contains(t, errs.ToAggregate().Error(), flinkconf.KeyBlockOnSessionJobs)
 }

@@ -51,7 +51,11 @@ const (
 	KeyJMDeploymentRecovery = "kubernetes.operator.jm-deployment-recovery.enabled"
 	KeyReconcileInterval    = "kubernetes.operator.reconcile.interval"
 	KeyAutoscalerEnabled    = "job.autoscaler.enabled"
-	KeyAutoscalerWindow     = "job.autoscaler.metrics.window"
+	// KeyBlockOnSessionJobs keeps a session FlinkDeployment being deleted
+	// while FlinkSessionJobs name it (default true), so that their
+	// finalizers can end their jobs on it, with a savepoint if asked.
+	KeyBlockOnSessionJobs = "kubernetes.operator.session.deletion.block-on-session-jobs"
+	KeyAutoscalerWindow   = "job.autoscaler.metrics.window"
 
 	// Reference operator features this operator does not implement; they
 	// are reported, not acted on (validation.Unsupported).

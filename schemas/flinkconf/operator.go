@@ -17,6 +17,9 @@ type Operator struct {
 	// true).
 	JMDeploymentRecovery bool
 	AutoscalerEnabled    bool
+	// BlockOnSessionJobs: a session's deletion waits for the
+	// FlinkSessionJobs that name it (default true).
+	BlockOnSessionJobs bool
 	// Autoscaler are the options the reference's autoscaler validator
 	// checks.
 	Autoscaler        Autoscaler
@@ -49,6 +52,7 @@ func readOperator(r *reader) Operator {
 		HealthCheckEnabled:   r.bool(KeyHealthCheckEnabled, false),
 		JMDeploymentRecovery: r.bool(KeyJMDeploymentRecovery, true),
 		AutoscalerEnabled:    r.bool(KeyAutoscalerEnabled, false),
+		BlockOnSessionJobs:   r.bool(KeyBlockOnSessionJobs, true),
 		Autoscaler:           readAutoscaler(r.raw),
 		ReconcileInterval:    r.duration(KeyReconcileInterval, DefaultReconcileInterval),
 		AutoscalerWindow:     r.duration(KeyAutoscalerWindow, DefaultAutoscalerWindow),
