@@ -34,24 +34,26 @@ const deletionBlockedPrefix = "deletion blocked: "
 // (flinkconf.KeyBlockOnSessionJobs: false), which ends their jobs with the
 // cluster, without a savepoint. done is false when the deletion may go on.
 func (r *Reconciler) blockedBySessionJobs(ctx context.Context, fd *v1beta1.FlinkDeployment) (res ctrl.Result, done bool, err error) {
-	if r.SessionJobsOf == nil || fd.Spec.Job != nil {
+	if fd.Spec.Job != nil {
 		return ctrl.Result{}, false, nil
+	}
+	if r.SessionJobsOf == nil {
+		return r.blockedByUnmanagedJobs(ctx, fd)
 	}
 	jobs, err := r.SessionJobsOf(ctx, fd)
 	if err != nil {
 		return ctrl.Result{}, true, err
 	}
 	if len(jobs) > 0 && !flinkconf.Read(&fd.Spec).Operator.BlockOnSessionJobs {
+		// The jobs left are theirs, which the user chose to end with the
+		// cluster; no job is told apart as unmanaged.
 		r.event(fd, "Warning", ReasonDeletionNotBlocked, actionDelete, fmt.Sprintf(
 			"%s is false: deleting session %s although FlinkSessionJobs %s reference it; their jobs end with the cluster, without a savepoint",
 			flinkconf.KeyBlockOnSessionJobs, fd.Name, strings.Join(jobs, ", ")))
 		return ctrl.Result{}, false, nil
 	}
 	if len(jobs) == 0 {
-		if strings.HasPrefix(fd.Status.Error, deletionBlockedPrefix) {
-			fd.Status.Error = ""
-		}
-		return ctrl.Result{}, false, nil
+		return r.blockedByUnmanagedJobs(ctx, fd)
 	}
 	original := fd.DeepCopy()
 	msg := fmt.Sprintf(deletionBlockedPrefix+"FlinkSessionJobs %s reference session %s; the cluster is kept so that their jobs can be ended on it. Delete them first",

@@ -55,7 +55,11 @@ const (
 	// while FlinkSessionJobs name it (default true), so that their
 	// finalizers can end their jobs on it, with a savepoint if asked.
 	KeyBlockOnSessionJobs = "kubernetes.operator.session.deletion.block-on-session-jobs"
-	KeyAutoscalerWindow   = "job.autoscaler.metrics.window"
+	// KeyBlockOnUnmanagedJobs keeps a session FlinkDeployment being
+	// deleted while jobs no FlinkSessionJob manages run on it (default
+	// true), submitted with the Flink CLI or the web UI.
+	KeyBlockOnUnmanagedJobs = "kubernetes.operator.session.deletion.block-on-unmanaged-jobs"
+	KeyAutoscalerWindow     = "job.autoscaler.metrics.window"
 
 	// Reference operator features this operator does not implement; they
 	// are reported, not acted on (validation.Unsupported).

@@ -20,6 +20,9 @@ type Operator struct {
 	// BlockOnSessionJobs: a session's deletion waits for the
 	// FlinkSessionJobs that name it (default true).
 	BlockOnSessionJobs bool
+	// BlockOnUnmanagedJobs: a session's deletion waits for the jobs that
+	// run on it and that no FlinkSessionJob manages (default true).
+	BlockOnUnmanagedJobs bool
 	// Autoscaler are the options the reference's autoscaler validator
 	// checks.
 	Autoscaler        Autoscaler
@@ -53,6 +56,7 @@ func readOperator(r *reader) Operator {
 		JMDeploymentRecovery: r.bool(KeyJMDeploymentRecovery, true),
 		AutoscalerEnabled:    r.bool(KeyAutoscalerEnabled, false),
 		BlockOnSessionJobs:   r.bool(KeyBlockOnSessionJobs, true),
+		BlockOnUnmanagedJobs: r.bool(KeyBlockOnUnmanagedJobs, true),
 		Autoscaler:           readAutoscaler(r.raw),
 		ReconcileInterval:    r.duration(KeyReconcileInterval, DefaultReconcileInterval),
 		AutoscalerWindow:     r.duration(KeyAutoscalerWindow, DefaultAutoscalerWindow),

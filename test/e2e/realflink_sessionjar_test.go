@@ -8,18 +8,20 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 )
 
-// TestRealSessionJarSubmission: the REST calls a FlinkSessionJob will be
-// submitted with, on a real Flink 2.2 session cluster the operator runs
-// (issue 20's groundwork; nothing reconciles session jobs yet). The test
-// job's jar is uploaded, run with a job id chosen in advance, and counts;
-// running it again is refused as a duplicate and starts nothing; then the
-// job is cancelled and the jar deleted, twice.
+// TestRealSessionJarSubmission: the REST calls a FlinkSessionJob is
+// submitted with, made by the test on a real Flink 2.2 session cluster the
+// operator runs, as a user of the Flink CLI would. The test job's jar is
+// uploaded, run with a job id chosen in advance, and counts; running it
+// again is refused as a duplicate and starts nothing. Deleting the session
+// waits for the job, which no FlinkSessionJob manages; the job is
+// cancelled, the jar deleted, twice, and the session's deletion goes on.
 func TestRealSessionJarSubmission(t *testing.T) {
 	jar := testJobJar(t, "2.2")
 	ns := newNamespace(t, "real-session-jar")
@@ -71,15 +73,6 @@ func TestRealSessionJarSubmission(t *testing.T) {
 		t.Errorf("jobs on the session: %+v, want the one job %s", jobs, jobID)
 	}
 
-	if err := c.CancelJob(ctx, jobID); err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, time.Minute, "job "+jobID+" CANCELED", func(context.Context) error {
-		if state, err := jobState(ns, name, jobID); err != nil || state != "CANCELED" {
-			return fmt.Errorf("state %q (%v)", state, err)
-		}
-		return nil
-	})
 	if err := c.DeleteJar(ctx, jarID); err != nil {
 		t.Fatal(err)
 	}
@@ -89,6 +82,27 @@ func TestRealSessionJarSubmission(t *testing.T) {
 	if _, err := c.RunJar(ctx, jarID, flinkrest.RunJarRequest{JobID: newJobID(t)}); !flinkrest.IsJarNotFound(err) {
 		t.Errorf("run of the deleted jar: want Flink's missing jar, got %v", err)
 	}
+	// No FlinkSessionJob manages this job, as if the Flink CLI had
+	// submitted it: deleting the session waits for it, naming it.
+	mustKubectl(t, "", "delete", "flinkdeployment", name, "-n", ns, "--wait=false")
+	eventually(t, deployTimeout, "the session's deletion blocked by the unmanaged job", func(ctx context.Context) error {
+		fd, err := flinkDeployment(ctx, ns, name)
+		if err != nil {
+			return err
+		}
+		if msg := statusString(fd, "error"); !strings.Contains(msg, "deletion blocked: jobs "+jobID) {
+			return fmt.Errorf("status.error %q", msg)
+		}
+		return nil
+	})
+	if state, err := jobState(ns, name, jobID); err != nil || state != "RUNNING" {
+		t.Errorf("job %s is %q (%v) while the session's deletion waits, want RUNNING", jobID, state, err)
+	}
+
+	if err := c.CancelJob(ctx, jobID); err != nil {
+		t.Fatal(err)
+	}
+	// Once the job ended, the deletion goes on by itself.
 	deleteAndVerify(t, ns, name)
 }
 
