@@ -7,7 +7,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,4 +259,24 @@ func manifestJar(t *testing.T, mainClass string) []byte {
 	require.NoError(t, err)
 	require.NoError(t, zw.Close())
 	return buf.Bytes()
+}
+
+// TestRunJarWaitsLongerThanTheClientsTimeout: Flink answers a run only
+// after it planned the job on the JobManager, which takes longer than a
+// small JSON answer. A run is given its own timeout: one answered after
+// the client's timeout still counts, and is not sent again.
+func TestRunJarWaitsLongerThanTheClientsTimeout(t *testing.T) {
+	var runs atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		runs.Add(1)
+		time.Sleep(300 * time.Millisecond) // planning the job
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"jobid":"`+sessionJobID+`"}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := flinkrest.New(srv.URL, "v1_20", flinkrest.WithTimeout(50*time.Millisecond))
+	got, err := c.RunJar(context.Background(), "x_job.jar", flinkrest.RunJarRequest{JobID: sessionJobID})
+	require.NoError(t, err)
+	assert.Equal(t, sessionJobID, got)
+	assert.EqualValues(t, 1, runs.Load(), "sent once")
 }
