@@ -36,10 +36,10 @@ const (
 	// denies a request.
 	SessionJobValidateName = "validate.flinksessionjobs.flink.apache.org"
 	SessionJobMutateName   = "mutate.flinksessionjobs.flink.apache.org"
-	// TargetSessionLabel names the session FlinkDeployment of a
-	// FlinkSessionJob, so that a session's jobs can be listed by label.
-	TargetSessionLabel = "target.session"
 )
+
+// TargetSessionLabel is the label the labelling webhook sets.
+const TargetSessionLabel = v1beta1.TargetSessionLabel
 
 // RegisterSessionJobs serves the FlinkSessionJob webhooks on server.
 func RegisterSessionJobs(server ctrlwebhook.Server, v *SessionJobValidator) {

@@ -178,17 +178,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// Another operator's shard; it finalizes the job too.
 		return ctrl.Result{}, err
 	}
-	if sj.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(sj, Finalizer) {
+	if sj.DeletionTimestamp.IsZero() && (!controllerutil.ContainsFinalizer(sj, Finalizer) || sj.Labels[v1beta1.TargetSessionLabel] != sj.Spec.DeploymentName) {
 		// Before anything is sent: a job submitted without the finalizer
-		// would be left running when the resource is deleted.
+		// would be left running when the resource is deleted. The label
+		// goes with it, in the same write, for a session job the
+		// labelling webhook did not see (off, or failurePolicy Ignore).
 		patch := client.MergeFromWithOptions(sj.DeepCopy(), client.MergeFromWithOptimisticLock{})
 		controllerutil.AddFinalizer(sj, Finalizer)
+		if sj.Labels == nil {
+			sj.Labels = map[string]string{}
+		}
+		sj.Labels[v1beta1.TargetSessionLabel] = sj.Spec.DeploymentName
 		if err := r.Client.Patch(ctx, sj, patch); err != nil {
 			if apierrors.IsConflict(err) {
 				r.outdated(sj)
 				return ctrl.Result{Requeue: true}, nil
 			}
-			return ctrl.Result{}, objref.Of(Kind, sj).Errorf("add finalizer %s: %w", Finalizer, err)
+			return ctrl.Result{}, objref.Of(Kind, sj).Errorf("add finalizer %s and label %s: %w", Finalizer, v1beta1.TargetSessionLabel, err)
 		}
 		r.remember(sj)
 	}

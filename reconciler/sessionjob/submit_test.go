@@ -34,6 +34,7 @@ func TestSubmitsToARunningJob(t *testing.T) {
 	require.NoError(t, err)
 	sj := getSJ(t, ns)
 	assert.Contains(t, sj.Finalizers, "flink.apache.org/finalizer")
+	assert.Equal(t, "session", sj.Labels[v1beta1.TargetSessionLabel], "labelled as the webhook would, with no webhook here")
 	require.NotNil(t, sj.Status.Upgrade, "the job id is recorded before anything is sent")
 	jobID := sj.Status.Upgrade.JobID
 	assert.True(t, flinkrest.IsFlinkID(jobID))
@@ -74,6 +75,30 @@ func TestSubmitsToARunningJob(t *testing.T) {
 		"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION"}, body["flinkConfiguration"],
 		"the job's configuration, without the operator's own keys, and its checkpoints retained (a savepoint job)")
 	assert.Len(t, rec.byReason("Submitted"), 1)
+}
+
+// TestLabelsTheSessionOfAJobTheWebhookDidNotSee: a running session job
+// stored without the target.session label (the webhook off when it was
+// created, or an older operator), or with a wrong one, gets the label on
+// the next pass, and nothing else changes.
+func TestLabelsTheSessionOfAJobTheWebhookDidNotSee(t *testing.T) {
+	ns := newNamespace(t)
+	cluster, jobID := runningJob(t, ns, "")
+	for _, labels := range []map[string]string{nil, {v1beta1.TargetSessionLabel: "another-session", "team": "a"}} {
+		sj := getSJ(t, ns)
+		sj.Labels = labels
+		require.NoError(t, k8s.Update(context.Background(), sj))
+		r, _ := newReconciler(k8s, nil)
+		_, err := reconcileOnce(t, r, ns)
+		require.NoError(t, err)
+		sj = getSJ(t, ns)
+		assert.Equal(t, "session", sj.Labels[v1beta1.TargetSessionLabel])
+		if labels != nil {
+			assert.Equal(t, "a", sj.Labels["team"], "the user's own labels stay")
+		}
+		assert.Equal(t, jobID, sj.Status.JobStatus.JobID)
+	}
+	assert.Equal(t, 1, cluster.Counters().JarRuns, "nothing submitted again")
 }
 
 func TestRestoresFromInitialSavepointPath(t *testing.T) {

@@ -81,3 +81,10 @@ type FlinkSessionJobSpec struct {
 	// +optional
 	RestartNonce *int64 `json:"restartNonce,omitempty"`
 }
+
+// TargetSessionLabel names the session FlinkDeployment of a
+// FlinkSessionJob (target.session=<spec.deploymentName>), as the reference
+// operator's webhook sets it, so that a session's jobs can be listed by
+// label. The webhook sets it on admission and the controller on its first
+// pass, so it holds with the webhook off too.
+const TargetSessionLabel = "target.session"
