@@ -35,6 +35,7 @@ type Client struct {
 	initErr    error
 	httpClient *http.Client
 	timeout    time.Duration
+	runTimeout time.Duration
 	attempts   int
 	backoff    time.Duration
 	onError    func(method, path string, status int)
@@ -76,6 +77,16 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
+// WithRunTimeout bounds a jar run (RunJar) instead of the per-attempt
+// timeout; non-positive values keep DefaultRunTimeout.
+func WithRunTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.runTimeout = d
+		}
+	}
+}
+
 // WithRetry sets how many attempts idempotent calls get in total (1 disables
 // retries) and the first backoff, which doubles per retry up to 2s.
 func WithRetry(attempts int, initialBackoff time.Duration) Option {
@@ -106,6 +117,7 @@ func New(baseURL string, version string, opts ...Option) *Client {
 	c := &Client{
 		httpClient: http.DefaultClient,
 		timeout:    DefaultTimeout,
+		runTimeout: DefaultRunTimeout,
 		attempts:   DefaultAttempts,
 		backoff:    DefaultInitialBackoff,
 	}

@@ -17,13 +17,14 @@ import (
 // limit crosses a cluster network well within it.
 const uploadTimeout = 5 * time.Minute
 
-// runTimeout bounds one jar run instead of the client's timeout: Flink
-// runs the job's main() on the JobManager to build its job graph before it
-// answers, seconds for a small job and far longer for a large SQL job.
-// Cut off at the client's few seconds, every pass would send the run
-// again while the first still plans (safe, since the job id is fixed, but
-// each attempt plans the job once more on the JobManager).
-const runTimeout = 2 * time.Minute
+// DefaultRunTimeout bounds one jar run instead of the client's timeout
+// (WithRunTimeout): Flink runs the job's main() on the JobManager to build
+// its job graph before it answers, seconds for a small job and far longer
+// for a large SQL job. Cut off at the client's few seconds, every pass
+// would send the run again while the first still plans (safe, since the
+// job id is fixed, but each attempt plans the job once more on the
+// JobManager).
+const DefaultRunTimeout = 2 * time.Minute
 
 // UploadJar sends POST /jars/upload: the jar read from content, as one
 // multipart/form-data part named name (which must end in .jar, as Flink
@@ -125,7 +126,7 @@ func (c *Client) RunJar(ctx context.Context, jarID string, req RunJarRequest) (s
 	var out struct {
 		JobID string `json:"jobid"`
 	}
-	if err := c.do(ctx, call{method: http.MethodPost, path: p, body: body, timeout: runTimeout}, &out); err != nil {
+	if err := c.do(ctx, call{method: http.MethodPost, path: p, body: body, timeout: c.runTimeout}, &out); err != nil {
 		return "", err
 	}
 	if out.JobID != req.JobID {

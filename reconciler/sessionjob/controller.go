@@ -45,7 +45,8 @@ const (
 	// DefaultCleanupTimeout bounds how long deletion retries a JobManager
 	// that does not answer (finalize.go).
 	DefaultCleanupTimeout = 5 * time.Minute
-	// DefaultRESTTimeout bounds one REST call but the upload.
+	// DefaultRESTTimeout bounds one REST call but the upload and the run
+	// (flinkrest.DefaultRunTimeout, RunTimeout).
 	DefaultRESTTimeout = 5 * time.Second
 )
 
@@ -95,7 +96,7 @@ type Reconciler struct {
 	// so that it holds with the webhook off.
 	AllowHTTPArtifacts bool
 	// Intervals and timeouts; zero values take the defaults above.
-	ProgressInterval, ResyncInterval, CleanupTimeout, RESTTimeout time.Duration
+	ProgressInterval, ResyncInterval, CleanupTimeout, RESTTimeout, RunTimeout time.Duration
 	// SnapshotPolicy times manual and periodic savepoints (their poll
 	// interval, timeout and retry backoff), as for FlinkDeployments; the
 	// zero value takes the gate's defaults.

@@ -68,7 +68,7 @@ func TestCrashDuringSubmission(t *testing.T) {
 			crash: func(t *testing.T, ns string, cluster *fakejm.Cluster) {
 				cluster.InjectFault(fakejm.Fault{Route: "POST /jars/:jarid/run", Latency: 5 * time.Second, Times: 1})
 				r, _ := newReconciler(k8s, nil)
-				r.RESTTimeout = 300 * time.Millisecond
+				r.RESTTimeout, r.RunTimeout = 300*time.Millisecond, 300*time.Millisecond
 				driveUntil(t, r, ns, 6, "run timed out", func(sj *v1beta1.FlinkSessionJob) bool {
 					return strings.Contains(sj.Status.Error, "run job")
 				})

@@ -83,7 +83,7 @@ func orUnknown(s string) string {
 // as the FlinkDeployment controller dials it (reconciler.RESTURL).
 func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, timeout time.Duration) *flinkrest.Client {
 	url := strings.TrimSuffix(strings.NewReplacer("{{name}}", fd.Name, "{{namespace}}", fd.Namespace).Replace(r.RESTURLTemplate), "/")
-	opts := []flinkrest.Option{flinkrest.WithTimeout(timeout), flinkrest.WithRetry(1, 0),
+	opts := []flinkrest.Option{flinkrest.WithTimeout(timeout), flinkrest.WithRunTimeout(r.RunTimeout), flinkrest.WithRetry(1, 0),
 		flinkrest.WithErrorObserver(metrics.CountRESTError)}
 	if r.HTTPClient != nil {
 		opts = append(opts, flinkrest.WithHTTPClient(r.HTTPClient))
