@@ -3,6 +3,7 @@ package sessionjob
 import (
 	"fmt"
 
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/reconciler/sessionjob/submission"
 )
 
@@ -123,27 +124,16 @@ const (
 )
 
 // CheckpointState is what the JobManager reports of the deployed job's
-// latest checkpoint.
-type CheckpointState int
+// latest checkpoint: the gate's.
+type CheckpointState = gate.SessionJobCheckpoint
 
-// CheckpointState values.
+// CheckpointState values: the gate's.
 const (
-	// CheckpointNotAsked: the pass did not ask.
-	CheckpointNotAsked CheckpointState = iota
-	// CheckpointRestorable: the newest completed checkpoint or savepoint
-	// has a path to restore from and, for a running job, the job's
-	// checkpoints are retained on cancellation.
-	CheckpointRestorable
-	// CheckpointNotRetained: the job runs, but a cancel would delete its
-	// checkpoints (DELETE_ON_CANCELLATION, or not externalized).
-	CheckpointNotRetained
-	// CheckpointNone: nothing to restore from: checkpointing is off, none
-	// completed, or the newest is not restorable (not externally
-	// addressable, discarded). An older one is never used instead: it
-	// would silently lose the state written since.
-	CheckpointNone
-	// CheckpointUnknown: the REST API did not answer.
-	CheckpointUnknown
+	CheckpointNotAsked    = gate.SessionJobCheckpointNotAsked
+	CheckpointRestorable  = gate.SessionJobCheckpointRestorable
+	CheckpointNotRetained = gate.SessionJobCheckpointNotRetained
+	CheckpointNone        = gate.SessionJobCheckpointNone
+	CheckpointUnknown     = gate.SessionJobCheckpointUnknown
 )
 
 // SavepointPoll is what polling the recorded stop-with-savepoint showed.
@@ -254,9 +244,38 @@ func (s Step) String() string {
 	return fmt.Sprintf("Step(%d)", int(s))
 }
 
-// Decide picks the one step of a pass. It is the session-job rows that
-// the upgrade gate (package gate) is to gain; until it does, they live
-// here, pure and table-tested (decide_test.go).
+// keepSteps is the step that carries out each decision of the gate's
+// session-job table.
+var keepSteps = map[gate.SessionJobKeep]Step{
+	gate.SessionJobHold:              StepHoldChange,
+	gate.SessionJobWaitForSession:    StepWaitSession,
+	gate.SessionJobSettleSnapshot:    StepSettleSnapshot,
+	gate.SessionJobCancel:            StepStartUpgrade,
+	gate.SessionJobStopWithSavepoint: StepStartSavepoint,
+	gate.SessionJobRestoreCheckpoint: StepStartCheckpointUpgrade,
+}
+
+// change is what the gate's session-job table reads of the facts.
+func (f Facts) change() gate.SessionJobChange {
+	return gate.SessionJobChange{
+		Held:             f.Plan == PlanHold,
+		SessionReady:     f.Session == SessionReady,
+		SnapshotInFlight: f.SnapshotRequested,
+		CancelOnly:       f.Plan == PlanStateless || f.Plan == PlanSuspendCancel || f.Plan == PlanRedeploy,
+		Resubmits:        f.Plan == PlanSavepoint || f.Plan == PlanLastState,
+		LastState:        f.Plan == PlanLastState,
+		JobKnown:         f.DeployedJob == JobFound,
+		Running:          f.JobRunning,
+		Ended:            f.JobEnded,
+		Checkpoint:       f.Checkpoint,
+	}
+}
+
+// Decide picks the one step of a pass. How a deployed job's state is kept
+// when its spec changes is the gate's table (gate.KeepSessionJobState, the
+// design's table row for row); Decide sequences the steps around it: the
+// submission's write-ahead protocol and a take-down in progress. It is
+// pure and table-tested (decide_test.go).
 //
 // The order of the checks is the crash-safety argument:
 //   - a recorded job id the JobManager already knows is recorded before
@@ -346,35 +365,10 @@ func Decide(f Facts) Step {
 			return StepDeleteJar
 		case f.SpecChange == "":
 			return StepObserve
-		case f.Plan == PlanHold:
-			return StepHoldChange
-		case f.Session != SessionReady:
-			return StepWaitSession
-		case f.SnapshotRequested:
-			return StepSettleSnapshot
-		case f.Plan == PlanStateless || f.Plan == PlanSuspendCancel || f.Plan == PlanRedeploy:
-			return StepStartUpgrade
-		case f.DeployedJob != JobFound:
-			return StepHoldChange
-		case f.JobRunning && f.Plan == PlanLastState && f.Checkpoint == CheckpointRestorable:
-			return StepStartCheckpointUpgrade
-		case f.JobRunning && f.Plan == PlanLastState && f.Checkpoint == CheckpointUnknown:
-			// Not a reason to take a savepoint instead: wait.
-			return StepHoldChange
-		case f.JobRunning:
-			// A savepoint upgrade, a suspend, or a last-state upgrade
-			// whose checkpoints would not survive the cancel.
-			return StepStartSavepoint
-		case f.JobEnded && (f.Plan == PlanSavepoint || f.Plan == PlanLastState) && f.Checkpoint == CheckpointRestorable:
-			// A job that FAILED (or was cancelled or finished) cannot
-			// take a savepoint; it restarts from its latest checkpoint,
-			// as the gate's table does for FlinkDeployments.
-			return StepStartCheckpointUpgrade
-		default:
-			// A savepoint needs a RUNNING job, a restore a checkpoint:
-			// hold, and say so.
-			return StepHoldChange
 		}
+		// How the job's state is kept is the gate's table.
+		_, keep := gate.KeepSessionJobState(f.change())
+		return keepSteps[keep]
 	case f.Suspended && !f.Resume:
 		return StepSuspended
 	case f.Session != SessionReady || f.SessionRestarting:
