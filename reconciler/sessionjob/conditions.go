@@ -17,9 +17,6 @@ const (
 	reasonSessionNotUsable = "SessionNotUsable"
 	// reasonSpecChangeHeld: a spec change waits (hold).
 	reasonSpecChangeHeld = "SpecChangeHeld"
-	// reasonJobLost: the session no longer knows the job; this release
-	// does not submit it again.
-	reasonJobLost = "JobLost"
 	// reasonJarSchemeNotFetched: spec.job.jarURI is s3:// or gs://, which
 	// the operator does not fetch for session jobs.
 	reasonJarSchemeNotFetched = "JarSchemeNotFetched"
@@ -93,14 +90,9 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 			reason = health.ReasonWaiting
 		}
 		return cond(health.Ready, false, reason, st.Error), cond(health.Reconciling, true, reason, st.Error), no(health.Stalled, reason)
-	case isHeldMessage(st.Error) || isLostMessage(st.Error):
-		// Held: the submitted job runs, the new generation does not; or
-		// the job is gone and this release does not submit it again.
-		reason := reasonSpecChangeHeld
-		if isLostMessage(st.Error) {
-			reason = reasonJobLost
-		}
-		return no(health.Ready, reason), no(health.Reconciling, reason), cond(health.Stalled, true, reason, st.Error)
+	case isHeldMessage(st.Error):
+		// Held: the submitted job runs, the new generation does not.
+		return no(health.Ready, reasonSpecChangeHeld), no(health.Reconciling, reasonSpecChangeHeld), cond(health.Stalled, true, reasonSpecChangeHeld, st.Error)
 	case st.JobStatus.State == "FAILED":
 		return no(health.Ready, health.ReasonJobFailed), no(health.Reconciling, health.ReasonJobFailed), cond(health.Stalled, true, health.ReasonJobFailed, "job "+st.JobStatus.JobID+" FAILED; edit the spec (spec.restartNonce, say) to submit it again: "+
 			"from its latest checkpoint with upgradeMode savepoint or last-state, without state with stateless")

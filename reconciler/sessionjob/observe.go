@@ -32,11 +32,8 @@ func (p *pass) observe(ctx context.Context) ctrl.Result {
 	job, err := p.rest.GetJob(ctx, st.DeployedWith.JobID)
 	switch {
 	case flinkrest.IsNotFound(err):
-		// Not resubmitted in this slice: the id stays recorded, and the
-		// user decides (the session lost the job without HA, or someone
-		// cancelled it by hand and the JobManager forgot it).
-		st.Error = fmt.Sprintf(lostPrefix+"%s is not on session %s's JobManager (it lost the job, or the job ended long ago); resubmission is not implemented yet: delete and re-create the FlinkSessionJob",
-			st.DeployedWith.JobID, p.sj.Spec.DeploymentName)
+		// Lost (lost.go): the caller resubmits a stateless job, or holds.
+		p.lost = true
 		p.setState(stateUnseen)
 		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}
 	case err != nil:
@@ -45,6 +42,8 @@ func (p *pass) observe(ctx context.Context) ctrl.Result {
 		return ctrl.Result{RequeueAfter: p.r.progressInterval()}
 	}
 	if isLostMessage(st.Error) || strings.HasPrefix(st.Error, Kind+"/") || isWaitingMessage(st.Error) || isHeldMessage(st.Error) {
+		// A job found again (a session's JobManager that recovered it)
+		// clears what a pass wrote while it was not there.
 		st.Error = ""
 	}
 	p.job = job
@@ -62,7 +61,9 @@ func (p *pass) observe(ctx context.Context) ctrl.Result {
 // (and conditions.go) tells them apart.
 const (
 	heldPrefix = "spec change held: "
-	lostPrefix = "job lost: "
+	// lostPrefix starts the Manual restore required of a lost stateful
+	// job (lost.go).
+	lostPrefix = ManualRestorePrefix + "job lost: "
 )
 
 func isHeldMessage(s string) bool { return strings.HasPrefix(s, heldPrefix) }

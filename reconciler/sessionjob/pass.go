@@ -29,6 +29,9 @@ type pass struct {
 	checkpoint checkpointRead
 	// job is the submitted job as observe read it; nil when it could not.
 	job *flinkrest.JobDetails
+	// lost: observe found the submitted job unknown to the JobManager
+	// (lost.go).
+	lost bool
 }
 
 func (p *pass) ref() objref.Ref { return objref.Of(Kind, p.sj) }

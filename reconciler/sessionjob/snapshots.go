@@ -24,6 +24,9 @@ import (
 // snapshots observes the job, then starts, follows or ends a savepoint.
 func (p *pass) snapshots(ctx context.Context) (ctrl.Result, error) {
 	res := p.observe(ctx)
+	if p.lost {
+		return p.lostJob(res)
+	}
 	if p.rest == nil || p.sj.Spec.Job == nil {
 		return res, nil
 	}
