@@ -3,7 +3,14 @@
 // package fetcher. It is a binary and image of its own so that job pods do
 // not pull the operator, and the operator does not link the cloud SDKs.
 //
-// Exit status: 0 fetched, 1 the fetch failed, 2 usage.
+// With --upload-to it is also the pod that fetches an s3:// or gs://
+// FlinkSessionJob jar for the operator: it uploads the jar to the
+// session's JobManager (POST /jars/upload) and writes the jar id Flink
+// answered to --result-file, the container's termination message, where
+// the operator reads it.
+//
+// Exit status: 0 fetched (and uploaded), 1 the fetch or the upload
+// failed, 2 usage.
 package main
 
 import (
@@ -38,6 +45,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.Int64Var(&o.MaxBytes, "max-bytes", fetcher.DefaultMaxBytes, "largest artifact accepted, in bytes")
 	fs.DurationVar(&o.Timeout, "timeout", fetcher.DefaultTimeout, "time limit of the whole download")
 	fs.BoolVar(&o.AllowHTTP, "allow-http", false, "accept plain http:// URIs and redirects")
+	var up upload
+	fs.StringVar(&up.to, "upload-to", "", "a Flink JobManager's REST address: upload the fetched jar there and write its jar id to --result-file")
+	fs.StringVar(&up.flinkVersion, "flink-version", "", "with --upload-to: the JobManager's Flink version (v1_20, 2.2, ...)")
+	fs.StringVar(&up.resultFile, "result-file", "/dev/termination-log", "with --upload-to: where to write the jar id")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: flink-fetch --uri URI [flags]\n\nDownloads a job artifact into a folder before Flink starts.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -53,6 +64,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "flink-fetch: --uri is required")
 		return 2
 	}
+	if up.to != "" && up.flinkVersion == "" {
+		fmt.Fprintln(stderr, "flink-fetch: --upload-to needs --flink-version")
+		return 2
+	}
 	if o.MaxBytes <= 0 || o.Timeout <= 0 {
 		fmt.Fprintln(stderr, "flink-fetch: --max-bytes and --timeout must be positive")
 		return 2
@@ -64,5 +79,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stderr, "fetched %s to %s (%d bytes, sha256 %s)\n", artifact.Redact(o.URI), res.Path, res.Bytes, res.SHA256)
+	if up.to == "" {
+		return 0
+	}
+	if err := up.run(ctx, res.Path); err != nil {
+		fmt.Fprintln(stderr, "flink-fetch:", err)
+		return 1
+	}
 	return 0
 }
