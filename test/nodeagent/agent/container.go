@@ -163,7 +163,7 @@ func (r *containerRunner) runOnce(ctx context.Context) (code int, ran time.Durat
 	<-proc.Done()
 	stopProbes()
 	code = proc.ExitCode()
-	r.w.status.terminated(name, r.init, code, started, time.Now())
+	r.w.status.terminated(name, r.init, code, started, time.Now(), r.terminationMessage(code, spec.LogPath))
 	r.w.logf("container exited", "container", name, "exitCode", code)
 	return code, time.Since(started), true
 }

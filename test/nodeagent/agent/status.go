@@ -182,14 +182,14 @@ func (s *podStatus) ready(name string, ready bool) {
 
 // terminated records an exit; it becomes lastState once the container is
 // restarted or backs off, as a kubelet reports it.
-func (s *podStatus) terminated(name string, init bool, code int, started, finished time.Time) {
+func (s *podStatus) terminated(name string, init bool, code int, started, finished time.Time, message string) {
 	s.change(func() {
 		cs := s.container(name, init)
 		reason := "Completed"
 		if code != 0 {
 			reason = "Error"
 		}
-		t := &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason,
+		t := &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason, Message: message,
 			StartedAt: metav1.NewTime(started), FinishedAt: metav1.NewTime(finished), ContainerID: cs.ContainerID}
 		cs.State = corev1.ContainerState{Terminated: t}
 		cs.Ready = false

@@ -114,7 +114,7 @@ func TestStatusEndedContainer(t *testing.T) {
 			start := time.Now()
 			s.running("main", false, testImage, "id-0", start)
 			s.ready("main", true)
-			s.terminated("main", false, tt.code, start, start.Add(time.Second))
+			s.terminated("main", false, tt.code, start, start.Add(time.Second), "")
 
 			st := s.build(pod)
 			assert.Equal(t, tt.phase, st.Phase)
@@ -134,7 +134,7 @@ func TestStatusInitContainerFailedWithNever(t *testing.T) {
 	s.volumesReady()
 	start := time.Now()
 	s.running("fetch-jar", true, testImage, "id-0", start)
-	s.terminated("fetch-jar", true, 2, start, start.Add(time.Second))
+	s.terminated("fetch-jar", true, 2, start, start.Add(time.Second), "")
 	s.failed()
 
 	st := s.build(pod)
@@ -150,7 +150,7 @@ func TestStatusRestart(t *testing.T) {
 	first := time.Now()
 	assert.Equal(t, int32(0), s.runs("main", false))
 	s.running("main", false, testImage, "id-0", first)
-	s.terminated("main", false, 137, first, first.Add(time.Second))
+	s.terminated("main", false, 137, first, first.Add(time.Second), "")
 	s.backingOff("main", false, 10*time.Second)
 
 	st := s.build(pod)
@@ -173,7 +173,7 @@ func TestStatusRestart(t *testing.T) {
 
 	// Restarted at once (no back-off): running() itself moves the exit
 	// to lastState.
-	s.terminated("main", false, 1, first, first.Add(time.Minute))
+	s.terminated("main", false, 1, first, first.Add(time.Minute), "")
 	s.running("main", false, testImage, "id-2", first.Add(time.Minute))
 	cs = s.build(pod).ContainerStatuses[0]
 	assert.Equal(t, int32(2), cs.RestartCount)
