@@ -22,14 +22,20 @@ const sessionJobResource = "flinksessionjobs"
 // sessionJobAccess is what the FlinkSessionJob controller
 // (reconciler/sessionjob) does with the API, in every namespace it
 // watches: it reads session jobs through the cache (list, watch) and the
-// API server (get), adds and removes its finalizer with a patch, and
-// writes status with a patch. The chart grants exactly these with
-// sessionJobs.enabled (charts/sessionjobs_test.go, docs/rbac.md); the
-// events it records need the FlinkDeployment controller's rights, which
-// are not the session jobs' to check.
-var sessionJobAccess = []struct{ verb, subresource string }{
-	{"get", ""}, {"list", ""}, {"watch", ""}, {"patch", ""},
-	{"patch", "status"},
+// API server (get), adds and removes its finalizer with a patch, writes
+// status with a patch, and creates and deletes the pods that fetch s3://
+// and gs:// jars. The chart grants exactly these with sessionJobs.enabled
+// (charts/sessionjobs_test.go, docs/rbac.md); the events it records, and
+// reading pods, need the FlinkDeployment controller's rights, which are
+// not the session jobs' to check.
+var sessionJobAccess = []struct{ group, resource, verb, subresource string }{
+	{v1beta1.GroupVersion.Group, sessionJobResource, "get", ""},
+	{v1beta1.GroupVersion.Group, sessionJobResource, "list", ""},
+	{v1beta1.GroupVersion.Group, sessionJobResource, "watch", ""},
+	{v1beta1.GroupVersion.Group, sessionJobResource, "patch", ""},
+	{v1beta1.GroupVersion.Group, sessionJobResource, "patch", "status"},
+	{"", "pods", "create", ""},
+	{"", "pods", "delete", ""},
 }
 
 // sessionJobsFix says how to give the operator what it lacks.
@@ -91,8 +97,8 @@ func checkSessionJobAccess(ctx context.Context, cfg *rest.Config, namespaces []s
 		for _, a := range sessionJobAccess {
 			review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
 				ResourceAttributes: &authorizationv1.ResourceAttributes{
-					Namespace: ns, Verb: a.verb, Group: v1beta1.GroupVersion.Group,
-					Resource: sessionJobResource, Subresource: a.subresource,
+					Namespace: ns, Verb: a.verb, Group: a.group,
+					Resource: a.resource, Subresource: a.subresource,
 				},
 			}}
 			got, err := cs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, review, metav1.CreateOptions{})
@@ -104,7 +110,7 @@ func checkSessionJobAccess(ctx context.Context, cfg *rest.Config, namespaces []s
 				return fmt.Errorf("--session-jobs: check access to %s: %w", sessionJobResource, err)
 			}
 			if !got.Status.Allowed {
-				refusal.missing = append(refusal.missing, permission(a.verb, a.subresource, ns))
+				refusal.missing = append(refusal.missing, permission(a.group, a.resource, a.verb, a.subresource, ns))
 			}
 		}
 	}
@@ -121,17 +127,20 @@ func errOrNil(e *errSessionJobAccess) error {
 	return e
 }
 
-// permission writes one as "patch flinksessionjobs/status (flink.apache.org) in namespace team-a".
-func permission(verb, subresource, ns string) string {
-	resource := sessionJobResource
+// permission writes one as "patch flinksessionjobs/status (flink.apache.org) in namespace team-a",
+// or "create pods (core) in namespace team-a".
+func permission(group, resource, verb, subresource, ns string) string {
 	if subresource != "" {
 		resource += "/" + subresource
+	}
+	if group == "" {
+		group = "core"
 	}
 	where := "in namespace " + ns
 	if ns == "" {
 		where = "in every namespace (cluster-wide)"
 	}
-	return fmt.Sprintf("%s %s (%s) %s", verb, resource, v1beta1.GroupVersion.Group, where)
+	return fmt.Sprintf("%s %s (%s) %s", verb, resource, group, where)
 }
 
 // servesSessionJobs reports whether discovery lists flinksessionjobs in

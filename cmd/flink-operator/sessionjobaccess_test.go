@@ -26,8 +26,8 @@ const sessionJobUser = "sj-operator"
 
 // TestSessionJobAccessIsCheckedAtStart runs the operator binary with
 // --session-jobs as a user that may do everything the controller does in
-// team-a, but neither watch session jobs nor patch their status in team-b:
-// it exits before starting, naming each missing permission with its verb,
+// team-a, but neither watch session jobs, nor patch their status, nor
+// create the pods that fetch s3 and gs jars in team-b: it exits before starting, naming each missing permission with its verb,
 // resource and namespace, and the chart value that grants them.
 func TestSessionJobAccessIsCheckedAtStart(t *testing.T) {
 	env, admin := sessionJobAccessEnv(t)
@@ -55,6 +55,7 @@ func TestSessionJobAccessIsCheckedAtStart(t *testing.T) {
 		"--session-jobs: the operator (" + sessionJobUser + ") may not",
 		"watch flinksessionjobs (flink.apache.org) in namespace team-b",
 		"patch flinksessionjobs/status (flink.apache.org) in namespace team-b",
+		"create pods (core) in namespace team-b",
 		"Refusing to start",
 		"sessionJobs.enabled=true",
 	} {
@@ -69,7 +70,7 @@ func TestSessionJobAccessIsCheckedAtStart(t *testing.T) {
 	err := checkSessionJobAccess(ctx, impersonated(env.Config, sessionJobUser), nil, func(msg string) { t.Errorf("unexpected warning: %s", msg) })
 	require.Error(t, err)
 	for _, a := range sessionJobAccess {
-		assert.Contains(t, err.Error(), permission(a.verb, a.subresource, ""))
+		assert.Contains(t, err.Error(), permission(a.group, a.resource, a.verb, a.subresource, ""))
 	}
 	assert.Contains(t, err.Error(), "in every namespace (cluster-wide)")
 
@@ -117,8 +118,10 @@ func sessionJobAccessEnv(t *testing.T) (*testenv.Env, client.Client) {
 		return rbacv1.PolicyRule{APIGroups: []string{"flink.apache.org"}, Resources: resources, Verbs: verbs}
 	}
 	for name, rules := range map[string][]rbacv1.PolicyRule{
-		"sj-all":     {rule([]string{"get", "list", "watch", "patch"}, "flinksessionjobs"), rule([]string{"patch"}, "flinksessionjobs/status")},
-		"sj-partial": {rule([]string{"get", "list", "patch"}, "flinksessionjobs"), rule([]string{"get"}, "flinksessionjobs/status")},
+		"sj-all": {rule([]string{"get", "list", "watch", "patch"}, "flinksessionjobs"), rule([]string{"patch"}, "flinksessionjobs/status"),
+			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"create", "delete"}}},
+		"sj-partial": {rule([]string{"get", "list", "patch"}, "flinksessionjobs"), rule([]string{"get"}, "flinksessionjobs/status"),
+			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"delete"}}},
 	} {
 		require.NoError(t, admin.Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}, Rules: rules}))
 	}

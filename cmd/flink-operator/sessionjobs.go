@@ -21,14 +21,14 @@ import (
 // failed job, manual and periodic savepoints and suspend/resume, and
 // holds the checkpoint nonce. It fetches https jars itself through
 // package httpfetch (http:// with --allow-http-artifacts); s3:// and
-// gs:// jars are held, since the operator links no cloud SDK
-// (TestOperatorDoesNotLinkTheFetcher). The chart installs the CRD and RBAC
+// gs:// jars are fetched by a pod of the --fetcher-image, since the
+// operator links no cloud SDK (TestOperatorDoesNotLinkTheFetcher). The chart installs the CRD and RBAC
 // for the kind only with sessionJobs.enabled, which passes this flag, so
 // that no cluster accepts session jobs that nothing would run.
 const sessionJobsHelp = "EXPERIMENTAL, incomplete: run the FlinkSessionJob controller (waits for the session, fetches https jars and submits with a write-ahead job id, observes, deletes, " +
 	"upgrades stateless, savepoint and last-state jobs, restarts failed jobs from their latest checkpoint, takes manual and periodic savepoints, suspends and resumes; " +
-	"s3:// and gs:// jars are held (use a presigned https URL), and so is the checkpoint nonce; a session's restart first stops its session jobs with a savepoint, and resumes them from it after). " +
-	"Needs the FlinkSessionJob CRD and RBAC for flinksessionjobs (get, list, watch, patch; patch on flinksessionjobs/status), checked at start-up; " +
+	"s3:// and gs:// jars are fetched by a pod of the --fetcher-image that uploads them to the session; the checkpoint nonce is held; a session's restart first stops its session jobs with a savepoint, and resumes them from it after). " +
+	"Needs the FlinkSessionJob CRD and RBAC for flinksessionjobs (get, list, watch, patch; patch on flinksessionjobs/status) and pods (create, delete), checked at start-up; " +
 	"the chart installs both and sets this flag with sessionJobs.enabled=true"
 
 // setupSessionJobs registers the FlinkSessionJob controller, after
@@ -57,7 +57,10 @@ func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy, selector
 		ResyncInterval:   o.resyncInterval,
 		// https only, no credentials of the operator's own, and never
 		// the operator's pod or a metadata address (package httpfetch).
-		FetchJar:           jarfetch.New(jarfetch.Config{AllowHTTP: o.allowHTTPArtifacts}),
+		FetchJar: jarfetch.New(jarfetch.Config{AllowHTTP: o.allowHTTPArtifacts}),
+		// s3:// and gs:// jars are fetched by a pod of the image that
+		// fetches FlinkDeployments' jars (sessionjob/fetchpod.go).
+		FetcherImage:       o.fetcherImage,
 		AllowHTTPArtifacts: o.allowHTTPArtifacts,
 		// Manual and periodic savepoints are timed as FlinkDeployments'
 		// (--savepoint-poll-interval, --savepoint-timeout, ...).

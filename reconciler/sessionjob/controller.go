@@ -91,6 +91,10 @@ type Reconciler struct {
 	// the operator binary wires. nil holds every submission with a status
 	// that says so.
 	FetchJar JarFetcher
+	// FetcherImage runs the pod that fetches an s3:// or gs:// jar and
+	// uploads it (fetchpod.go): the operator's --fetcher-image. Empty:
+	// such jars are held, with a status that suggests a presigned URL.
+	FetcherImage string
 	// AllowHTTPArtifacts accepts http:// jars, as --allow-http-artifacts
 	// does for the webhook and the fetch: the spec is validated here too,
 	// so that it holds with the webhook off.

@@ -155,6 +155,12 @@ func (p *pass) cleanup(ctx context.Context) (string, error) {
 	}
 	// And the jars a crash left before their record (jarsweep.go):
 	// nothing will submit this session job again to sweep them later.
+	// A pod that fetches its jar must be gone first.
+	if p.r.FetcherImage != "" {
+		if waiting, err := p.endFetchPods(ctx); waiting != "" || err != nil {
+			return waiting, err
+		}
+	}
 	p.sweepJars(ctx, "")
 	return "", nil
 }

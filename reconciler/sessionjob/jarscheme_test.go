@@ -12,10 +12,11 @@ import (
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
-// An s3:// or gs:// jar is held: the operator links no cloud SDK. The
-// status names the field, says why and what to use instead, nothing is
-// sent, and the job is Stalled (it waits for the user). Naming an https
-// jar then submits it under the id recorded before.
+// An s3:// or gs:// jar is held by an operator without a fetcher image,
+// whose pod would fetch it (it links no cloud SDK itself). The status
+// names the field, says why and what to use instead, nothing is sent, and
+// the job is Stalled (it waits for the user). Naming an https jar then
+// submits it under the id recorded before.
 func TestCloudJarsAreHeldUntilAnHTTPSJar(t *testing.T) {
 	for _, scheme := range []string{"s3", "gs"} {
 		t.Run(scheme, func(t *testing.T) {
@@ -31,7 +32,7 @@ func TestCloudJarsAreHeldUntilAnHTTPSJar(t *testing.T) {
 			sj := getSJ(t, ns)
 			msg := sj.Status.Error
 			assert.Contains(t, msg, "spec.job.jarURI "+scheme+"://bucket/jobs/orders.jar")
-			assert.Contains(t, msg, "fetches https jars only")
+			assert.Contains(t, msg, "without a fetcher image (--fetcher-image)")
 			assert.Contains(t, msg, "presigned https URL")
 			assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"), "the user must act")
 			assert.Zero(t, restWrites(cluster), "nothing sent")

@@ -78,11 +78,18 @@ func orUnknown(s string) string {
 	return s
 }
 
+// restURL is the session's REST address, as the FlinkDeployment
+// controller dials it (reconciler.RESTURL); a pod that fetches a jar
+// uploads there too (fetchpod.go).
+func (r *Reconciler) restURL(fd *v1beta1.FlinkDeployment) string {
+	return strings.TrimSuffix(strings.NewReplacer("{{name}}", fd.Name, "{{namespace}}", fd.Namespace).Replace(r.RESTURLTemplate), "/")
+}
+
 // restClient is a REST client for the session's JobManager, with the
 // session's Flink version and REST TLS settings. The URL is the session's,
 // as the FlinkDeployment controller dials it (reconciler.RESTURL).
 func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, timeout time.Duration) *flinkrest.Client {
-	url := strings.TrimSuffix(strings.NewReplacer("{{name}}", fd.Name, "{{namespace}}", fd.Namespace).Replace(r.RESTURLTemplate), "/")
+	url := r.restURL(fd)
 	opts := []flinkrest.Option{flinkrest.WithTimeout(timeout), flinkrest.WithRunTimeout(r.RunTimeout), flinkrest.WithRetry(1, 0),
 		flinkrest.WithErrorObserver(metrics.CountRESTError)}
 	if r.HTTPClient != nil {

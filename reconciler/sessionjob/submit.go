@@ -87,8 +87,8 @@ const jarSchemeHeldPrefix = "submission held: spec.job.jarURI "
 // jarSchemeHeldMessage says which field, why, and what to do instead.
 func jarSchemeHeldMessage(uri string) string {
 	scheme, _, _ := strings.Cut(uri, "://")
-	return jarSchemeHeldPrefix + artifact.Redact(uri) + ": for session jobs the operator fetches https jars only (" + scheme +
-		":// is fetched for FlinkDeployments, in the job's own pod, with its credentials); use a presigned https URL of the object " +
+	return jarSchemeHeldPrefix + artifact.Redact(uri) + ": the operator runs without a fetcher image (--fetcher-image), whose pod fetches " + scheme +
+		":// jars for session jobs; run it with one, or use a presigned https URL of the object " +
 		"(aws s3 presign, gcloud storage sign-url) as spec.job.jarURI. The job id is recorded and nothing was sent"
 }
 
@@ -136,6 +136,9 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 		if spec, err = p.adoptSpec(); err != nil {
 			return ctrl.Result{}, err
 		}
+	}
+	if fetchedInAPod(spec.Job.JarURI) && p.r.FetcherImage != "" {
+		return p.uploadThroughPod(ctx, spec, jarName(p.sj, st.Upgrade.TargetGeneration))
 	}
 	if p.r.FetchJar == nil {
 		// Not an error to retry: nothing changes until the operator can

@@ -30,6 +30,13 @@ const (
 	// other value (CheckpointRetentions).
 	KeyCheckpointRetention = "execution.checkpointing.externalized-checkpoint-retention"
 
+	// KeyArtifactCredentialsSecret in a FlinkSessionJob's
+	// flinkConfiguration names a Secret of its namespace whose keys
+	// become the environment of the pod that fetches an s3:// or gs://
+	// jar. This operator's key, in the reference's
+	// kubernetes.operator.user.artifacts family.
+	KeyArtifactCredentialsSecret = "kubernetes.operator.user.artifacts.credentials-secret"
+
 	// KeyPeriodicSavepointInterval takes a savepoint of a running job every
 	// interval, or on a Quartz cron schedule; unset or 0 turns it off.
 	KeyPeriodicSavepointInterval = "kubernetes.operator.periodic.savepoint.interval"

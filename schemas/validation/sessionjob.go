@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
@@ -60,9 +61,11 @@ func ValidateSessionJob(sj *v1beta1.FlinkSessionJob, opts Options) field.ErrorLi
 }
 
 // validateSessionJobConfiguration checks the job-level configuration the
-// run carries: that it reads as keys and values, and the one value the
-// operator depends on, the checkpoint retention (a value Flink refuses
-// would fail every run with "Could not execute application.").
+// run carries: that it reads as keys and values, and the values the
+// operator depends on: the checkpoint retention (a value Flink refuses
+// would fail every run with "Could not execute application.") and the
+// Secret of the pod that fetches an s3 or gs jar (a name the API server
+// refuses would fail every fetch pod).
 func validateSessionJobConfiguration(path *field.Path, c *v1beta1.ConfigObject) field.ErrorList {
 	entries, err := c.Flatten()
 	if err != nil {
@@ -70,12 +73,16 @@ func validateSessionJobConfiguration(path *field.Path, c *v1beta1.ConfigObject) 
 	}
 	var errs field.ErrorList
 	for _, e := range entries {
-		if e.Key != flinkconf.KeyCheckpointRetention {
-			continue
-		}
 		value := fmt.Sprint(e.Value)
-		if !slices.ContainsFunc(flinkconf.CheckpointRetentions, func(r string) bool { return strings.EqualFold(r, value) }) {
-			errs = append(errs, field.NotSupported(path.Key(e.Key), value, flinkconf.CheckpointRetentions))
+		switch e.Key {
+		case flinkconf.KeyCheckpointRetention:
+			if !slices.ContainsFunc(flinkconf.CheckpointRetentions, func(r string) bool { return strings.EqualFold(r, value) }) {
+				errs = append(errs, field.NotSupported(path.Key(e.Key), value, flinkconf.CheckpointRetentions))
+			}
+		case flinkconf.KeyArtifactCredentialsSecret:
+			if problems := utilvalidation.IsDNS1123Subdomain(value); len(problems) > 0 {
+				errs = append(errs, field.Invalid(path.Key(e.Key), value, "must be the name of a Secret in the FlinkSessionJob's namespace: "+strings.Join(problems, "; ")))
+			}
 		}
 	}
 	return errs

@@ -31,6 +31,13 @@ func TestValidateSessionJob(t *testing.T) {
 		{"a retention Flink refuses", Options{}, func(sj *v1beta1.FlinkSessionJob) {
 			sj.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"execution": map[string]any{"checkpointing": map[string]any{"externalized-checkpoint-retention": "KEEP"}}})
 		}, []string{`spec.flinkConfiguration[execution.checkpointing.externalized-checkpoint-retention]: Unsupported value: "KEEP": supported values: "RETAIN_ON_CANCELLATION", "DELETE_ON_CANCELLATION", "NO_EXTERNALIZED_CHECKPOINTS"`}},
+		{"the credentials Secret of an s3 jar", Options{}, func(sj *v1beta1.FlinkSessionJob) {
+			sj.Spec.Job.JarURI = "s3://bucket/job.jar"
+			sj.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"kubernetes.operator.user.artifacts.credentials-secret": "s3-credentials"})
+		}, nil},
+		{"a credentials Secret name the API server refuses", Options{}, func(sj *v1beta1.FlinkSessionJob) {
+			sj.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"kubernetes.operator.user.artifacts.credentials-secret": "S3_Credentials"})
+		}, []string{`spec.flinkConfiguration[kubernetes.operator.user.artifacts.credentials-secret]: Invalid value: "S3_Credentials": must be the name of a Secret in the FlinkSessionJob's namespace: a lowercase RFC 1123 subdomain`}},
 		{"no session", Options{}, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.DeploymentName = "" },
 			[]string{"spec.deploymentName: Required value: the name of the session FlinkDeployment, in the same namespace, that the job runs on"}},
 		{"session name", Options{}, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.DeploymentName = "Session.v2" },

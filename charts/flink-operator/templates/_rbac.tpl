@@ -14,13 +14,18 @@ names a Secret: the operator never reads one, and nothing it renders contains on
   verbs: [update]
 {{- if .Values.sessionJobs.enabled }}
 # FlinkSessionJobs (sessionJobs.enabled): watch, add and remove the finalizer with a patch, patch
-# status. Nothing the operator creates is owned by a session job, so no flinksessionjobs/finalizers.
+# status. What the operator creates for a session job (the pod that fetches an s3 or gs jar) is
+# owned without blockOwnerDeletion, so no flinksessionjobs/finalizers.
 - apiGroups: [flink.apache.org]
   resources: [flinksessionjobs]
   verbs: [get, list, watch, patch]
 - apiGroups: [flink.apache.org]
   resources: [flinksessionjobs/status]
   verbs: [patch]
+# The pod that fetches a session job's s3:// or gs:// jar and uploads it to the session.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [create, delete]
 {{- end }}
 # Rendered objects: server-side apply (create, patch), prune and cleanup (delete). ConfigMaps also
 # cover Flink's HA ConfigMaps (read, trimmed with update for last-state restores, deleted on cleanup).

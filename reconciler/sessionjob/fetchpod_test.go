@@ -1,0 +1,160 @@
+package sessionjob_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flinkops/flink-operator/internal/testing/fakejm"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob"
+	"github.com/flinkops/flink-operator/schemas/v1beta1"
+)
+
+const testFetcherImage = "registry.example/flink-fetch:test"
+
+// s3Job is the session job "orders" with an s3:// jar and the Secret of
+// its credentials.
+func s3Job(t *testing.T, ns string) {
+	t.Helper()
+	doc := strings.Replace(sessionJobDoc(`  flinkConfiguration:
+    `+sessionjob.CredentialsSecretKey+`: s3-credentials
+`), "jarURI: "+jarServer.URL+"/job.jar", "jarURI: s3://jobs/orders/orders-1.4.jar", 1)
+	createSessionJob(t, ns, doc)
+}
+
+func podReconciler() *sessionjob.Reconciler {
+	r, _ := newReconciler(k8s, nil)
+	r.FetcherImage = testFetcherImage
+	return r
+}
+
+// fetchPods are the pods that fetch the jar of "orders".
+func fetchPods(t *testing.T, ns string) []corev1.Pod {
+	t.Helper()
+	list := &corev1.PodList{}
+	require.NoError(t, k8s.List(context.Background(), list, client.InNamespace(ns), client.MatchingLabels{sessionjob.SessionJobLabel: "orders"}))
+	return list.Items
+}
+
+// finishFetchPod does what the pod does, with no kubelet in this test:
+// uploads a jar under the name the operator chose, and ends Succeeded (or
+// Failed with message) with the jar id as its termination message.
+func finishFetchPod(t *testing.T, cluster *fakejm.Cluster, pod *corev1.Pod, failed string) string {
+	t.Helper()
+	jarID := ""
+	if failed == "" {
+		file := pod.Spec.Containers[0].Args[slices.Index(pod.Spec.Containers[0].Args, "--file")+1]
+		jarID = cluster.AddJar(file, []byte("PK\x03\x04 from s3"))
+	}
+	pod.Status.Phase = corev1.PodSucceeded
+	state := corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", Message: jarID}
+	if failed != "" {
+		pod.Status.Phase = corev1.PodFailed
+		state = corev1.ContainerStateTerminated{ExitCode: 1, Reason: "Error", Message: failed}
+	}
+	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "fetch-jar", Image: testFetcherImage, State: corev1.ContainerState{Terminated: &state}}}
+	require.NoError(t, k8s.Status().Update(context.Background(), pod))
+	return jarID
+}
+
+// TestS3JarIsFetchedInAPod: the operator links no cloud SDK, so an s3://
+// jar is fetched by a pod of the flink-fetch image, with the session's
+// service account and the Secret the session job names, which uploads it
+// to the session's JobManager and answers the jar id. A restart of the
+// operator while the pod runs finds the same pod; once recorded, the jar
+// runs under the job id recorded first, and the pod is deleted.
+func TestS3JarIsFetchedInAPod(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := createSession(t, ns, readySession)
+	s3Job(t, ns)
+	driveUntil(t, podReconciler(), ns, 4, "a fetch pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	sj := getSJ(t, ns)
+	jobID := sj.Status.Upgrade.JobID
+	pod := fetchPods(t, ns)[0]
+
+	assert.True(t, metav1.IsControlledBy(&pod, sj), "owned by the session job")
+	assert.Equal(t, corev1.RestartPolicyNever, pod.Spec.RestartPolicy)
+	assert.Equal(t, "flink", pod.Spec.ServiceAccountName, "the session's service account")
+	assert.False(t, *pod.Spec.AutomountServiceAccountToken)
+	c := pod.Spec.Containers[0]
+	assert.Equal(t, testFetcherImage, c.Image)
+	assert.Equal(t, []string{"/usr/local/bin/flink-fetch"}, c.Command)
+	assert.Equal(t, []string{"--uri", "s3://jobs/orders/orders-1.4.jar", "--dest", "/tmp/jar", "--file", ns + "_orders_1.jar",
+		"--upload-to", jmServer.URL + "/" + ns + "/session", "--flink-version", "v1_20", "--result-file", "/var/run/flink-fetch/jar-id"}, c.Args)
+	assert.Equal(t, "/var/run/flink-fetch/jar-id", c.TerminationMessagePath)
+	require.Len(t, c.EnvFrom, 1)
+	assert.Equal(t, "s3-credentials", c.EnvFrom[0].SecretRef.Name)
+	assert.True(t, *c.SecurityContext.RunAsNonRoot)
+	assert.Zero(t, cluster.Counters().JarUploads, "the operator uploads nothing itself")
+
+	// Restarted while the pod runs: the same pod, no second one.
+	driveUntil(t, podReconciler(), ns, 2, "still one pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	assert.Equal(t, pod.Name, fetchPods(t, ns)[0].Name)
+
+	jarID := finishFetchPod(t, cluster, &pod, "")
+	driveUntil(t, podReconciler(), ns, 10, "RUNNING", running)
+	sj = getSJ(t, ns)
+	assert.Equal(t, jobID, sj.Status.JobStatus.JobID, "the job id recorded first")
+	runs := cluster.RequestsTo("POST /jars/:jarid/run")
+	require.Len(t, runs, 1)
+	assert.Contains(t, runs[0].Path, jarID, "the pod's jar is run")
+	assert.Empty(t, fetchPods(t, ns), "the pod is deleted once its answer is recorded")
+	assert.Empty(t, cluster.Jars(), "and the jar once the job runs")
+}
+
+// A pod that fails is an error naming the cause and the pod, and is
+// deleted; the next pass makes another for the same submission.
+func TestFailedFetchPodIsRetried(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := createSession(t, ns, readySession)
+	s3Job(t, ns)
+	r := podReconciler()
+	driveUntil(t, r, ns, 4, "a fetch pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	pod := fetchPods(t, ns)[0]
+	finishFetchPod(t, cluster, &pod, "flink-fetch: s3://jobs/orders/orders-1.4.jar: 403 Forbidden")
+	_, err := reconcileOnce(t, r, ns)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "403 Forbidden")
+	assert.Contains(t, err.Error(), "Pod/"+ns+"/"+pod.Name)
+	assert.Empty(t, fetchPods(t, ns), "the failed pod is deleted")
+	driveUntil(t, r, ns, 2, "another pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	assert.Zero(t, cluster.Counters().JarRuns)
+}
+
+// A session job deleted while its pod fetches ends the pod before its
+// finalizer deletes its jars, so no upload lands after the sweep.
+func TestDeletionEndsTheFetchPod(t *testing.T) {
+	ns := newNamespace(t)
+	createSession(t, ns, readySession)
+	s3Job(t, ns)
+	r := podReconciler()
+	driveUntil(t, r, ns, 4, "a fetch pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	deleteSJ(t, ns)
+	gone(t, r, ns, 6)
+	assert.Empty(t, fetchPods(t, ns))
+	err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "orders"}, &v1beta1.FlinkSessionJob{})
+	assert.True(t, apierrors.IsNotFound(err))
+}
+
+// The pod speaks plain http to the JobManager: a session that serves REST
+// over TLS holds the submission, saying what to do instead.
+func TestS3JarOnATLSSessionIsHeld(t *testing.T) {
+	ns := newNamespace(t)
+	createSession(t, ns, readySession)
+	fd := getFD(t, ns)
+	fd.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"security.ssl.rest.enabled": "true"})
+	require.NoError(t, k8s.Update(context.Background(), fd))
+	s3Job(t, ns)
+	driveUntil(t, podReconciler(), ns, 4, "held", func(sj *v1beta1.FlinkSessionJob) bool {
+		return strings.Contains(sj.Status.Error, "serves its REST API over TLS")
+	})
+	assert.Empty(t, fetchPods(t, ns))
+}
