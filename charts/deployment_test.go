@@ -95,6 +95,14 @@ func TestDeploymentPassesValuesAsFlags(t *testing.T) {
 				t.Errorf("%s: no flag %q in %q", file, w, args)
 			}
 		}
+		if file == "default.yaml" && slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--artifact-schemes") }) {
+			t.Errorf("default.yaml: --artifact-schemes without fetcher.schemes: %q", args)
+		}
+	}
+	if objs, err := render(t, "t", nil, "fetcher.schemes={https,s3}"); err != nil {
+		t.Error(err)
+	} else if args := deploymentOf(t, objs).Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "--artifact-schemes=https,s3") {
+		t.Errorf("fetcher.schemes={https,s3}: no --artifact-schemes=https,s3 in %q", args)
 	}
 
 	dep := deploymentOf(t, mustRender(t, "t", filepath.Join(valuesFolder, "customized.yaml")))

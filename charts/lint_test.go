@@ -55,6 +55,7 @@ func TestInvalidValuesAreRejected(t *testing.T) {
 		{[]string{"webhook.certManager.issuerRef.name=ca"}, "webhook.certManager.issuerRef is set but webhook.certManager.enabled is false"},
 		{[]string{"serviceAccount.create=false"}, "serviceAccount.name is required when serviceAccount.create is false"},
 		{[]string{"sessionJobs.enable=true"}, "sessionJobs"},
+		{[]string{"fetcher.schemes={ftp}"}, "/fetcher/schemes/0"},
 	} {
 		_, err := render(t, "t", nil, tc.set...)
 		if err == nil {

@@ -16,10 +16,12 @@ type Options struct {
 	// --fetcher-image and --allow-http-artifacts.
 	FetcherImage       string
 	AllowHTTPArtifacts bool
+	// ArtifactSchemes are the operator's --artifact-schemes.
+	ArtifactSchemes []string
 }
 
 func (o Options) with(rc renderer.RenderContext) renderer.RenderContext {
-	rc.FetcherImage, rc.AllowHTTPArtifacts = o.FetcherImage, o.AllowHTTPArtifacts
+	rc.FetcherImage, rc.AllowHTTPArtifacts, rc.ArtifactSchemes = o.FetcherImage, o.AllowHTTPArtifacts, o.ArtifactSchemes
 	return rc
 }
 

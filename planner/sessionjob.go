@@ -149,7 +149,7 @@ func SessionJobs(src Source, namespace string, opts Options) ([]*decode.Document
 			sj.Namespace = namespace
 		}
 		invalid := false
-		for _, fe := range validation.ValidateSessionJob(sj, validation.Options{AllowHTTPArtifacts: opts.AllowHTTPArtifacts}) {
+		for _, fe := range validation.ValidateSessionJob(sj, validation.Options{AllowHTTPArtifacts: opts.AllowHTTPArtifacts, Schemes: opts.ArtifactSchemes}) {
 			invalid = true
 			if doc.Reported(fe.Field) {
 				continue // decoding said what is wrong with it

@@ -59,6 +59,9 @@ type Reconciler struct {
 	// remote job jars (renderer.RenderContext); every render uses them.
 	FetcherImage       string
 	AllowHTTPArtifacts bool
+	// ArtifactSchemes are the remote jar schemes accepted
+	// (--artifact-schemes); nil accepts https, s3 and gs.
+	ArtifactSchemes []string
 	// GatePolicy holds the upgrade gate's timings and limits; zero fields
 	// take gate.DefaultPolicy's.
 	GatePolicy gate.Policy
@@ -291,6 +294,7 @@ func (r *Reconciler) render(fd *v1beta1.FlinkDeployment, rc renderer.RenderConte
 func (r *Reconciler) withSettings(rc renderer.RenderContext) renderer.RenderContext {
 	rc.FetcherImage = r.FetcherImage
 	rc.AllowHTTPArtifacts = r.AllowHTTPArtifacts
+	rc.ArtifactSchemes = r.ArtifactSchemes
 	return rc
 }
 

@@ -39,6 +39,15 @@ type RenderContext struct {
 	// AllowHTTPArtifacts accepts plain http:// jarURIs; without it they are
 	// invalid.
 	AllowHTTPArtifacts bool
+	// ArtifactSchemes are the remote jar schemes accepted
+	// (--artifact-schemes); nil accepts https, s3 and gs.
+	ArtifactSchemes []string
+}
+
+// ValidationOptions are the operator's settings that validation reads:
+// the same for the webhook, the controller and flink-render.
+func (rc RenderContext) ValidationOptions() validation.Options {
+	return validation.Options{AllowHTTPArtifacts: rc.AllowHTTPArtifacts, Schemes: rc.ArtifactSchemes}
 }
 
 // Result is a rendered cluster.
@@ -126,7 +135,7 @@ func (t *templateSet) prepare(in *v1beta1.FlinkDeployment, rc RenderContext) (*p
 	if settings == nil {
 		return nil, &InvalidError{Errors: errs}
 	}
-	errs = append(errs, validation.ValidateWithOptions(fd, settings, validation.Options{AllowHTTPArtifacts: rc.AllowHTTPArtifacts})...)
+	errs = append(errs, validation.ValidateWithOptions(fd, settings, rc.ValidationOptions())...)
 	key := templateKey{mode: *fd.Spec.Mode, version: fd.Spec.FlinkVersion}
 	if _, known := modePackages[key.mode]; !known || !key.version.IsSupported() {
 		// Validation has said why; there is no template to go further with.

@@ -55,7 +55,7 @@ type SessionJobValidator struct {
 // NewSessionJobValidator returns a SessionJobValidator with the operator's
 // settings: the jar schemes it fetches follow RenderContext's.
 func NewSessionJobValidator(opts Options) *SessionJobValidator {
-	return &SessionJobValidator{opts: validation.Options{AllowHTTPArtifacts: opts.RenderContext.AllowHTTPArtifacts}}
+	return &SessionJobValidator{opts: opts.RenderContext.ValidationOptions()}
 }
 
 var _ admission.Handler = &SessionJobValidator{}

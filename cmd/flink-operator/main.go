@@ -19,6 +19,7 @@ import (
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 func main() {
@@ -65,6 +66,7 @@ type options struct {
 	restURLTemplate  string
 	// Remote job jars (renderer.RenderContext).
 	fetcherImage       string
+	artifactSchemes    []string
 	allowHTTPArtifacts bool
 	progressInterval   time.Duration
 	resyncInterval     time.Duration
@@ -86,6 +88,10 @@ func run(args []string) error {
 	fs.StringVar(&o.restURLTemplate, "rest-url-template", reconciler.DefaultRESTURLTemplate, "URL of each JobManager's REST API; {{name}} and {{namespace}} are replaced")
 	fs.StringVar(&o.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "image of the init container that downloads https, s3 and gs job jars; it runs /usr/local/bin/flink-fetch (the flink-fetch image of this release)")
 	fs.BoolVar(&o.allowHTTPArtifacts, "allow-http-artifacts", false, "accept plain http:// job jars (spec.job.jarURI)")
+	fs.Func("artifact-schemes", "remote job jar schemes accepted, comma-separated, of https, s3 and gs (the reference's kubernetes.operator.user.artifacts.allowed-schemes; default all three)", func(s string) (err error) {
+		o.artifactSchemes, err = validation.ParseArtifactSchemes(s)
+		return err
+	})
 	fs.DurationVar(&o.progressInterval, "progress-interval", reconciler.DefaultProgressInterval, "how often a starting JobManager is checked")
 	fs.DurationVar(&o.resyncInterval, "resync-interval", reconciler.DefaultResyncInterval, "how often a settled cluster is observed")
 	fs.BoolVar(&o.sessionJobs, "session-jobs", false, sessionJobsHelp)
@@ -191,6 +197,7 @@ func run(args []string) error {
 		GatePolicy:         gatePolicy,
 		FetcherImage:       o.fetcherImage,
 		AllowHTTPArtifacts: o.allowHTTPArtifacts,
+		ArtifactSchemes:    o.artifactSchemes,
 	}
 	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
 		return fmt.Errorf("set up controller: %w", err)
@@ -208,7 +215,7 @@ func run(args []string) error {
 		return err
 	}
 	// The webhook validates with the settings the reconciler renders with.
-	hooks.renderContext = renderer.RenderContext{FetcherImage: o.fetcherImage, AllowHTTPArtifacts: o.allowHTTPArtifacts}
+	hooks.renderContext = renderer.RenderContext{FetcherImage: o.fetcherImage, AllowHTTPArtifacts: o.allowHTTPArtifacts, ArtifactSchemes: o.artifactSchemes}
 	hooks.sessionJobs = o.sessionJobs
 	if err := setupWebhook(mgr, &hooks); err != nil {
 		return err

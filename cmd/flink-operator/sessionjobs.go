@@ -62,6 +62,7 @@ func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy, selector
 		// fetches FlinkDeployments' jars (sessionjob/fetchpod.go).
 		FetcherImage:       o.fetcherImage,
 		AllowHTTPArtifacts: o.allowHTTPArtifacts,
+		ArtifactSchemes:    o.artifactSchemes,
 		// Manual and periodic savepoints are timed as FlinkDeployments'
 		// (--savepoint-poll-interval, --savepoint-timeout, ...).
 		SnapshotPolicy: policy,

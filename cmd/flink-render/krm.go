@@ -17,6 +17,7 @@ import (
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // flink-render fn is a KRM function (the kustomize and kpt function
@@ -170,10 +171,12 @@ func fnOptions(fc *kyaml.RNode) (renderOptions, bool, error) {
 			opts.context.FetcherImage = v
 		case "allowHTTPArtifacts":
 			opts.context.AllowHTTPArtifacts, err = strconv.ParseBool(v)
+		case "artifactSchemes":
+			opts.context.ArtifactSchemes, err = validation.ParseArtifactSchemes(v)
 		case "removeFlinkDeployments":
 			remove, err = strconv.ParseBool(v)
 		default:
-			err = fmt.Errorf("unknown key; known keys: allowHTTPArtifacts, fetcherImage, namespace, removeFlinkDeployments")
+			err = fmt.Errorf("unknown key; known keys: allowHTTPArtifacts, artifactSchemes, fetcherImage, namespace, removeFlinkDeployments")
 		}
 		if err != nil {
 			return opts, false, fmt.Errorf("functionConfig %s data.%s: %w", refName(fc), k, err)

@@ -23,6 +23,7 @@ import (
 	"github.com/flinkops/flink-operator/internal/parallel"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
+	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -69,7 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	opts := renderOptions{
 		namespace:   f.namespace,
-		context:     renderer.RenderContext{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP},
+		context:     renderer.RenderContext{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes},
 		strictKinds: f.strictKinds,
 	}
 	if f.jobID != "" || f.restorePath != "" {
@@ -174,6 +175,7 @@ type renderFlagValues struct {
 	output, outputDir, namespace, fetcherImage, jobID, restorePath string
 	files                                                          stringList
 	recursive, allowHTTP, strictKinds, showVersion                 bool
+	artifactSchemes                                                []string
 }
 
 func renderFlags() (*flag.FlagSet, *renderFlagValues) {
@@ -190,6 +192,10 @@ func renderFlags() (*flag.FlagSet, *renderFlagValues) {
 	fs.BoolVar(&f.recursive, "R", false, "shorthand for --recursive")
 	fs.StringVar(&f.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the init container that downloads an https, s3 or gs spec.job.jarURI; it runs /usr/local/bin/flink-fetch")
 	fs.BoolVar(&f.allowHTTP, "allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	fs.Func("artifact-schemes", "remote `SCHEMES` accepted in spec.job.jarURI, comma-separated, of https, s3 and gs, as the operator's --artifact-schemes (default all three)", func(s string) (err error) {
+		f.artifactSchemes, err = validation.ParseArtifactSchemes(s)
+		return err
+	})
 	fs.StringVar(&f.jobID, "job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
 	fs.StringVar(&f.restorePath, "restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath); a FlinkSessionJob's submission restores from it")
 	fs.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of passing other kinds through unchanged")

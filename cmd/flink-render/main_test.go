@@ -187,3 +187,22 @@ func TestOutputDirReplacesStaleFiles(t *testing.T) {
 	assert.Contains(t, stderr, "holds files flink-render did not write")
 	assert.FileExists(t, filepath.Join(mine, "kustomization.yaml"))
 }
+
+// --artifact-schemes narrows the remote jar schemes as the operator's flag
+// does: a refused scheme is invalid input (exit 1) naming the flag, and a
+// scheme the operator does not fetch is a usage error.
+func TestArtifactSchemesFlag(t *testing.T) {
+	data, err := os.ReadFile("../../examples/basic.yaml")
+	require.NoError(t, err)
+	remote := func(uri string) string {
+		return strings.Replace(string(data), "local:///opt/flink/examples/streaming/StateMachineExample.jar", uri, 1)
+	}
+	code, _, stderr := runCLI(t, remote("s3://jobs/state-machine.jar"), "--artifact-schemes", "https", "-")
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stderr, "s3:// is not allowed by this operator (--artifact-schemes)")
+	code, _, stderr = runCLI(t, remote("s3://jobs/state-machine.jar"), "--artifact-schemes", "https,s3", "-")
+	assert.Equal(t, 0, code, stderr)
+	code, _, stderr = runCLI(t, remote("s3://jobs/state-machine.jar"), "--artifact-schemes", "ftp", "-")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "ftp: not a scheme the operator fetches")
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/flinkops/flink-operator/internal/parallel"
 	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
+	"github.com/flinkops/flink-operator/schemas/validation"
 )
 
 const planUsage = `usage: flink-render plan [flags] BASE HEAD
@@ -56,6 +57,12 @@ flags:
 type planFlagValues struct {
 	output, namespace, live, fetcherImage string
 	noDiff, allowHTTP, strictKinds        bool
+	artifactSchemes                       []string
+}
+
+// plannerOptions are the operator's settings the flags mirror.
+func (f *planFlagValues) plannerOptions() planner.Options {
+	return planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes}
 }
 
 func planFlags() (*flag.FlagSet, *planFlagValues) {
@@ -69,6 +76,10 @@ func planFlags() (*flag.FlagSet, *planFlagValues) {
 	fl.BoolVar(&f.noDiff, "no-diff", false, "list the changed objects without their diffs (text output)")
 	fl.StringVar(&f.fetcherImage, "fetcher-image", renderer.DefaultFetcherImage, "`IMAGE` of the jar-fetching init container, as the operator's --fetcher-image")
 	fl.BoolVar(&f.allowHTTP, "allow-http-artifacts", false, "accept plain http:// in spec.job.jarURI")
+	fl.Func("artifact-schemes", "remote `SCHEMES` accepted in spec.job.jarURI, as the operator's --artifact-schemes (default https,s3,gs)", func(s string) (err error) {
+		f.artifactSchemes, err = validation.ParseArtifactSchemes(s)
+		return err
+	})
 	fl.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of ignoring other kinds")
 	return fl, f
 }
@@ -109,7 +120,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			failed = true
 			continue
 		}
-		set, errs := planner.Load(sources, f.namespace, planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP})
+		set, errs := planner.Load(sources, f.namespace, f.plannerOptions())
 		for _, e := range errs {
 			fmt.Fprintln(stderr, e)
 		}
@@ -125,7 +136,7 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	plan, errs := planner.Build(sets[0], sets[1], planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP})
+	plan, errs := planner.Build(sets[0], sets[1], f.plannerOptions())
 	for _, e := range errs {
 		fmt.Fprintln(stderr, e)
 	}

@@ -55,7 +55,7 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 	}
 	for _, text := range sjTexts {
 		docs, errs := planner.SessionJobs(planner.Source{Name: name, Data: text}, opts.namespace,
-			planner.Options{AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts})
+			planner.Options{AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts, ArtifactSchemes: opts.context.ArtifactSchemes})
 		r.sessionJobs = append(r.sessionJobs, docs...)
 		r.errs = append(r.errs, errs...)
 	}
@@ -72,7 +72,7 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 			// A live object (or --job-id, --restore-path): rendered as
 			// its cluster runs, so that kubectl diff shows no change.
 			objs, errs = planner.RenderDeployed(src, opts.namespace, opts.deployedWith,
-				planner.Options{FetcherImage: opts.context.FetcherImage, AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts}, warn)
+				planner.Options{FetcherImage: opts.context.FetcherImage, AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts, ArtifactSchemes: opts.context.ArtifactSchemes}, warn)
 		} else {
 			objs, errs = renderer.RenderFile(name, text, renderer.FileOptions{
 				Namespace: opts.namespace, Context: opts.context, Warn: warn,

@@ -91,6 +91,9 @@ type Reconciler struct {
 	// the operator binary wires. nil holds every submission with a status
 	// that says so.
 	FetchJar JarFetcher
+	// ArtifactSchemes are the remote jar schemes accepted
+	// (--artifact-schemes); nil accepts https, s3 and gs.
+	ArtifactSchemes []string
 	// FetcherImage runs the pod that fetches an s3:// or gs:// jar and
 	// uploads it (fetchpod.go): the operator's --fetcher-image. Empty:
 	// such jars are held, with a status that suggests a presigned URL.

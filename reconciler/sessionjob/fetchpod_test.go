@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -157,4 +158,24 @@ func TestS3JarOnATLSSessionIsHeld(t *testing.T) {
 		return strings.Contains(sj.Status.Error, "serves its REST API over TLS")
 	})
 	assert.Empty(t, fetchPods(t, ns))
+}
+
+// An operator run with --artifact-schemes https refuses an s3:// jar by
+// itself too (the webhook may be off): Stalled, naming the flag, nothing
+// sent and no pod made.
+func TestArtifactSchemesRefuseAnS3Jar(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := createSession(t, ns, readySession)
+	s3Job(t, ns)
+	r := podReconciler()
+	r.ArtifactSchemes = []string{"https"}
+	for range 3 {
+		_, err := reconcileOnce(t, r, ns)
+		require.NoError(t, err)
+	}
+	sj := getSJ(t, ns)
+	assert.Contains(t, sj.Status.Error, "s3:// is not allowed by this operator (--artifact-schemes)")
+	assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"))
+	assert.Empty(t, fetchPods(t, ns))
+	assert.Zero(t, restWrites(cluster))
 }

@@ -49,7 +49,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	if st.Upgrade == nil {
 		// A step in flight goes on with the spec it recorded; a new one
 		// starts only from a valid spec, webhook or not.
-		if errs := validation.ValidateSessionJob(p.sj, validation.Options{AllowHTTPArtifacts: p.r.AllowHTTPArtifacts}); len(errs) > 0 {
+		if errs := validation.ValidateSessionJob(p.sj, validation.Options{AllowHTTPArtifacts: p.r.AllowHTTPArtifacts, Schemes: p.r.ArtifactSchemes}); len(errs) > 0 {
 			return p.invalid(ctx, errs), nil
 		}
 	}

@@ -17,10 +17,20 @@ var (
 	fetchedJarSchemes = []string{"https", "s3", "gs"}
 )
 
+// FetchedJarSchemes are the remote jar schemes the operator fetches
+// (http aside, which --allow-http-artifacts adds); Options.Schemes picks
+// from them.
+func FetchedJarSchemes() []string { return append([]string(nil), fetchedJarSchemes...) }
+
 // JarURISchemes lists the schemes spec.job.jarURI may use under opts, in the
 // order messages show them.
 func JarURISchemes(opts Options) []string {
-	out := append(append([]string{}, imageJarSchemes...), fetchedJarSchemes...)
+	out := append([]string{}, imageJarSchemes...)
+	for _, s := range fetchedJarSchemes {
+		if opts.Schemes == nil || contains(opts.Schemes, s) {
+			out = append(out, s)
+		}
+	}
 	if opts.AllowHTTPArtifacts {
 		out = append(out, "http")
 	}
@@ -54,6 +64,8 @@ func validateJarURIIn(path *field.Path, uri string, opts Options, schemes []stri
 		return field.Invalid(path, shown, "needs a scheme, for example local:///opt/flink/usrlib/job.jar for a jar in the image; "+allowed)
 	case scheme == "http" && !opts.AllowHTTPArtifacts:
 		return field.Invalid(path, shown, "http:// is not allowed by this operator (a jar fetched without TLS can be replaced on the way): use https://, or run the operator with --allow-http-artifacts; "+allowed)
+	case contains(fetchedJarSchemes, scheme) && !contains(schemes, scheme):
+		return field.Invalid(path, shown, scheme+":// is not allowed by this operator (--artifact-schemes); "+allowed)
 	case !contains(schemes, scheme):
 		return field.Invalid(path, shown, "the scheme "+scheme+":// is not supported; "+allowed)
 	case u.User != nil:
@@ -81,4 +93,25 @@ func schemeList(schemes []string) string {
 		parts[i] = s + "://"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ParseArtifactSchemes reads --artifact-schemes: a comma-separated subset
+// of FetchedJarSchemes ("https,s3" say); "" accepts no remote jar at all.
+// http is the business of --allow-http-artifacts.
+func ParseArtifactSchemes(s string) ([]string, error) {
+	out := []string{}
+	for _, part := range strings.Split(s, ",") {
+		scheme := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(part), "://"))
+		switch {
+		case scheme == "":
+			continue
+		case scheme == "http":
+			return nil, errors.New("http: use --allow-http-artifacts, which adds http to these; allowed: " + strings.Join(fetchedJarSchemes, ", "))
+		case !contains(fetchedJarSchemes, scheme):
+			return nil, errors.New(scheme + ": not a scheme the operator fetches; allowed: " + strings.Join(fetchedJarSchemes, ", "))
+		case !contains(out, scheme):
+			out = append(out, scheme)
+		}
+	}
+	return out, nil
 }

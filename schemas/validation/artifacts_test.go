@@ -58,3 +58,35 @@ func TestValidateWithOptionsPassesHTTPThrough(t *testing.T) {
 	assert.Equal(t, "spec.job.jarURI", errs[0].Field)
 	assert.Empty(t, ValidateWithOptions(fd, flinkconf.Read(&fd.Spec), Options{AllowHTTPArtifacts: true}))
 }
+
+// --artifact-schemes narrows the remote schemes, for a FlinkDeployment's
+// jar and a session job's alike, and says which flag refused it; local
+// jars stay allowed, and http is --allow-http-artifacts' business.
+func TestArtifactSchemes(t *testing.T) {
+	path := field.NewPath("spec", "job", "jarURI")
+	httpsOnly := Options{Schemes: []string{"https"}}
+	assert.Nil(t, validateJarURI(path, "https://repo.example.com/job.jar", httpsOnly))
+	assert.Nil(t, validateJarURI(path, "local:///opt/flink/usrlib/job.jar", httpsOnly))
+	err := validateJarURI(path, "s3://bucket/jobs/job.jar", httpsOnly)
+	require.NotNil(t, err)
+	assert.Equal(t, `spec.job.jarURI: Invalid value: "s3://bucket/jobs/job.jar": s3:// is not allowed by this operator (--artifact-schemes); allowed: local://, file://, https://`, err.Error())
+
+	sj := &v1beta1.FlinkSessionJob{Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: "session", Job: &v1beta1.JobSpec{JarURI: "gs://bucket/job.jar"}}}
+	errs := ValidateSessionJob(sj, Options{Schemes: []string{"https", "s3"}})
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0].Error(), "gs:// is not allowed by this operator (--artifact-schemes); allowed: https://, s3://")
+
+	for in, want := range map[string][]string{
+		"https,s3,gs":          {"https", "s3", "gs"},
+		" HTTPS ,s3://, https": {"https", "s3"},
+		"":                     {},
+	} {
+		got, err := ParseArtifactSchemes(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	_, err2 := ParseArtifactSchemes("https,http")
+	assert.ErrorContains(t, err2, "http: use --allow-http-artifacts")
+	_, err2 = ParseArtifactSchemes("hdfs")
+	assert.ErrorContains(t, err2, "hdfs: not a scheme the operator fetches; allowed: https, s3, gs")
+}

@@ -32,6 +32,11 @@ type Options struct {
 	// AllowHTTPArtifacts accepts http:// job jars. Off by default: a jar
 	// fetched without TLS can be swapped in transit.
 	AllowHTTPArtifacts bool
+	// Schemes are the remote jar schemes the operator accepts
+	// (--artifact-schemes, the reference's
+	// kubernetes.operator.user.artifacts.allowed-schemes): a subset of
+	// FetchedJarSchemes. nil accepts them all.
+	Schemes []string
 }
 
 // MaxNameLength is the longest metadata.name: Flink derives longer object
