@@ -108,6 +108,12 @@ func (p *pass) uploadThroughPod(ctx context.Context, spec *v1beta1.FlinkSessionJ
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read Pod/%s/%s, which fetches spec.job.jarURI: %w", key.Namespace, key.Name, err)
 	}
+	if !metav1.IsControlledBy(pod, p.sj) {
+		// Someone else's pod of that name: its answer is not ours to
+		// record, nor is it ours to delete.
+		st.Error = fmt.Sprintf("cannot fetch spec.job.jarURI: Pod/%s/%s exists and does not belong to this FlinkSessionJob; delete or rename it", key.Namespace, key.Name)
+		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+	}
 	switch pod.Status.Phase {
 	case corev1.PodSucceeded:
 		jarID := strings.TrimSpace(terminationMessage(pod))
@@ -137,6 +143,11 @@ func (p *pass) uploadThroughPod(ctx context.Context, spec *v1beta1.FlinkSessionJ
 	}
 	// Pending or running; a pod that cannot start says why.
 	st.Error = ""
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			st.Error = fmt.Sprintf("fetching spec.job.jarURI in Pod/%s/%s, which is not scheduled: %s %s", key.Namespace, key.Name, c.Reason, c.Message)
+		}
+	}
 	for _, cs := range pod.Status.ContainerStatuses {
 		if w := cs.State.Waiting; w != nil && w.Reason != "" && w.Reason != "ContainerCreating" {
 			st.Error = fmt.Sprintf("fetching spec.job.jarURI in Pod/%s/%s, which waits: %s %s", key.Namespace, key.Name, w.Reason, w.Message)

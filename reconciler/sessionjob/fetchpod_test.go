@@ -179,3 +179,32 @@ func TestArtifactSchemesRefuseAnS3Jar(t *testing.T) {
 	assert.Empty(t, fetchPods(t, ns))
 	assert.Zero(t, restWrites(cluster))
 }
+
+// A pod of the fetch pod's name that is not the session job's is left
+// alone, and the status says so; a fetch pod that cannot be scheduled
+// says why.
+func TestFetchPodNameTakenOrUnschedulable(t *testing.T) {
+	ns := newNamespace(t)
+	createSession(t, ns, readySession)
+	s3Job(t, ns)
+	r := podReconciler()
+	driveUntil(t, r, ns, 4, "a fetch pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	pod := fetchPods(t, ns)[0]
+
+	pod.Status.Phase = corev1.PodPending
+	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: "0/3 nodes are available: 3 Insufficient memory."}}
+	require.NoError(t, k8s.Status().Update(context.Background(), &pod))
+	_, err := reconcileOnce(t, r, ns)
+	require.NoError(t, err)
+	assert.Contains(t, getSJ(t, ns).Status.Error, "is not scheduled: Unschedulable 0/3 nodes are available")
+
+	// Another pod takes the name.
+	require.NoError(t, k8s.Delete(context.Background(), &pod))
+	stranger := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pod.Name},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "busybox"}}}}
+	require.NoError(t, k8s.Create(context.Background(), stranger))
+	_, err = reconcileOnce(t, r, ns)
+	require.NoError(t, err)
+	assert.Contains(t, getSJ(t, ns).Status.Error, "exists and does not belong to this FlinkSessionJob")
+	require.NoError(t, k8s.Get(context.Background(), client.ObjectKeyFromObject(stranger), &corev1.Pod{}), "left alone")
+}
