@@ -26,7 +26,6 @@ import (
 	"github.com/flinkops/flink-operator/reconciler/health"
 	"github.com/flinkops/flink-operator/reconciler/resttls"
 	"github.com/flinkops/flink-operator/renderer"
-	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
 )
@@ -451,39 +450,6 @@ func truncateNote(note string) string {
 		cut--
 	}
 	return note[:cut] + ellipsis
-}
-
-// restClient is a REST client for fd's JobManager at url, speaking the
-// request shapes of fd's Flink version. Its TLS settings come from running,
-// the spec the JobManager was deployed with (fd's own when none is
-// recorded): a spec edit that turns TLS on or off changes nothing until
-// the new JobManager serves it. One exception: security.ssl.verify-hostname
-// is off when either spec turns it off. A user who finds that the running
-// JobManager's certificate does not name the Service edits the spec to say
-// so; the upgrade that edit starts needs a savepoint from that very
-// JobManager, which the deployed spec alone would never let the operator
-// reach.
-func (r *Reconciler) restClient(fd *v1beta1.FlinkDeployment, running *v1beta1.FlinkDeploymentSpec, url string) *flinkrest.Client {
-	opts := []flinkrest.Option{flinkrest.WithTimeout(5 * time.Second), flinkrest.WithRetry(1, 0),
-		flinkrest.WithErrorObserver(metrics.CountRESTError)}
-	if r.HTTPClient != nil {
-		opts = append(opts, flinkrest.WithHTTPClient(r.HTTPClient))
-	}
-	if running == nil {
-		running = &fd.Spec
-	}
-	if settings := flinkconf.Read(running).RESTTLS; settings.Enabled {
-		if running != &fd.Spec && !flinkconf.Read(&fd.Spec).RESTTLS.VerifyHostname {
-			settings.VerifyHostname = false
-		}
-		url = httpsURL(url)
-		hc, err := r.restTLS.For(settings)
-		if err != nil {
-			err = objref.Of("FlinkDeployment", fd).Errorf("set up TLS for the REST API (%s is true): %w", settings.Key, err)
-		}
-		opts = append(opts, flinkrest.WithHTTPClient(hc), flinkrest.WithSetupError(err))
-	}
-	return flinkrest.New(url, string(fd.Spec.FlinkVersion), opts...)
 }
 
 func (r *Reconciler) now() time.Time {
