@@ -9,17 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
 
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
-	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/sessionjob"
-	"github.com/flinkops/flink-operator/reconciler/sessionjob/jarfetch"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -84,34 +78,13 @@ func TestShardsSplitSessionJobsBySession(t *testing.T) {
 }
 
 // startShard runs the controller as the operator does with
-// --session-jobs --label-selector shard=<shard>.
+// --session-jobs --label-selector shard=<shard>, dialling its JobManagers
+// under a path of its own.
 func startShard(t *testing.T, shard string) {
 	t.Helper()
-	scheme, err := reconciler.NewScheme()
-	require.NoError(t, err)
-	selector := labels.SelectorFromSet(labels.Set{"shard": shard})
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
-		Scheme:  scheme,
-		Cache:   reconciler.CacheOptions(nil, selector),
-		Metrics: metricsserver.Options{BindAddress: "0"},
-		// Two managers in one process register the same controller name.
-		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
-	})
-	require.NoError(t, err)
-	r := &sessionjob.Reconciler{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("flink-operator-" + shard),
-		RESTURLTemplate:    jmServer.URL + "/" + shard + "/{{namespace}}/{{name}}",
-		FetchJar:           jarfetch.New(jarfetch.Config{AllowHTTP: true, MaxBytes: 1 << 20, AllowLoopback: true}),
-		AllowHTTPArtifacts: true, ProgressInterval: time.Second, ResyncInterval: time.Hour,
-		Selector: selector,
-	}
-	require.NoError(t, r.SetupWithManager(mgr, 2))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
+	runManager(t, labels.SelectorFromSet(labels.Set{"shard": shard}), func(r *sessionjob.Reconciler) {
+		r.RESTURLTemplate = jmServer.URL + "/" + shard + "/{{namespace}}/{{name}}"
+		r.ProgressInterval, r.ResyncInterval = time.Second, time.Hour
 	})
 }
 

@@ -66,6 +66,22 @@ func nonLoopbackIPv4(t *testing.T) string {
 	return ""
 }
 
+// sessionServingJars is the start of a session-job scenario: the test
+// job's jar served over http (the operator runs with
+// --allow-http-artifacts for the test), and a READY session named sess in
+// a namespace of its own. It returns the session's manifest, for edits.
+func sessionServingJars(t *testing.T, scenario, sess string) (ns string, jars *jarServer, fd map[string]any) {
+	t.Helper()
+	jars = serveJar(t, testJobJar(t, sessionMinor))
+	restartOperator(t, "--allow-http-artifacts")
+	t.Cleanup(func() { restartOperator(t) })
+	ns = newNamespace(t, scenario)
+	fd = session(ns, sess)
+	applyManifest(t, ns, fd)
+	waitReadyStable(t, ns, sess, false)
+	return ns, jars, fd
+}
+
 // session is a session FlinkDeployment of the test job's settings
 // (keyedCounter without spec.job): checkpoints every 5 s, savepoints and
 // checkpoints in the node's /flink-data/<namespace>.

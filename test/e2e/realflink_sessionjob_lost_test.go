@@ -20,14 +20,8 @@ import (
 // checkpoint as initialSavepointPath, and a new savepointRedeployNonce)
 // brings it back with its count.
 func TestRealSessionJobsLostByTheirJobManager(t *testing.T) {
-	jars := serveJar(t, testJobJar(t, sessionMinor))
-	restartOperator(t, "--allow-http-artifacts")
-	t.Cleanup(func() { restartOperator(t) })
-
-	ns := newNamespace(t, "real-sessionjob-lost")
 	const sess = "session"
-	applyManifest(t, ns, session(ns, sess))
-	waitReadyStable(t, ns, sess, false)
+	ns, jars, _ := sessionServingJars(t, "real-sessionjob-lost", sess)
 	stateless := sessionJob("stateless", sess, jars.url, "--rate", "20")
 	stateless["spec"].(map[string]any)["job"].(map[string]any)["upgradeMode"] = "stateless"
 	stateful := sessionJob("stateful", sess, jars.url, "--rate", "20")

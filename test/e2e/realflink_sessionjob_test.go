@@ -27,15 +27,8 @@ import (
 //   - deleting a job with savepoint-on-deletion stops it with a
 //     savepoint, and then the session's deletion goes on.
 func TestRealSessionJobsLifecycle(t *testing.T) {
-	jars := serveJar(t, testJobJar(t, sessionMinor))
-	restartOperator(t, "--allow-http-artifacts")
-	t.Cleanup(func() { restartOperator(t) })
-
-	ns := newNamespace(t, "real-sessionjobs")
 	const sess = "session"
-	fd := session(ns, sess)
-	applyManifest(t, ns, fd)
-	waitReadyStable(t, ns, sess, false)
+	ns, jars, fd := sessionServingJars(t, "real-sessionjobs", sess)
 
 	alpha := sessionJob("alpha", sess, jars.url, "--rate", "20")
 	alpha["spec"].(map[string]any)["flinkConfiguration"] = map[string]any{"kubernetes.operator.job.savepoint-on-deletion": "true"}
