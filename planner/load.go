@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/flinkops/flink-operator/internal/parallel"
+	"github.com/flinkops/flink-operator/reconciler/sessionjob/submission"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -106,6 +107,7 @@ func Build(base, head *Set, opts Options) (*Plan, []*decode.Error) {
 		p.Resources = append(p.Resources, resources[i])
 		p.Restart = p.Restart.Worse(resources[i].Restart)
 	}
+	parkSessionJobs(p, head)
 	// Session jobs: nothing to render, so one by one.
 	for _, k := range keysOf(base.sessionJobs, head.sessionJobs) {
 		b, h := base.sessionJobs[k], head.sessionJobs[k]
@@ -121,6 +123,37 @@ func Build(base, head *Set, opts Options) (*Plan, []*decode.Error) {
 		p.Restart = p.Restart.Worse(r.Restart)
 	}
 	return p, errs
+}
+
+// parkSessionJobs names, on each session cluster that restarts, the head's
+// session jobs that run on it: the operator stops each of their jobs
+// first (reconciler/sessionjob/park.go) and resumes it once the session
+// runs its new spec. A stateless one restarts without state, which the
+// plan's restart says.
+func parkSessionJobs(p *Plan, head *Set) {
+	for i := range p.Resources {
+		r := &p.Resources[i]
+		if r.State != StateSession {
+			continue
+		}
+		for _, k := range keysOf(nil, head.sessionJobs) {
+			sj := sessionJobOf(head.sessionJobs[k])
+			if sj == nil || sj.Namespace != r.Namespace || sj.Spec.DeploymentName != r.Name || sj.Spec.Job == nil {
+				continue
+			}
+			what := "stops with a savepoint and resumes from it"
+			switch {
+			case sj.Spec.Job.State == v1beta1.JobStateSuspended:
+				continue
+			case submission.Defaulted(&sj.Spec).Job.UpgradeMode == v1beta1.UpgradeModeStateless:
+				what = "is cancelled and submitted again without state"
+				// A job restarts without its state: CI must hear it.
+				r.Restart = r.Restart.Worse(RestartWithoutState)
+				p.Restart = p.Restart.Worse(r.Restart)
+			}
+			r.SessionJobs = append(r.SessionJobs, sj.Namespace+"/"+sj.Name+": "+what)
+		}
+	}
 }
 
 // sessionMismatch refuses a head session job aimed at a FlinkDeployment of

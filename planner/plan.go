@@ -48,6 +48,13 @@ type Resource struct {
 	// Assumptions are what the plan assumed of the cluster, which a file
 	// cannot say (for example that the job is running).
 	Assumptions []string `json:"assumptions,omitempty"`
+	// SessionJobs are, for a session cluster's restart, the
+	// FlinkSessionJobs among the plan's inputs that name it, and what
+	// the restart does to each one's job (with flink-operator
+	// --session-jobs): "ns/name: stops with a savepoint and resumes from
+	// it", or, for upgradeMode stateless, "is cancelled and submitted
+	// again". Session jobs the inputs do not hold are not known to plan.
+	SessionJobs []string `json:"sessionJobs,omitempty"`
 	// Objects are the rendered objects that change.
 	Objects []ObjectChange `json:"objects,omitempty"`
 }

@@ -22,6 +22,9 @@ func Text(p *Plan, diffs bool) []byte {
 		for _, a := range r.Assumptions {
 			fmt.Fprintf(&b, "  assuming: %s\n", a)
 		}
+		for _, sj := range r.SessionJobs {
+			fmt.Fprintf(&b, "  session job %s\n", sj)
+		}
 		for _, o := range r.Objects {
 			fmt.Fprintf(&b, "  %s %s %s\n", o.Change, o.Kind, o.Name)
 		}
