@@ -81,6 +81,11 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 		// Nothing happens until the user restores the job by hand.
 		return no(health.Ready, health.ReasonManualRestoreRequired), no(health.Reconciling, health.ReasonManualRestoreRequired),
 			cond(health.Stalled, true, health.ReasonManualRestoreRequired, st.Error)
+	case isHeldMessage(st.Error):
+		// Held: the submitted job runs, the new generation does not
+		// (also with an upgrade record whose savepoint attempts are
+		// spent): the user must act.
+		return no(health.Ready, reasonSpecChangeHeld), no(health.Reconciling, reasonSpecChangeHeld), cond(health.Stalled, true, reasonSpecChangeHeld, st.Error)
 	case st.Upgrade != nil || st.DeployedWith == nil:
 		reason := health.ReasonNotDeployed
 		if st.Upgrade != nil {
@@ -90,9 +95,6 @@ func conditions(sj *v1beta1.FlinkSessionJob) (ready, reconciling, stalled metav1
 			reason = health.ReasonWaiting
 		}
 		return cond(health.Ready, false, reason, st.Error), cond(health.Reconciling, true, reason, st.Error), no(health.Stalled, reason)
-	case isHeldMessage(st.Error):
-		// Held: the submitted job runs, the new generation does not.
-		return no(health.Ready, reasonSpecChangeHeld), no(health.Reconciling, reasonSpecChangeHeld), cond(health.Stalled, true, reasonSpecChangeHeld, st.Error)
 	case st.JobStatus.State == "FAILED":
 		return no(health.Ready, health.ReasonJobFailed), no(health.Reconciling, health.ReasonJobFailed), cond(health.Stalled, true, health.ReasonJobFailed, "job "+st.JobStatus.JobID+" FAILED; edit the spec (spec.restartNonce, say) to submit it again: "+
 			"from its latest checkpoint with upgradeMode savepoint or last-state, without state with stateless")

@@ -88,10 +88,13 @@ type Facts struct {
 	Savepointing bool
 	Savepoint    SavepointPoll
 	// SavepointHeld: status.upgrade (phase Savepointing) records a failed
-	// stop-with-savepoint and no trigger: the job kept running, and the
-	// change waits for a new generation (NewGeneration).
-	SavepointHeld bool
-	NewGeneration bool
+	// stop-with-savepoint and no trigger: the job kept running. The
+	// attempt is retried with the gate's back-off (SavepointRetryDue once
+	// status.upgrade.retryAfter has passed) until the policy's attempts
+	// are spent (SavepointAbandoned); then the change waits for a new
+	// generation (NewGeneration), as does a FlinkDeployment's.
+	SavepointHeld, SavepointRetryDue, SavepointAbandoned bool
+	NewGeneration                                        bool
 	// Suspended: nothing is deployed and the recorded spec is suspended;
 	// Resume: the current spec asks for the job to run again.
 	Suspended bool
@@ -204,7 +207,8 @@ const (
 	// StepSavepointDone records the savepoint's location and the new job
 	// id (phase TakingDown), and the spec to submit.
 	StepSavepointDone
-	// StepSavepointFailed records the failure and holds; the job runs.
+	// StepSavepointFailed records the failure (a retry with back-off, or,
+	// when the attempts are spent, a hold); the job runs.
 	StepSavepointFailed
 	// StepSavepointLost holds: the job stopped and the location of its
 	// savepoint is not known (Manual restore required).
@@ -231,11 +235,19 @@ const (
 	// upgrade starts: it waits for the attempt in flight (at most the
 	// savepoint timeout) and records it, or drops the request.
 	StepSettleSnapshot
+	// StepRetrySavepoint records a new trigger id for a failed
+	// stop-with-savepoint whose back-off has passed (the next pass sends
+	// it), or, when the job no longer runs, drops the upgrade so that the
+	// state table plans it again.
+	StepRetrySavepoint
+	// StepWaitSavepointRetry waits for the back-off of a failed
+	// stop-with-savepoint; the job runs.
+	StepWaitSavepointRetry
 )
 
 var stepNames = [...]string{"WaitSession", "WriteAhead", "Upload", "Run", "Record", "DeleteJar", "Observe", "HoldChange", "WaitREST", "Finalize", "StartUpgrade", "Cancel", "DeployUpgrade",
 	"StartSavepoint", "TriggerStop", "WaitSavepoint", "SavepointDone", "SavepointFailed", "SavepointLost", "Suspended", "Resume",
-	"StartCheckpointUpgrade", "RestoreCheckpoint", "CheckpointLost", "SettleSnapshot"}
+	"StartCheckpointUpgrade", "RestoreCheckpoint", "CheckpointLost", "SettleSnapshot", "RetrySavepoint", "WaitSavepointRetry"}
 
 func (s Step) String() string {
 	if int(s) < len(stepNames) {
@@ -315,7 +327,16 @@ func Decide(f Facts) Step {
 			return StepWaitSavepoint
 		}
 	case f.SavepointHeld && !f.NewGeneration:
-		return StepHoldChange
+		switch {
+		case f.SavepointAbandoned:
+			return StepHoldChange
+		case f.Session != SessionReady:
+			return StepWaitSession
+		case f.SavepointRetryDue:
+			return StepRetrySavepoint
+		default:
+			return StepWaitSavepointRetry
+		}
 	case f.TakingDown && f.FromCheckpoint:
 		switch {
 		case f.DeployedJob == JobNotFound:

@@ -2,6 +2,7 @@ package sessionjob
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -80,6 +81,11 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	savepointing := st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseSavepointing
 	f.Savepointing = savepointing && st.Upgrade.TriggerID != ""
 	f.SavepointHeld = savepointing && st.Upgrade.TriggerID == ""
+	policy := p.r.SnapshotPolicy.WithDefaults()
+	if f.SavepointHeld {
+		f.SavepointAbandoned = st.Upgrade.Failures >= policy.MaxSavepointAttempts
+		f.SavepointRetryDue = !p.r.now().Before(st.Upgrade.RetryAfter.Time())
+	}
 	f.NewGeneration = st.Upgrade != nil && p.sj.Generation != st.Upgrade.TargetGeneration
 	if f.Savepointing && f.Deployed && p.rest != nil {
 		f.Savepoint = p.pollUpgradeSavepoint(ctx)
@@ -169,8 +175,12 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	case StepSavepointDone:
 		return p.savepointDone()
 	case StepSavepointFailed:
-		p.savepointFailed()
-		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+		return p.savepointFailed(), nil
+	case StepRetrySavepoint:
+		return p.retrySavepoint(ctx)
+	case StepWaitSavepointRetry:
+		st.Error = p.savepointRetryMessage()
+		return ctrl.Result{RequeueAfter: max(time.Until(st.Upgrade.RetryAfter.Time()), p.r.progressInterval())}, nil
 	case StepSavepointLost:
 		p.savepointLost()
 		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil

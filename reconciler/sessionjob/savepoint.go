@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -120,10 +121,9 @@ func (p *pass) triggerStop(ctx context.Context) (ctrl.Result, error) {
 	}
 	if flinkrest.IsBadRequest(err) {
 		// Refused outright (no savepoint directory, say): no operation
-		// exists, the job runs; held until the spec changes.
+		// exists, the job runs; an attempt that failed.
 		p.savepoint.cause = "Flink refused the stop-with-savepoint: " + err.Error()
-		p.savepointFailed()
-		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
+		return p.savepointFailed(), nil
 	}
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("stop job %s with a savepoint (trigger %s) on session %s; the job keeps running: %w",
@@ -211,28 +211,86 @@ func (p *pass) savepointDone() (ctrl.Result, error) {
 	return ctrl.Result{Requeue: true}, nil
 }
 
-// savepointFailed drops the trigger and holds: Flink keeps a job whose
-// stop-with-savepoint failed running, and the operator does not try again
-// until the spec changes (a new restartNonce, say).
-func (p *pass) savepointFailed() {
+// savepointFailed drops the trigger of a stop-with-savepoint Flink failed
+// or refused (Flink keeps the job running) and counts the attempt: the
+// next goes out after the gate's back-off (the policy's RetryBackoff,
+// doubling), as for a FlinkDeployment's upgrade savepoint; once the
+// policy's attempts are spent the change is held until the spec changes
+// again (a new restartNonce, say).
+func (p *pass) savepointFailed() ctrl.Result {
 	st := &p.sj.Status
 	up := st.Upgrade
+	policy := p.r.SnapshotPolicy.WithDefaults()
 	up.Failures++
 	up.LastFailure = p.savepoint.cause
 	up.TriggerID, up.TriggerTimestamp = "", v1beta1.Timestamp{}
-	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-	msg := p.savepointHeldMessage()
+	if up.Failures >= policy.MaxSavepointAttempts {
+		// Spent: held until the spec changes again.
+		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+		msg := p.savepointHeldMessage()
+		p.r.event(p.sj, "Warning", ReasonSavepointError, msg)
+		st.Error = msg
+		st.ObservedGeneration = p.sj.Generation
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}
+	}
+	// The gate's back-off for a FlinkDeployment's upgrade savepoint.
+	backoff := policy.RetryBackoff << (up.Failures - 1)
+	up.RetryAfter = v1beta1.NewTimestamp(p.r.now().Add(backoff))
+	msg := p.savepointRetryMessage()
 	p.r.event(p.sj, "Warning", ReasonSavepointError, msg)
 	st.Error = msg
-	st.ObservedGeneration = p.sj.Generation
+	return ctrl.Result{RequeueAfter: backoff}
+}
+
+// savepointRetryMessage is status.error while a failed stop waits for its
+// next attempt.
+func (p *pass) savepointRetryMessage() string {
+	up := p.sj.Status.Upgrade
+	return fmt.Sprintf("the stop-with-savepoint of job %s for generation %d failed (attempt %d of %d, the operator's --max-savepoint-attempts): %s; retrying at %s; the job keeps running",
+		p.sj.Status.DeployedWith.JobID, up.TargetGeneration, up.Failures, p.r.SnapshotPolicy.WithDefaults().MaxSavepointAttempts, up.LastFailure,
+		up.RetryAfter.Time().UTC().Format(time.RFC3339))
+}
+
+// retrySavepoint records the next attempt's trigger id once the back-off
+// has passed; the next pass sends it (triggerStop), and a crash between
+// the two sends the same id. A job that no longer runs cannot take a
+// savepoint: the upgrade record is dropped, and the state table plans the
+// change again (a job that failed restarts from its latest checkpoint).
+func (p *pass) retrySavepoint(ctx context.Context) (ctrl.Result, error) {
+	st := &p.sj.Status
+	up := st.Upgrade
+	presence, running, _ := p.deployedJobState(ctx)
+	switch {
+	case presence == JobUnknown:
+		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+	case !running:
+		p.r.event(p.sj, "Normal", ReasonSavepointError, fmt.Sprintf("job %s is %s, so the stop-with-savepoint is not retried; planning generation %d again",
+			st.DeployedWith.JobID, orUnknown(st.JobStatus.State), up.TargetGeneration))
+		st.Upgrade = nil
+		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+		st.Error = ""
+		return ctrl.Result{Requeue: true}, nil
+	}
+	trigger, err := flinkrest.NewTriggerID()
+	if err != nil {
+		return ctrl.Result{}, p.ref().Errorf("choose a savepoint trigger id: %w", err)
+	}
+	up.TriggerID, up.TriggerTimestamp, up.RetryAfter = trigger, v1beta1.NewTimestamp(p.r.now()), v1beta1.Timestamp{}
+	st.Error = ""
+	p.r.event(p.sj, "Normal", ReasonSavepoint, fmt.Sprintf("retrying the stop-with-savepoint of job %s (attempt %d of %d, trigger %s)",
+		st.DeployedWith.JobID, up.Failures+1, p.r.SnapshotPolicy.WithDefaults().MaxSavepointAttempts, trigger))
+	if err := p.persist(ctx); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{Requeue: true}, nil
 }
 
 // savepointHeldMessage is status.error while a failed stop holds the
-// change, on the pass that saw the failure and those after it.
+// change, once its attempts are spent.
 func (p *pass) savepointHeldMessage() string {
 	st := &p.sj.Status
-	return fmt.Sprintf(heldPrefix+"the stop-with-savepoint of job %s for generation %d failed: %s; the job keeps running the previous spec. "+
-		"Fix the cause and edit the spec (for example change spec.restartNonce) to try again", st.DeployedWith.JobID, st.Upgrade.TargetGeneration, st.Upgrade.LastFailure)
+	return fmt.Sprintf(heldPrefix+"the stop-with-savepoint of job %s for generation %d failed %d times (the operator's --max-savepoint-attempts; last: %s); the job keeps running the previous spec. "+
+		"Fix the cause and edit the spec (for example change spec.restartNonce) to try again", st.DeployedWith.JobID, st.Upgrade.TargetGeneration, st.Upgrade.Failures, st.Upgrade.LastFailure)
 }
 
 // ManualRestorePrefix starts status.error when the job stopped and the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
@@ -97,24 +98,52 @@ func TestCrashDuringSavepointUpgrade(t *testing.T) {
 	}
 }
 
-// TestFailedStopWithSavepointHolds: Flink fails the savepoint; the job
-// keeps running, the change is held (Stalled, a Warning), no second
-// trigger is sent for the same generation, and a new edit tries again.
-func TestFailedStopWithSavepointHolds(t *testing.T) {
+// TestFailedStopWithSavepointIsRetriedThenHeld: Flink fails the savepoint;
+// the job keeps running, and the stop is tried again with a new trigger
+// after the gate's back-off (10 s, then 20 s), as a FlinkDeployment's
+// upgrade savepoint is; never before it. After the third failure (the
+// operator's --max-savepoint-attempts) the change is held (Stalled, a
+// Warning), and a new edit tries again.
+func TestFailedStopWithSavepointIsRetriedThenHeld(t *testing.T) {
 	ns := newNamespace(t)
 	cluster, oldID := runningJob(t, ns, "")
 	cluster.SetOperationBehavior(fakejm.OperationBehavior{Fail: true, FailureMessage: "Checkpoint was declined (tasks not ready)"})
 	editSJ(t, ns, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.Job.Parallelism = 3 })
+	now := time.Now()
 	r, rec := newReconciler(k8s, nil)
-	for range 8 {
-		_, _ = reconcileOnce(t, r, ns)
+	r.Now = func() time.Time { return now }
+	passes := func(n int) {
+		for range n {
+			_, _ = reconcileOnce(t, r, ns)
+		}
 	}
+	passes(8)
+	assert.Len(t, stopOps(cluster), 1, "no retry before the back-off")
 	sj := getSJ(t, ns)
-	assert.Contains(t, sj.Status.Error, "stop-with-savepoint of job "+oldID)
+	assert.Contains(t, sj.Status.Error, "failed (attempt 1 of 3")
 	assert.Contains(t, sj.Status.Error, "Checkpoint was declined")
 	assert.Contains(t, sj.Status.Error, "keeps running")
+	assert.False(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"), "retrying is not stalled")
+
+	now = now.Add(11 * time.Second)
+	passes(8)
+	assert.Len(t, stopOps(cluster), 2, "a second attempt after 10 s")
+	now = now.Add(11 * time.Second)
+	passes(8)
+	assert.Len(t, stopOps(cluster), 2, "the back-off doubles: not yet after 11 s more")
+	now = now.Add(10 * time.Second)
+	passes(8)
+	ops := stopOps(cluster)
+	require.Len(t, ops, 3, "a third attempt after 20 s")
+	assert.NotEqual(t, ops[0].RequestID, ops[1].RequestID, "each attempt its own trigger")
+
+	now = now.Add(time.Hour)
+	passes(8)
+	assert.Len(t, stopOps(cluster), 3, "held after the third failure")
+	sj = getSJ(t, ns)
+	assert.Contains(t, sj.Status.Error, "failed 3 times (the operator's --max-savepoint-attempts")
+	assert.True(t, meta.IsStatusConditionTrue(sj.Status.Conditions, "Stalled"))
 	assert.NotEmpty(t, rec.byReason("SavepointError"))
-	assert.Len(t, stopOps(cluster), 1, "no retry loop for the same generation")
 	state, _ := cluster.JobState(oldID)
 	assert.Equal(t, flinkrest.JobRunning, state, "the old job keeps running")
 	assert.Equal(t, 1, cluster.Counters().JarRuns, "nothing submitted")
@@ -126,10 +155,10 @@ func TestFailedStopWithSavepointHolds(t *testing.T) {
 	restartedUntil(t, ns, 20, "upgraded", func(sj *v1beta1.FlinkSessionJob) bool {
 		return running(sj) && sj.Status.JobStatus.JobID != oldID
 	})
-	ops := stopOps(cluster)
-	require.Len(t, ops, 2)
+	ops = stopOps(cluster)
+	require.Len(t, ops, 4)
 	assert.EqualValues(t, 4, runBody(t, cluster, 1)["parallelism"])
-	assert.Equal(t, ops[1].Location, runBody(t, cluster, 1)["savepointPath"])
+	assert.Equal(t, ops[3].Location, runBody(t, cluster, 1)["savepointPath"])
 }
 
 // TestStopThatNeverAnswersHolds: the stop's poll times out (the REST call
