@@ -264,7 +264,7 @@ func (p *pass) retrySavepoint(ctx context.Context) (ctrl.Result, error) {
 	case presence == JobUnknown:
 		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
 	case !running:
-		p.r.event(p.sj, "Normal", ReasonSavepointError, fmt.Sprintf("job %s is %s, so the stop-with-savepoint is not retried; planning generation %d again",
+		p.r.event(p.sj, "Warning", ReasonSavepointError, fmt.Sprintf("job %s is %s, so the stop-with-savepoint is not retried; planning generation %d again",
 			st.DeployedWith.JobID, orUnknown(st.JobStatus.State), up.TargetGeneration))
 		st.Upgrade = nil
 		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
