@@ -230,3 +230,31 @@ func TestSuspendWhileSavepointing(t *testing.T) {
 	assert.EqualValues(t, 3, body["parallelism"], "the resume runs the latest spec")
 	assert.Len(t, stopOps(cluster), 1)
 }
+
+// TestJobThatFailsBetweenSavepointAttemptsIsPlannedAgain: the stop fails,
+// and before its retry the job fails for good. A stopped job cannot take
+// a savepoint: no second stop is sent, the upgrade is planned again by
+// the state table, and the new job restores the failed job's latest
+// checkpoint instead of starting empty.
+func TestJobThatFailsBetweenSavepointAttemptsIsPlannedAgain(t *testing.T) {
+	ns := newNamespace(t)
+	cluster, oldID := runningJob(t, ns, "")
+	cluster.SetOperationBehavior(fakejm.OperationBehavior{Fail: true, FailureMessage: "Checkpoint was declined"})
+	editSJ(t, ns, func(sj *v1beta1.FlinkSessionJob) { sj.Spec.Job.Parallelism = 3 })
+	now := time.Now()
+	r, _ := newReconciler(k8s, nil)
+	r.Now = func() time.Time { return now }
+	for range 4 {
+		_, _ = reconcileOnce(t, r, ns)
+	}
+	require.Len(t, stopOps(cluster), 1)
+	latest := checkpointPath(t, cluster, oldID)
+	require.NoError(t, cluster.FailJob(oldID, "java.lang.RuntimeException", "boom"))
+
+	now = now.Add(11 * time.Second)
+	driveUntil(t, r, ns, 20, "the new job RUNNING", func(sj *v1beta1.FlinkSessionJob) bool {
+		return running(sj) && sj.Status.JobStatus.JobID != oldID
+	})
+	assert.Len(t, stopOps(cluster), 1, "no stop of a job that no longer runs")
+	assert.Equal(t, latest, runBody(t, cluster, 1)["savepointPath"], "restored from the failed job's latest checkpoint")
+}
