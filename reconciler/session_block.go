@@ -55,9 +55,15 @@ func (r *Reconciler) blockedBySessionJobs(ctx context.Context, fd *v1beta1.Flink
 	if len(jobs) == 0 {
 		return r.blockedByUnmanagedJobs(ctx, fd)
 	}
+	return r.blockDeletion(ctx, fd, fmt.Sprintf(deletionBlockedPrefix+"FlinkSessionJobs %s reference session %s; the cluster is kept so that their jobs can be ended on it. Delete them first",
+		strings.Join(jobs, ", "), fd.Name))
+}
+
+// blockDeletion keeps a session being deleted, saying why in status.error
+// (msg starts with deletionBlockedPrefix) and with one Warning per reason,
+// and looks again after the progress interval.
+func (r *Reconciler) blockDeletion(ctx context.Context, fd *v1beta1.FlinkDeployment, msg string) (ctrl.Result, bool, error) {
 	original := fd.DeepCopy()
-	msg := fmt.Sprintf(deletionBlockedPrefix+"FlinkSessionJobs %s reference session %s; the cluster is kept so that their jobs can be ended on it. Delete them first",
-		strings.Join(jobs, ", "), fd.Name)
 	if fd.Status.Error != msg {
 		r.event(fd, "Warning", ReasonDeletionBlocked, actionDelete, msg)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
@@ -63,13 +62,5 @@ func (r *Reconciler) blockedByUnmanagedJobs(ctx context.Context, fd *v1beta1.Fli
 			"Stop them (with a savepoint, or cancel them), or set %s: \"false\" on the session",
 			strings.Join(running, ", "), fd.Name, flinkconf.KeyBlockOnUnmanagedJobs)
 	}
-	original := fd.DeepCopy()
-	if fd.Status.Error != msg {
-		r.event(fd, "Warning", ReasonDeletionBlocked, actionDelete, msg)
-	}
-	fd.Status.Error = msg
-	if err := r.writeStatus(ctx, original, fd); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		return ctrl.Result{}, true, err
-	}
-	return ctrl.Result{RequeueAfter: r.progressInterval()}, true, nil
+	return r.blockDeletion(ctx, fd, msg)
 }

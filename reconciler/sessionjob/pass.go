@@ -2,7 +2,6 @@ package sessionjob
 
 import (
 	"context"
-	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -180,7 +179,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		return p.retrySavepoint(ctx)
 	case StepWaitSavepointRetry:
 		st.Error = p.savepointRetryMessage()
-		return ctrl.Result{RequeueAfter: max(time.Until(st.Upgrade.RetryAfter.Time()), p.r.progressInterval())}, nil
+		return ctrl.Result{RequeueAfter: max(st.Upgrade.RetryAfter.Time().Sub(p.r.now()), p.r.progressInterval())}, nil
 	case StepSavepointLost:
 		p.savepointLost()
 		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
