@@ -79,8 +79,15 @@ func (g *gate) savepointTimedOut(up *v1beta1.UpgradeProgress, now int64) bool {
 	if g.in.Now.Sub(time.UnixMilli(up.TriggerTimestamp.UnixMilli())) <= limit {
 		return false
 	}
-	g.savepointFailed(up, now, fmt.Sprintf("the savepoint did not complete within the operator's --savepoint-timeout (%s); raise that flag if savepoints of this job take longer", limit))
+	g.savepointFailed(up, now, savepointTimeoutCause(limit))
 	return true
+}
+
+// savepointTimeoutCause is the failure of an attempt that outlived the
+// operator's --savepoint-timeout. It names that flag: it is the limit that
+// fired, not Flink's checkpoint timeout.
+func savepointTimeoutCause(limit time.Duration) string {
+	return fmt.Sprintf("the savepoint did not complete within the operator's --savepoint-timeout (%s); raise that flag if savepoints of this job take longer", limit)
 }
 
 func jobStateOf(obs Observation) string {
@@ -180,23 +187,38 @@ func (g *gate) savepointDone(up *v1beta1.UpgradeProgress, location string) phase
 // attempt is retried with a growing delay, up to the policy's limit.
 func (g *gate) savepointFailed(up *v1beta1.UpgradeProgress, now int64, cause string) {
 	st, p := g.st(), g.in.Policy
-	up.Failures++
-	up.LastFailure = cause
-	up.TriggerID, up.TriggerTimestamp = "", v1beta1.Timestamp{}
 	if info := st.JobStatus.SavepointInfo; info != nil {
 		info.TriggerID, info.TriggerTimestamp, info.TriggerType, info.FormatType = "", nil, "", ""
 	}
-	if up.Failures >= p.MaxSavepointAttempts {
+	backoff, spent := CountSavepointFailure(up, p, time.UnixMilli(now), cause)
+	if spent {
 		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
 		g.event(true, ReasonUpgradeFailed, "%s", abandonedMessage(up, p.MaxSavepointAttempts))
 		g.hold(abandonedMessage(up, p.MaxSavepointAttempts))
 		g.d.RequeueAfter = 0
 		return
 	}
-	backoff := p.RetryBackoff << (up.Failures - 1)
-	up.RetryAfter = v1beta1.UnixMilliTimestamp(now + backoff.Milliseconds())
 	msg := fmt.Sprintf("savepoint for the %s failed (attempt %d of %d), retrying in %s; the job keeps running: %s", upgradeOrSuspend(up), up.Failures, p.MaxSavepointAttempts, backoff, cause)
 	g.event(true, ReasonSavepointError, "%s", msg)
 	g.hold(msg)
 	g.d.RequeueAfter = backoff
+}
+
+// CountSavepointFailure records a failed stop-with-savepoint on up (the
+// attempt's trigger is dropped; Flink keeps the job running) and returns
+// the wait before the next attempt: the policy's RetryBackoff, doubling
+// with each failure. spent: the policy's attempts are used up, and the
+// change waits for a new generation. FlinkDeployments' upgrades and
+// session jobs' stops count their attempts with it.
+func CountSavepointFailure(up *v1beta1.UpgradeProgress, p Policy, now time.Time, cause string) (backoff time.Duration, spent bool) {
+	p = p.WithDefaults()
+	up.Failures++
+	up.LastFailure = cause
+	up.TriggerID, up.TriggerTimestamp = "", v1beta1.Timestamp{}
+	if up.Failures >= p.MaxSavepointAttempts {
+		return 0, true
+	}
+	backoff = p.RetryBackoff << (up.Failures - 1)
+	up.RetryAfter = v1beta1.UnixMilliTimestamp(now.UnixMilli() + backoff.Milliseconds())
+	return backoff, false
 }

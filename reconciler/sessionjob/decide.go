@@ -82,19 +82,14 @@ type Facts struct {
 	// restores the new job from the deployed job's latest checkpoint,
 	// read once that job has ended.
 	FromCheckpoint bool
-	// Savepointing: status.upgrade (phase Savepointing) records a
-	// stop-with-savepoint trigger id for the deployed job; Savepoint is
-	// what polling it showed.
-	Savepointing bool
-	Savepoint    SavepointPoll
-	// SavepointHeld: status.upgrade (phase Savepointing) records a failed
-	// stop-with-savepoint and no trigger: the job kept running. The
-	// attempt is retried with the gate's back-off (SavepointRetryDue once
-	// status.upgrade.retryAfter has passed) until the policy's attempts
-	// are spent (SavepointAbandoned); then the change waits for a new
-	// generation (NewGeneration), as does a FlinkDeployment's.
-	SavepointHeld, SavepointRetryDue, SavepointAbandoned bool
-	NewGeneration                                        bool
+	// Stopping: status.upgrade (phase Savepointing) records a
+	// stop-with-savepoint, in flight or failed; Stop is what the pass
+	// read of it. The gate's stop table decides on it
+	// (gate.DecideSessionJobStop), as a FlinkDeployment's upgrade
+	// savepoint is decided: the same reading of a poll, the same retries
+	// with back-off, the same savepoint timeout.
+	Stopping bool
+	Stop     gate.SessionJobStopFacts
 	// Suspended: nothing is deployed and the recorded spec is suspended;
 	// Resume: the current spec asks for the job to run again.
 	Suspended bool
@@ -137,23 +132,6 @@ const (
 	CheckpointNotRetained = gate.SessionJobCheckpointNotRetained
 	CheckpointNone        = gate.SessionJobCheckpointNone
 	CheckpointUnknown     = gate.SessionJobCheckpointUnknown
-)
-
-// SavepointPoll is what polling the recorded stop-with-savepoint showed.
-type SavepointPoll int
-
-// SavepointPoll values, read by gate.ReadSavepointPoll.
-const (
-	// SavepointNoAnswer: the REST API did not answer; also the zero value.
-	SavepointNoAnswer SavepointPoll = iota
-	SavepointPending
-	SavepointDone
-	// SavepointFailed: Flink refused the stop or reports it failed; the
-	// job keeps running.
-	SavepointFailed
-	// SavepointNotTriggered: Flink does not know the trigger id: never
-	// sent (a crash after it was recorded), or forgotten.
-	SavepointNotTriggered
 )
 
 // Step is what a pass does.
@@ -243,11 +221,15 @@ const (
 	// StepWaitSavepointRetry waits for the back-off of a failed
 	// stop-with-savepoint; the job runs.
 	StepWaitSavepointRetry
+	// StepReplanStop drops a recorded stop-with-savepoint that no longer
+	// applies (the job ended, or the spec changed since): the state table
+	// plans the change again.
+	StepReplanStop
 )
 
 var stepNames = [...]string{"WaitSession", "WriteAhead", "Upload", "Run", "Record", "DeleteJar", "Observe", "HoldChange", "WaitREST", "Finalize", "StartUpgrade", "Cancel", "DeployUpgrade",
 	"StartSavepoint", "TriggerStop", "WaitSavepoint", "SavepointDone", "SavepointFailed", "SavepointLost", "Suspended", "Resume",
-	"StartCheckpointUpgrade", "RestoreCheckpoint", "CheckpointLost", "SettleSnapshot", "RetrySavepoint", "WaitSavepointRetry"}
+	"StartCheckpointUpgrade", "RestoreCheckpoint", "CheckpointLost", "SettleSnapshot", "RetrySavepoint", "WaitSavepointRetry", "ReplanStop"}
 
 func (s Step) String() string {
 	if int(s) < len(stepNames) {
@@ -265,6 +247,21 @@ var keepSteps = map[gate.SessionJobKeep]Step{
 	gate.SessionJobCancel:            StepStartUpgrade,
 	gate.SessionJobStopWithSavepoint: StepStartSavepoint,
 	gate.SessionJobRestoreCheckpoint: StepStartCheckpointUpgrade,
+}
+
+// stopSteps is the step that carries out each decision of the gate's
+// stop table.
+var stopSteps = map[gate.SessionJobStopStep]Step{
+	gate.SessionJobStopWait:           StepWaitSavepoint,
+	gate.SessionJobStopWaitForSession: StepWaitSession,
+	gate.SessionJobStopDone:           StepSavepointDone,
+	gate.SessionJobStopFailed:         StepSavepointFailed,
+	gate.SessionJobStopResend:         StepTriggerStop,
+	gate.SessionJobStopReplan:         StepReplanStop,
+	gate.SessionJobStopLost:           StepSavepointLost,
+	gate.SessionJobStopWaitRetry:      StepWaitSavepointRetry,
+	gate.SessionJobStopRetry:          StepRetrySavepoint,
+	gate.SessionJobStopHold:           StepHoldChange,
 }
 
 // change is what the gate's session-job table reads of the facts.
@@ -309,34 +306,10 @@ func Decide(f Facts) Step {
 	switch {
 	case f.Deleting:
 		return StepFinalize
-	case f.Savepointing:
-		switch {
-		case f.Session != SessionReady:
-			return StepWaitSession
-		case f.Savepoint == SavepointDone:
-			return StepSavepointDone
-		case f.Savepoint == SavepointFailed:
-			return StepSavepointFailed
-		case f.Savepoint == SavepointNotTriggered && f.DeployedJob == JobFound && f.JobRunning:
-			// Recorded, not sent (or forgotten while the job runs):
-			// send the same trigger id, which Flink deduplicates.
-			return StepTriggerStop
-		case f.Savepoint == SavepointNotTriggered && (f.DeployedJob == JobFound || f.DeployedJob == JobNotFound):
-			return StepSavepointLost
-		default:
-			return StepWaitSavepoint
-		}
-	case f.SavepointHeld && !f.NewGeneration:
-		switch {
-		case f.SavepointAbandoned:
-			return StepHoldChange
-		case f.Session != SessionReady:
-			return StepWaitSession
-		case f.SavepointRetryDue:
-			return StepRetrySavepoint
-		default:
-			return StepWaitSavepointRetry
-		}
+	case f.Stopping:
+		// How a stop-with-savepoint in flight (or failed) goes on is the
+		// gate's stop table.
+		return stopSteps[gate.DecideSessionJobStop(f.Stop).Step]
 	case f.TakingDown && f.FromCheckpoint:
 		switch {
 		case f.DeployedJob == JobNotFound:

@@ -2,12 +2,31 @@ package sessionjob
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"k8s.io/utils/ptr"
 
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
+
+var decideNow = time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
+
+// stop is the stop table's facts of a trigger in flight for a minute.
+func stop(edit func(*gate.SessionJobStopFacts)) gate.SessionJobStopFacts {
+	f := gate.SessionJobStopFacts{InFlight: true, SessionReady: true, TriggeredAt: decideNow.Add(-time.Minute), Now: decideNow}
+	edit(&f)
+	return f
+}
+
+// failedStop is the stop table's facts of one failed attempt whose
+// back-off is over.
+func failedStop(edit func(*gate.SessionJobStopFacts)) gate.SessionJobStopFacts {
+	f := gate.SessionJobStopFacts{SessionReady: true, Failures: 1, RetryAfter: decideNow.Add(-time.Second), Now: decideNow}
+	edit(&f)
+	return f
+}
 
 func TestDecideOneStepPerPass(t *testing.T) {
 	for _, tc := range []struct {
@@ -46,19 +65,28 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"stateless suspend: cancel", Facts{Deployed: true, SpecChange: "x", Plan: PlanSuspendCancel}, StepStartUpgrade},
 		{"savepoint change, job not running: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound}, StepHoldChange},
 		{"savepoint change, REST silent: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobUnknown}, StepHoldChange},
-		{"savepointing, recorded not sent, job runs: send the same trigger", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNotTriggered, DeployedJob: JobFound, JobRunning: true}, StepTriggerStop},
-		{"savepointing, in progress: wait", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointPending}, StepWaitSavepoint},
-		{"savepointing, no answer: wait, never trigger again", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNoAnswer}, StepWaitSavepoint},
-		{"savepointing, trigger unknown, REST silent on the job: wait", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNotTriggered, DeployedJob: JobUnknown}, StepWaitSavepoint},
-		{"savepointing, done: record the location", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointDone}, StepSavepointDone},
-		{"savepointing, failed: hold", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointFailed}, StepSavepointFailed},
-		{"savepointing, trigger forgotten, job stopped: manual restore", Facts{Deployed: true, Savepointing: true, Savepoint: SavepointNotTriggered, DeployedJob: JobFound}, StepSavepointLost},
-		{"savepointing, session not ready: wait", Facts{Deployed: true, Savepointing: true, Session: SessionNotReady}, StepWaitSession},
-		{"savepoint failed, attempts spent, same generation: hold", Facts{Deployed: true, SavepointHeld: true, SavepointAbandoned: true, SpecChange: "x", Plan: PlanSavepoint}, StepHoldChange},
-		{"savepoint failed, back-off running: wait", Facts{Deployed: true, SavepointHeld: true, SpecChange: "x", Plan: PlanSavepoint}, StepWaitSavepointRetry},
-		{"savepoint failed, back-off over: retry", Facts{Deployed: true, SavepointHeld: true, SavepointRetryDue: true, SpecChange: "x", Plan: PlanSavepoint}, StepRetrySavepoint},
-		{"savepoint failed, retry due, session not ready: wait", Facts{Deployed: true, SavepointHeld: true, SavepointRetryDue: true, Session: SessionNotReady}, StepWaitSession},
-		{"savepoint failed, new generation: try again", Facts{Deployed: true, SavepointHeld: true, NewGeneration: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound, JobRunning: true}, StepStartSavepoint},
+		// A stop-with-savepoint in flight or failed: the gate's stop
+		// table decides (gate/sessionjob_stop_test.go); each of its
+		// steps maps to the pass's.
+		{"stop in flight, in progress: wait", Facts{Deployed: true, Stopping: true, Stop: stop(func(s *gate.SessionJobStopFacts) { s.Poll.State = gate.SavepointInProgress })}, StepWaitSavepoint},
+		{"stop in flight, done", Facts{Deployed: true, Stopping: true, Stop: stop(func(s *gate.SessionJobStopFacts) {
+			s.Poll = gate.SavepointObservation{State: gate.SavepointSucceeded, Location: "s3://sp"}
+		})}, StepSavepointDone},
+		{"stop in flight, failed", Facts{Deployed: true, Stopping: true, Stop: stop(func(s *gate.SessionJobStopFacts) { s.Poll.State = gate.SavepointFailed })}, StepSavepointFailed},
+		{"stop in flight, recorded not sent, job runs: send the same trigger", Facts{Deployed: true, Stopping: true, Stop: stop(func(s *gate.SessionJobStopFacts) {
+			s.Poll.State, s.Job = gate.SavepointUnknown, gate.SessionJobRunRunning
+		})}, StepTriggerStop},
+		{"stop in flight, trigger forgotten, job ended: plan again", Facts{Deployed: true, Stopping: true, Stop: stop(func(s *gate.SessionJobStopFacts) {
+			s.Poll.State, s.Job = gate.SavepointUnknown, gate.SessionJobRunEnded
+		})}, StepReplanStop},
+		{"stop in flight, job and trigger forgotten: manual restore", Facts{Deployed: true, Stopping: true, Stop: stop(func(s *gate.SessionJobStopFacts) {
+			s.Poll.State, s.Job = gate.SavepointUnknown, gate.SessionJobRunMissing
+		})}, StepSavepointLost},
+		{"stop in flight, session not ready: wait", Facts{Deployed: true, Stopping: true, Session: SessionNotReady, Stop: stop(func(s *gate.SessionJobStopFacts) { s.SessionReady = false })}, StepWaitSession},
+		{"stop failed, attempts spent: hold", Facts{Deployed: true, Stopping: true, Stop: failedStop(func(s *gate.SessionJobStopFacts) { s.Failures = 3 })}, StepHoldChange},
+		{"stop failed, back-off running: wait", Facts{Deployed: true, Stopping: true, Stop: failedStop(func(s *gate.SessionJobStopFacts) { s.RetryAfter = s.Now.Add(time.Second) })}, StepWaitSavepointRetry},
+		{"stop failed, back-off over, job runs: retry", Facts{Deployed: true, Stopping: true, Stop: failedStop(func(s *gate.SessionJobStopFacts) { s.Job = gate.SessionJobRunRunning })}, StepRetrySavepoint},
+		{"stop failed, new generation: plan again", Facts{Deployed: true, Stopping: true, Stop: failedStop(func(s *gate.SessionJobStopFacts) { s.NewGeneration, s.Failures = true, 3 })}, StepReplanStop},
 		{"suspended: nothing runs", Facts{Suspended: true}, StepSuspended},
 		{"suspended, resumed: submit from the savepoint", Facts{Suspended: true, Resume: true}, StepResume},
 		{"suspended, resumed, session not ready: wait", Facts{Suspended: true, Resume: true, Session: SessionNotReady}, StepWaitSession},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 	"github.com/flinkops/flink-operator/schemas/validation"
 )
@@ -77,28 +78,19 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	} else if f.TakingDown {
 		f.DeployedJob = JobNotFound // nothing was deployed to take down
 	}
-	savepointing := st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseSavepointing
-	f.Savepointing = savepointing && st.Upgrade.TriggerID != ""
-	f.SavepointHeld = savepointing && st.Upgrade.TriggerID == ""
-	policy := p.r.SnapshotPolicy.WithDefaults()
-	if f.SavepointHeld {
-		f.SavepointAbandoned = st.Upgrade.Failures >= policy.MaxSavepointAttempts
-		f.SavepointRetryDue = !p.r.now().Before(st.Upgrade.RetryAfter.Time())
+	if st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseSavepointing {
+		f.Stopping = true
+		f.Stop = p.stopFacts(ctx, f.Session == SessionReady, f.Deployed)
+		stop := gate.DecideSessionJobStop(f.Stop)
+		p.savepoint = savepointResult{location: stop.Location, cause: stop.Cause, row: stop.Row}
 	}
-	f.NewGeneration = st.Upgrade != nil && p.sj.Generation != st.Upgrade.TargetGeneration
-	if f.Savepointing && f.Deployed && p.rest != nil {
-		f.Savepoint = p.pollUpgradeSavepoint(ctx)
-		if f.Savepoint == SavepointNotTriggered {
-			f.DeployedJob, f.JobRunning, _ = p.deployedJobState(ctx)
-		}
-	}
-	if f.Deployed && (st.Upgrade == nil || f.SavepointHeld && f.NewGeneration) {
+	if f.Deployed && st.Upgrade == nil {
 		recorded, err := recordedSpec(st)
 		if err != nil {
 			return ctrl.Result{}, p.ref().Errorf("read status.reconciliationStatus.lastReconciledSpec: %w", err)
 		}
 		f.SpecChange, f.Plan = specChange(recorded, &p.sj.Spec)
-		if f.SessionRestarting && !f.SavepointHeld {
+		if f.SessionRestarting {
 			// The session's restart comes first: the job stops as for a
 			// suspend, but its spec stays running, and it resumes (with
 			// any change made meanwhile) once the session runs.
@@ -217,19 +209,18 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		} else {
 			res = p.observe(ctx)
 		}
-		if f.SavepointHeld {
+		if f.Stopping {
+			// The stop's attempts are spent.
 			st.Error = p.savepointHeldMessage()
 			st.ObservedGeneration = p.sj.Generation
 			return res, nil
 		}
 		p.hold(p.holdReason(f), prev)
 		return res, nil
+	case StepReplanStop:
+		p.replanStop(f.Stop.NewGeneration && !f.Stop.InFlight)
+		return ctrl.Result{Requeue: true}, nil
 	default: // StepObserve
-		if f.SavepointHeld {
-			// The failed change was undone: nothing is held any more.
-			st.Upgrade = nil
-			st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-		}
 		// The spec is the one submitted (an edit undone, say): this
 		// generation runs, and tools waiting for it must see so.
 		st.ObservedGeneration = p.sj.Generation

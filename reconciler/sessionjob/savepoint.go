@@ -29,21 +29,22 @@ const (
 //     restarted operator polls that savepoint, or sends the same trigger
 //     id again, which Flink (1.15+) deduplicates: one upgrade, one
 //     savepoint;
-//  2. the poll's outcome is read as the gate reads an upgrade's
-//     (gate.ReadSavepointPoll). Done: the location is recorded
+//  2. each pass reads the stop (stopFacts) and the gate's stop table
+//     decides (gate.DecideSessionJobStop), with a FlinkDeployment's rules:
+//     the poll read as the gate reads an upgrade's, a trigger Flink forgot
+//     answered by a savepoint of the job completed since, failures and
+//     attempts past the operator's --savepoint-timeout counted and retried
+//     with back-off (gate.CountSavepointFailure) while the job runs, and a
+//     stop whose job ended meanwhile planned again by the state table
+//     (which restores the job's latest checkpoint or savepoint, never an
+//     older one). Done: the location is recorded
 //     (status.jobStatus.upgradeSavepointPath, status.upgrade.restorePath)
 //     with the new job id and the spec to submit (phase TakingDown), in
-//     one status write; failed or refused: the trigger is dropped, the job
-//     keeps running (Flink keeps it running), and the change is held until
-//     a new generation; in progress or no answer: wait, the job runs;
+//     one status write;
 //  3. the take-down waits until the stopped job is globally terminal
 //     (upgrade.go), then the submission runs the new id from restorePath
 //     (submit.go), or, for a suspend, nothing is submitted and the
 //     savepoint stays recorded for the resume.
-//
-// There is no operator-side savepoint timeout: giving up on a stop that
-// may still complete would leave a stopped job whose savepoint is not
-// recorded. Flink's checkpoint timeout ends a stuck savepoint as failed.
 
 // startSavepoint records the stop-with-savepoint before it is sent.
 func (p *pass) startSavepoint(change string, suspend bool) (ctrl.Result, error) {
@@ -65,32 +66,65 @@ func (p *pass) startSavepoint(change string, suspend bool) (ctrl.Result, error) 
 	return ctrl.Result{Requeue: true}, nil
 }
 
-// pollUpgradeSavepoint polls the recorded trigger; p.savepoint keeps the
-// location or the cause for the step.
-func (p *pass) pollUpgradeSavepoint(ctx context.Context) SavepointPoll {
+// stopFacts reads what the stop table needs: the poll of the trigger in
+// flight and, when Flink does not know it, the job and its newest
+// savepoint; while an attempt failed, the job.
+func (p *pass) stopFacts(ctx context.Context, sessionReady, deployed bool) gate.SessionJobStopFacts {
+	up := p.sj.Status.Upgrade
+	f := gate.SessionJobStopFacts{
+		InFlight: up.TriggerID != "", SessionReady: sessionReady, TriggeredAt: up.TriggerTimestamp.Time(),
+		Failures: up.Failures, RetryAfter: up.RetryAfter.Time(), NewGeneration: p.sj.Generation != up.TargetGeneration,
+		Now: p.r.now(), Policy: p.r.SnapshotPolicy,
+	}
+	switch {
+	case !sessionReady || p.rest == nil:
+	case !deployed:
+		// A stop recorded with nothing deployed (a status edited by
+		// hand): there is no job to ask about.
+		f.Poll, f.Job = gate.SavepointObservation{State: gate.SavepointUnknown}, gate.SessionJobRunMissing
+	case f.InFlight:
+		f.Poll = p.pollStop(ctx)
+		if f.Poll.State == gate.SavepointUnknown {
+			f.LatestSavepoint, f.LatestSavepointTime = p.latestSavepoint(ctx)
+			f.Job = p.deployedRun(ctx)
+		}
+	case !f.NewGeneration:
+		f.Job = p.deployedRun(ctx)
+	}
+	return f
+}
+
+// pollStop polls the recorded trigger.
+func (p *pass) pollStop(ctx context.Context) gate.SavepointObservation {
 	st := &p.sj.Status
 	up := st.Upgrade
 	status, err := p.rest.GetSavepointStatus(ctx, st.DeployedWith.JobID, up.TriggerID)
 	if err != nil && !flinkrest.IsNotFound(err) {
 		st.Error = p.ref().Errorf("poll the savepoint of job %s (trigger %s); the job keeps running: %w", st.DeployedWith.JobID, up.TriggerID, err).Error()
-		return SavepointNoAnswer
 	}
-	obs := gate.ObserveSavepoint(status, err)
-	outcome, location, cause := gate.ReadSavepointPoll(obs, "", 0, up.TriggerTimestamp.UnixMilli())
-	p.savepoint = savepointResult{location: location, cause: cause}
-	switch outcome {
-	case gate.SavepointOutcomeDone:
-		return SavepointDone
-	case gate.SavepointOutcomeFailed, gate.SavepointOutcomeRefused:
-		return SavepointFailed
-	case gate.SavepointOutcomeLost:
-		return SavepointNotTriggered
-	}
-	return SavepointPending
+	return gate.ObserveSavepoint(status, err)
 }
 
-// savepointResult is what the poll of this pass showed.
-type savepointResult struct{ location, cause string }
+// deployedRun is what the JobManager says of the deployed job, in the
+// stop table's terms.
+func (p *pass) deployedRun(ctx context.Context) gate.SessionJobRun {
+	presence, running, ended := p.deployedJobState(ctx)
+	switch {
+	case presence == JobUnknown:
+		return gate.SessionJobRunNoAnswer
+	case presence == JobNotFound:
+		return gate.SessionJobRunMissing
+	case running:
+		return gate.SessionJobRunRunning
+	case ended:
+		return gate.SessionJobRunEnded
+	}
+	return gate.SessionJobRunOther
+}
+
+// savepointResult is what the stop table found this pass: the savepoint's
+// location, or the failure's cause, and the row that decided.
+type savepointResult struct{ location, cause, row string }
 
 // deployedJobState asks whether the deployed job runs (a stop needs a
 // RUNNING job) or has ended (a restore of its latest checkpoint needs no
@@ -219,12 +253,8 @@ func (p *pass) savepointDone() (ctrl.Result, error) {
 // again (a new restartNonce, say).
 func (p *pass) savepointFailed() ctrl.Result {
 	st := &p.sj.Status
-	up := st.Upgrade
-	policy := p.r.SnapshotPolicy.WithDefaults()
-	up.Failures++
-	up.LastFailure = p.savepoint.cause
-	up.TriggerID, up.TriggerTimestamp = "", v1beta1.Timestamp{}
-	if up.Failures >= policy.MaxSavepointAttempts {
+	backoff, spent := gate.CountSavepointFailure(st.Upgrade, p.r.SnapshotPolicy, p.r.now(), p.savepoint.cause)
+	if spent {
 		// Spent: held until the spec changes again.
 		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
 		msg := p.savepointHeldMessage()
@@ -233,9 +263,6 @@ func (p *pass) savepointFailed() ctrl.Result {
 		st.ObservedGeneration = p.sj.Generation
 		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}
 	}
-	// The gate's back-off for a FlinkDeployment's upgrade savepoint.
-	backoff := policy.RetryBackoff << (up.Failures - 1)
-	up.RetryAfter = v1beta1.NewTimestamp(p.r.now().Add(backoff))
 	msg := p.savepointRetryMessage()
 	p.r.event(p.sj, "Warning", ReasonSavepointError, msg)
 	st.Error = msg
@@ -252,25 +279,11 @@ func (p *pass) savepointRetryMessage() string {
 }
 
 // retrySavepoint records the next attempt's trigger id once the back-off
-// has passed; the next pass sends it (triggerStop), and a crash between
-// the two sends the same id. A job that no longer runs cannot take a
-// savepoint: the upgrade record is dropped, and the state table plans the
-// change again (a job that failed restarts from its latest checkpoint).
+// has passed and the job runs; the next pass sends it (triggerStop), and a
+// crash between the two sends the same id.
 func (p *pass) retrySavepoint(ctx context.Context) (ctrl.Result, error) {
 	st := &p.sj.Status
 	up := st.Upgrade
-	presence, running, _ := p.deployedJobState(ctx)
-	switch {
-	case presence == JobUnknown:
-		return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
-	case !running:
-		p.r.event(p.sj, "Warning", ReasonSavepointError, fmt.Sprintf("job %s is %s, so the stop-with-savepoint is not retried; planning generation %d again",
-			st.DeployedWith.JobID, orUnknown(st.JobStatus.State), up.TargetGeneration))
-		st.Upgrade = nil
-		st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-		st.Error = ""
-		return ctrl.Result{Requeue: true}, nil
-	}
 	trigger, err := flinkrest.NewTriggerID()
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("choose a savepoint trigger id: %w", err)
@@ -283,6 +296,22 @@ func (p *pass) retrySavepoint(ctx context.Context) (ctrl.Result, error) {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{Requeue: true}, nil
+}
+
+// replanStop drops a recorded stop that no longer applies, saying why
+// when the job ended under it: the next pass plans the change again by
+// the state table, which restores the ended job's latest checkpoint or
+// savepoint (the stop's own, when it completed unseen), or holds.
+func (p *pass) replanStop(specChanged bool) {
+	st := &p.sj.Status
+	up := st.Upgrade
+	if !specChanged {
+		p.r.event(p.sj, "Warning", ReasonSavepointError, fmt.Sprintf("job %s is %s, so its stop-with-savepoint is not waited for or retried (%s); planning generation %d again from its latest checkpoint",
+			st.DeployedWith.JobID, orUnknown(st.JobStatus.State), p.savepoint.row, up.TargetGeneration))
+	}
+	st.Upgrade = nil
+	st.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+	st.Error = ""
 }
 
 // savepointHeldMessage is status.error while a failed stop holds the

@@ -162,8 +162,9 @@ func TestFailedStopWithSavepointIsRetriedThenHeld(t *testing.T) {
 }
 
 // TestStopThatNeverAnswersHolds: the stop's poll times out (the REST call
-// never answers) or stays in progress: the operator waits, sends no second
-// trigger, submits nothing, and the job keeps running.
+// never answers) or stays in progress: within the operator's
+// --savepoint-timeout the operator waits, sends no second trigger, submits
+// nothing, and the job keeps running (past it: stop_outcomes_test.go).
 func TestStopThatNeverAnswersHolds(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
