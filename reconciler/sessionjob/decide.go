@@ -78,10 +78,6 @@ type Facts struct {
 	// SnapshotRequested: status.savepointTrigger records a manual or
 	// periodic savepoint, which an upgrade settles first.
 	SnapshotRequested bool
-	// FromCheckpoint: status.upgrade (phase TakingDown, mode last-state)
-	// restores the new job from the deployed job's latest checkpoint,
-	// read once that job has ended.
-	FromCheckpoint bool
 	// Stopping: status.upgrade (phase Savepointing) records a
 	// stop-with-savepoint, in flight or failed; Stop is what the pass
 	// read of it. The gate's stop table decides on it
@@ -98,12 +94,15 @@ type Facts struct {
 	// a suspended job from the start.
 	SuspendOnly bool
 	// TakingDown: status.upgrade (phase TakingDown) records that the
-	// deployed job is being cancelled for a stateless upgrade.
+	// deployed job is being taken down (cancelled, stopping after its
+	// savepoint, or cancelled for a restore of its latest checkpoint);
+	// TakeDown is what the pass read of it, which the gate's take-down
+	// table decides on (gate.DecideSessionJobTakeDown).
 	TakingDown bool
+	TakeDown   gate.SessionJobTakeDownFacts
 	// DeployedJob: whether the JobManager knows the deployed job, asked
-	// while TakingDown; DeployedJobEnded: it is globally terminal.
-	DeployedJob      JobPresence
-	DeployedJobEnded bool
+	// before a stateful change is recorded.
+	DeployedJob JobPresence
 }
 
 // Plan is how a spec change after submission is carried out
@@ -264,6 +263,17 @@ var stopSteps = map[gate.SessionJobStopStep]Step{
 	gate.SessionJobStopHold:           StepHoldChange,
 }
 
+// takeDownSteps is the step that carries out each decision of the gate's
+// take-down table.
+var takeDownSteps = map[gate.SessionJobTakeDownStep]Step{
+	gate.SessionJobTakeDownWait:              StepWaitREST,
+	gate.SessionJobTakeDownWaitForSession:    StepWaitSession,
+	gate.SessionJobTakeDownCancel:            StepCancel,
+	gate.SessionJobTakeDownSubmit:            StepDeployUpgrade,
+	gate.SessionJobTakeDownRestoreCheckpoint: StepRestoreCheckpoint,
+	gate.SessionJobTakeDownCheckpointLost:    StepCheckpointLost,
+}
+
 // change is what the gate's session-job table reads of the facts.
 func (f Facts) change() gate.SessionJobChange {
 	return gate.SessionJobChange{
@@ -281,10 +291,11 @@ func (f Facts) change() gate.SessionJobChange {
 }
 
 // Decide picks the one step of a pass. How a deployed job's state is kept
-// when its spec changes is the gate's table (gate.KeepSessionJobState, the
-// design's table row for row); Decide sequences the steps around it: the
-// submission's write-ahead protocol and a take-down in progress. It is
-// pure and table-tested (decide_test.go).
+// when its spec changes is the gate's table (gate.KeepSessionJobState),
+// and a stop-with-savepoint and a take-down in progress are the gate's
+// too (gate.DecideSessionJobStop, gate.DecideSessionJobTakeDown), each the
+// design's table row for row; Decide sequences them with the submission's
+// write-ahead protocol. It is pure and table-tested (decide_test.go).
 //
 // The order of the checks is the crash-safety argument:
 //   - a recorded job id the JobManager already knows is recorded before
@@ -310,36 +321,10 @@ func Decide(f Facts) Step {
 		// How a stop-with-savepoint in flight (or failed) goes on is the
 		// gate's stop table.
 		return stopSteps[gate.DecideSessionJobStop(f.Stop).Step]
-	case f.TakingDown && f.FromCheckpoint:
-		switch {
-		case f.DeployedJob == JobNotFound:
-			return StepCheckpointLost
-		case f.DeployedJob == JobFound && f.DeployedJobEnded:
-			switch f.Checkpoint {
-			case CheckpointRestorable:
-				return StepRestoreCheckpoint
-			case CheckpointNone, CheckpointNotRetained:
-				return StepCheckpointLost
-			}
-			return StepWaitREST
-		case f.Session != SessionReady:
-			return StepWaitSession
-		case f.DeployedJob == JobFound:
-			return StepCancel
-		default:
-			return StepWaitREST
-		}
 	case f.TakingDown:
-		switch {
-		case f.DeployedJob == JobNotFound || f.DeployedJob == JobFound && f.DeployedJobEnded:
-			return StepDeployUpgrade
-		case f.Session != SessionReady:
-			return StepWaitSession
-		case f.DeployedJob == JobFound:
-			return StepCancel
-		default:
-			return StepWaitREST
-		}
+		// How a take-down goes on is the gate's take-down table.
+		_, step := gate.DecideSessionJobTakeDown(f.TakeDown)
+		return takeDownSteps[step]
 	case f.Submitting:
 		switch {
 		case f.JarRecorded && f.SubmittingJob == JobFound:

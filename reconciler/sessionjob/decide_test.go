@@ -20,6 +20,11 @@ func stop(edit func(*gate.SessionJobStopFacts)) gate.SessionJobStopFacts {
 	return f
 }
 
+// takeDown is the take-down table's facts on a READY session.
+func takeDown(fromCheckpoint bool, job gate.SessionJobRun, cp CheckpointState) gate.SessionJobTakeDownFacts {
+	return gate.SessionJobTakeDownFacts{FromCheckpoint: fromCheckpoint, SessionReady: true, Job: job, Checkpoint: cp}
+}
+
 // failedStop is the stop table's facts of one failed attempt whose
 // back-off is over.
 func failedStop(edit func(*gate.SessionJobStopFacts)) gate.SessionJobStopFacts {
@@ -56,10 +61,10 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"held change, a savepoint requested: hold, the savepoint goes on", Facts{Deployed: true, SpecChange: "x", SnapshotRequested: true}, StepHoldChange},
 		{"savepoint redeploy: record first, then cancel", Facts{Deployed: true, SpecChange: "x", Plan: PlanRedeploy}, StepStartUpgrade},
 		{"stateless change, session not ready: wait", Facts{Deployed: true, SpecChange: "x", Plan: PlanStateless, Session: SessionNotReady}, StepWaitSession},
-		{"taking down, job running: cancel", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound}, StepCancel},
-		{"taking down, job ended: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobFound, DeployedJobEnded: true}, StepDeployUpgrade},
-		{"taking down, job unknown to Flink: submit", Facts{Deployed: true, TakingDown: true, DeployedJob: JobNotFound}, StepDeployUpgrade},
-		{"taking down, REST silent: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown}, StepWaitREST},
+		{"taking down, job running: cancel", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(false, gate.SessionJobRunRunning, 0)}, StepCancel},
+		{"taking down, job ended: submit", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(false, gate.SessionJobRunEnded, 0)}, StepDeployUpgrade},
+		{"taking down, job unknown to Flink: submit", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(false, gate.SessionJobRunMissing, 0)}, StepDeployUpgrade},
+		{"taking down, REST silent: wait", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(false, gate.SessionJobRunNoAnswer, 0)}, StepWaitREST},
 		{"savepoint change, job running: record the trigger first", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound, JobRunning: true}, StepStartSavepoint},
 		{"suspend, job running: record the trigger first", Facts{Deployed: true, SpecChange: "x", Plan: PlanSuspendSavepoint, DeployedJob: JobFound, JobRunning: true}, StepStartSavepoint},
 		{"stateless suspend: cancel", Facts{Deployed: true, SpecChange: "x", Plan: PlanSuspendCancel}, StepStartUpgrade},
@@ -96,7 +101,7 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"parked, the session runs again: resume from the savepoint", Facts{Parked: true, Resume: true}, StepResume},
 		{"parked, the session not ready: wait", Facts{Parked: true, Resume: true, Session: SessionNotReady}, StepWaitSession},
 		{"submitting while the session restarts: finish, the session waits for it", Facts{Submitting: true, JarRecorded: true, SubmittingJob: JobNotFound, SessionRestarting: true}, StepRun},
-		{"taking down, session gone: wait", Facts{Deployed: true, TakingDown: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
+		{"taking down, session gone: wait", Facts{Deployed: true, TakingDown: true, Session: SessionMissing, TakeDown: gate.SessionJobTakeDownFacts{Job: gate.SessionJobRunNoAnswer}}, StepWaitSession},
 
 		// Last-state, and restores of ended jobs, from the latest checkpoint.
 		{"last-state, running, checkpoints retained: record, then cancel", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, JobRunning: true, Checkpoint: CheckpointRestorable}, StepStartCheckpointUpgrade},
@@ -110,13 +115,13 @@ func TestDecideOneStepPerPass(t *testing.T) {
 		{"last-state change, job FAILED with a checkpoint: restore it", Facts{Deployed: true, SpecChange: "x", Plan: PlanLastState, DeployedJob: JobFound, JobEnded: true, Checkpoint: CheckpointRestorable}, StepStartCheckpointUpgrade},
 		{"savepoint change, job FAILED without a checkpoint: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSavepoint, DeployedJob: JobFound, JobEnded: true, Checkpoint: CheckpointNone}, StepHoldChange},
 		{"suspend, job FAILED: hold", Facts{Deployed: true, SpecChange: "x", Plan: PlanSuspendSavepoint, DeployedJob: JobFound, JobEnded: true, Checkpoint: CheckpointRestorable}, StepHoldChange},
-		{"from checkpoint, job running: cancel", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound}, StepCancel},
-		{"from checkpoint, job ended, checkpoint read: restore it", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound, DeployedJobEnded: true, Checkpoint: CheckpointRestorable}, StepRestoreCheckpoint},
-		{"from checkpoint, job ended, checkpoints REST silent: wait, never submit empty", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound, DeployedJobEnded: true, Checkpoint: CheckpointUnknown}, StepWaitREST},
-		{"from checkpoint, job ended, nothing restorable: manual restore", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobFound, DeployedJobEnded: true, Checkpoint: CheckpointNone}, StepCheckpointLost},
-		{"from checkpoint, JobManager forgot the job: manual restore, never submit empty", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobNotFound}, StepCheckpointLost},
-		{"from checkpoint, REST silent: wait", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobUnknown}, StepWaitREST},
-		{"from checkpoint, session gone: wait", Facts{Deployed: true, TakingDown: true, FromCheckpoint: true, DeployedJob: JobUnknown, Session: SessionMissing}, StepWaitSession},
+		{"from checkpoint, job running: cancel", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(true, gate.SessionJobRunRunning, 0)}, StepCancel},
+		{"from checkpoint, job ended, checkpoint read: restore it", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(true, gate.SessionJobRunEnded, CheckpointRestorable)}, StepRestoreCheckpoint},
+		{"from checkpoint, job ended, checkpoints REST silent: wait, never submit empty", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(true, gate.SessionJobRunEnded, CheckpointUnknown)}, StepWaitREST},
+		{"from checkpoint, job ended, nothing restorable: manual restore", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(true, gate.SessionJobRunEnded, CheckpointNone)}, StepCheckpointLost},
+		{"from checkpoint, JobManager forgot the job: manual restore, never submit empty", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(true, gate.SessionJobRunMissing, 0)}, StepCheckpointLost},
+		{"from checkpoint, REST silent: wait", Facts{Deployed: true, TakingDown: true, TakeDown: takeDown(true, gate.SessionJobRunNoAnswer, 0)}, StepWaitREST},
+		{"from checkpoint, session gone: wait", Facts{Deployed: true, TakingDown: true, Session: SessionMissing, TakeDown: gate.SessionJobTakeDownFacts{FromCheckpoint: true, Job: gate.SessionJobRunNoAnswer}}, StepWaitSession},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want.String(), Decide(tc.f).String())

@@ -66,17 +66,8 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		// A run may have been sent: ask before anything else.
 		f.SubmittingJob = p.presence(ctx, st.Upgrade.JobID)
 	}
-	f.TakingDown = st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseTakingDown
-	// Only a restore from the latest checkpoint takes down in mode
-	// last-state (a savepoint's take-down keeps mode savepoint).
-	f.FromCheckpoint = f.TakingDown && st.Upgrade.Mode == v1beta1.UpgradeModeLastState
-	if f.TakingDown && f.Deployed {
-		f.DeployedJob, f.DeployedJobEnded = p.deployedJob(ctx)
-		if f.FromCheckpoint && f.DeployedJob == JobFound && f.DeployedJobEnded {
-			f.Checkpoint = p.latestCheckpoint(ctx, flinkrest.JobStatus(st.JobStatus.State))
-		}
-	} else if f.TakingDown {
-		f.DeployedJob = JobNotFound // nothing was deployed to take down
+	if f.TakingDown = st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseTakingDown; f.TakingDown {
+		f.TakeDown = p.takeDownFacts(ctx, f.Session == SessionReady, f.Deployed)
 	}
 	if st.Upgrade != nil && st.Upgrade.Phase == v1beta1.PhaseSavepointing {
 		f.Stopping = true
@@ -157,7 +148,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		p.restoreCheckpoint()
 		return ctrl.Result{Requeue: true}, nil
 	case StepCheckpointLost:
-		p.checkpointLost(f.DeployedJob == JobFound)
+		p.checkpointLost(f.TakeDown.Job != gate.SessionJobRunMissing)
 		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
 	case StepTriggerStop:
 		return p.triggerStop(ctx)

@@ -7,6 +7,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
+	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -53,22 +54,24 @@ func (p *pass) startUpgrade(change string, suspend bool, restorePath string) (ct
 	return ctrl.Result{Requeue: true}, nil
 }
 
-// deployedJob asks the JobManager for the deployed job while it is taken
-// down.
-func (p *pass) deployedJob(ctx context.Context) (JobPresence, bool) {
-	if p.rest == nil {
-		return JobUnknown, false
-	}
-	job, err := p.rest.GetJob(ctx, p.sj.Status.DeployedWith.JobID)
+// takeDownFacts reads what the take-down table needs: the deployed job
+// and, for a restore of its latest checkpoint once it has ended, that
+// checkpoint.
+func (p *pass) takeDownFacts(ctx context.Context, sessionReady, deployed bool) gate.SessionJobTakeDownFacts {
+	st := &p.sj.Status
+	f := gate.SessionJobTakeDownFacts{FromCheckpoint: st.Upgrade.Mode == v1beta1.UpgradeModeLastState, SessionReady: sessionReady}
 	switch {
-	case flinkrest.IsNotFound(err):
-		return JobNotFound, false
-	case err != nil:
-		p.sj.Status.Error = p.ref().Errorf("read job %s before cancelling it for the upgrade: %w", p.sj.Status.DeployedWith.JobID, err).Error()
-		return JobUnknown, false
+	case !deployed:
+		f.Job = gate.SessionJobRunMissing // nothing was deployed to take down
+	case !sessionReady || p.rest == nil:
+		f.Job = gate.SessionJobRunNoAnswer
+	default:
+		f.Job = p.deployedRun(ctx)
 	}
-	p.setState(string(job.State))
-	return JobFound, job.State.IsGloballyTerminal()
+	if f.FromCheckpoint && f.Job == gate.SessionJobRunEnded {
+		f.Checkpoint = p.latestCheckpoint(ctx, flinkrest.JobStatus(st.JobStatus.State))
+	}
+	return f
 }
 
 // cancel cancels the deployed job, unless Flink already cancels it.
