@@ -105,6 +105,15 @@ func TestDeploymentPassesValuesAsFlags(t *testing.T) {
 		t.Errorf("fetcher.schemes={https,s3}: no --artifact-schemes=https,s3 in %q", args)
 	}
 
+	if objs, err := render(t, "t", nil, "fetcher.mirrors[0].from=https://repo1.maven.org/maven2/", "fetcher.mirrors[0].to=https://nexus.example.com/central/"); err != nil {
+		t.Error(err)
+	} else if args := deploymentOf(t, objs).Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "--artifact-mirror=https://repo1.maven.org/maven2/=https://nexus.example.com/central/") {
+		t.Errorf("fetcher.mirrors: no --artifact-mirror in %q", args)
+	}
+	if _, err := render(t, "t", nil, "fetcher.mirrors[0].from=https://repo1.maven.org/maven2", "fetcher.mirrors[0].to=https://nexus.example.com/central/"); err == nil {
+		t.Error("fetcher.mirrors: a from without its trailing / was accepted")
+	}
+
 	dep := deploymentOf(t, mustRender(t, "t", filepath.Join(valuesFolder, "customized.yaml")))
 	pod := dep.Spec.Template.Spec
 	if img := pod.Containers[0].Image; img != "registry.example.com/flink-operator@sha256:0000000000000000000000000000000000000000000000000000000000000000" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -18,10 +19,13 @@ type Options struct {
 	AllowHTTPArtifacts bool
 	// ArtifactSchemes are the operator's --artifact-schemes.
 	ArtifactSchemes []string
+	// ArtifactMirrors are the operator's --artifact-mirror.
+	ArtifactMirrors artifact.Mirrors
 }
 
 func (o Options) with(rc renderer.RenderContext) renderer.RenderContext {
 	rc.FetcherImage, rc.AllowHTTPArtifacts, rc.ArtifactSchemes = o.FetcherImage, o.AllowHTTPArtifacts, o.ArtifactSchemes
+	rc.ArtifactMirrors = o.ArtifactMirrors
 	return rc
 }
 

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/metrics"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
@@ -61,6 +62,9 @@ type Reconciler struct {
 	// ArtifactSchemes are the remote jar schemes accepted
 	// (--artifact-schemes); nil accepts https, s3 and gs.
 	ArtifactSchemes []string
+	// ArtifactMirrors are where remote jars are fetched from instead
+	// (--artifact-mirror).
+	ArtifactMirrors artifact.Mirrors
 	// GatePolicy holds the upgrade gate's timings and limits; zero fields
 	// take gate.DefaultPolicy's.
 	GatePolicy gate.Policy
@@ -294,6 +298,7 @@ func (r *Reconciler) withSettings(rc renderer.RenderContext) renderer.RenderCont
 	rc.FetcherImage = r.FetcherImage
 	rc.AllowHTTPArtifacts = r.AllowHTTPArtifacts
 	rc.ArtifactSchemes = r.ArtifactSchemes
+	rc.ArtifactMirrors = r.ArtifactMirrors
 	return rc
 }
 

@@ -50,6 +50,11 @@ func buildArtifact(fd *v1beta1.FlinkDeployment, rc RenderContext) (*artifactInpu
 		return nil, "", nil
 	}
 	path := field.NewPath("spec", "job", "jarURI")
+	if mirrored, ok := rc.ArtifactMirrors.Rewrite(uri); ok {
+		// The operator's --artifact-mirror: fetched from there, its
+		// scheme checked when the operator started.
+		uri = mirrored
+	}
 	ref, err := artifact.Parse(uri, rc.AllowHTTPArtifacts)
 	switch {
 	case errors.Is(err, artifact.ErrHTTPNotAllowed):

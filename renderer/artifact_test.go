@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
@@ -307,4 +308,25 @@ func TestFetcherInheritsCredentialsFromFlinkKeys(t *testing.T) {
 		}, fetch["env"], dep)
 		assert.Contains(t, fetch["volumeMounts"], map[string]any{"name": "gcp-key-volume", "mountPath": "/var/secrets/google", "readOnly": true}, dep)
 	}
+}
+
+// An --artifact-mirror fetches the jar from the mirror; the checksum and
+// the file Flink is given stay the same.
+func TestMirroredJarIsFetchedFromTheMirror(t *testing.T) {
+	uri := "https://repo1.maven.org/maven2/org/apache/flink/flink-examples-streaming/2.2.0/flink-examples-streaming-2.2.0.jar#sha256=" + jarDigest
+	mirror, err := artifact.ParseMirror("https://repo1.maven.org/maven2/=https://nexus.example.com/repository/central/")
+	require.NoError(t, err)
+	res, err := Render(decodeOne(t, fetchedSpec("native", uri, "")), RenderContext{ArtifactMirrors: artifact.Mirrors{mirror}})
+	require.NoError(t, err)
+	fetch := initContainers(t, find(t, res.Objects, "Deployment", "fetched"))[fetchContainerName]
+	require.NotNil(t, fetch)
+	assert.Equal(t, []any{"--uri", "https://nexus.example.com/repository/central/org/apache/flink/flink-examples-streaming/2.2.0/flink-examples-streaming-2.2.0.jar#sha256=" + jarDigest,
+		"--dest", "/opt/flink/usrlib", "--file", "flink-examples-streaming-2.2.0.jar"}, fetch["args"])
+	assert.Equal(t, "local:///opt/flink/usrlib/flink-examples-streaming-2.2.0.jar", configMap(res)["pipeline.jars"])
+
+	// A jarURI no mirror names is fetched where it says.
+	other := "https://repo.example.com/jobs/my-job-1.0.jar"
+	res, err = Render(decodeOne(t, fetchedSpec("native", other, "")), RenderContext{ArtifactMirrors: artifact.Mirrors{mirror}})
+	require.NoError(t, err)
+	assert.Equal(t, other, initContainers(t, find(t, res.Objects, "Deployment", "fetched"))[fetchContainerName]["args"].([]any)[1])
 }

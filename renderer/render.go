@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -42,6 +43,9 @@ type RenderContext struct {
 	// ArtifactSchemes are the remote jar schemes accepted
 	// (--artifact-schemes); nil accepts https, s3 and gs.
 	ArtifactSchemes []string
+	// ArtifactMirrors (--artifact-mirror) fetch a remote jarURI from a
+	// mirror: the init container is given the mirrored URI.
+	ArtifactMirrors artifact.Mirrors `json:",omitempty"`
 }
 
 // ValidationOptions are the operator's settings that validation reads:

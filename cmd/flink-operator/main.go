@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/reconciler"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/renderer"
@@ -67,6 +68,7 @@ type options struct {
 	// Remote job jars (renderer.RenderContext).
 	fetcherImage       string
 	artifactSchemes    []string
+	artifactMirrors    artifact.Mirrors
 	allowHTTPArtifacts bool
 	progressInterval   time.Duration
 	resyncInterval     time.Duration
@@ -90,6 +92,11 @@ func run(args []string) error {
 	fs.BoolVar(&o.allowHTTPArtifacts, "allow-http-artifacts", false, "accept plain http:// job jars (spec.job.jarURI)")
 	fs.Func("artifact-schemes", "remote job jar schemes accepted, comma-separated, of https, s3 and gs (the reference's kubernetes.operator.user.artifacts.allowed-schemes; default all three)", func(s string) (err error) {
 		o.artifactSchemes, err = validation.ParseArtifactSchemes(s)
+		return err
+	})
+	fs.Func("artifact-mirror", "fetch remote job jars under FROM from TO instead, given as FROM=TO, two URI prefixes ending in / (Maven's mirrorOf: https://repo1.maven.org/maven2/=https://nexus.example.com/repository/central/); repeat for more, the longest FROM wins", func(s string) error {
+		m, err := artifact.ParseMirror(s)
+		o.artifactMirrors = append(o.artifactMirrors, m)
 		return err
 	})
 	fs.DurationVar(&o.progressInterval, "progress-interval", reconciler.DefaultProgressInterval, "how often a starting JobManager is checked")
@@ -121,6 +128,9 @@ func run(args []string) error {
 		return fmt.Errorf("%w (run 'flink-operator --help' for usage)", err)
 	}
 	if err := election.validate(); err != nil {
+		return err
+	}
+	if err := validation.CheckArtifactMirrors(o.artifactMirrors, validation.Options{AllowHTTPArtifacts: o.allowHTTPArtifacts, Schemes: o.artifactSchemes}); err != nil {
 		return err
 	}
 	capVerbosity(&zapOpts)
@@ -198,6 +208,7 @@ func run(args []string) error {
 		FetcherImage:       o.fetcherImage,
 		AllowHTTPArtifacts: o.allowHTTPArtifacts,
 		ArtifactSchemes:    o.artifactSchemes,
+		ArtifactMirrors:    o.artifactMirrors,
 	}
 	if err := r.SetupWithManager(mgr, o.maxConcurrent); err != nil {
 		return fmt.Errorf("set up controller: %w", err)
@@ -215,7 +226,7 @@ func run(args []string) error {
 		return err
 	}
 	// The webhook validates with the settings the reconciler renders with.
-	hooks.renderContext = renderer.RenderContext{FetcherImage: o.fetcherImage, AllowHTTPArtifacts: o.allowHTTPArtifacts, ArtifactSchemes: o.artifactSchemes}
+	hooks.renderContext = renderer.RenderContext{FetcherImage: o.fetcherImage, AllowHTTPArtifacts: o.allowHTTPArtifacts, ArtifactSchemes: o.artifactSchemes, ArtifactMirrors: o.artifactMirrors}
 	hooks.sessionJobs = o.sessionJobs
 	if err := setupWebhook(mgr, &hooks); err != nil {
 		return err

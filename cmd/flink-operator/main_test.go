@@ -82,6 +82,20 @@ func TestFlagErrors(t *testing.T) {
 		err := run(args)
 		assert.Error(t, err, "%v", args)
 	}
+	// Refused before the operator reaches for a cluster, naming the flag.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--artifact-mirror", "https://repo1.maven.org/maven2"}, "want FROM=TO"},
+		{[]string{"--artifact-mirror", "https://repo1.maven.org/maven2/=http://nexus/central/"}, "an http:// mirror needs --allow-http-artifacts"},
+		{[]string{"--artifact-schemes", "https", "--artifact-mirror", "https://repo1.maven.org/maven2/=s3://jars/central/"}, "s3:// is not in --artifact-schemes"},
+	} {
+		err := run(tc.args)
+		require.Error(t, err, "%v", tc.args)
+		assert.Contains(t, err.Error(), tc.want)
+		assert.Contains(t, err.Error(), "artifact-mirror")
+	}
 }
 
 // lockedBuffer collects a process's output; exec copies into it from its own

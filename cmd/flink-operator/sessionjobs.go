@@ -63,6 +63,7 @@ func setupSessionJobs(mgr ctrl.Manager, o *options, policy gate.Policy, selector
 		FetcherImage:       o.fetcherImage,
 		AllowHTTPArtifacts: o.allowHTTPArtifacts,
 		ArtifactSchemes:    o.artifactSchemes,
+		ArtifactMirrors:    o.artifactMirrors,
 		// Manual and periodic savepoints are timed as FlinkDeployments'
 		// (--savepoint-poll-interval, --savepoint-timeout, ...).
 		SnapshotPolicy: policy,

@@ -14,6 +14,7 @@ import (
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/decode"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -31,7 +32,8 @@ import (
 //     FlinkDeployment, and its objects are the output.
 //
 // A functionConfig of another kind (a ConfigMap, say) sets the options in
-// its data: namespace, fetcherImage, allowHTTPArtifacts ("true"), and
+// its data: namespace, fetcherImage, allowHTTPArtifacts ("true"),
+// artifactSchemes, artifactMirrors (FROM=TO pairs), and
 // removeFlinkDeployments ("true": output the rendered objects in place of
 // the FlinkDeployments, for a cluster without the operator's CRD).
 const fnUsage = `usage: flink-render fn < resource-list.yaml
@@ -173,16 +175,38 @@ func fnOptions(fc *kyaml.RNode) (renderOptions, bool, error) {
 			opts.context.AllowHTTPArtifacts, err = strconv.ParseBool(v)
 		case "artifactSchemes":
 			opts.context.ArtifactSchemes, err = validation.ParseArtifactSchemes(v)
+		case "artifactMirrors":
+			opts.context.ArtifactMirrors, err = parseMirrors(v)
 		case "removeFlinkDeployments":
 			remove, err = strconv.ParseBool(v)
 		default:
-			err = fmt.Errorf("unknown key; known keys: allowHTTPArtifacts, artifactSchemes, fetcherImage, namespace, removeFlinkDeployments")
+			err = fmt.Errorf("unknown key; known keys: allowHTTPArtifacts, artifactMirrors, artifactSchemes, fetcherImage, namespace, removeFlinkDeployments")
 		}
 		if err != nil {
 			return opts, false, fmt.Errorf("functionConfig %s data.%s: %w", refName(fc), k, err)
 		}
 	}
+	if err := validation.CheckArtifactMirrors(opts.context.ArtifactMirrors, opts.context.ValidationOptions()); err != nil {
+		return opts, false, fmt.Errorf("functionConfig %s data.artifactMirrors: %w", refName(fc), err)
+	}
 	return opts, remove, nil
+}
+
+// parseMirrors reads data.artifactMirrors: FROM=TO pairs, as the operator's
+// --artifact-mirror, separated by commas or new lines.
+func parseMirrors(v string) (artifact.Mirrors, error) {
+	var out artifact.Mirrors
+	for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' }) {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		m, err := artifact.ParseMirror(part)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // clearConfigAnnotations removes the annotations kustomize and kpt keep on

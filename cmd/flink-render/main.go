@@ -20,6 +20,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/parallel"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -58,6 +59,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.output != "yaml" && f.output != "json" {
 		return usageError(stderr, "flink-render", "--output %q: must be yaml or json", f.output)
 	}
+	if err := validation.CheckArtifactMirrors(f.artifactMirrors, validation.Options{AllowHTTPArtifacts: f.allowHTTP, Schemes: f.artifactSchemes}); err != nil {
+		return usageError(stderr, "flink-render", "%v", err)
+	}
 	inputs, err := expandInputs(append(f.files, inputs...), f.recursive)
 	if err != nil {
 		fmt.Fprintln(stderr, "flink-render:", err)
@@ -68,11 +72,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	opts := renderOptions{
-		namespace:   f.namespace,
-		context:     renderer.RenderContext{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes},
-		strictKinds: f.strictKinds,
-	}
+	rc := renderer.RenderContext{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes, ArtifactMirrors: f.artifactMirrors}
+	opts := renderOptions{namespace: f.namespace, context: rc, strictKinds: f.strictKinds}
 	if f.jobID != "" || f.restorePath != "" {
 		opts.deployedWith = &v1beta1.DeployedWith{JobID: f.jobID, RestorePath: f.restorePath}
 	}
@@ -169,6 +170,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// mirrorFlag registers --artifact-mirror, as the operator's.
+func mirrorFlag(fs *flag.FlagSet, mirrors *artifact.Mirrors) {
+	fs.Func("artifact-mirror", "fetch remote jars under FROM from TO instead, as the operator's --artifact-mirror: `FROM=TO`, two URI prefixes ending in / (repeatable)", func(s string) error {
+		m, err := artifact.ParseMirror(s)
+		*mirrors = append(*mirrors, m)
+		return err
+	})
+}
+
 // renderFlagValues are flink-render's flags (renderFlags); completion.go
 // lists them too.
 type renderFlagValues struct {
@@ -176,6 +186,7 @@ type renderFlagValues struct {
 	files                                                          stringList
 	recursive, allowHTTP, strictKinds, showVersion                 bool
 	artifactSchemes                                                []string
+	artifactMirrors                                                artifact.Mirrors
 }
 
 func renderFlags() (*flag.FlagSet, *renderFlagValues) {
@@ -196,6 +207,7 @@ func renderFlags() (*flag.FlagSet, *renderFlagValues) {
 		f.artifactSchemes, err = validation.ParseArtifactSchemes(s)
 		return err
 	})
+	mirrorFlag(fs, &f.artifactMirrors)
 	fs.StringVar(&f.jobID, "job-id", "", "render as a running cluster started with Flink job id `ID` (status.deployedWith.jobId)")
 	fs.StringVar(&f.restorePath, "restore-path", "", "render as a running cluster whose job started from `PATH` (status.deployedWith.restorePath); a FlinkSessionJob's submission restores from it")
 	fs.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of passing other kinds through unchanged")

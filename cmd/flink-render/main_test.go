@@ -206,3 +206,23 @@ func TestArtifactSchemesFlag(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "ftp: not a scheme the operator fetches")
 }
+
+// --artifact-mirror fetches a remote jar from a mirror, as the operator's
+// flag does: the init container gets the mirrored URI; a mirror the other
+// flags refuse is a usage error.
+func TestArtifactMirrorFlag(t *testing.T) {
+	data, err := os.ReadFile("../../examples/basic.yaml")
+	require.NoError(t, err)
+	input := strings.Replace(string(data), "local:///opt/flink/examples/streaming/StateMachineExample.jar",
+		"https://repo1.maven.org/maven2/org/example/job/1.0/job-1.0.jar", 1)
+	code, stdout, stderr := runCLI(t, input, "--artifact-mirror", "https://repo1.maven.org/maven2/=https://nexus.example.com/central/", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "https://nexus.example.com/central/org/example/job/1.0/job-1.0.jar")
+	assert.NotContains(t, stdout, "repo1.maven.org")
+	code, _, stderr = runCLI(t, input, "--artifact-mirror", "https://repo1.maven.org/maven2/=http://nexus.example.com/central/", "-")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "needs --allow-http-artifacts")
+	code, _, stderr = runCLI(t, input, "--artifact-mirror", "repo1", "-")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "want FROM=TO")
+}

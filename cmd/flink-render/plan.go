@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/parallel"
 	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
@@ -58,11 +59,12 @@ type planFlagValues struct {
 	output, namespace, live, fetcherImage string
 	noDiff, allowHTTP, strictKinds        bool
 	artifactSchemes                       []string
+	artifactMirrors                       artifact.Mirrors
 }
 
 // plannerOptions are the operator's settings the flags mirror.
 func (f *planFlagValues) plannerOptions() planner.Options {
-	return planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes}
+	return planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes, ArtifactMirrors: f.artifactMirrors}
 }
 
 func planFlags() (*flag.FlagSet, *planFlagValues) {
@@ -80,6 +82,7 @@ func planFlags() (*flag.FlagSet, *planFlagValues) {
 		f.artifactSchemes, err = validation.ParseArtifactSchemes(s)
 		return err
 	})
+	mirrorFlag(fl, &f.artifactMirrors)
 	fl.BoolVar(&f.strictKinds, "strict-kinds", false, "refuse every kind but FlinkDeployment, instead of ignoring other kinds")
 	return fl, f
 }
@@ -93,6 +96,9 @@ func runPlan(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if f.output != "text" && f.output != "json" {
 		return usageError(stderr, "flink-render plan", "--output %q: must be text or json", f.output)
+	}
+	if err := validation.CheckArtifactMirrors(f.artifactMirrors, validation.Options{AllowHTTPArtifacts: f.allowHTTP, Schemes: f.artifactSchemes}); err != nil {
+		return usageError(stderr, "flink-render plan", "%v", err)
 	}
 	if f.live != "" {
 		paths = append([]string{f.live}, paths...)

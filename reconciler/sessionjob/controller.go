@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/gate"
 	"github.com/flinkops/flink-operator/reconciler/resttls"
@@ -94,6 +95,10 @@ type Reconciler struct {
 	// ArtifactSchemes are the remote jar schemes accepted
 	// (--artifact-schemes); nil accepts https, s3 and gs.
 	ArtifactSchemes []string
+	// ArtifactMirrors are where jars are fetched from instead
+	// (--artifact-mirror): FetchJar and the fetch pod get the mirrored
+	// URI; status.jar keeps the user's.
+	ArtifactMirrors artifact.Mirrors
 	// FetcherImage runs the pod that fetches an s3:// or gs:// jar and
 	// uploads it (fetchpod.go): the operator's --fetcher-image. Empty:
 	// such jars are held, with a status that suggests a presigned URL.

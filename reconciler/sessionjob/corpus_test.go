@@ -3,11 +3,12 @@ package sessionjob_test
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/testing/corpus"
 	"github.com/flinkops/flink-operator/internal/testing/fakejm"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
@@ -61,13 +63,15 @@ func corpusDocs(t *testing.T) (map[string]*v1beta1.FlinkDeployment, []*v1beta1.F
 // same corpus, and drives each to RUNNING on a fake JobManager of the
 // session's Flink version: the run carries the example's entry class and
 // parallelism. Their jars are on Maven Central, which tests do not reach:
-// the fetch is replaced by a copy of a local jar (the fetch's own rules
-// are httpfetch's tests). The TLS example's session serves REST over TLS
-// from a Secret the example does not include, so it runs only in the
-// REST-over-TLS tests of FlinkDeployments.
+// the operator's --artifact-mirror points Maven Central at a local
+// repository, from which the operator's own fetcher (jarfetch) takes them,
+// as a cluster behind a repository manager would. The TLS example's
+// session serves REST over TLS from a Secret the example does not
+// include, so it runs only in the REST-over-TLS tests of FlinkDeployments.
 func TestCorpusSessionJobsReachRunning(t *testing.T) {
 	sessions, examples, fileOf := corpusDocs(t)
 	require.GreaterOrEqual(t, len(examples), 3, "the corpus's session jobs")
+	central := serveMavenMirror(t)
 	ran := 0
 	for _, example := range examples {
 		session, ok := sessions[example.Spec.DeploymentName]
@@ -91,7 +95,7 @@ func TestCorpusSessionJobsReachRunning(t *testing.T) {
 			sj.Namespace = ns
 			require.NoError(t, k8s.Create(ctx, sj))
 			r, _ := newReconciler(k8s, nil)
-			r.FetchJar = localJar(t)
+			r.ArtifactMirrors = artifact.Mirrors{{From: "https://repo1.maven.org/maven2/", To: central.URL + "/maven2/"}}
 			key := client.ObjectKeyFromObject(sj)
 			var got v1beta1.FlinkSessionJob
 			for range 10 {
@@ -110,26 +114,43 @@ func TestCorpusSessionJobsReachRunning(t *testing.T) {
 				assert.Equal(t, example.Spec.Job.EntryClass, body["entryClass"])
 			}
 			assert.Empty(t, cluster.Jars(), "the jar is deleted once the job runs")
+			fetched, _ := strings.CutPrefix(example.Spec.Job.JarURI, "https://repo1.maven.org")
+			assert.Contains(t, central.paths(), fetched, "fetched from the mirror, at the same path")
+			assert.Contains(t, got.Status.ReconciliationStatus.LastReconciledSpec, example.Spec.Job.JarURI, "status keeps the user's jarURI")
 		})
 		ran++
 	}
 	assert.GreaterOrEqual(t, ran, 3, "basic-session-job-only (2 files) and basic-session-deployment-and-job's two")
 }
 
-// localJar is a JarFetcher that copies a small local jar whatever the URI.
-func localJar(t *testing.T) func(ctx context.Context, uri, dir, name string) (string, error) {
+// mavenMirror is a local repository that serves a small jar at every path
+// under /maven2/, and remembers what was asked.
+type mavenMirror struct {
+	URL string
+	mu  sync.Mutex
+	got []string
+}
+
+func serveMavenMirror(t *testing.T) *mavenMirror {
 	t.Helper()
-	return func(_ context.Context, uri, dir, name string) (string, error) {
-		if !strings.HasPrefix(uri, "https://") {
-			return "", errors.New("the corpus's jars are https")
+	m := &mavenMirror{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.mu.Lock()
+		m.got = append(m.got, r.URL.Path)
+		m.mu.Unlock()
+		if !strings.HasPrefix(r.URL.Path, "/maven2/") || !strings.HasSuffix(r.URL.Path, ".jar") {
+			http.NotFound(w, r)
+			return
 		}
-		path := filepath.Join(dir, name)
-		f, err := os.Create(path)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		_, err = io.Copy(f, strings.NewReader("PK\x03\x04 a jar for "+uri))
-		return path, err
-	}
+		_, _ = w.Write(jarBytes)
+	}))
+	t.Cleanup(srv.Close)
+	m.URL = srv.URL
+	return m
+}
+
+func (m *mavenMirror) paths() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.got...)
 }

@@ -182,7 +182,7 @@ func (p *pass) fetchPod(spec *v1beta1.FlinkSessionJobSpec, jar, name string) *co
 		// without the fetcher fails to start instead of reading these
 		// flags as its own.
 		Command: []string{"/usr/local/bin/flink-fetch"},
-		Args: []string{"--uri", spec.Job.JarURI, "--dest", jarDir, "--file", jar,
+		Args: []string{"--uri", p.fetchURI(spec.Job.JarURI), "--dest", jarDir, "--file", jar,
 			"--upload-to", p.r.restURL(fd), "--flink-version", string(fd.Spec.FlinkVersion), "--result-file", resultFile},
 		VolumeMounts: []corev1.VolumeMount{{Name: "jar", MountPath: jarDir}, {Name: "result", MountPath: resultDir}},
 		// A download streams to disk, and an upload from it.

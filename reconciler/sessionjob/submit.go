@@ -137,7 +137,7 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 			return ctrl.Result{}, err
 		}
 	}
-	if fetchedInAPod(spec.Job.JarURI) && p.r.FetcherImage != "" {
+	if fetchedInAPod(p.fetchURI(spec.Job.JarURI)) && p.r.FetcherImage != "" {
 		return p.uploadThroughPod(ctx, spec, jarName(p.sj, st.Upgrade.TargetGeneration))
 	}
 	if p.r.FetchJar == nil {
@@ -158,7 +158,7 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 	}
 	defer os.RemoveAll(dir)
 	name := jarName(p.sj, st.Upgrade.TargetGeneration)
-	path, err := p.r.FetchJar(ctx, spec.Job.JarURI, dir, name)
+	path, err := p.r.FetchJar(ctx, p.fetchURI(spec.Job.JarURI), dir, name)
 	if errors.Is(err, ErrJarSchemeNotFetched) {
 		// Not an error to retry: nothing changes until the user names an
 		// https jar, which is a new generation.
@@ -190,6 +190,13 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{Requeue: true}, nil
+}
+
+// fetchURI is where a jarURI is fetched from: its --artifact-mirror, else
+// the URI itself. Status and events keep the user's URI.
+func (p *pass) fetchURI(uri string) string {
+	from, _ := p.r.ArtifactMirrors.Rewrite(uri)
+	return from
 }
 
 // runJar runs the recorded jar under the recorded job id. The pass only

@@ -115,3 +115,21 @@ func ParseArtifactSchemes(s string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// CheckArtifactMirrors checks --artifact-mirror against the operator's
+// other artifact settings: what a mirror serves from is fetched, so its TO
+// must be a scheme opts accepts (--artifact-schemes; http only with
+// --allow-http-artifacts). A user's jarURI is validated as written; the
+// mirror is the operator's choice of where to fetch it.
+func CheckArtifactMirrors(ms artifact.Mirrors, opts Options) error {
+	schemes := JarURISchemes(opts)
+	for _, m := range ms {
+		switch scheme := m.Scheme(); {
+		case scheme == "http" && !opts.AllowHTTPArtifacts:
+			return errors.New("--artifact-mirror " + artifact.Redact(m.From) + "=" + artifact.Redact(m.To) + ": an http:// mirror needs --allow-http-artifacts (a jar fetched without TLS can be replaced on the way)")
+		case !contains(schemes, scheme):
+			return errors.New("--artifact-mirror " + artifact.Redact(m.From) + "=" + artifact.Redact(m.To) + ": " + scheme + ":// is not in --artifact-schemes; allowed: " + schemeList(schemes[len(imageJarSchemes):]))
+		}
+	}
+	return nil
+}

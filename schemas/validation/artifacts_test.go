@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/schemas/flinkconf"
 	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
@@ -89,4 +90,20 @@ func TestArtifactSchemes(t *testing.T) {
 	assert.ErrorContains(t, err2, "http: use --allow-http-artifacts")
 	_, err2 = ParseArtifactSchemes("hdfs")
 	assert.ErrorContains(t, err2, "hdfs: not a scheme the operator fetches; allowed: https, s3, gs")
+}
+
+func TestCheckArtifactMirrors(t *testing.T) {
+	mirror := func(s string) artifact.Mirrors {
+		m, err := artifact.ParseMirror(s)
+		require.NoError(t, err)
+		return artifact.Mirrors{m}
+	}
+	require.NoError(t, CheckArtifactMirrors(mirror("https://repo1.maven.org/maven2/=https://nexus/central/"), Options{}))
+	require.NoError(t, CheckArtifactMirrors(mirror("https://repo1.maven.org/maven2/=http://nexus/central/"), Options{AllowHTTPArtifacts: true}))
+	err := CheckArtifactMirrors(mirror("https://repo1.maven.org/maven2/=http://nexus/central/"), Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "needs --allow-http-artifacts")
+	err = CheckArtifactMirrors(mirror("https://repo1.maven.org/maven2/=s3://jars/central/"), Options{Schemes: []string{"https"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "s3:// is not in --artifact-schemes; allowed: https://")
 }

@@ -163,6 +163,18 @@ type operatorProcess struct {
 	waitErr error
 }
 
+// restartOperator kills the operator with SIGKILL and starts it again on
+// the same log (appended), with extra flags if given.
+func restartOperator(t *testing.T, extra ...string) {
+	t.Helper()
+	env.operator.kill()
+	p, err := startOperator(env.operatorBin, env.operator.logPath, extra...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.operator = p
+}
+
 // startOperator runs the operator against the dev cluster; extra flags
 // go after the suite's own.
 func startOperator(bin, logPath string, extra ...string) (*operatorProcess, error) {
