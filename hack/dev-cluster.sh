@@ -356,8 +356,8 @@ metadata:
     kubernetes.io/arch: amd64
     type: kwok
 status:
-  allocatable: {cpu: "64", memory: 256Gi, pods: "500"}
-  capacity: {cpu: "64", memory: 256Gi, pods: "500"}
+  allocatable: {cpu: "64", memory: 256Gi, ephemeral-storage: 500Gi, pods: "500"}
+  capacity: {cpu: "64", memory: 256Gi, ephemeral-storage: 500Gi, pods: "500"}
 EOF
   wait_for kwok 60 kubectl wait --for=condition=Ready "node/$node" --timeout=1s
 

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -88,15 +87,4 @@ func sessionJob(name, session, jarURL string, args ...string) map[string]any {
 			},
 		},
 	}
-}
-
-// restorePathOf is the restore path the session job's running job was
-// submitted with (status.deployedWith.restorePath).
-func restorePathOf(t *testing.T, ns, name string) string {
-	t.Helper()
-	sj, err := getSessionJob(context.Background(), ns, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return statusString(sj, "deployedWith", "restorePath")
 }

@@ -120,3 +120,14 @@ func deleteSessionJob(t *testing.T, ns, name string) {
 		return nil
 	})
 }
+
+// restorePathOf is the restore path the session job's running job was
+// submitted with (status.deployedWith.restorePath).
+func restorePathOf(t *testing.T, ns, name string) string {
+	t.Helper()
+	sj, err := getSessionJob(context.Background(), ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return statusString(sj, "deployedWith", "restorePath")
+}
