@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.StringVar(&up.to, "upload-to", "", "a Flink JobManager's REST address: upload the fetched jar there and write its jar id to --result-file")
 	fs.StringVar(&up.flinkVersion, "flink-version", "", "with --upload-to: the JobManager's Flink version (v1_20, 2.2, ...)")
 	fs.StringVar(&up.resultFile, "result-file", "/dev/termination-log", "with --upload-to: where to write the jar id")
+	fs.StringVar(&up.flinkConfig, "upload-flink-config", "", "with --upload-to: a `FOLDER` holding the session's Flink configuration file; its security.ssl.rest.* keys decide whether the upload goes over TLS, with which stores")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: flink-fetch --uri URI [flags]\n\nDownloads a job artifact into a folder before Flink starts.\n\nflags:\n")
 		fs.PrintDefaults()

@@ -92,18 +92,27 @@ func fetchPodName(sj *v1beta1.FlinkSessionJob, jobID string) string {
 func (p *pass) uploadThroughPod(ctx context.Context, spec *v1beta1.FlinkSessionJobSpec, jar string) (ctrl.Result, error) {
 	st := &p.sj.Status
 	fd := p.session.fd
-	if flinkconf.Read(&fd.Spec).RESTTLS.Enabled {
-		st.Error = jarSchemeHeldPrefix + artifact.Redact(spec.Job.JarURI) + ": session " + fd.Name + " serves its REST API over TLS, " +
-			"which the pod that fetches s3:// and gs:// jars does not speak yet; use a presigned https URL of the object " +
-			"(aws s3 presign, gcloud storage sign-url) as spec.job.jarURI. The job id is recorded and nothing was sent"
-		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
-	}
 	key := client.ObjectKey{Namespace: p.sj.Namespace, Name: fetchPodName(p.sj, st.Upgrade.JobID)}
 	pod := &corev1.Pod{}
 	// Read from the API server: the operator caches JobManager pods only.
 	err := p.r.APIReader.Get(ctx, key, pod)
 	if apierrors.IsNotFound(err) {
-		return p.startFetchPod(ctx, spec, jar, key.Name)
+		var access sessionTLSAccess
+		if settings := flinkconf.Read(&fd.Spec).RESTTLS; settings.Enabled {
+			if access, err = p.tlsAccess(ctx, settings); err != nil {
+				return ctrl.Result{}, err
+			}
+			if access.why != "" {
+				// Held as a scheme the operator cannot fetch is: a new
+				// generation (an https jarURI, say) is submitted instead.
+				st.Error = jarSchemeHeldPrefix + artifact.Redact(spec.Job.JarURI) + ": session " + fd.Name +
+					" serves its REST API over TLS, and " + access.why + ", so the pod that fetches the jar could not upload it; " +
+					"mount the Secret into the JobManager at that path (as Flink reads it there too), or use a presigned https URL of the object " +
+					"(aws s3 presign, gcloud storage sign-url) as spec.job.jarURI. The job id is recorded and nothing was sent"
+				return ctrl.Result{RequeueAfter: p.r.progressInterval()}, nil
+			}
+		}
+		return p.startFetchPod(ctx, spec, jar, key.Name, access)
 	}
 	if err != nil {
 		return ctrl.Result{}, p.ref().Errorf("read Pod/%s/%s, which fetches spec.job.jarURI: %w", key.Namespace, key.Name, err)
@@ -158,12 +167,12 @@ func (p *pass) uploadThroughPod(ctx context.Context, spec *v1beta1.FlinkSessionJ
 
 // startFetchPod sweeps the jars an earlier pod may have left, then makes
 // the pod.
-func (p *pass) startFetchPod(ctx context.Context, spec *v1beta1.FlinkSessionJobSpec, jar, name string) (ctrl.Result, error) {
+func (p *pass) startFetchPod(ctx context.Context, spec *v1beta1.FlinkSessionJobSpec, jar, name string, access sessionTLSAccess) (ctrl.Result, error) {
 	if err := p.fence(ctx); err != nil {
 		return ctrl.Result{}, err
 	}
 	p.sweepJars(ctx, "")
-	pod := p.fetchPod(spec, jar, name)
+	pod := p.fetchPod(spec, jar, name, access)
 	if err := p.r.Client.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
 		return ctrl.Result{}, p.ref().Errorf("create Pod/%s/%s to fetch spec.job.jarURI: %w", pod.Namespace, pod.Name, err)
 	}
@@ -173,7 +182,7 @@ func (p *pass) startFetchPod(ctx context.Context, spec *v1beta1.FlinkSessionJobS
 }
 
 // fetchPod is the pod that fetches spec's jar and uploads it as jar.
-func (p *pass) fetchPod(spec *v1beta1.FlinkSessionJobSpec, jar, name string) *corev1.Pod {
+func (p *pass) fetchPod(spec *v1beta1.FlinkSessionJobSpec, jar, name string, access sessionTLSAccess) *corev1.Pod {
 	fd := p.session.fd
 	c := corev1.Container{
 		Name:  fetchContainer,
@@ -182,9 +191,9 @@ func (p *pass) fetchPod(spec *v1beta1.FlinkSessionJobSpec, jar, name string) *co
 		// without the fetcher fails to start instead of reading these
 		// flags as its own.
 		Command: []string{"/usr/local/bin/flink-fetch"},
-		Args: []string{"--uri", p.fetchURI(spec.Job.JarURI), "--dest", jarDir, "--file", jar,
-			"--upload-to", p.r.restURL(fd), "--flink-version", string(fd.Spec.FlinkVersion), "--result-file", resultFile},
-		VolumeMounts: []corev1.VolumeMount{{Name: "jar", MountPath: jarDir}, {Name: "result", MountPath: resultDir}},
+		Args: append([]string{"--uri", p.fetchURI(spec.Job.JarURI), "--dest", jarDir, "--file", jar,
+			"--upload-to", p.r.restURL(fd), "--flink-version", string(fd.Spec.FlinkVersion), "--result-file", resultFile}, access.args...),
+		VolumeMounts: append([]corev1.VolumeMount{{Name: "jar", MountPath: jarDir}, {Name: "result", MountPath: resultDir}}, access.mounts...),
 		// A download streams to disk, and an upload from it.
 		Resources: corev1.ResourceRequirements{
 			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")},
@@ -225,10 +234,10 @@ func (p *pass) fetchPod(spec *v1beta1.FlinkSessionJobSpec, jar, name string) *co
 			ServiceAccountName:           fd.Spec.ServiceAccount,
 			AutomountServiceAccountToken: ptr.To(false),
 			Containers:                   []corev1.Container{c},
-			Volumes: []corev1.Volume{
+			Volumes: append([]corev1.Volume{
 				{Name: "jar", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 				{Name: "result", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}}},
-			},
+			}, access.volumes...),
 		},
 	}
 }

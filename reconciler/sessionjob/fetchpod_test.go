@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -145,19 +146,68 @@ func TestDeletionEndsTheFetchPod(t *testing.T) {
 	assert.True(t, apierrors.IsNotFound(err))
 }
 
-// The pod speaks plain http to the JobManager: a session that serves REST
-// over TLS holds the submission, saying what to do instead.
-func TestS3JarOnATLSSessionIsHeld(t *testing.T) {
+// A session that serves REST over TLS is reached by the fetch pod as the
+// operator reaches it: the pod gets the session's configuration (its
+// ConfigMap) and, read-only, the volume the JobManager mounts its stores
+// from, and flink-fetch reads the keys there (--upload-flink-config). A
+// JobManager that mounts nothing at a store's path holds the submission,
+// naming the path, until it does.
+func TestS3JarOnATLSSessionMountsItsStores(t *testing.T) {
 	ns := newNamespace(t)
 	createSession(t, ns, readySession)
 	fd := getFD(t, ns)
-	fd.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{"security.ssl.rest.enabled": "true"})
-	require.NoError(t, k8s.Update(context.Background(), fd))
-	s3Job(t, ns)
-	driveUntil(t, podReconciler(), ns, 4, "held", func(sj *v1beta1.FlinkSessionJob) bool {
-		return strings.Contains(sj.Status.Error, "serves its REST API over TLS")
+	fd.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]any{
+		"security.ssl.rest.enabled": "true", "security.ssl.rest.authentication-enabled": "true",
+		"security.ssl.rest.truststore": "/opt/flink/tls/truststore.p12", "security.ssl.rest.truststore-password": "pw",
+		"security.ssl.rest.keystore": "/opt/flink/tls/keystore.p12", "security.ssl.rest.keystore-password": "pw",
 	})
-	assert.Empty(t, fetchPods(t, ns))
+	require.NoError(t, k8s.Update(context.Background(), fd))
+	jm := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: fd.Name, Namespace: ns, Labels: map[string]string{"app": fd.Name, "component": "jobmanager"}},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": fd.Name}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": fd.Name}},
+				Spec: corev1.PodSpec{
+					Containers: []corev1.Container{{Name: "flink-main-container", Image: "flink:1.20",
+						VolumeMounts: []corev1.VolumeMount{{Name: "flink-config-volume", MountPath: "/opt/flink/conf"}}}},
+					Volumes: []corev1.Volume{
+						{Name: "flink-config-volume", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "flink-config-" + fd.Name}}}},
+						{Name: "rest-tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "flink-rest-cert"}}},
+					},
+				},
+			},
+		},
+	}
+	require.NoError(t, k8s.Create(context.Background(), jm))
+	s3Job(t, ns)
+	r := podReconciler()
+	driveUntil(t, r, ns, 4, "held", func(sj *v1beta1.FlinkSessionJob) bool {
+		return strings.Contains(sj.Status.Error, "mounts nothing at /opt/flink/tls/truststore.p12")
+	})
+	assert.Empty(t, fetchPods(t, ns), "no pod that could not upload")
+	assert.True(t, meta.IsStatusConditionTrue(getSJ(t, ns).Status.Conditions, "Stalled"), "the user must act")
+
+	// The JobManager mounts the Secret, as Flink itself needs it.
+	require.NoError(t, k8s.Get(context.Background(), client.ObjectKeyFromObject(jm), jm))
+	jm.Spec.Template.Spec.Containers[0].VolumeMounts = append(jm.Spec.Template.Spec.Containers[0].VolumeMounts,
+		corev1.VolumeMount{Name: "rest-tls", MountPath: "/opt/flink/tls"})
+	require.NoError(t, k8s.Update(context.Background(), jm))
+	driveUntil(t, r, ns, 4, "a fetch pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	pod := fetchPods(t, ns)[0]
+	c := pod.Spec.Containers[0]
+	assert.Equal(t, []string{"--upload-flink-config", "/opt/flink-fetch/session-config"}, c.Args[len(c.Args)-2:])
+	assert.Contains(t, c.VolumeMounts, corev1.VolumeMount{Name: "session-config", MountPath: "/opt/flink-fetch/session-config", ReadOnly: true})
+	assert.Contains(t, c.VolumeMounts, corev1.VolumeMount{Name: "session-rest-tls", MountPath: "/opt/flink/tls", ReadOnly: true}, "once, for both stores")
+	assert.Len(t, c.VolumeMounts, 4, "jar, result, the configuration and the stores")
+	volumes := map[string]corev1.VolumeSource{}
+	for _, v := range pod.Spec.Volumes {
+		volumes[v.Name] = v.VolumeSource
+	}
+	require.NotNil(t, volumes["session-config"].ConfigMap)
+	assert.Equal(t, "flink-config-"+fd.Name, volumes["session-config"].ConfigMap.Name)
+	require.NotNil(t, volumes["session-rest-tls"].Secret)
+	assert.Equal(t, "flink-rest-cert", volumes["session-rest-tls"].Secret.SecretName)
 }
 
 // An operator run with --artifact-schemes https refuses an s3:// jar by
