@@ -23,6 +23,11 @@ type Options struct {
 	ArtifactMirrors artifact.Mirrors
 }
 
+// OptionsOf are the operator-wide settings of rc.
+func OptionsOf(rc renderer.RenderContext) Options {
+	return Options{FetcherImage: rc.FetcherImage, AllowHTTPArtifacts: rc.AllowHTTPArtifacts, ArtifactSchemes: rc.ArtifactSchemes, ArtifactMirrors: rc.ArtifactMirrors}
+}
+
 func (o Options) with(rc renderer.RenderContext) renderer.RenderContext {
 	rc.FetcherImage, rc.AllowHTTPArtifacts, rc.ArtifactSchemes = o.FetcherImage, o.AllowHTTPArtifacts, o.ArtifactSchemes
 	rc.ArtifactMirrors = o.ArtifactMirrors

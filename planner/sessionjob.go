@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/internal/objref"
 	"github.com/flinkops/flink-operator/reconciler/flinkrest"
 	"github.com/flinkops/flink-operator/reconciler/gate"
@@ -34,6 +35,9 @@ type Submission struct {
 	Session string `json:"session" yaml:"session"`
 	// JarURI is the jar the operator fetches and uploads to the session.
 	JarURI string `json:"jarURI" yaml:"jarURI"`
+	// FetchedFrom is where the jar is fetched from when an
+	// --artifact-mirror serves JarURI; empty otherwise.
+	FetchedFrom string `json:"fetchedFrom,omitempty" yaml:"fetchedFrom,omitempty"`
 	// EntryClass is the main class; empty takes the jar manifest's.
 	EntryClass string   `json:"entryClass" yaml:"entryClass"`
 	Args       []string `json:"args" yaml:"args"`
@@ -94,8 +98,9 @@ func SessionMismatch(sj *v1beta1.FlinkSessionJob, session *SessionCluster) (fiel
 // session of Flink 1.17 or later is assumed, and said). It restores from
 // restorePath when that is given (flink-render --restore-path), else from
 // what status.deployedWith records of a live object, else from
-// spec.job.initialSavepointPath, as a first submission does.
-func SubmissionOf(sj *v1beta1.FlinkSessionJob, session *SessionCluster, restorePath *string) (Submission, error) {
+// spec.job.initialSavepointPath, as a first submission does. mirrors are
+// the operator's --artifact-mirror.
+func SubmissionOf(sj *v1beta1.FlinkSessionJob, session *SessionCluster, restorePath *string, mirrors artifact.Mirrors) (Submission, error) {
 	s := Submission{Namespace: sj.Namespace, Name: sj.Name, Session: sj.Spec.DeploymentName}
 	if sj.Spec.Job == nil {
 		return s, objref.Of(v1beta1.KindFlinkSessionJob, sj).Errorf("no spec.job to submit")
@@ -122,6 +127,9 @@ func SubmissionOf(sj *v1beta1.FlinkSessionJob, session *SessionCluster, restoreP
 		return s, objref.Of(v1beta1.KindFlinkSessionJob, sj).Errorf("read spec.flinkConfiguration: %w", err)
 	}
 	s.JarURI, s.EntryClass, s.Args, s.Parallelism = sj.Spec.Job.JarURI, req.EntryClass, req.Args, req.Parallelism
+	if from, mirrored := mirrors.Rewrite(sj.Spec.Job.JarURI); mirrored {
+		s.FetchedFrom = from
+	}
 	s.RestorePath, s.AllowNonRestoredState, s.FlinkConfiguration = req.SavepointPath, req.AllowNonRestoredState, req.FlinkConfiguration
 	if s.Args == nil {
 		s.Args = []string{}

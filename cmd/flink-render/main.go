@@ -129,7 +129,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if f.restorePath != "" {
 		restorePath = &f.restorePath
 	}
-	subs, errs := submissions(results, f.namespace, restorePath)
+	subs, errs := submissions(results, f.namespace, restorePath, f.artifactMirrors)
 	for _, e := range errs {
 		fmt.Fprintln(stderr, e)
 	}

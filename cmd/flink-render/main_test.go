@@ -219,6 +219,24 @@ func TestArtifactMirrorFlag(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "https://nexus.example.com/central/org/example/job/1.0/job-1.0.jar")
 	assert.NotContains(t, stdout, "repo1.maven.org")
+	// The submission of a session job says where its jar is fetched from.
+	sessionJob := `apiVersion: flink.apache.org/v1beta1
+kind: FlinkSessionJob
+metadata: {name: orders}
+spec:
+  deploymentName: session
+  job: {jarURI: "https://repo1.maven.org/maven2/org/example/job/1.0/job-1.0.jar", parallelism: 2}
+`
+	code, stdout, stderr = runCLI(t, sessionJob, "--artifact-mirror", "https://repo1.maven.org/maven2/=https://nexus.example.com/central/", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "# jarURI: https://repo1.maven.org/maven2/org/example/job/1.0/job-1.0.jar\n")
+	assert.Contains(t, stdout, "# fetchedFrom: https://nexus.example.com/central/org/example/job/1.0/job-1.0.jar\n")
+	// A live object renders with the mirror too.
+	live := input + "status:\n  deployedWith: {jobId: 0123456789abcdef0123456789abcdef}\n"
+	code, stdout, stderr = runCLI(t, live, "--artifact-mirror", "https://repo1.maven.org/maven2/=https://nexus.example.com/central/", "-")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "https://nexus.example.com/central/org/example/job/1.0/job-1.0.jar")
+
 	code, _, stderr = runCLI(t, input, "--artifact-mirror", "https://repo1.maven.org/maven2/=http://nexus.example.com/central/", "-")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "needs --allow-http-artifacts")

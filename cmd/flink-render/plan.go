@@ -64,7 +64,7 @@ type planFlagValues struct {
 
 // plannerOptions are the operator's settings the flags mirror.
 func (f *planFlagValues) plannerOptions() planner.Options {
-	return planner.Options{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes, ArtifactMirrors: f.artifactMirrors}
+	return planner.OptionsOf(renderer.RenderContext{FetcherImage: f.fetcherImage, AllowHTTPArtifacts: f.allowHTTP, ArtifactSchemes: f.artifactSchemes, ArtifactMirrors: f.artifactMirrors})
 }
 
 func planFlags() (*flag.FlagSet, *planFlagValues) {

@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/flinkops/flink-operator/fetcher/artifact"
 	"github.com/flinkops/flink-operator/planner"
 	"github.com/flinkops/flink-operator/renderer"
 	"github.com/flinkops/flink-operator/schemas/decode"
@@ -54,8 +55,7 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 		sjTexts = append([][]byte{sp.sessionJobs}, sjTexts...)
 	}
 	for _, text := range sjTexts {
-		docs, errs := planner.SessionJobs(planner.Source{Name: name, Data: text}, opts.namespace,
-			planner.Options{AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts, ArtifactSchemes: opts.context.ArtifactSchemes})
+		docs, errs := planner.SessionJobs(planner.Source{Name: name, Data: text}, opts.namespace, planner.OptionsOf(opts.context))
 		r.sessionJobs = append(r.sessionJobs, docs...)
 		r.errs = append(r.errs, errs...)
 	}
@@ -71,8 +71,7 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 		if opts.deployedWith != nil || planner.HasDeployedWith(src) {
 			// A live object (or --job-id, --restore-path): rendered as
 			// its cluster runs, so that kubectl diff shows no change.
-			objs, errs = planner.RenderDeployed(src, opts.namespace, opts.deployedWith,
-				planner.Options{FetcherImage: opts.context.FetcherImage, AllowHTTPArtifacts: opts.context.AllowHTTPArtifacts, ArtifactSchemes: opts.context.ArtifactSchemes}, warn)
+			objs, errs = planner.RenderDeployed(src, opts.namespace, opts.deployedWith, planner.OptionsOf(opts.context), warn)
 		} else {
 			objs, errs = renderer.RenderFile(name, text, renderer.FileOptions{
 				Namespace: opts.namespace, Context: opts.context, Warn: warn,
@@ -91,7 +90,7 @@ func renderInput(name string, data []byte, opts renderOptions) rendered {
 // FlinkDeployment of any input, in the session job's namespace), or, when
 // none does, on an assumed one. restorePath is --restore-path. A session
 // job its session cannot run is an error (planner.SessionMismatch).
-func submissions(results []rendered, namespace string, restorePath *string) ([]planner.Submission, []*decode.Error) {
+func submissions(results []rendered, namespace string, restorePath *string, mirrors artifact.Mirrors) ([]planner.Submission, []*decode.Error) {
 	sessions := map[string]*planner.SessionCluster{}
 	for _, r := range results {
 		for _, ref := range r.sessions {
@@ -114,7 +113,7 @@ func submissions(results []rendered, namespace string, restorePath *string) ([]p
 				errs = append(errs, doc.ErrorAt(path, msg))
 				continue
 			}
-			sub, err := planner.SubmissionOf(sj, session, restorePath)
+			sub, err := planner.SubmissionOf(sj, session, restorePath, mirrors)
 			if err != nil {
 				errs = append(errs, &decode.Error{File: doc.File, Line: doc.Line, Message: err.Error()})
 				continue
