@@ -124,16 +124,16 @@ func tlsRun() string { return env.runID + "-tls" }
 // with the default --rest-url-template and the node agent as its HTTPS
 // proxy. Its FlinkDeployments are deleted while it still runs, so that its
 // finalizer is done before it stops.
-func startTLSOperator(t *testing.T) *operatorProcess {
+func startTLSOperator(t *testing.T, extra ...string) *operatorProcess {
 	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "flink-operator-tls.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(env.operatorBin, "--kubeconfig", env.kubeconfig,
-		"--label-selector", runLabel+"="+tlsRun(),
-		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0")
+	cmd := exec.Command(env.operatorBin, append([]string{"--kubeconfig", env.kubeconfig,
+		"--label-selector", runLabel + "=" + tlsRun(),
+		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0"}, extra...)...)
 	// The API server is on loopback, which Go never proxies.
 	cmd.Env = append(os.Environ(), "HTTPS_PROXY="+env.agentURL, "https_proxy="+env.agentURL)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

@@ -1,0 +1,94 @@
+//go:build e2e && realflink
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// TestRealSessionJobFromS3OnATLSSession: a session job whose jar is on
+// s3://, on a Flink 2.2 session that serves its REST API only over TLS,
+// with the stores in a Secret that Flink mounts (kubernetes.secrets), as
+// docs/rest-tls.md tells users. The operator's pod that fetches the jar
+// mounts the session's configuration and that Secret as the JobManager
+// does, and uploads over https, checking the JobManager's certificate
+// against the Service's name; the job runs and counts, and the pod is
+// gone.
+func TestRealSessionJobFromS3OnATLSSession(t *testing.T) {
+	jar, err := os.ReadFile(testJobJar(t, sessionMinor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3 := startS3(t, "jobs", "keyed-counter.jar", jar)
+	op := startTLSOperator(t, "--session-jobs")
+	ns := newNamespace(t, "real-sessionjob-tls-s3")
+	// Before the TLS operator's clean-up deletes the session: a session's
+	// deletion waits for its session jobs.
+	t.Cleanup(func() { _, _ = kubectl("", "delete", "flinksessionjobs", "--all", "-n", ns, "--timeout=90s") })
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s3-credentials"}, StringData: map[string]string{
+		"AWS_ENDPOINT_URL_S3": s3.url, "AWS_S3_USE_PATH_STYLE": "true", "AWS_ACCESS_KEY_ID": "AKIDTLSSESSIONE2E",
+		"AWS_SECRET_ACCESS_KEY": "tls-session-e2e-secret", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+	}}
+	if err := env.client.Create(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+
+	const sess = "session"
+	ca := newRESTCA(t)
+	dir := tlsStoreDir(t)
+	writePKCS12(t, dir, "pw-p12", ca.leaf(t, serviceNames(ns, sess)...))
+	fd := tlsCounter(t, ns, sess, dir, map[string]any{
+		"security.ssl.rest.keystore": dir + "/keystore.p12", "security.ssl.rest.keystore-password": "pw-p12",
+		"security.ssl.rest.key-password": "pw-p12",
+		"security.ssl.rest.truststore":   dir + "/truststore.p12", "security.ssl.rest.truststore-password": "pw-p12",
+	})
+	delete(fd["spec"].(map[string]any), "job")
+	applyManifest(t, ns, fd)
+	if err := op.running(); err != nil {
+		t.Fatal(err)
+	}
+	waitReadyStable(t, ns, sess, false)
+
+	orders := sessionJob("orders", sess, "s3://jobs/keyed-counter.jar", "--rate", "20")
+	orders["metadata"].(map[string]any)["labels"] = map[string]any{runLabel: tlsRun()}
+	orders["spec"].(map[string]any)["flinkConfiguration"] = map[string]any{"kubernetes.operator.user.artifacts.credentials-secret": "s3-credentials"}
+	applyManifest(t, ns, orders)
+
+	var jobID string
+	eventually(t, deployTimeout, "FlinkSessionJob orders RUNNING over TLS", func(ctx context.Context) error {
+		sj, err := getSessionJob(ctx, ns, "orders")
+		if err != nil {
+			return err
+		}
+		jobID = statusString(sj, "jobStatus", "jobId")
+		if state := statusString(sj, "jobStatus", "state"); state != "RUNNING" || jobID == "" {
+			return fmt.Errorf("job %q %s, status.error %q", jobID, state, statusString(sj, "error"))
+		}
+		if state, err := tlsJobState(ns, sess, jobID, ca.pool(), nil); err != nil || state != "RUNNING" {
+			return fmt.Errorf("the JobManager reports job %s %q over https (%v)", jobID, state, err)
+		}
+		return nil
+	})
+	if !s3.signedBy("AKIDTLSSESSIONE2E") {
+		t.Errorf("the S3 server saw no request signed with the Secret's key")
+	}
+	eventually(t, deployTimeout, "no fetch pod left", func(ctx context.Context) error {
+		pods := &corev1.PodList{}
+		if err := env.client.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"flink.apache.org/session-job": "orders"}); err != nil {
+			return err
+		}
+		if len(pods.Items) > 0 {
+			return fmt.Errorf("pod %s (%s)", pods.Items[0].Name, pods.Items[0].Status.Phase)
+		}
+		return nil
+	})
+	deleteSessionJob(t, ns, "orders")
+	deleteAndVerify(t, ns, sess)
+}
