@@ -30,8 +30,11 @@ import (
 // Central, which this machine does not reach: the operator runs with
 // --artifact-mirror pointing Maven Central at a repository this test
 // serves, as a cluster behind a repository manager would, and fetches
-// from it at the same paths. The TLS example's session needs a Secret the
-// corpus does not hold; it runs in the REST-over-TLS tests.
+// from it at the same paths. The TLS example's session serves REST over
+// TLS, which the dev cluster's fake JobManagers do not speak, from stores
+// at /opt/flink/tls-cert, which the operator would read on this machine;
+// REST over TLS runs on real Flink (TestRealRESTOverTLS,
+// TestRealSessionJobFromS3OnATLSSession), with stores the tests make.
 func TestCompatSessionJobsRun(t *testing.T) {
 	central := serveMavenCentralMirror(t)
 	restartOperator(t, "--allow-http-artifacts", "--artifact-mirror", "https://repo1.maven.org/maven2/="+central.url+"/maven2/")
