@@ -68,11 +68,16 @@ const (
 	fetchPodDeadline = 10 * time.Minute
 )
 
-// fetchedInAPod reports whether a jar URI is fetched by a pod.
-func fetchedInAPod(uri string) bool {
+// fetchedInAPod reports whether the jar at uri is fetched by a pod: s3://
+// and gs:// jars always (the operator links no cloud SDK), and any jar
+// whose session job names a credentials Secret (spec, CredentialsSecretKey):
+// the operator never reads Secrets, so an https jar behind a token
+// (FETCH_HTTP_HEADERS in the Secret, as for FlinkDeployments' init
+// containers) is fetched where the Secret is the pod's environment.
+func fetchedInAPod(uri string, spec *v1beta1.FlinkSessionJobSpec) bool {
 	scheme, _, _ := strings.Cut(uri, "://")
 	scheme = strings.ToLower(scheme)
-	return scheme == artifact.SchemeS3 || scheme == artifact.SchemeGCS
+	return scheme == artifact.SchemeS3 || scheme == artifact.SchemeGCS || credentialsSecret(spec) != ""
 }
 
 // fetchPodName is the pod of the submission recorded under jobID.
@@ -212,7 +217,12 @@ func (p *pass) fetchPod(spec *v1beta1.FlinkSessionJobSpec, jar, name string, acc
 		TerminationMessagePath:   resultFile,
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 	}
-	if secret := credentialsSecret(p.sj); secret != "" {
+	if strings.HasPrefix(strings.ToLower(p.fetchURI(spec.Job.JarURI)), artifact.SchemeHTTP+"://") {
+		// Validation let it through: the operator runs with
+		// --allow-http-artifacts.
+		c.Args = append(c.Args, "--allow-http")
+	}
+	if secret := credentialsSecret(spec); secret != "" {
 		c.EnvFrom = []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: secret}}}}
 	}
 	return &corev1.Pod{
@@ -244,8 +254,8 @@ func (p *pass) fetchPod(spec *v1beta1.FlinkSessionJobSpec, jar, name string, acc
 
 // credentialsSecret is CredentialsSecretKey of the session job's own
 // configuration, "" when not set (validation checks the name).
-func credentialsSecret(sj *v1beta1.FlinkSessionJob) string {
-	entries, err := sj.Spec.FlinkConfiguration.Flatten()
+func credentialsSecret(spec *v1beta1.FlinkSessionJobSpec) string {
+	entries, err := spec.FlinkConfiguration.Flatten()
 	if err != nil {
 		return ""
 	}

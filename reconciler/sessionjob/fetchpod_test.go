@@ -258,3 +258,31 @@ func TestFetchPodNameTakenOrUnschedulable(t *testing.T) {
 	assert.Contains(t, getSJ(t, ns).Status.Error, "exists and does not belong to this FlinkSessionJob")
 	require.NoError(t, k8s.Get(context.Background(), client.ObjectKeyFromObject(stranger), &corev1.Pod{}), "left alone")
 }
+
+// A jar behind a token (an https repository manager that wants an
+// Authorization header) names the Secret that holds it, as for s3: the
+// operator never reads Secrets, so the jar is fetched by a pod whose
+// environment the Secret is (FETCH_HTTP_HEADERS, read by flink-fetch).
+// An operator without a fetcher image holds the submission rather than
+// fetch without the credentials the user named.
+func TestJarWithCredentialsIsFetchedInAPod(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := createSession(t, ns, readySession)
+	createSessionJob(t, ns, sessionJobDoc(`  flinkConfiguration:
+    `+sessionjob.CredentialsSecretKey+`: repository-token
+`))
+	r, _ := newReconciler(k8s, nil) // no --fetcher-image
+	driveUntil(t, r, ns, 4, "held", func(sj *v1beta1.FlinkSessionJob) bool {
+		return strings.Contains(sj.Status.Error, "names Secret repository-token, whose keys only a fetch pod gets")
+	})
+	assert.Zero(t, restWrites(cluster), "nothing fetched without the credentials, nothing sent")
+	assert.Empty(t, fetchPods(t, ns))
+
+	driveUntil(t, podReconciler(), ns, 4, "a fetch pod", func(*v1beta1.FlinkSessionJob) bool { return len(fetchPods(t, ns)) == 1 })
+	c := fetchPods(t, ns)[0].Spec.Containers[0]
+	assert.Equal(t, jarServer.URL+"/job.jar", c.Args[slices.Index(c.Args, "--uri")+1])
+	assert.Contains(t, c.Args, "--allow-http", "the operator runs with --allow-http-artifacts, and the test's jar is http")
+	require.Len(t, c.EnvFrom, 1)
+	assert.Equal(t, "repository-token", c.EnvFrom[0].SecretRef.Name)
+	assert.Zero(t, cluster.Counters().JarUploads, "the operator uploads nothing itself")
+}

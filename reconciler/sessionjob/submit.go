@@ -137,8 +137,15 @@ func (p *pass) upload(ctx context.Context) (ctrl.Result, error) {
 			return ctrl.Result{}, err
 		}
 	}
-	if fetchedInAPod(p.fetchURI(spec.Job.JarURI)) && p.r.FetcherImage != "" {
+	if fetchedInAPod(p.fetchURI(spec.Job.JarURI), spec) && p.r.FetcherImage != "" {
 		return p.uploadThroughPod(ctx, spec, jarName(p.sj, st.Upgrade.TargetGeneration))
+	}
+	if secret := credentialsSecret(spec); secret != "" {
+		// Fetching without the Secret the user named would be a guess
+		// that fails, or worse, succeeds with other credentials.
+		st.Error = jarSchemeHeldPrefix + artifact.Redact(spec.Job.JarURI) + ": " + CredentialsSecretKey + " names Secret " + secret +
+			", whose keys only a fetch pod gets, and the operator runs without a fetcher image (--fetcher-image); run it with one. The job id is recorded and nothing was sent"
+		return ctrl.Result{RequeueAfter: p.r.resyncInterval()}, nil
 	}
 	if p.r.FetchJar == nil {
 		// Not an error to retry: nothing changes until the operator can
