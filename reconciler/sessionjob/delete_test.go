@@ -2,6 +2,7 @@ package sessionjob_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,39 @@ func TestDeleteWithSavepointOnDeletionStopsWithASavepoint(t *testing.T) {
 		stopped = stopped || strings.Contains(e.Note, "Stopped job "+jobID+" with savepoint s3://bucket/savepoints")
 	}
 	assert.True(t, stopped, "an event names the savepoint")
+}
+
+// A stop on deletion that completes while the operator is down longer
+// than Flink keeps finished operations: Flink no longer knows the trigger
+// and the job is FINISHED. The deletion goes on, and an event still names
+// the savepoint, read from the job's statistics as the stop's.
+func TestDeleteWithSavepointOnDeletionWhoseTriggerFlinkForgot(t *testing.T) {
+	ns := newNamespace(t)
+	cluster, jobID := runningJob(t, ns, `  flinkConfiguration:
+    kubernetes.operator.job.savepoint-on-deletion: "true"
+`, fakejm.WithDefaultSavepointDir("s3://bucket/savepoints"))
+	cluster.SetOperationBehavior(fakejm.OperationBehavior{PendingPolls: fakejm.Forever})
+	deleteSJ(t, ns)
+	r, _ := newReconciler(k8s, nil)
+	for range 3 {
+		_, _ = reconcileOnce(t, r, ns)
+	}
+	ops := cluster.Operations()
+	require.Len(t, ops, 1, "the stop was sent")
+	// The operator is down; the stop completes and Flink forgets it.
+	require.NoError(t, cluster.CompleteOperation(ops[0].RequestID))
+	cluster.InjectFault(fakejm.Fault{Route: "GET /jobs/:jobid/savepoints/:triggerid", Status: http.StatusNotFound})
+	location := cluster.Operations()[0].Location
+	require.NotEmpty(t, location)
+
+	restarted, rec := newReconciler(k8s, nil)
+	gone(t, restarted, ns, 10)
+	assert.Equal(t, 1, cluster.Counters().StopTriggers, "no second stop")
+	var named bool
+	for _, e := range rec.byReason("Cleanup") {
+		named = named || strings.Contains(e.Note, "Stopped job "+jobID+" with savepoint "+location)
+	}
+	assert.True(t, named, "an event names the stop's savepoint")
 }
 
 func TestDeleteWhenTheSessionIsGone(t *testing.T) {

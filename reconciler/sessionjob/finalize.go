@@ -145,6 +145,7 @@ func (p *pass) cleanup(ctx context.Context) (string, error) {
 			return fmt.Sprintf("waiting for job %s to be cancelled", id), nil
 		default:
 			p.setState(string(job.State))
+			p.recordDeletionSavepoint(ctx, id)
 		}
 	}
 	if st.Jar != nil {
@@ -212,6 +213,28 @@ func (p *pass) stopWithSavepoint(ctx context.Context, jobID string) (string, err
 	}
 	st.JobStatus.UpgradeSavepointPath = status.Location
 	return fmt.Sprintf("waiting for job %s to stop after its savepoint", jobID), nil
+}
+
+// recordDeletionSavepoint says where the savepoint of a stop on deletion
+// went when the job ended before its poll answered and Flink no longer
+// knows the trigger (an operator down longer than Flink keeps finished
+// operations): the job's newest savepoint, when it completed after the
+// trigger was recorded, is the stop's, as the gate's stop table reads it.
+// Without this, the only record of where the job's state went would be
+// the savepoint folder.
+func (p *pass) recordDeletionSavepoint(ctx context.Context, jobID string) {
+	st := &p.sj.Status
+	up := st.Upgrade
+	if !savepointOnDeletion(p.sj) || up == nil || up.Phase != v1beta1.PhaseSavepointing || up.JobID != jobID || up.TriggerID == "" ||
+		st.DeployedWith == nil || st.DeployedWith.JobID != jobID {
+		return
+	}
+	location, at := p.latestSavepoint(ctx)
+	if location == "" || at < up.TriggerTimestamp.UnixMilli() || location == st.JobStatus.UpgradeSavepointPath {
+		return
+	}
+	st.JobStatus.UpgradeSavepointPath = location
+	p.r.event(p.sj, "Normal", ReasonCleanup, fmt.Sprintf("Stopped job %s with savepoint %s", jobID, location))
 }
 
 // savepointOnDeletion reads SavepointOnDeletionKey from the session job's
