@@ -62,9 +62,9 @@ type Facts struct {
 	// or a suspend with a savepoint).
 	JobRunning, JobEnded bool
 	// Checkpoint is what the JobManager reports of the deployed job's
-	// latest checkpoint. Asked for a last-state change of a running job, a
-	// stateful change of an ended one, and, once the job ended, for a
-	// take-down that restores from it (FromCheckpoint).
+	// latest checkpoint. Asked for a last-state change of a running job
+	// and a stateful change of an ended one (a take-down that restores
+	// from it reads it into TakeDown).
 	Checkpoint CheckpointState
 	// SessionRestarting: the session's restart waits for its session
 	// jobs (or is under way): a deployed job stops with a savepoint (the
