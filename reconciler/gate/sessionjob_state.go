@@ -8,7 +8,7 @@ package gate
 // keeps the two in step. A session job has no HA metadata of its own, so
 // the HA rows are replaced by what its JobManager's REST API reports of
 // the job's checkpoints.
-var sessionJobStateTable = []sessionJobRule{
+var sessionJobStateTable = table[SessionJobChange, SessionJobKeep]{
 	{"the change is not carried out", func(f SessionJobChange) bool { return f.Held }, SessionJobHold},
 	{"session missing, an application cluster, or not READY", func(f SessionJobChange) bool { return !f.SessionReady }, SessionJobWaitForSession},
 	{"a manual or periodic savepoint in flight", func(f SessionJobChange) bool { return f.SnapshotInFlight }, SessionJobSettleSnapshot},
@@ -108,28 +108,12 @@ const (
 	SessionJobCheckpointUnknown
 )
 
-type sessionJobRule struct {
-	row  string
-	when func(SessionJobChange) bool
-	keep SessionJobKeep
-}
-
 // KeepSessionJobState goes down the table and returns the first row that
 // holds, by name, and what it decides.
 func KeepSessionJobState(f SessionJobChange) (row string, keep SessionJobKeep) {
-	for _, r := range sessionJobStateTable {
-		if r.when(f) {
-			return r.row, r.keep
-		}
-	}
-	return "", SessionJobHold // the last row holds for anything
+	row, keep, _ = sessionJobStateTable.decide(f) // the last row holds for anything
+	return row, keep
 }
 
 // SessionJobStateRules names the rows of the session-job table, in order.
-func SessionJobStateRules() []string {
-	rows := make([]string, len(sessionJobStateTable))
-	for i, r := range sessionJobStateTable {
-		rows[i] = r.row
-	}
-	return rows
-}
+func SessionJobStateRules() []string { return sessionJobStateTable.names() }

@@ -13,7 +13,7 @@ import (
 // keeps the two in step. The poll is read by pollSavepoint, the attempts
 // are counted by CountSavepointFailure and bounded by the policy's
 // savepoint timeout, as a FlinkDeployment's upgrade savepoint is.
-var sessionJobStopTable = []sessionJobStopRule{
+var sessionJobStopTable = table[SessionJobStopFacts, SessionJobStopStep]{
 	// A trigger in flight.
 	{"in flight, the session missing or not READY", func(f SessionJobStopFacts) bool { return f.InFlight && !f.SessionReady }, SessionJobStopWaitForSession},
 	{"in flight, Flink reports it completed", func(f SessionJobStopFacts) bool { return f.InFlight && f.Poll.State == SavepointSucceeded }, SessionJobStopDone},
@@ -156,40 +156,23 @@ type SessionJobStopDecision struct {
 	Cause string
 }
 
-type sessionJobStopRule struct {
-	row  string
-	when func(SessionJobStopFacts) bool
-	step SessionJobStopStep
-}
-
 // DecideSessionJobStop goes down the table and returns the first row that
 // holds, with the savepoint's location or the failure's cause.
 func DecideSessionJobStop(f SessionJobStopFacts) SessionJobStopDecision {
-	for _, r := range sessionJobStopTable {
-		if !r.when(f) {
-			continue
-		}
-		d := SessionJobStopDecision{Row: r.row, Step: r.step}
-		switch p := f.poll(); {
-		case r.step == SessionJobStopDone:
-			d.Location = p.location
-		case r.step == SessionJobStopFailed && p.outcome == savepointRefused:
-			d.Cause = "Flink refused the stop-with-savepoint: " + p.cause
-		case r.step == SessionJobStopFailed && p.outcome == savepointFailedAt:
-			d.Cause = p.cause
-		case r.step == SessionJobStopFailed:
-			d.Cause = savepointTimeoutCause(f.Policy.WithDefaults().SavepointTimeout)
-		}
-		return d
+	name, step, _ := sessionJobStopTable.decide(f) // the last row holds for anything
+	d := SessionJobStopDecision{Row: name, Step: step}
+	switch p := f.poll(); {
+	case step == SessionJobStopDone:
+		d.Location = p.location
+	case step == SessionJobStopFailed && p.outcome == savepointRefused:
+		d.Cause = "Flink refused the stop-with-savepoint: " + p.cause
+	case step == SessionJobStopFailed && p.outcome == savepointFailedAt:
+		d.Cause = p.cause
+	case step == SessionJobStopFailed:
+		d.Cause = savepointTimeoutCause(f.Policy.WithDefaults().SavepointTimeout)
 	}
-	return SessionJobStopDecision{Step: SessionJobStopWait} // the last row holds for anything
+	return d
 }
 
 // SessionJobStopRules names the rows of the stop table, in order.
-func SessionJobStopRules() []string {
-	rows := make([]string, len(sessionJobStopTable))
-	for i, r := range sessionJobStopTable {
-		rows[i] = r.row
-	}
-	return rows
-}
+func SessionJobStopRules() []string { return sessionJobStopTable.names() }

@@ -10,7 +10,7 @@ package gate
 // keeps the two in step. Its rules are a FlinkDeployment's take-down
 // (rollout.go): the new job starts only once the old one can no longer
 // run, and never without the state it was promised.
-var sessionJobTakeDownTable = []sessionJobTakeDownRule{
+var sessionJobTakeDownTable = table[SessionJobTakeDownFacts, SessionJobTakeDownStep]{
 	{"from its latest checkpoint, the job unknown to the JobManager", func(f SessionJobTakeDownFacts) bool {
 		return f.FromCheckpoint && f.Job == SessionJobRunMissing
 	}, SessionJobTakeDownCheckpointLost},
@@ -75,28 +75,12 @@ const (
 	SessionJobTakeDownCheckpointLost
 )
 
-type sessionJobTakeDownRule struct {
-	row  string
-	when func(SessionJobTakeDownFacts) bool
-	step SessionJobTakeDownStep
-}
-
 // DecideSessionJobTakeDown goes down the table and returns the first row
 // that holds, by name, and its step.
 func DecideSessionJobTakeDown(f SessionJobTakeDownFacts) (row string, step SessionJobTakeDownStep) {
-	for _, r := range sessionJobTakeDownTable {
-		if r.when(f) {
-			return r.row, r.step
-		}
-	}
-	return "", SessionJobTakeDownWait // the last row holds for anything
+	row, step, _ = sessionJobTakeDownTable.decide(f) // the last row holds for anything
+	return row, step
 }
 
 // SessionJobTakeDownRules names the rows of the take-down table, in order.
-func SessionJobTakeDownRules() []string {
-	rows := make([]string, len(sessionJobTakeDownTable))
-	for i, r := range sessionJobTakeDownTable {
-		rows[i] = r.row
-	}
-	return rows
-}
+func SessionJobTakeDownRules() []string { return sessionJobTakeDownTable.names() }

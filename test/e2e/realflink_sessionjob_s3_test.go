@@ -35,17 +35,7 @@ func TestRealSessionJobFromS3(t *testing.T) {
 	s3 := startS3(t, "jobs", "keyed-counter.jar", jar)
 	ns := newNamespace(t, "real-sessionjob-s3")
 	const accessKey = "AKIDSESSIONJOBE2E"
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s3-credentials"}, StringData: map[string]string{
-		"AWS_ENDPOINT_URL_S3":       s3.url,
-		"AWS_S3_USE_PATH_STYLE":     "true",
-		"AWS_ACCESS_KEY_ID":         accessKey,
-		"AWS_SECRET_ACCESS_KEY":     "session-job-e2e-secret",
-		"AWS_REGION":                "us-east-1",
-		"AWS_EC2_METADATA_DISABLED": "true",
-	}}
-	if err := env.client.Create(context.Background(), secret); err != nil {
-		t.Fatal(err)
-	}
+	s3.credentialsSecret(t, ns, "s3-credentials", accessKey)
 	const sess = "session"
 	applyManifest(t, ns, session(ns, sess))
 	waitReadyStable(t, ns, sess, false)
@@ -58,9 +48,38 @@ func TestRealSessionJobFromS3(t *testing.T) {
 	if !s3.signedBy(accessKey) {
 		t.Errorf("the S3 server saw no request signed with the Secret's key %s", accessKey)
 	}
+	noFetchPodLeft(t, ns, "orders")
+	if jars, err := jarsOnSession(ns, sess); err != nil || len(jars) != 0 {
+		t.Errorf("jars on the session once the job runs: %v (%v), want none", jars, err)
+	}
+	deleteSessionJob(t, ns, "orders")
+	deleteAndVerify(t, ns, sess)
+}
+
+// credentialsSecret creates the Secret a session job names for its s3://
+// jar: the keys the fetch pod's AWS SDK reads, signing with accessKey.
+func (s *s3Server) credentialsSecret(t *testing.T, ns, name, accessKey string) {
+	t.Helper()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, StringData: map[string]string{
+		"AWS_ENDPOINT_URL_S3":       s.url,
+		"AWS_S3_USE_PATH_STYLE":     "true",
+		"AWS_ACCESS_KEY_ID":         accessKey,
+		"AWS_SECRET_ACCESS_KEY":     "session-job-e2e-secret",
+		"AWS_REGION":                "us-east-1",
+		"AWS_EC2_METADATA_DISABLED": "true",
+	}}
+	if err := env.client.Create(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// noFetchPodLeft waits until the pods that fetched the session job's jar
+// are gone.
+func noFetchPodLeft(t *testing.T, ns, sessionJob string) {
+	t.Helper()
 	eventually(t, deployTimeout, "no fetch pod left", func(ctx context.Context) error {
 		pods := &corev1.PodList{}
-		if err := env.client.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"flink.apache.org/session-job": "orders"}); err != nil {
+		if err := env.client.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"flink.apache.org/session-job": sessionJob}); err != nil {
 			return err
 		}
 		if len(pods.Items) > 0 {
@@ -68,11 +87,6 @@ func TestRealSessionJobFromS3(t *testing.T) {
 		}
 		return nil
 	})
-	if jars, err := jarsOnSession(ns, sess); err != nil || len(jars) != 0 {
-		t.Errorf("jars on the session once the job runs: %v (%v), want none", jars, err)
-	}
-	deleteSessionJob(t, ns, "orders")
-	deleteAndVerify(t, ns, sess)
 }
 
 // s3Server is an S3 API on this machine (gofakes3), which the node's pods

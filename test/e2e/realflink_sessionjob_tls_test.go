@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"os"
 	"testing"
-
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // TestRealSessionJobFromS3OnATLSSession: a session job whose jar is on
@@ -32,13 +28,7 @@ func TestRealSessionJobFromS3OnATLSSession(t *testing.T) {
 	// Before the TLS operator's clean-up deletes the session: a session's
 	// deletion waits for its session jobs.
 	t.Cleanup(func() { _, _ = kubectl("", "delete", "flinksessionjobs", "--all", "-n", ns, "--timeout=90s") })
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s3-credentials"}, StringData: map[string]string{
-		"AWS_ENDPOINT_URL_S3": s3.url, "AWS_S3_USE_PATH_STYLE": "true", "AWS_ACCESS_KEY_ID": "AKIDTLSSESSIONE2E",
-		"AWS_SECRET_ACCESS_KEY": "tls-session-e2e-secret", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-	}}
-	if err := env.client.Create(context.Background(), secret); err != nil {
-		t.Fatal(err)
-	}
+	s3.credentialsSecret(t, ns, "s3-credentials", "AKIDTLSSESSIONE2E")
 
 	const sess = "session"
 	ca := newRESTCA(t)
@@ -79,16 +69,7 @@ func TestRealSessionJobFromS3OnATLSSession(t *testing.T) {
 	if !s3.signedBy("AKIDTLSSESSIONE2E") {
 		t.Errorf("the S3 server saw no request signed with the Secret's key")
 	}
-	eventually(t, deployTimeout, "no fetch pod left", func(ctx context.Context) error {
-		pods := &corev1.PodList{}
-		if err := env.client.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"flink.apache.org/session-job": "orders"}); err != nil {
-			return err
-		}
-		if len(pods.Items) > 0 {
-			return fmt.Errorf("pod %s (%s)", pods.Items[0].Name, pods.Items[0].Status.Phase)
-		}
-		return nil
-	})
+	noFetchPodLeft(t, ns, "orders")
 	deleteSessionJob(t, ns, "orders")
 	deleteAndVerify(t, ns, sess)
 }
