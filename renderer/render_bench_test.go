@@ -36,8 +36,8 @@ func benchRender(b *testing.B, fd *v1beta1.FlinkDeployment) {
 	}
 }
 
-// BenchmarkRenderBasic is the warm render of examples/basic.yaml; the
-// target is a median of at most 1 ms (BENCHMARKS.md).
+// BenchmarkRenderBasic is the warm render of examples/basic.yaml
+// (BENCHMARKS.md, "Render").
 func BenchmarkRenderBasic(b *testing.B) {
 	fd := loadExample(b, "../examples/basic.yaml")
 	benchRender(b, fd)
