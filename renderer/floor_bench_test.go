@@ -6,8 +6,6 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/format"
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/flinkops/flink-operator/schemas/v1beta1"
 )
 
 // BenchmarkEvaluateNative and BenchmarkEvaluateFloorNative split the
@@ -50,9 +48,7 @@ func TestEvaluateFloorGivesTheTemplatesOutput(t *testing.T) {
 
 func preparedNative(tb testing.TB) *prepared {
 	tb.Helper()
-	fd := loadExample(tb, "../golden/native-application-v1_20-ha/input.yaml")
-	fd.Spec.Ingress = &v1beta1.IngressSpec{Template: "{{name}}.{{namespace}}.example.com"}
-	p, err := prepare(fd, RenderContext{})
+	p, err := prepare(productionLikeNative(tb), RenderContext{})
 	if err != nil {
 		tb.Fatal(err)
 	}

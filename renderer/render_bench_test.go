@@ -55,9 +55,16 @@ func BenchmarkRenderStandalone(b *testing.B) {
 // with Kubernetes HA, program arguments and an Ingress
 // (golden/native-application-v1_20-ha).
 func BenchmarkRenderNative(b *testing.B) {
-	fd := loadExample(b, "../golden/native-application-v1_20-ha/input.yaml")
+	benchRender(b, productionLikeNative(b))
+}
+
+// productionLikeNative is the spec of BenchmarkRenderNative, which the
+// floor benchmarks (floor_bench_test.go) split.
+func productionLikeNative(tb testing.TB) *v1beta1.FlinkDeployment {
+	tb.Helper()
+	fd := loadExample(tb, "../golden/native-application-v1_20-ha/input.yaml")
 	fd.Spec.Ingress = &v1beta1.IngressSpec{Template: "{{name}}.{{namespace}}.example.com"}
-	benchRender(b, fd)
+	return fd
 }
 
 // BenchmarkRenderPerKey renders examples/basic.yaml through every template
